@@ -1,0 +1,12 @@
+namespace MultiXfer.Auth;
+
+/// <summary>The protocol names used in configuration (<c>Users:*:Protocols</c>) and in logs.</summary>
+public static class Protocols
+{
+    public const string Ftp = "ftp";
+    public const string Ftps = "ftps";
+    public const string Sftp = "sftp";
+    public const string Scp = "scp";
+
+    public static readonly IReadOnlyList<string> All = [Ftp, Ftps, Sftp, Scp];
+}

@@ -1,0 +1,67 @@
+using System.Net;
+
+namespace MultiXfer.Connections;
+
+/// <summary>
+/// One accepted connection as protocols see it: an id, endpoints and a byte stream. Only the transport touches
+/// the socket; protocols read and write <see cref="Transport"/>, which middleware (TLS, detection) may replace.
+/// </summary>
+public sealed class ConnectionContext
+{
+    private readonly CancellationTokenSource _closed;
+
+    public ConnectionContext(string id, string listenerName, IPEndPoint localEndPoint, IPEndPoint remoteEndPoint, Stream transport,
+        CancellationToken shutdownRequested)
+    {
+        Id = id;
+        ListenerName = listenerName;
+        LocalEndPoint = localEndPoint;
+        RemoteEndPoint = remoteEndPoint;
+        ClientAddress = Normalize(remoteEndPoint.Address);
+        Transport = transport;
+        ShutdownRequested = shutdownRequested;
+        _closed = new CancellationTokenSource();
+        LogScope = new ConnectionLogScope(id, ClientAddress);
+    }
+
+    public string Id { get; }
+
+    public string ListenerName { get; }
+
+    public IPEndPoint LocalEndPoint { get; }
+
+    /// <summary>The TCP peer.</summary>
+    public IPEndPoint RemoteEndPoint { get; }
+
+    /// <summary>The client as far as policy is concerned: the TCP peer, or the address a trusted PROXY header carried.</summary>
+    public IPAddress ClientAddress { get; set; }
+
+    /// <summary>The local address in the family the client uses, for advertising data ports.</summary>
+    public IPAddress LocalAddress => Normalize(LocalEndPoint.Address);
+
+    public Stream Transport { get; set; }
+
+    /// <summary>Signalled when the connection is aborted, by the server or by <see cref="Abort"/>.</summary>
+    public CancellationToken ConnectionClosed => _closed.Token;
+
+    /// <summary>Signalled when the server stops accepting: finish what is in flight, then close.</summary>
+    public CancellationToken ShutdownRequested { get; }
+
+    /// <summary>The logging scope every line about this connection carries: connection id, remote address, user.</summary>
+    public ConnectionLogScope LogScope { get; }
+
+    public void Abort()
+    {
+        try
+        {
+            _closed.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already torn down.
+        }
+    }
+
+    /// <summary>IPv4-mapped IPv6 addresses become plain IPv4, so address comparisons mean what they say.</summary>
+    public static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+}

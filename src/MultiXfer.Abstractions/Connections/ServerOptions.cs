@@ -1,0 +1,42 @@
+namespace MultiXfer.Connections;
+
+/// <summary>The <c>Server</c> configuration section: settings every protocol shares.</summary>
+public sealed class ServerOptions
+{
+    public const string Section = "Server";
+
+    /// <summary>Root of all user homes; relative paths are relative to the working directory.</summary>
+    public string DataRoot { get; set; } = "./data";
+
+    /// <summary>"local" (disk under DataRoot) or "memory" (nothing persists; for trials and tests).</summary>
+    public string Storage { get; set; } = "local";
+
+    public string Banner { get; set; } = "MultiXfer ready";
+
+    public int MaxConnections { get; set; } = 1000;
+
+    public int MaxConnectionsPerIp { get; set; } = 100;
+
+    public int IdleTimeoutSeconds { get; set; } = 600;
+
+    public int LoginTimeoutSeconds { get; set; } = 60;
+
+    /// <summary>On SIGTERM, how long transfers in flight may run before connections are closed.</summary>
+    public int ShutdownGraceSeconds { get; set; } = 30;
+
+    /// <summary>Uploads replacing a whole file go to a hidden temporary name and are renamed into place on success.</summary>
+    public bool AtomicUploads { get; set; } = true;
+
+    /// <summary>Directory for generated host keys and certificates.</summary>
+    public string KeysDirectory { get; set; } = "./keys";
+}
+
+/// <summary>One entry of the <c>Listeners</c> section, keyed by name.</summary>
+public sealed class ListenerOptions
+{
+    public string Address { get; set; } = "0.0.0.0";
+
+    public int Port { get; set; }
+
+    public string Protocol { get; set; } = "";
+}

@@ -1,0 +1,73 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MultiXfer.Auth;
+using MultiXfer.Connections;
+using MultiXfer.Fsio.Local;
+using MultiXfer.Fsio.Memory;
+using MultiXfer.Fsio.Session;
+
+namespace MultiXfer.Fsio;
+
+/// <summary>
+/// Opens per-session views of the configured storage (<c>Server:Storage</c>): each user's home, created on first
+/// use, becomes the root of a backend view wrapped in the user's permissions.
+/// </summary>
+public sealed class FileSystemProvider : IFileSystemProvider, IDisposable
+{
+    private readonly ServerOptions _options;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly LocalFileSystem? _dataRoot;
+    private readonly MemoryStorage? _memory;
+
+    public FileSystemProvider(IOptions<ServerOptions> options, ILoggerFactory loggerFactory)
+    {
+        _options = options.Value;
+        _loggerFactory = loggerFactory;
+        if (IsMemory(_options.Storage))
+        {
+            _memory = new MemoryStorage();
+        }
+        else
+        {
+            Directory.CreateDirectory(_options.DataRoot);
+            _dataRoot = LocalFileSystem.OpenHostDirectory(_options.DataRoot);
+        }
+    }
+
+    public static bool IsMemory(string storage) => string.Equals(storage, "memory", StringComparison.OrdinalIgnoreCase);
+
+    public async ValueTask<IFileSystem> OpenAsync(UserAccount user, CancellationToken cancellationToken)
+    {
+        IFileSystem root;
+        if (_memory is not null)
+        {
+            root = _memory.OpenRoot(user.Home);
+        }
+        else
+        {
+            await EnsureDirectoryAsync(_dataRoot!, user.Home, cancellationToken);
+            root = _dataRoot!.OpenSubRoot(user.Home);
+        }
+
+        return new SessionFileSystem(root, user.Permissions, _options.AtomicUploads, _loggerFactory.CreateLogger("MultiXfer.Audit"));
+    }
+
+    private static async ValueTask EnsureDirectoryAsync(IFileSystem fileSystem, VirtualPath path, CancellationToken cancellationToken)
+    {
+        var current = VirtualPath.Root;
+        foreach (string segment in path.Segments())
+        {
+            current = current.Append(segment);
+            try
+            {
+                await fileSystem.CreateDirectoryAsync(current, null, cancellationToken);
+            }
+            catch (FsException e) when (e.Kind == FsErrorKind.AlreadyExists)
+            {
+                // Created earlier, by an operator or another session.
+            }
+        }
+    }
+
+    public void Dispose() => _dataRoot?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+}

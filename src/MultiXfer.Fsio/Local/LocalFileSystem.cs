@@ -1,0 +1,310 @@
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+
+namespace MultiXfer.Fsio.Local;
+
+/// <summary>
+/// A user's root on local disk. Every path is resolved by the kernel relative to a descriptor of the root with
+/// RESOLVE_IN_ROOT, so '..' and symbolic links (absolute or relative) never leave it and there is no window
+/// between a check and the use. Operations that must not follow the final link work on the parent directory's
+/// descriptor and a single name (the *at() calls).
+/// </summary>
+internal sealed unsafe class LocalFileSystem : IFileSystem
+{
+    private const ulong Resolve = LinuxNative.ResolveInRoot | LinuxNative.ResolveNoMagicLinks;
+    private const int MaxResolveRetries = 8;
+
+    private readonly SafeFileHandle _root;
+    private readonly string _rootHostPath;
+
+    private LocalFileSystem(SafeFileHandle root, string rootHostPath)
+    {
+        _root = root;
+        _rootHostPath = rootHostPath;
+    }
+
+    private int RootFd => (int)_root.DangerousGetHandle();
+
+    /// <summary>Opens a trusted host directory (from configuration) as a root.</summary>
+    public static LocalFileSystem OpenHostDirectory(string hostDirectory)
+    {
+        if (!OpenFlags.IsSupportedPlatform)
+        {
+            throw new PlatformNotSupportedException("The local storage backend needs 64-bit Linux (x86-64 or arm64) with openat2(2).");
+        }
+
+        int fd = LinuxNative.OpenAt2(LinuxNative.AtFdCwd, Path.GetFullPath(hostDirectory),
+            OpenFlags.PathOnly | OpenFlags.Directory | OpenFlags.CloseOnExec, 0, 0);
+        if (fd < 0)
+        {
+            throw Errno.Exception(LinuxNative.LastError, "open root", VirtualPath.Root);
+        }
+
+        return FromDescriptor(fd);
+    }
+
+    /// <summary>Opens a directory inside this root as a new, narrower root (a user's home inside the data root).</summary>
+    public LocalFileSystem OpenSubRoot(VirtualPath path)
+    {
+        int fd = OpenResolved(path, OpenFlags.PathOnly | OpenFlags.Directory, "open root");
+        return FromDescriptor(fd);
+    }
+
+    private static LocalFileSystem FromDescriptor(int fd)
+    {
+        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        return new LocalFileSystem(handle, HostPathOf(fd));
+    }
+
+    private static string RelativeOf(VirtualPath path) => path.IsRoot ? "." : path.Relative;
+
+    /// <summary>openat2 under the root; EAGAIN means a concurrent rename raced the lookup, so try again.</summary>
+    private int OpenResolved(VirtualPath path, int flags, string operation, int mode = 0)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            int fd = LinuxNative.OpenAt2(RootFd, RelativeOf(path), flags | OpenFlags.CloseOnExec, mode, Resolve);
+            if (fd >= 0)
+            {
+                return fd;
+            }
+
+            int errno = LinuxNative.LastError;
+            if ((errno != Errno.EAGAIN && errno != Errno.EINTR) || attempt >= MaxResolveRetries)
+            {
+                throw Errno.Exception(errno, operation, path);
+            }
+        }
+    }
+
+    /// <summary>The parent directory of <paramref name="path"/>, resolved under the root, and the final name.</summary>
+    private Descriptor OpenParent(VirtualPath path, string operation, out string name)
+    {
+        if (path.IsRoot)
+        {
+            throw new FsException(FsErrorKind.PermissionDenied, $"{operation} /: the root cannot be {operation}d");
+        }
+
+        name = path.Name;
+        return new Descriptor(OpenResolved(path.Parent, OpenFlags.PathOnly | OpenFlags.Directory, operation));
+    }
+
+    private static void Check(int result, string operation, VirtualPath path)
+    {
+        if (result != 0)
+        {
+            throw Errno.Exception(LinuxNative.LastError, operation, path);
+        }
+    }
+
+    public ValueTask<FileStatus> GetStatusAsync(VirtualPath path, bool followLinks, CancellationToken cancellationToken)
+    {
+        int flags = OpenFlags.PathOnly | (followLinks ? 0 : OpenFlags.NoFollow);
+        using var fd = new Descriptor(OpenResolved(path, flags, "stat"));
+        return ValueTask.FromResult(Statx.Get(fd.Value, "", followLinks: false, path));
+    }
+
+    public ValueTask<IFileHandle> OpenFileAsync(VirtualPath path, FileOpenOptions options, CancellationToken cancellationToken)
+    {
+        int flags = options.Access switch
+        {
+            FileAccessMode.Read => OpenFlags.ReadOnly,
+            FileAccessMode.Write => OpenFlags.WriteOnly,
+            _ => OpenFlags.ReadWrite,
+        };
+        flags |= OpenFlags.NonBlock | options.Create switch
+        {
+            FileCreateMode.CreateNew => OpenFlags.Create | OpenFlags.Exclusive,
+            FileCreateMode.OpenOrCreate => OpenFlags.Create,
+            FileCreateMode.Replace => OpenFlags.Create | OpenFlags.Truncate,
+            _ => 0,
+        };
+        if (options.Append)
+        {
+            flags |= OpenFlags.Append;
+        }
+
+        // openat2 refuses a mode unless the call may create (unlike open(2), which ignores it).
+        int mode = (flags & OpenFlags.Create) != 0 ? options.Permissions ?? 0x1B6 /* 0666, less umask */ : 0;
+        int fd = OpenResolved(path, flags, "open", mode);
+        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        try
+        {
+            var status = Statx.Get(fd, "", followLinks: false, path);
+            if (!status.IsRegular)
+            {
+                throw new FsException(status.IsDirectory ? FsErrorKind.IsADirectory : FsErrorKind.InvalidArgument,
+                    $"open {path}: not a regular file");
+            }
+
+            return ValueTask.FromResult<IFileHandle>(new LocalFileHandle(path, options.Access, handle));
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    public IAsyncEnumerable<FsEntry> ListDirectoryAsync(VirtualPath path, CancellationToken cancellationToken) =>
+        new LocalDirectoryListing(this, path);
+
+    internal int OpenDirectoryForListing(VirtualPath path) =>
+        OpenResolved(path, OpenFlags.ReadOnly | OpenFlags.Directory | OpenFlags.NonBlock, "opendir");
+
+    public ValueTask CreateDirectoryAsync(VirtualPath path, int? permissions, CancellationToken cancellationToken)
+    {
+        using var parent = OpenParent(path, "mkdir", out string name);
+        Check(LinuxNative.MkdirAt(parent.Value, name, permissions ?? 0x1FF /* 0777, less umask */), "mkdir", path);
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask DeleteDirectoryAsync(VirtualPath path, CancellationToken cancellationToken)
+    {
+        using var parent = OpenParent(path, "rmdir", out string name);
+        Check(LinuxNative.UnlinkAt(parent.Value, name, LinuxNative.AtRemoveDir), "rmdir", path);
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask DeleteFileAsync(VirtualPath path, CancellationToken cancellationToken)
+    {
+        using var parent = OpenParent(path, "delete", out string name);
+        Check(LinuxNative.UnlinkAt(parent.Value, name, 0), "delete", path);
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask RenameAsync(VirtualPath from, VirtualPath to, RenameOptions options, CancellationToken cancellationToken)
+    {
+        using var fromParent = OpenParent(from, "rename", out string fromName);
+        using var toParent = OpenParent(to, "rename", out string toName);
+        uint flags = options.Overwrite ? 0 : LinuxNative.RenameNoReplace;
+        int result = LinuxNative.RenameAt2(fromParent.Value, fromName, toParent.Value, toName, flags);
+        if (result != 0 && LinuxNative.LastError == Errno.EINVAL && !options.Overwrite)
+        {
+            // Some file systems lack RENAME_NOREPLACE; fall back to a check, which is racy but only there.
+            if (Statx.TryGet(toParent.Value, toName) is not null)
+            {
+                throw new FsException(FsErrorKind.AlreadyExists, $"rename {from} {to}: target exists");
+            }
+
+            result = LinuxNative.RenameAt2(fromParent.Value, fromName, toParent.Value, toName, 0);
+        }
+
+        Check(result, "rename", from);
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask CreateSymbolicLinkAsync(VirtualPath link, string target, CancellationToken cancellationToken)
+    {
+        if (target.Length == 0 || target.Contains('\0'))
+        {
+            throw new FsException(FsErrorKind.InvalidName, "symlink: invalid target");
+        }
+
+        using var parent = OpenParent(link, "symlink", out string name);
+        Check(LinuxNative.SymlinkAt(target, parent.Value, name), "symlink", link);
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask CreateHardLinkAsync(VirtualPath existing, VirtualPath link, CancellationToken cancellationToken)
+    {
+        using var existingParent = OpenParent(existing, "link", out string existingName);
+        using var linkParent = OpenParent(link, "link", out string linkName);
+        Check(LinuxNative.LinkAt(existingParent.Value, existingName, linkParent.Value, linkName, 0), "link", link);
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<string> ReadSymbolicLinkAsync(VirtualPath path, CancellationToken cancellationToken)
+    {
+        using var parent = OpenParent(path, "readlink", out string name);
+        return ValueTask.FromResult(ReadLink(parent.Value, name, path));
+    }
+
+    private static string ReadLink(int dirfd, string name, VirtualPath path)
+    {
+        byte* buffer = stackalloc byte[VirtualPath.MaxLength];
+        nint length = LinuxNative.ReadLinkAt(dirfd, name, buffer, VirtualPath.MaxLength);
+        if (length < 0)
+        {
+            throw Errno.Exception(LinuxNative.LastError, "readlink", path);
+        }
+
+        return Encoding.UTF8.GetString(buffer, (int)length);
+    }
+
+    /// <summary>Where a descriptor really points, through the kernel's record of it in /proc.</summary>
+    private static string HostPathOf(int fd) => ReadLink(LinuxNative.AtFdCwd, $"/proc/self/fd/{fd}", VirtualPath.Root);
+
+    public ValueTask<VirtualPath> GetRealPathAsync(VirtualPath path, CancellationToken cancellationToken)
+    {
+        using var fd = new Descriptor(OpenResolved(path, OpenFlags.PathOnly, "realpath"));
+        string host = HostPathOf(fd.Value);
+        if (host == _rootHostPath)
+        {
+            return ValueTask.FromResult(VirtualPath.Root);
+        }
+
+        // The kernel resolved inside the root, so the result lies under it; anything else is refused, not trusted.
+        if (!host.StartsWith(_rootHostPath.TrimEnd('/') + "/", StringComparison.Ordinal))
+        {
+            throw FsException.NotFound(path);
+        }
+
+        return ValueTask.FromResult(VirtualPath.Resolve(VirtualPath.Root, host[_rootHostPath.TrimEnd('/').Length..]));
+    }
+
+    public ValueTask SetTimesAsync(VirtualPath path, DateTime? accessedUtc, DateTime? modifiedUtc, CancellationToken cancellationToken)
+    {
+        using var fd = new Descriptor(OpenResolved(path, OpenFlags.PathOnly, "utimes"));
+        var times = stackalloc LinuxNative.Timespec[2];
+        times[0] = Statx.ToTimespec(accessedUtc);
+        times[1] = Statx.ToTimespec(modifiedUtc);
+
+        // An O_PATH descriptor cannot be passed to futimens; its /proc entry names exactly the resolved inode.
+        Check(LinuxNative.UtimensAt(LinuxNative.AtFdCwd, $"/proc/self/fd/{fd.Value}", times, 0), "utimes", path);
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask SetPermissionsAsync(VirtualPath path, int permissions, CancellationToken cancellationToken)
+    {
+        using var fd = new Descriptor(OpenResolved(path, OpenFlags.PathOnly, "chmod"));
+        Check(LinuxNative.FchmodAt(LinuxNative.AtFdCwd, $"/proc/self/fd/{fd.Value}", permissions & 0xFFF, 0), "chmod", path);
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask SetLengthAsync(VirtualPath path, long length, CancellationToken cancellationToken)
+    {
+        using var fd = new Descriptor(OpenResolved(path, OpenFlags.WriteOnly | OpenFlags.NonBlock, "truncate"));
+        if (!Statx.Get(fd.Value, "", followLinks: false, path).IsRegular)
+        {
+            throw new FsException(FsErrorKind.InvalidArgument, $"truncate {path}: not a regular file");
+        }
+
+        Check(LinuxNative.Ftruncate(fd.Value, length), "truncate", path);
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<SpaceInfo> GetSpaceAsync(VirtualPath path, CancellationToken cancellationToken)
+    {
+        using var fd = new Descriptor(OpenResolved(path, OpenFlags.PathOnly, "statvfs"));
+        LinuxNative.StatVfs vfs;
+        Check(LinuxNative.Fstatvfs(fd.Value, &vfs), "statvfs", path);
+        long unit = (long)vfs.FragmentSize;
+        return ValueTask.FromResult(new SpaceInfo((long)vfs.Blocks * unit, (long)vfs.BlocksFree * unit,
+            (long)vfs.BlocksAvailable * unit, (long)vfs.BlockSize, (long)vfs.Files, (long)vfs.FilesFree, (long)vfs.NameMax));
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _root.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>A raw descriptor closed at the end of a using block.</summary>
+    private readonly struct Descriptor(int value) : IDisposable
+    {
+        public int Value { get; } = value;
+
+        public void Dispose() => LinuxNative.Close(Value);
+    }
+}

@@ -1,0 +1,461 @@
+namespace MultiXfer.Fsio.Memory;
+
+/// <summary>
+/// A rooted view of a <see cref="MemoryStorage"/>. Paths resolve the way the local backend's RESOLVE_IN_ROOT
+/// does: '..' stops at this view's root and symbolic link targets (absolute ones from this root) are followed
+/// without ever leaving it.
+/// </summary>
+internal sealed class MemoryFileSystem(MemoryStorage storage, MemoryDirectory root) : IFileSystem
+{
+    /// <summary>Linux's limit on links followed in one lookup (MAXSYMLINKS).</summary>
+    private const int MaxLinkHops = 40;
+
+    private object Gate => storage.Gate;
+
+    /// <summary>A directory chain from the view's root: each entry knows the name it was reached by.</summary>
+    private sealed class Walk
+    {
+        public List<(string Name, MemoryNode Node)> Chain { get; } = [];
+
+        public MemoryNode Node => Chain[^1].Node;
+
+        public VirtualPath ToPath() =>
+            Chain.Count == 1 ? VirtualPath.Root : VirtualPath.Resolve(VirtualPath.Root, "/" + string.Join('/', Chain.Skip(1).Select(c => c.Name)));
+    }
+
+    private Walk Resolve(VirtualPath path, bool followFinal)
+    {
+        var walk = new Walk();
+        walk.Chain.Add(("/", root));
+        var pending = new LinkedList<string>(path.Segments());
+        int hops = 0;
+        while (pending.First is { } first)
+        {
+            string name = first.Value;
+            pending.RemoveFirst();
+            if (name is "" or ".")
+            {
+                continue;
+            }
+
+            if (name == "..")
+            {
+                if (walk.Chain.Count > 1)
+                {
+                    walk.Chain.RemoveAt(walk.Chain.Count - 1);
+                }
+
+                continue;
+            }
+
+            if (walk.Node is not MemoryDirectory directory)
+            {
+                throw new FsException(FsErrorKind.NotADirectory, $"{path}: not a directory");
+            }
+
+            if (!directory.Children.TryGetValue(name, out var child))
+            {
+                throw FsException.NotFound(path);
+            }
+
+            bool isFinal = pending.Count == 0;
+            if (child is MemorySymlink link && (!isFinal || followFinal))
+            {
+                if (++hops > MaxLinkHops)
+                {
+                    throw new FsException(FsErrorKind.LinkLoop, $"{path}: too many links");
+                }
+
+                if (link.Target.StartsWith('/'))
+                {
+                    walk.Chain.RemoveRange(1, walk.Chain.Count - 1);
+                }
+
+                foreach (string part in link.Target.Split('/').Reverse())
+                {
+                    pending.AddFirst(part);
+                }
+
+                continue;
+            }
+
+            walk.Chain.Add((name, child));
+        }
+
+        return walk;
+    }
+
+    private MemoryNode Lookup(VirtualPath path, bool followFinal) => Resolve(path, followFinal).Node;
+
+    private MemoryDirectory LookupParent(VirtualPath path, string operation, out string name)
+    {
+        if (path.IsRoot)
+        {
+            throw new FsException(FsErrorKind.PermissionDenied, $"{operation} /: not permitted on the root");
+        }
+
+        name = path.Name;
+        return Lookup(path.Parent, followFinal: true) as MemoryDirectory
+            ?? throw new FsException(FsErrorKind.NotADirectory, $"{path.Parent}: not a directory");
+    }
+
+    internal MemoryDirectory EnsureDirectory(VirtualPath path)
+    {
+        var current = VirtualPath.Root;
+        foreach (string segment in path.Segments())
+        {
+            current = current.Append(segment);
+            var parent = LookupParent(current, "mkdir", out string name);
+            if (!parent.Children.ContainsKey(name))
+            {
+                parent.Children[name] = new MemoryDirectory(storage.NextInode(), 0x1ED);
+            }
+        }
+
+        return Lookup(path, followFinal: true) as MemoryDirectory ?? throw new FsException(FsErrorKind.NotADirectory, $"{path}");
+    }
+
+    public ValueTask<FileStatus> GetStatusAsync(VirtualPath path, bool followLinks, CancellationToken cancellationToken)
+    {
+        lock (Gate)
+        {
+            return ValueTask.FromResult(Lookup(path, followLinks).ToStatus());
+        }
+    }
+
+    public ValueTask<IFileHandle> OpenFileAsync(VirtualPath path, FileOpenOptions options, CancellationToken cancellationToken)
+    {
+        lock (Gate)
+        {
+            return ValueTask.FromResult(Open(path, options, hops: 0));
+        }
+    }
+
+    private IFileHandle Open(VirtualPath path, FileOpenOptions options, int hops)
+    {
+        var parent = LookupParent(path, "open", out string name);
+        parent.Children.TryGetValue(name, out var node);
+        if (node is MemorySymlink link)
+        {
+            // open(2) follows a final link, and with O_CREAT creates a missing target; O_EXCL refuses any link.
+            if (options.Create == FileCreateMode.CreateNew)
+            {
+                throw new FsException(FsErrorKind.AlreadyExists, $"{path}: exists");
+            }
+
+            if (++hops > MaxLinkHops)
+            {
+                throw new FsException(FsErrorKind.LinkLoop, $"{path}: too many links");
+            }
+
+            var realParent = Resolve(path.Parent, followFinal: true).ToPath();
+            return Open(VirtualPath.Resolve(realParent, link.Target), options, hops);
+        }
+
+        if (node is null)
+        {
+            if (options.Create == FileCreateMode.OpenExisting)
+            {
+                throw FsException.NotFound(path);
+            }
+
+            node = new MemoryFile(storage.NextInode(), (options.Permissions ?? 0x1B6) & ~MemoryStorage.Umask);
+            parent.Children[name] = node;
+            parent.ModifiedUtc = DateTime.UtcNow;
+        }
+        else if (options.Create == FileCreateMode.CreateNew)
+        {
+            throw new FsException(FsErrorKind.AlreadyExists, $"{path}: exists");
+        }
+
+        var file = node switch
+        {
+            MemoryFile f => f,
+            MemoryDirectory => throw new FsException(FsErrorKind.IsADirectory, $"{path}: is a directory"),
+            _ => throw new FsException(FsErrorKind.InvalidArgument, $"{path}: not a regular file"),
+        };
+
+        if (options.Create == FileCreateMode.Replace)
+        {
+            storage.Account(file.SetLength(0));
+        }
+
+        return new MemoryFileHandle(storage, file, path, options.Access, options.Append);
+    }
+
+    public IAsyncEnumerable<FsEntry> ListDirectoryAsync(VirtualPath path, CancellationToken cancellationToken) => List(path);
+
+    private async IAsyncEnumerable<FsEntry> List(VirtualPath path)
+    {
+        List<FsEntry> snapshot;
+        lock (Gate)
+        {
+            if (Lookup(path, followFinal: true) is not MemoryDirectory directory)
+            {
+                throw new FsException(FsErrorKind.NotADirectory, $"{path}: not a directory");
+            }
+
+            snapshot = directory.Children.Select(c => new FsEntry(c.Key, c.Value.ToStatus())).ToList();
+        }
+
+        foreach (var entry in snapshot)
+        {
+            yield return entry;
+        }
+
+        await Task.CompletedTask;
+    }
+
+    public ValueTask CreateDirectoryAsync(VirtualPath path, int? permissions, CancellationToken cancellationToken)
+    {
+        lock (Gate)
+        {
+            var parent = LookupParent(path, "mkdir", out string name);
+            if (parent.Children.ContainsKey(name))
+            {
+                throw new FsException(FsErrorKind.AlreadyExists, $"{path}: exists");
+            }
+
+            parent.Children[name] = new MemoryDirectory(storage.NextInode(), (permissions ?? 0x1FF) & ~MemoryStorage.Umask);
+            parent.ModifiedUtc = DateTime.UtcNow;
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask DeleteDirectoryAsync(VirtualPath path, CancellationToken cancellationToken)
+    {
+        lock (Gate)
+        {
+            var parent = LookupParent(path, "rmdir", out string name);
+            if (!parent.Children.TryGetValue(name, out var node))
+            {
+                throw FsException.NotFound(path);
+            }
+
+            if (node is not MemoryDirectory directory)
+            {
+                throw new FsException(FsErrorKind.NotADirectory, $"{path}: not a directory");
+            }
+
+            if (directory.Children.Count > 0)
+            {
+                throw new FsException(FsErrorKind.NotEmpty, $"{path}: not empty");
+            }
+
+            parent.Children.Remove(name);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask DeleteFileAsync(VirtualPath path, CancellationToken cancellationToken)
+    {
+        lock (Gate)
+        {
+            var parent = LookupParent(path, "delete", out string name);
+            if (!parent.Children.TryGetValue(name, out var node))
+            {
+                throw FsException.NotFound(path);
+            }
+
+            if (node is MemoryDirectory)
+            {
+                throw new FsException(FsErrorKind.IsADirectory, $"{path}: is a directory");
+            }
+
+            Unlink(parent, name, node);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private void Unlink(MemoryDirectory parent, string name, MemoryNode node)
+    {
+        parent.Children.Remove(name);
+        parent.ModifiedUtc = DateTime.UtcNow;
+        if (--node.LinkCount == 0 && node is MemoryFile file)
+        {
+            storage.Account(-file.Length);
+        }
+    }
+
+    public ValueTask RenameAsync(VirtualPath from, VirtualPath to, RenameOptions options, CancellationToken cancellationToken)
+    {
+        lock (Gate)
+        {
+            var fromParent = LookupParent(from, "rename", out string fromName);
+            var toParent = LookupParent(to, "rename", out string toName);
+            if (!fromParent.Children.TryGetValue(fromName, out var node))
+            {
+                throw FsException.NotFound(from);
+            }
+
+            if (node is MemoryDirectory && IsWithin(toParent, node))
+            {
+                throw new FsException(FsErrorKind.InvalidArgument, $"rename {from} {to}: into itself");
+            }
+
+            if (toParent.Children.TryGetValue(toName, out var existing))
+            {
+                if (ReferenceEquals(existing, node))
+                {
+                    return ValueTask.CompletedTask;
+                }
+
+                if (!options.Overwrite)
+                {
+                    throw new FsException(FsErrorKind.AlreadyExists, $"rename {from} {to}: target exists");
+                }
+
+                switch (node, existing)
+                {
+                    case (MemoryDirectory, MemoryDirectory { Children.Count: > 0 }):
+                        throw new FsException(FsErrorKind.NotEmpty, $"rename {from} {to}: target not empty");
+                    case (MemoryDirectory, not MemoryDirectory):
+                        throw new FsException(FsErrorKind.NotADirectory, $"rename {from} {to}: target not a directory");
+                    case (not MemoryDirectory, MemoryDirectory):
+                        throw new FsException(FsErrorKind.IsADirectory, $"rename {from} {to}: target is a directory");
+                }
+
+                Unlink(toParent, toName, existing);
+            }
+
+            fromParent.Children.Remove(fromName);
+            toParent.Children[toName] = node;
+            fromParent.ModifiedUtc = toParent.ModifiedUtc = node.ChangedUtc = DateTime.UtcNow;
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private static bool IsWithin(MemoryDirectory candidate, MemoryNode ancestor)
+    {
+        if (ReferenceEquals(candidate, ancestor))
+        {
+            return true;
+        }
+
+        return ancestor is MemoryDirectory directory &&
+               directory.Children.Values.OfType<MemoryDirectory>().Any(child => IsWithin(candidate, child));
+    }
+
+    public ValueTask CreateSymbolicLinkAsync(VirtualPath link, string target, CancellationToken cancellationToken)
+    {
+        if (target.Length == 0 || target.Contains('\0'))
+        {
+            throw new FsException(FsErrorKind.InvalidName, "symlink: invalid target");
+        }
+
+        lock (Gate)
+        {
+            var parent = LookupParent(link, "symlink", out string name);
+            if (parent.Children.ContainsKey(name))
+            {
+                throw new FsException(FsErrorKind.AlreadyExists, $"{link}: exists");
+            }
+
+            parent.Children[name] = new MemorySymlink(storage.NextInode(), target);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask CreateHardLinkAsync(VirtualPath existing, VirtualPath link, CancellationToken cancellationToken)
+    {
+        lock (Gate)
+        {
+            var existingParent = LookupParent(existing, "link", out string existingName);
+            if (!existingParent.Children.TryGetValue(existingName, out var node))
+            {
+                throw FsException.NotFound(existing);
+            }
+
+            if (node is MemoryDirectory)
+            {
+                throw new FsException(FsErrorKind.PermissionDenied, $"link {existing}: is a directory");
+            }
+
+            var parent = LookupParent(link, "link", out string name);
+            if (parent.Children.ContainsKey(name))
+            {
+                throw new FsException(FsErrorKind.AlreadyExists, $"{link}: exists");
+            }
+
+            parent.Children[name] = node;
+            node.LinkCount++;
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<string> ReadSymbolicLinkAsync(VirtualPath path, CancellationToken cancellationToken)
+    {
+        lock (Gate)
+        {
+            return Lookup(path, followFinal: false) is MemorySymlink link
+                ? ValueTask.FromResult(link.Target)
+                : throw new FsException(FsErrorKind.InvalidArgument, $"{path}: not a link");
+        }
+    }
+
+    public ValueTask<VirtualPath> GetRealPathAsync(VirtualPath path, CancellationToken cancellationToken)
+    {
+        lock (Gate)
+        {
+            return ValueTask.FromResult(Resolve(path, followFinal: true).ToPath());
+        }
+    }
+
+    public ValueTask SetTimesAsync(VirtualPath path, DateTime? accessedUtc, DateTime? modifiedUtc, CancellationToken cancellationToken)
+    {
+        lock (Gate)
+        {
+            var node = Lookup(path, followFinal: true);
+            node.AccessedUtc = accessedUtc ?? node.AccessedUtc;
+            node.ModifiedUtc = modifiedUtc ?? node.ModifiedUtc;
+            node.ChangedUtc = DateTime.UtcNow;
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask SetPermissionsAsync(VirtualPath path, int permissions, CancellationToken cancellationToken)
+    {
+        lock (Gate)
+        {
+            var node = Lookup(path, followFinal: true);
+            node.Permissions = permissions & 0xFFF;
+            node.ChangedUtc = DateTime.UtcNow;
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask SetLengthAsync(VirtualPath path, long length, CancellationToken cancellationToken)
+    {
+        lock (Gate)
+        {
+            if (Lookup(path, followFinal: true) is not MemoryFile file)
+            {
+                throw new FsException(FsErrorKind.InvalidArgument, $"truncate {path}: not a regular file");
+            }
+
+            storage.Account(file.SetLength(length));
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<SpaceInfo> GetSpaceAsync(VirtualPath path, CancellationToken cancellationToken)
+    {
+        lock (Gate)
+        {
+            _ = Lookup(path, followFinal: true);
+            long free = storage.CapacityBytes - storage.UsedBytes;
+            return ValueTask.FromResult(new SpaceInfo(storage.CapacityBytes, free, free, 4096, 1 << 20, 1 << 20, VirtualPath.MaxNameLength));
+        }
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}
