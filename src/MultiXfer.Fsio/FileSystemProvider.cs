@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using MultiXfer.Auth;
 using MultiXfer.Connections;
 using MultiXfer.Fsio.Local;
@@ -19,9 +18,9 @@ public sealed class FileSystemProvider : IFileSystemProvider, IDisposable
     private readonly LocalFileSystem? _dataRoot;
     private readonly MemoryStorage? _memory;
 
-    public FileSystemProvider(IOptions<ServerOptions> options, ILoggerFactory loggerFactory)
+    public FileSystemProvider(ServerOptions options, ILoggerFactory loggerFactory)
     {
-        _options = options.Value;
+        _options = options;
         _loggerFactory = loggerFactory;
         if (IsMemory(_options.Storage))
         {

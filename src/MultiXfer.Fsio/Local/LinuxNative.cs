@@ -27,13 +27,6 @@ internal static unsafe partial class LinuxNative
 
     private const long SysOpenat2 = 437; // the same number on every architecture since Linux 5.6
 
-    static LinuxNative()
-    {
-        // "libc" alone would find libc.so, which on glibc is a linker script, not a library.
-        NativeLibrary.SetDllImportResolver(typeof(LinuxNative).Assembly, static (name, assembly, path) =>
-            name == Libc && NativeLibrary.TryLoad("libc.so.6", assembly, path, out var handle) ? handle : IntPtr.Zero);
-    }
-
     [StructLayout(LayoutKind.Sequential)]
     private struct OpenHow
     {

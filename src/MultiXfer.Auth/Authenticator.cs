@@ -1,0 +1,131 @@
+using Microsoft.Extensions.Logging;
+using MultiXfer.Fsio;
+
+namespace MultiXfer.Auth;
+
+/// <summary>Anonymous FTP: off unless configured; read-only and confined to its root.</summary>
+public sealed record AnonymousPolicy(bool Enabled, VirtualPath Root);
+
+/// <summary>
+/// The one authenticator behind every protocol. Unknown users, wrong passwords and protocols a user may not use
+/// cost the same work (a PBKDF2 run against a dummy hash) and get the same answer after the same delay, so the
+/// reply says nothing about which names exist. Failures count against the client address.
+/// </summary>
+public sealed partial class Authenticator : IAuthenticator
+{
+    private static readonly Lazy<ParsedHash> DummyHash = new(() =>
+    {
+        PasswordHasher.TryParse(PasswordHasher.Hash(Guid.NewGuid().ToString()), out var parsed, out _);
+        return parsed;
+    });
+
+    private readonly UserStore _users;
+    private readonly LoginThrottle _throttle;
+    private readonly AuthOptions _options;
+    private readonly AnonymousPolicy _anonymous;
+    private readonly PasswordCache _cache;
+    private readonly ILogger _logger;
+
+    public Authenticator(UserStore users, LoginThrottle throttle, AuthOptions options, AnonymousPolicy anonymous,
+        TimeProvider time, ILogger<Authenticator> logger)
+    {
+        _users = users;
+        _throttle = throttle;
+        _options = options;
+        _anonymous = anonymous;
+        _cache = new PasswordCache(TimeSpan.FromSeconds(options.PasswordCacheSeconds), time);
+        _logger = logger;
+    }
+
+    public bool IsThrottled(System.Net.IPAddress clientAddress) => _throttle.IsBanned(clientAddress);
+
+    public async ValueTask<AuthResult> AuthenticatePasswordAsync(LoginAttempt attempt, string password, CancellationToken cancellationToken)
+    {
+        if (_throttle.IsBanned(attempt.ClientAddress))
+        {
+            LogThrottled(attempt.UserName, attempt.Protocol);
+            return AuthResult.Throttled;
+        }
+
+        if (!PasswordHasher.IsAcceptableLength(password))
+        {
+            return await FailAsync(attempt, "password longer than 1024 bytes", cancellationToken);
+        }
+
+        bool known = _users.TryFind(attempt.UserName, out var user);
+        bool verified = known && _cache.Contains(user, password);
+        if (!verified)
+        {
+            verified = PasswordHasher.Verify(password, known ? user.Password : DummyHash.Value) && known;
+        }
+
+        if (!verified)
+        {
+            return await FailAsync(attempt, known ? "wrong password" : "unknown user", cancellationToken);
+        }
+
+        if (!user.Account.MayUse(attempt.Protocol))
+        {
+            return await FailAsync(attempt, $"protocol {attempt.Protocol} not allowed for this user", cancellationToken);
+        }
+
+        _cache.Add(user, password);
+        LogSucceeded(attempt.UserName, attempt.Protocol);
+        return new AuthResult(AuthOutcome.Success, user.Account);
+    }
+
+    public async ValueTask<AuthResult> AuthenticateAnonymousAsync(LoginAttempt attempt, CancellationToken cancellationToken)
+    {
+        if (_throttle.IsBanned(attempt.ClientAddress))
+        {
+            return AuthResult.Throttled;
+        }
+
+        if (!_anonymous.Enabled)
+        {
+            return await FailAsync(attempt, "anonymous access is disabled", cancellationToken);
+        }
+
+        LogSucceeded("anonymous", attempt.Protocol);
+        return new AuthResult(AuthOutcome.Success, new UserAccount
+        {
+            Name = "anonymous",
+            Home = _anonymous.Root,
+            ReadOnly = true,
+            IsAnonymous = true,
+            Protocols = new HashSet<string> { Protocols.Ftp, Protocols.Ftps },
+            Permissions = new PermissionRules([(VirtualPath.Root, Permission.List | Permission.Download)], readOnly: true),
+        });
+    }
+
+    private async ValueTask<AuthResult> FailAsync(LoginAttempt attempt, string reason, CancellationToken cancellationToken)
+    {
+        bool banned = _throttle.RecordFailure(attempt.ClientAddress);
+        LogFailed(attempt.UserName, attempt.Protocol, reason);
+        if (banned)
+        {
+            LogBanned(attempt.ClientAddress.ToString(), _options.BanSeconds);
+        }
+
+        // Delay with jitter: a fixed delay would still let response timing be compared precisely.
+        int delay = _options.FailureDelayMilliseconds;
+        if (delay > 0)
+        {
+            await Task.Delay(delay + Random.Shared.Next(0, Math.Max(1, delay / 10)), cancellationToken);
+        }
+
+        return AuthResult.Failed;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "login succeeded for {UserName} over {Protocol}")]
+    private partial void LogSucceeded(string userName, string protocol);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "login failed for {UserName} over {Protocol}: {Reason}")]
+    private partial void LogFailed(string userName, string protocol, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "login refused for {UserName} over {Protocol}: address is throttled")]
+    private partial void LogThrottled(string userName, string protocol);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "address {Address} banned for {Seconds} s after repeated login failures")]
+    private partial void LogBanned(string address, int seconds);
+}

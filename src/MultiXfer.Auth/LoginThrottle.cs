@@ -1,0 +1,80 @@
+using System.Collections.Concurrent;
+using System.Net;
+
+namespace MultiXfer.Auth;
+
+/// <summary>
+/// Counts failed logins per client address across every protocol and bans an address that fails too often in a
+/// window; other addresses are unaffected. The table is bounded, so a spray of sources cannot grow it without
+/// limit (expired entries go first, then the oldest).
+/// </summary>
+public sealed class LoginThrottle(AuthOptions options, TimeProvider time)
+{
+    private sealed class Record
+    {
+        public long WindowStart;
+        public int Failures;
+        public long BannedUntil;
+    }
+
+    private readonly ConcurrentDictionary<IPAddress, Record> _records = new();
+
+    private long Now => time.GetTimestamp() * 1000 / time.TimestampFrequency;
+
+    public int TrackedAddresses => _records.Count;
+
+    public bool IsBanned(IPAddress address) =>
+        _records.TryGetValue(address, out var record) && Volatile.Read(ref record.BannedUntil) > Now;
+
+    /// <summary>Records a failure; returns true when this failure got the address banned.</summary>
+    public bool RecordFailure(IPAddress address)
+    {
+        if (!_records.ContainsKey(address) && _records.Count >= options.MaxTrackedAddresses)
+        {
+            Evict();
+        }
+
+        var record = _records.GetOrAdd(address, _ => new Record { WindowStart = Now });
+        lock (record)
+        {
+            long now = Now;
+            if (now - record.WindowStart > options.FailureWindowSeconds * 1000L)
+            {
+                record.WindowStart = now;
+                record.Failures = 0;
+            }
+
+            record.Failures++;
+            if (record.Failures >= options.MaxFailuresPerAddress && record.BannedUntil <= now)
+            {
+                record.BannedUntil = now + (options.BanSeconds * 1000L);
+                return true;
+            }
+
+            return false;
+        }
+    }
+
+    private void Evict()
+    {
+        long now = Now;
+        long window = options.FailureWindowSeconds * 1000L;
+        foreach (var (address, record) in _records)
+        {
+            if (record.BannedUntil <= now && now - record.WindowStart > window)
+            {
+                _records.TryRemove(address, out _);
+            }
+        }
+
+        // Still full of live entries: drop the oldest windows that are not banned, then any.
+        int excess = _records.Count - options.MaxTrackedAddresses + 1;
+        if (excess > 0)
+        {
+            foreach (var (address, _) in _records.OrderBy(r => r.Value.BannedUntil > now).ThenBy(r => r.Value.WindowStart).Take(excess).ToList())
+            {
+                _records.TryRemove(address, out _);
+            }
+        }
+    }
+}

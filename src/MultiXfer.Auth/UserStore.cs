@@ -1,0 +1,99 @@
+using MultiXfer.Fsio;
+
+namespace MultiXfer.Auth;
+
+/// <summary>A configured user: the account and its stored password hash.</summary>
+public sealed record UserRecord(UserAccount Account, ParsedHash Password);
+
+/// <summary>The users from configuration (plus the generated demo user on a first start), looked up by exact name.</summary>
+public sealed class UserStore
+{
+    private readonly Dictionary<string, UserRecord> _users;
+
+    public UserStore(IEnumerable<UserRecord> users)
+    {
+        _users = users.ToDictionary(u => u.Account.Name, StringComparer.Ordinal);
+    }
+
+    public int Count => _users.Count;
+
+    public bool TryFind(string name, out UserRecord record) => _users.TryGetValue(name, out record!);
+
+    public static bool IsValidUserName(string name) =>
+        name.Length is > 0 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or '@');
+
+    /// <summary>
+    /// Checks every user entry and returns one message per problem, each naming its configuration key
+    /// (<c>Users:alice:Home</c>), so a bad configuration stops start-up with something an operator can fix.
+    /// </summary>
+    public static List<string> Validate(IReadOnlyDictionary<string, UserOptions> users)
+    {
+        var problems = new List<string>();
+        foreach (var (name, user) in users)
+        {
+            string key = $"Users:{name}";
+            if (!IsValidUserName(name))
+            {
+                problems.Add($"{key}: user names are 1-64 characters of letters, digits, '.', '_', '-', '@'");
+            }
+
+            if (!PasswordHasher.TryParse(user.PasswordHash, out _, out string hashProblem))
+            {
+                problems.Add($"{key}:PasswordHash: {hashProblem}");
+            }
+
+            if (user.Home is { } home && (!home.StartsWith('/') || !VirtualPath.TryResolve(VirtualPath.Root, home, out _, out _)))
+            {
+                problems.Add($"{key}:Home: must be an absolute path inside Server:DataRoot, such as /{name}");
+            }
+
+            foreach (string protocol in user.Protocols)
+            {
+                if (!MultiXfer.Auth.Protocols.All.Contains(protocol))
+                {
+                    problems.Add($"{key}:Protocols: unknown protocol '{protocol}' (known: {string.Join(", ", MultiXfer.Auth.Protocols.All)})");
+                }
+            }
+
+            foreach (var (path, granted) in user.Permissions)
+            {
+                if (!path.StartsWith('/') || !VirtualPath.TryResolve(VirtualPath.Root, path, out _, out _))
+                {
+                    problems.Add($"{key}:Permissions: '{path}' is not an absolute path");
+                }
+
+                foreach (string word in SplitPermissions(granted))
+                {
+                    if (!PermissionNames.TryParse(word, out _))
+                    {
+                        problems.Add($"{key}:Permissions:{path}: unknown permission '{word}' (known: {string.Join(", ", PermissionNames.Known)})");
+                    }
+                }
+            }
+        }
+
+        return problems;
+    }
+
+    /// <summary>Builds a record from an entry that <see cref="Validate"/> accepted.</summary>
+    public static UserRecord FromOptions(string name, UserOptions options)
+    {
+        PasswordHasher.TryParse(options.PasswordHash, out var hash, out _);
+        var rules = options.Permissions.Select(rule => (
+            VirtualPath.Resolve(VirtualPath.Root, rule.Key),
+            SplitPermissions(rule.Value).Aggregate(Permission.None, (all, word) =>
+                PermissionNames.TryParse(word, out var p) ? all | p : all)));
+        var account = new UserAccount
+        {
+            Name = name,
+            Home = VirtualPath.Resolve(VirtualPath.Root, options.Home ?? "/" + name),
+            ReadOnly = options.ReadOnly,
+            Protocols = options.Protocols.ToHashSet(StringComparer.Ordinal),
+            Permissions = new PermissionRules(rules, options.ReadOnly),
+        };
+        return new UserRecord(account, hash);
+    }
+
+    private static IEnumerable<string> SplitPermissions(string list) =>
+        list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}

@@ -1,0 +1,116 @@
+using Microsoft.Extensions.Logging;
+using MultiXfer.Ftp.Control;
+using MultiXfer.Ftp.Listing;
+using MultiXfer.Ftp.Session;
+
+namespace MultiXfer.Ftp.Commands;
+
+/// <summary>SYST, HELP, NOOP, STAT (RFC 959); FEAT and OPTS (RFC 2389); OPTS UTF8 (RFC 2640); CLNT.</summary>
+internal static partial class InfoCommands
+{
+    /// <summary>RFC 2389 section 3.2: one feature per line, each indented by a space.</summary>
+    private static IEnumerable<string> FeatureLines(FtpSession session) =>
+    [
+        "CLNT",
+        "EPRT",
+        "EPSV",
+        "MDTM",
+        "MFMT",
+        session.Facts.FeatureLine,
+        "PASV",
+        "REST STREAM",
+        "SIZE",
+        "TVFS",
+        "UTF8",
+    ];
+
+    public static ValueTask System(FtpSession session, string argument) => session.ReplyAsync(215, "UNIX Type: L8");
+
+    public static ValueTask NoOperation(FtpSession session, string argument) => session.ReplyAsync(200, "NOOP ok.");
+
+    public static ValueTask Features(FtpSession session, string argument) =>
+        session.ReplyMultilineAsync(211, "Features:", FeatureLines(session), "End");
+
+    public static async ValueTask Help(FtpSession session, string argument)
+    {
+        if (argument.Length > 0)
+        {
+            if (CommandTable.TryGet(argument.Trim().ToUpperInvariant(), out var descriptor))
+            {
+                await session.ReplyAsync(214, $"Syntax: {descriptor.Syntax}");
+            }
+            else
+            {
+                await session.ReplyAsync(502, "Unknown command.");
+            }
+
+            return;
+        }
+
+        var verbs = CommandTable.All.Select(c => c.Verb.PadRight(5)).Chunk(8).Select(row => string.Join(' ', row));
+        await session.ReplyMultilineAsync(214, "The following commands are recognized.", verbs, "Help OK.");
+    }
+
+    public static async ValueTask Options(FtpSession session, string argument)
+    {
+        int space = argument.IndexOf(' ');
+        string name = (space < 0 ? argument : argument[..space]).ToUpperInvariant();
+        string value = space < 0 ? "" : argument[(space + 1)..].Trim();
+        switch (name)
+        {
+            case "UTF8" or "UTF-8":
+                // RFC 2640: names are always UTF-8 here, so ON is accepted and OFF cannot be honoured.
+                await session.ReplyAsync(value.Equals("OFF", StringComparison.OrdinalIgnoreCase)
+                    ? new FtpReply(504, "UTF8 cannot be turned off.")
+                    : new FtpReply(200, "Always in UTF8 mode."));
+                break;
+            case "MLST":
+                session.Facts = MlstFacts.Parse(value);
+                await session.ReplyAsync(200, $"MLST OPTS {session.Facts.SelectedList}");
+                break;
+            default:
+                await session.ReplyAsync(501, "Option not understood.");
+                break;
+        }
+    }
+
+    public static async ValueTask Client(FtpSession session, string argument)
+    {
+        string client = new(argument.Where(c => !char.IsControl(c)).Take(64).ToArray());
+        LogClient(session.Logger, client);
+        await session.ReplyAsync(200, "Noted.");
+    }
+
+    /// <summary>
+    /// STAT: during a transfer, its progress; with a path, a listing over the control connection; otherwise the
+    /// session's status (RFC 959 section 4.1.3).
+    /// </summary>
+    public static async ValueTask Status(FtpSession session, string argument)
+    {
+        if (session.CurrentTransfer is { IsRunning: true } transfer && argument.Length == 0)
+        {
+            await session.ReplyAsync(213, $"Status: {transfer.Verb} {transfer.Bytes} bytes transferred.");
+            return;
+        }
+
+        if (argument.Length > 0)
+        {
+            await session.WaitForTransferAsync();
+            await ListingCommands.StatusOfPath(session, argument);
+            return;
+        }
+
+        await session.ReplyMultilineAsync(211, "FTP server status:",
+        [
+            $"Connected to {session.Connection.LocalAddress}",
+            $"Logged in as {session.User!.Name}",
+            $"TYPE: {(session.AsciiMode ? "ASCII" : "BINARY")}, STRUcture: File, MODE: Stream",
+            $"Session timeout in seconds is {session.Server.Server.IdleTimeoutSeconds}",
+            "Control connection is plain text",
+            "Data connections will be plain text",
+        ], "End of status.");
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "client says it is {Client}")]
+    private static partial void LogClient(ILogger logger, string client);
+}

@@ -1,0 +1,90 @@
+using MultiXfer.Auth;
+using MultiXfer.Connections;
+using MultiXfer.Ftp.Control;
+using MultiXfer.Ftp.Session;
+
+namespace MultiXfer.Ftp.Commands;
+
+/// <summary>RFC 959 access control: USER, PASS, ACCT, REIN, QUIT.</summary>
+internal static class LoginCommands
+{
+    public static async ValueTask User(FtpSession session, string argument)
+    {
+        if (session.User is not null)
+        {
+            await session.ReplyAsync(530, "Already logged in; use REIN to change user.");
+            return;
+        }
+
+        session.PendingUser = argument;
+
+        // The same reply whether or not the user exists, or anonymous access is on: no user enumeration.
+        await session.ReplyAsync(331, IsAnonymousName(argument) && session.Server.Ftp.AllowAnonymous
+            ? "Anonymous login ok, send your email address as password."
+            : "Password required.");
+    }
+
+    public static async ValueTask Pass(FtpSession session, string argument)
+    {
+        if (session.User is not null)
+        {
+            await session.ReplyAsync(230, "Already logged in.");
+            return;
+        }
+
+        if (session.PendingUser is not { } name)
+        {
+            await session.ReplyAsync(503, "Login with USER first.");
+            return;
+        }
+
+        session.PendingUser = null;
+        var attempt = new LoginAttempt(name, session.Protocol, session.Connection.ClientAddress, session.Connection.Id);
+        var authenticator = session.Server.Authenticator;
+        var result = IsAnonymousName(name) && session.Server.Ftp.AllowAnonymous
+            ? await authenticator.AuthenticateAnonymousAsync(attempt, session.Connection.ConnectionClosed)
+            : await authenticator.AuthenticatePasswordAsync(attempt, argument, session.Connection.ConnectionClosed);
+        switch (result.Outcome)
+        {
+            case AuthOutcome.Success:
+                await session.LogInAsync(result.User!);
+                await session.ReplyAsync(230, result.User!.IsAnonymous ? "Anonymous access granted, restrictions apply." : "Login successful.");
+                break;
+            case AuthOutcome.Throttled:
+                await session.ReplyAsync(421, "Too many failed logins from your address; try again later.");
+                session.Closing = true;
+                break;
+            default:
+                await session.ReplyAsync(530, "Login incorrect.");
+                break;
+        }
+    }
+
+    private static bool IsAnonymousName(string name) =>
+        name.Equals("anonymous", StringComparison.OrdinalIgnoreCase) || name.Equals("ftp", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>No accounts beyond users here: RFC 959 allows 202 for a superfluous ACCT.</summary>
+    public static ValueTask Account(FtpSession session, string argument) =>
+        session.ReplyAsync(202, "ACCT not needed.");
+
+    public static async ValueTask Reinitialize(FtpSession session, string argument)
+    {
+        await session.LogOutAsync();
+        await session.ReplyAsync(220, session.Server.Server.Banner);
+    }
+
+    public static async ValueTask Quit(FtpSession session, string argument)
+    {
+        await session.ReplyAsync(Replies.Goodbye);
+        session.Closing = true;
+    }
+
+    /// <summary>What a refused connection hears, before any session exists.</summary>
+    public static FtpReply Refusal(RejectReason reason) => reason switch
+    {
+        RejectReason.TooManyConnections => new(421, "Too many connections; try again later."),
+        RejectReason.TooManyConnectionsFromAddress => new(421, "Too many connections from your address."),
+        RejectReason.AddressThrottled => new(421, "Too many failed logins from your address; try again later."),
+        _ => Replies.ShuttingDown,
+    };
+}

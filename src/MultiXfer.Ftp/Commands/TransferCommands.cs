@@ -1,0 +1,198 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using MultiXfer.Fsio;
+using MultiXfer.Ftp.Control;
+using MultiXfer.Ftp.Data;
+using MultiXfer.Ftp.Session;
+
+namespace MultiXfer.Ftp.Commands;
+
+/// <summary>RFC 959 RETR, STOR, STOU, APPE, ALLO, ABOR and RFC 3659 REST STREAM.</summary>
+internal static class TransferCommands
+{
+    private const int MaxUniqueNameAttempts = 16;
+
+    public static async ValueTask Retrieve(FtpSession session, string argument)
+    {
+        long offset = TakeRestart(session);
+        if (!await RequireDataEndpointAsync(session))
+        {
+            return;
+        }
+
+        var path = session.Resolve(argument);
+        var file = await session.FilesOrThrow.OpenFileAsync(path, FileOpenOptions.ReadOnly, session.Connection.ConnectionClosed);
+        await StartOrDisposeAsync(session, file, async () =>
+        {
+            long size = (await file.GetStatusAsync(session.Connection.ConnectionClosed)).Size;
+            if (offset > size)
+            {
+                await session.ReplyAsync(Replies.InvalidRestart);
+                return false;
+            }
+
+            await session.StartTransferAsync("RETR", path, new RetrieveJob(file, offset, size, session.AsciiMode));
+            return true;
+        });
+    }
+
+    /// <summary>STOR replaces the file crash-safely; after REST it resumes in place from that offset.</summary>
+    public static async ValueTask Store(FtpSession session, string argument)
+    {
+        long offset = TakeRestart(session);
+        if (!await RequireDataEndpointAsync(session))
+        {
+            return;
+        }
+
+        var path = session.Resolve(argument);
+        var files = session.FilesOrThrow;
+        var token = session.Connection.ConnectionClosed;
+        var create = offset > 0 ? FileCreateMode.OpenExisting : FileCreateMode.Replace;
+        var file = await files.OpenFileAsync(path, new FileOpenOptions(FileAccessMode.Write, create), token);
+        await StartOrDisposeAsync(session, file, async () =>
+        {
+            if (offset > 0)
+            {
+                // Resume (RFC 3659 section 5): keep the first OFFSET bytes, replace everything after them.
+                if (offset > (await file.GetStatusAsync(token)).Size)
+                {
+                    await session.ReplyAsync(Replies.InvalidRestart);
+                    return false;
+                }
+
+                await file.SetLengthAsync(offset, token);
+            }
+
+            await session.StartTransferAsync("STOR", path,
+                new StoreJob(file, offset, session.AsciiMode, "Ok to send data.", "Transfer complete."));
+            return true;
+        });
+    }
+
+    public static async ValueTask Append(FtpSession session, string argument)
+    {
+        TakeRestart(session);
+        if (!await RequireDataEndpointAsync(session))
+        {
+            return;
+        }
+
+        var path = session.Resolve(argument);
+        var options = new FileOpenOptions(FileAccessMode.Write, FileCreateMode.OpenOrCreate) { Append = true };
+        var file = await session.FilesOrThrow.OpenFileAsync(path, options, session.Connection.ConnectionClosed);
+        await StartOrDisposeAsync(session, file, async () =>
+        {
+            await session.StartTransferAsync("APPE", path,
+                new StoreJob(file, 0, session.AsciiMode, "Ok to send data.", "Transfer complete."));
+            return true;
+        });
+    }
+
+    /// <summary>
+    /// STOU (RFC 959, RFC 1123 section 4.1.2.9): stores under a new name in the current directory and says which
+    /// ("150 FILE: name"). The name is reserved by an exclusive create; an incomplete upload removes it again.
+    /// </summary>
+    public static async ValueTask StoreUnique(FtpSession session, string argument)
+    {
+        TakeRestart(session);
+        if (!await RequireDataEndpointAsync(session))
+        {
+            return;
+        }
+
+        var files = session.FilesOrThrow;
+        var token = session.Connection.ConnectionClosed;
+        string stem = argument.Length > 0 && VirtualPath.IsValidName(argument) && argument.Length <= 200 ? argument : "ftp";
+        for (int attempt = 0; attempt < MaxUniqueNameAttempts; attempt++)
+        {
+            string name = attempt == 0 && argument.Length > 0 ? stem : $"{stem}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
+            var path = session.CurrentDirectory.Append(name);
+            IFileHandle file;
+            try
+            {
+                file = await files.OpenFileAsync(path, new FileOpenOptions(FileAccessMode.Write, FileCreateMode.CreateNew), token);
+            }
+            catch (FsException e) when (e.Kind == FsErrorKind.AlreadyExists)
+            {
+                continue;
+            }
+
+            await session.StartTransferAsync("STOU", path, new StoreJob(file, 0, session.AsciiMode, $"FILE: {name}",
+                $"Transfer complete (unique file name: {name}).", () => files.DeleteFileAsync(path, CancellationToken.None)));
+            return;
+        }
+
+        await session.ReplyAsync(553, "Could not find a unique file name.");
+    }
+
+    /// <summary>ALLO (RFC 959): nothing to reserve ahead, but a size beyond the free space is refused now.</summary>
+    public static async ValueTask Allocate(FtpSession session, string argument)
+    {
+        string first = argument.Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? "";
+        if (!long.TryParse(first, NumberStyles.None, CultureInfo.InvariantCulture, out long bytes))
+        {
+            await session.ReplyAsync(Replies.ArgumentRequired);
+            return;
+        }
+
+        var space = await session.FilesOrThrow.GetSpaceAsync(session.CurrentDirectory, session.Connection.ConnectionClosed);
+        if (bytes > space.AvailableBytes)
+        {
+            await session.ReplyAsync(552, "Insufficient storage space for that allocation.");
+            return;
+        }
+
+        await session.ReplyAsync(200, "ALLO ok; space is available.");
+    }
+
+    /// <summary>REST STREAM (RFC 3659 section 5): a byte offset for the next RETR or STOR.</summary>
+    public static async ValueTask Restart(FtpSession session, string argument)
+    {
+        if (!long.TryParse(argument.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out long offset))
+        {
+            await session.ReplyAsync(501, "REST requires a non-negative byte offset.");
+            return;
+        }
+
+        session.RestartOffset = offset;
+        await session.ReplyAsync(350, $"Restart position accepted ({offset.ToString(CultureInfo.InvariantCulture)}).");
+    }
+
+    public static ValueTask Abort(FtpSession session, string argument) => session.AbortTransferAsync(reply: true);
+
+    private static long TakeRestart(FtpSession session)
+    {
+        long offset = session.RestartOffset;
+        session.RestartOffset = 0;
+        return offset;
+    }
+
+    private static async ValueTask<bool> RequireDataEndpointAsync(FtpSession session)
+    {
+        if (session.HasDataEndpoint)
+        {
+            return true;
+        }
+
+        await session.ReplyAsync(Replies.UseDataCommandFirst);
+        return false;
+    }
+
+    /// <summary>Runs the checks that follow an open; the handle is disposed unless a transfer took it over.</summary>
+    private static async ValueTask StartOrDisposeAsync(FtpSession session, IFileHandle file, Func<ValueTask<bool>> start)
+    {
+        bool started = false;
+        try
+        {
+            started = await start();
+        }
+        finally
+        {
+            if (!started)
+            {
+                await file.DisposeAsync();
+            }
+        }
+    }
+}

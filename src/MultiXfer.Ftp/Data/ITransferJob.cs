@@ -1,0 +1,14 @@
+using MultiXfer.Ftp.Control;
+using MultiXfer.Transport.Data;
+
+namespace MultiXfer.Ftp.Data;
+
+/// <summary>The work of one transfer command once its data connection is open; disposed whatever happens.</summary>
+internal interface ITransferJob : IAsyncDisposable
+{
+    /// <summary>Text of the 150 reply sent when the data connection is open.</summary>
+    string Opening { get; }
+
+    /// <summary>Moves the data and returns the final reply (226 on success).</summary>
+    Task<FtpReply> RunAsync(DataConnection data, Transfer transfer);
+}

@@ -1,0 +1,71 @@
+using System.Buffers;
+using MultiXfer.Fsio;
+using MultiXfer.Ftp.Control;
+using MultiXfer.Transport.Data;
+
+namespace MultiXfer.Ftp.Data;
+
+/// <summary>RETR: sends a file from an offset. Binary over a plain socket uses sendfile(2); otherwise a copy loop.</summary>
+internal sealed class RetrieveJob(IFileHandle file, long offset, long length, bool ascii) : ITransferJob
+{
+    private const int BufferSize = 256 * 1024;
+
+    public string Opening =>
+        $"Opening {(ascii ? "ASCII" : "BINARY")} mode data connection for {file.Path.Name} ({Math.Max(0, length - offset)} bytes).";
+
+    public async Task<FtpReply> RunAsync(DataConnection data, Transfer transfer)
+    {
+        if (!ascii && data.IsPlain && file.OsHandle is { } handle)
+        {
+            await data.SendFileAsync(handle, offset, length - offset, transfer.Progress, transfer.Token);
+        }
+        else
+        {
+            await CopyAsync(data.Stream, transfer);
+        }
+
+        return new FtpReply(226, "Transfer complete.");
+    }
+
+    private async Task CopyAsync(Stream destination, Transfer transfer)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        byte[]? converted = ascii ? ArrayPool<byte>.Shared.Rent(BufferSize * 2) : null;
+        try
+        {
+            bool lastWasCr = false;
+            long position = offset;
+            while (true)
+            {
+                int n = await file.ReadAsync(position, buffer.AsMemory(0, BufferSize), transfer.Token);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                position += n;
+                if (converted is null)
+                {
+                    await destination.WriteAsync(buffer.AsMemory(0, n), transfer.Token);
+                }
+                else
+                {
+                    int m = AsciiConverter.ToNetwork(buffer.AsSpan(0, n), converted, ref lastWasCr);
+                    await destination.WriteAsync(converted.AsMemory(0, m), transfer.Token);
+                }
+
+                transfer.Progress(n);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            if (converted is not null)
+            {
+                ArrayPool<byte>.Shared.Return(converted);
+            }
+        }
+    }
+
+    public ValueTask DisposeAsync() => file.DisposeAsync();
+}

@@ -1,0 +1,79 @@
+using System.Buffers;
+using MultiXfer.Fsio;
+using MultiXfer.Ftp.Control;
+using MultiXfer.Transport.Data;
+
+namespace MultiXfer.Ftp.Data;
+
+/// <summary>
+/// STOR, APPE, STOU: writes what arrives until the client closes the data connection, then commits. A crash-safe
+/// upload replaces its target only at that commit; an abort or a lost connection leaves the target untouched.
+/// </summary>
+/// <param name="abandon">Run when the upload did not complete, for files that must not stay (STOU's new name).</param>
+internal sealed class StoreJob(IFileHandle file, long offset, bool ascii, string opening, string completion,
+    Func<ValueTask>? abandon = null) : ITransferJob
+{
+    private const int BufferSize = 256 * 1024;
+    private bool _committed;
+
+    public string Opening => opening;
+
+    public async Task<FtpReply> RunAsync(DataConnection data, Transfer transfer)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        byte[]? converted = ascii ? ArrayPool<byte>.Shared.Rent(BufferSize + 1) : null;
+        try
+        {
+            bool pendingCr = false;
+            long position = offset;
+            while (true)
+            {
+                int n = await data.Stream.ReadAsync(buffer.AsMemory(0, BufferSize), transfer.Token);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                transfer.Progress(n);
+                if (converted is null)
+                {
+                    await file.WriteAsync(position, buffer.AsMemory(0, n), transfer.Token);
+                    position += n;
+                }
+                else
+                {
+                    int m = AsciiConverter.FromNetwork(buffer.AsSpan(0, n), converted, ref pendingCr);
+                    await file.WriteAsync(position, converted.AsMemory(0, m), transfer.Token);
+                    position += m;
+                }
+            }
+
+            if (converted is not null)
+            {
+                int tail = AsciiConverter.Flush(converted, ref pendingCr);
+                await file.WriteAsync(position, converted.AsMemory(0, tail), transfer.Token);
+            }
+
+            await file.CommitAsync(transfer.Token);
+            _committed = true;
+            return new FtpReply(226, completion);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            if (converted is not null)
+            {
+                ArrayPool<byte>.Shared.Return(converted);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await file.DisposeAsync();
+        if (!_committed && abandon is not null)
+        {
+            await abandon();
+        }
+    }
+}

@@ -1,0 +1,84 @@
+using System.Diagnostics;
+
+namespace MultiXfer.Ftp.Data;
+
+/// <summary>
+/// One running data transfer: its cancellation (ABOR, connection loss, stall), its byte count for STAT and the
+/// log, and a watchdog that aborts it when no byte moved for the stall timeout.
+/// </summary>
+internal sealed class Transfer : IDisposable
+{
+    private readonly CancellationTokenSource _cancellation;
+    private readonly Timer _watchdog;
+    private readonly long _stallTicks;
+    private long _bytes;
+    private long _lastProgress = Stopwatch.GetTimestamp();
+
+    public Transfer(string verb, string target, TimeSpan stallTimeout, CancellationToken connectionClosed)
+    {
+        Verb = verb;
+        Target = target;
+        _cancellation = CancellationTokenSource.CreateLinkedTokenSource(connectionClosed);
+        _stallTicks = (long)(stallTimeout.TotalSeconds * Stopwatch.Frequency);
+        var period = TimeSpan.FromSeconds(Math.Clamp(stallTimeout.TotalSeconds / 4, 0.25, 30));
+        _watchdog = new Timer(static s => ((Transfer)s!).CheckStall(), this, period, period);
+    }
+
+    public string Verb { get; }
+
+    public string Target { get; }
+
+    public long StartedAt { get; } = Stopwatch.GetTimestamp();
+
+    public CancellationToken Token => _cancellation.Token;
+
+    public long Bytes => Interlocked.Read(ref _bytes);
+
+    public bool Aborted { get; private set; }
+
+    public bool Stalled { get; private set; }
+
+    /// <summary>The background task; completes after the final reply has been sent.</summary>
+    public Task Completion { get; set; } = Task.CompletedTask;
+
+    public bool IsRunning => !Completion.IsCompleted;
+
+    public void Progress(long bytes)
+    {
+        Interlocked.Add(ref _bytes, bytes);
+        Volatile.Write(ref _lastProgress, Stopwatch.GetTimestamp());
+    }
+
+    /// <summary>ABOR: stop moving data now.</summary>
+    public void Abort()
+    {
+        Aborted = true;
+        Cancel();
+    }
+
+    private void CheckStall()
+    {
+        if (Stopwatch.GetTimestamp() - Volatile.Read(ref _lastProgress) > _stallTicks)
+        {
+            Stalled = true;
+            Cancel();
+        }
+    }
+
+    private void Cancel()
+    {
+        try
+        {
+            _cancellation.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    public void Dispose()
+    {
+        _watchdog.Dispose();
+        _cancellation.Dispose();
+    }
+}

@@ -1,0 +1,27 @@
+using MultiXfer.Fsio;
+using MultiXfer.Ftp.Control;
+
+namespace MultiXfer.Ftp;
+
+/// <summary>The one place where storage errors become FTP replies (RFC 959 section 4.2, RFC 3659).</summary>
+internal static class FsErrorReplies
+{
+    public static FtpReply For(FsErrorKind kind) => kind switch
+    {
+        FsErrorKind.NotFound => new(550, "No such file or directory."),
+        FsErrorKind.PermissionDenied => new(550, "Permission denied."),
+        FsErrorKind.AlreadyExists => new(550, "File exists."),
+        FsErrorKind.NotEmpty => new(550, "Directory not empty."),
+        FsErrorKind.NotADirectory => new(550, "Not a directory."),
+        FsErrorKind.IsADirectory => new(550, "Is a directory."),
+        FsErrorKind.NoSpace => new(452, "Insufficient storage space."),
+        FsErrorKind.QuotaExceeded => new(552, "Exceeded storage allocation."),
+        FsErrorKind.InvalidName => new(553, "File name not allowed."),
+        FsErrorKind.LinkLoop => new(550, "Too many levels of symbolic links."),
+        FsErrorKind.CrossDevice => new(550, "Cannot move across file systems."),
+        FsErrorKind.LockConflict => new(450, "File busy."),
+        FsErrorKind.Unsupported => new(504, "Not supported by this storage."),
+        FsErrorKind.InvalidArgument => new(550, "Not a regular file."),
+        _ => Replies.LocalError,
+    };
+}

@@ -1,0 +1,30 @@
+namespace MultiXfer.Ftp;
+
+/// <summary>The <c>Ftp</c> configuration section.</summary>
+public sealed class FtpOptions
+{
+    public const string Section = "Ftp";
+
+    /// <summary>Ports for passive data connections, "FIRST-LAST"; empty lets the system pick any free port.</summary>
+    public string PassivePorts { get; set; } = "50000-50199";
+
+    /// <summary>The address advertised in PASV replies (NAT, containers); empty uses the control connection's.</summary>
+    public string PassiveAddress { get; set; } = "";
+
+    /// <summary>PORT/EPRT; they only ever connect back to the control connection's client, on ports >= 1024.</summary>
+    public bool AllowActive { get; set; } = true;
+
+    public bool AllowAnonymous { get; set; }
+
+    /// <summary>Root of anonymous users inside Server:DataRoot; read-only.</summary>
+    public string AnonymousRoot { get; set; } = "/pub";
+
+    /// <summary>How long to wait for a data connection to be opened (passive accept or active connect).</summary>
+    public int DataConnectTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>A transfer that moves no byte for this long is aborted.</summary>
+    public int DataStallTimeoutSeconds { get; set; } = 300;
+
+    /// <summary>Unknown or refused commands tolerated before login; then the connection is closed.</summary>
+    public int MaxBadCommandsBeforeLogin { get; set; } = 10;
+}

@@ -1,0 +1,55 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using MultiXfer.Auth;
+using MultiXfer.Connections;
+using MultiXfer.Fsio;
+using MultiXfer.Transport.Data;
+
+namespace MultiXfer.Ftp;
+
+/// <summary>What every FTP session of one server shares: settings, the auth and storage services, passive ports.</summary>
+public sealed class FtpServerContext
+{
+    public FtpServerContext(ServerOptions server, FtpOptions ftp, IAuthenticator authenticator, IFileSystemProvider files,
+        ILoggerFactory loggerFactory)
+    {
+        Server = server;
+        Ftp = ftp;
+        Authenticator = authenticator;
+        Files = files;
+        PortRange.TryParse(ftp.PassivePorts, out var range, out _);
+        PassivePorts = new PassivePortPool(range);
+        PassiveAddress = string.IsNullOrWhiteSpace(ftp.PassiveAddress) ? null : ResolvePassiveAddress(ftp.PassiveAddress);
+        AnonymousRoot = VirtualPath.Resolve(VirtualPath.Root, ftp.AnonymousRoot);
+        Logger = loggerFactory.CreateLogger("MultiXfer.Ftp");
+    }
+
+    public ServerOptions Server { get; }
+
+    public FtpOptions Ftp { get; }
+
+    public IAuthenticator Authenticator { get; }
+
+    public IFileSystemProvider Files { get; }
+
+    public PassivePortPool PassivePorts { get; }
+
+    /// <summary>The configured address to advertise for passive mode, or null for the control connection's own.</summary>
+    public IPAddress? PassiveAddress { get; }
+
+    public VirtualPath AnonymousRoot { get; }
+
+    internal ILogger Logger { get; }
+
+    /// <summary>An IPv4 literal or a host name resolved once at start-up (PASV can only carry IPv4).</summary>
+    public static IPAddress ResolvePassiveAddress(string value)
+    {
+        if (IPAddress.TryParse(value, out var literal))
+        {
+            return literal;
+        }
+
+        return Dns.GetHostAddresses(value).FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+               ?? throw new ArgumentException($"'{value}' has no IPv4 address");
+    }
+}

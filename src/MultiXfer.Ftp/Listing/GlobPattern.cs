@@ -1,0 +1,45 @@
+namespace MultiXfer.Ftp.Listing;
+
+/// <summary>
+/// '*' and '?' wildcards in the last path segment of LIST/NLST/STAT arguments. Matching is iterative with a single
+/// backtrack point, O(name x pattern) at worst with both bounded by NAME_MAX, and never recurses into directories
+/// (the glob-expansion CPU attacks on vsftpd and libc glob, CVE-2011-0762 and CVE-2010-2632).
+/// </summary>
+internal static class GlobPattern
+{
+    public static bool HasWildcards(string segment) => segment.AsSpan().IndexOfAny('*', '?') >= 0;
+
+    public static bool Matches(ReadOnlySpan<char> name, ReadOnlySpan<char> pattern)
+    {
+        int n = 0, p = 0, starP = -1, starN = 0;
+        while (n < name.Length)
+        {
+            if (p < pattern.Length && (pattern[p] == '?' || pattern[p] == name[n]))
+            {
+                n++;
+                p++;
+            }
+            else if (p < pattern.Length && pattern[p] == '*')
+            {
+                starP = p++;
+                starN = n;
+            }
+            else if (starP >= 0)
+            {
+                p = starP + 1;
+                n = ++starN;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        while (p < pattern.Length && pattern[p] == '*')
+        {
+            p++;
+        }
+
+        return p == pattern.Length;
+    }
+}

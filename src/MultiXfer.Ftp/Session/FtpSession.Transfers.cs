@@ -1,0 +1,183 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using MultiXfer.Fsio;
+using MultiXfer.Ftp.Control;
+using MultiXfer.Ftp.Data;
+using MultiXfer.Transport.Data;
+
+namespace MultiXfer.Ftp.Session;
+
+/// <summary>Data connections and the one transfer a session may have running.</summary>
+internal sealed partial class FtpSession
+{
+    private DataEndpoint? _dataEndpoint;
+    private Transfer? _transfer;
+
+    internal bool IsTransferRunning => _transfer is { IsRunning: true };
+
+    internal Transfer? CurrentTransfer => _transfer;
+
+    /// <summary>A new PASV/PORT replaces the previous one: one data connection per set-up command.</summary>
+    internal async ValueTask SetDataEndpointAsync(DataEndpoint endpoint)
+    {
+        await CloseDataEndpointAsync();
+        _dataEndpoint = endpoint;
+    }
+
+    internal async ValueTask CloseDataEndpointAsync()
+    {
+        if (_dataEndpoint is { } endpoint)
+        {
+            _dataEndpoint = null;
+            await endpoint.DisposeAsync();
+        }
+    }
+
+    internal bool HasDataEndpoint => _dataEndpoint is not null;
+
+    /// <summary>
+    /// Starts <paramref name="job"/> in the background: opens the data connection, replies 150, moves the data and
+    /// replies with the outcome. Without a PASV/PORT first it replies 425 and disposes the job.
+    /// </summary>
+    internal async ValueTask StartTransferAsync(string verb, VirtualPath target, ITransferJob job)
+    {
+        if (_dataEndpoint is not { } endpoint)
+        {
+            await job.DisposeAsync();
+            await ReplyAsync(Replies.UseDataCommandFirst);
+            return;
+        }
+
+        _dataEndpoint = null;
+        _transfer?.Dispose();
+        var transfer = new Transfer(verb, target.Value, TimeSpan.FromSeconds(Server.Ftp.DataStallTimeoutSeconds), Connection.ConnectionClosed);
+        _transfer = transfer;
+        transfer.Completion = RunTransferAsync(endpoint, job, transfer);
+    }
+
+    private async Task RunTransferAsync(DataEndpoint endpoint, ITransferJob job, Transfer transfer)
+    {
+        await Task.Yield();
+        FtpReply outcome;
+        try
+        {
+            DataConnection data;
+            try
+            {
+                data = await endpoint.OpenAsync(TimeSpan.FromSeconds(Server.Ftp.DataConnectTimeoutSeconds), transfer.Token);
+            }
+            catch (Exception e) when (e is TimeoutException or SocketException or IOException or OperationCanceledException)
+            {
+                LogDataConnectionFailed(transfer.Verb, e.Message);
+                await ReplyAsync(transfer.Aborted ? new FtpReply(426, "Transfer aborted.") : Replies.DataConnectionFailed);
+                return;
+            }
+            finally
+            {
+                // One connection per PASV/PORT: the passive port closes as soon as it has served.
+                await endpoint.DisposeAsync();
+            }
+
+            await using (data)
+            {
+                await ReplyAsync(150, job.Opening);
+                outcome = await MoveDataAsync(job, data, transfer);
+            }
+
+            await ReplyAsync(outcome);
+        }
+        finally
+        {
+            await job.DisposeAsync();
+            LogTransfer(transfer.Verb, transfer.Target, transfer.Bytes, Stopwatch.GetElapsedTime(transfer.StartedAt).TotalSeconds,
+                transfer.Aborted ? "aborted" : transfer.Stalled ? "stalled" : "done");
+            ArmReadTimer();
+        }
+    }
+
+    private async Task<FtpReply> MoveDataAsync(ITransferJob job, DataConnection data, Transfer transfer)
+    {
+        try
+        {
+            var reply = await job.RunAsync(data, transfer);
+            await data.CompleteAsync();
+            return reply;
+        }
+        catch (Exception) when (transfer.Aborted)
+        {
+            return new FtpReply(426, "Transfer aborted.");
+        }
+        catch (Exception) when (transfer.Stalled)
+        {
+            return new FtpReply(426, "Data connection stalled; transfer aborted.");
+        }
+        catch (FsException e)
+        {
+            LogRefusedOperation(transfer.Verb, e.Kind.ToString(), e.Message);
+            return FsErrorReplies.For(e.Kind);
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            return Replies.TransferAborted;
+        }
+        catch (Exception e)
+        {
+            // A defect here must cost this transfer, not the session: log it and answer 451.
+            LogTransferFailed(transfer.Verb, e);
+            return Replies.LocalError;
+        }
+    }
+
+    /// <summary>Waits for a running transfer to finish on its own (commands after it are taken in order).</summary>
+    internal async ValueTask WaitForTransferAsync()
+    {
+        if (_transfer is { } transfer)
+        {
+            await transfer.Completion;
+        }
+    }
+
+    /// <summary>
+    /// ABOR (RFC 959 section 4.1.3): a running transfer is stopped and answered 426, then the ABOR itself 226;
+    /// with nothing running, 225. Also drops a pending PASV/PORT.
+    /// </summary>
+    internal async ValueTask AbortTransferAsync(bool reply)
+    {
+        await CloseDataEndpointAsync();
+        if (_transfer is { IsRunning: true } transfer)
+        {
+            transfer.Abort();
+            await transfer.Completion;
+            if (reply)
+            {
+                await ReplyAsync(226, "ABOR successful.");
+            }
+        }
+        else if (reply)
+        {
+            await ReplyAsync(225, "No transfer to abort.");
+        }
+
+        _transfer?.Dispose();
+        _transfer = null;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Verb} {Path}: {Bytes} bytes in {Seconds:F3} s ({Outcome})")]
+    private partial void LogTransfer(string verb, string path, long bytes, double seconds, string outcome);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Verb} failed unexpectedly")]
+    private partial void LogTransferFailed(string verb, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Verb}: data connection failed: {Detail}")]
+    private partial void LogDataConnectionFailed(string verb, string detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Verb} to {Target} refused: not the client's own address, or a port below 1024")]
+    internal partial void LogRefusedDataTarget(string verb, string target);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "refused a data connection from {Peer}: not the control connection's client")]
+    internal partial void LogForeignDataPeer(string peer);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "no passive port available: {Error}")]
+    internal partial void LogPassiveExhausted(string error);
+}

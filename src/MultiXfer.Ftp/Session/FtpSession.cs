@@ -1,0 +1,325 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using MultiXfer.Auth;
+using MultiXfer.Connections;
+using MultiXfer.Fsio;
+using MultiXfer.Ftp.Commands;
+using MultiXfer.Ftp.Control;
+using MultiXfer.Ftp.Listing;
+
+namespace MultiXfer.Ftp.Session;
+
+/// <summary>
+/// One FTP control connection: reads commands, enforces the rules that hold for every command (login first,
+/// limits, timeouts, one transfer at a time), and dispatches through <see cref="CommandTable"/>. Transfers run
+/// in the background so that ABOR and STAT are answered while data flows (RFC 959 section 4.1.3).
+/// </summary>
+internal sealed partial class FtpSession
+{
+    private readonly long _connectedAt = Stopwatch.GetTimestamp();
+    private readonly ILogger _logger;
+    private readonly Lock _readTimerGate = new();
+    private CancellationTokenSource? _readTimer;
+    private int _badCommands;
+
+    public FtpSession(FtpServerContext server, ConnectionContext connection)
+    {
+        Server = server;
+        Connection = connection;
+        Control = new ControlChannel(connection.Transport);
+        _logger = server.Logger;
+    }
+
+    internal FtpServerContext Server { get; }
+
+    internal ConnectionContext Connection { get; }
+
+    internal ControlChannel Control { get; }
+
+    internal ILogger Logger => _logger;
+
+    /// <summary>The logged-in user; null before login.</summary>
+    internal UserAccount? User { get; private set; }
+
+    /// <summary>The user's storage view; set exactly when <see cref="User"/> is.</summary>
+    internal IFileSystem? Files { get; private set; }
+
+    internal IFileSystem FilesOrThrow => Files ?? throw new InvalidOperationException("not logged in");
+
+    internal VirtualPath CurrentDirectory { get; set; } = VirtualPath.Root;
+
+    /// <summary>Set by USER, consumed by PASS.</summary>
+    internal string? PendingUser { get; set; }
+
+    /// <summary>RFC 959 section 3.1.1: the default representation type is ASCII.</summary>
+    internal bool AsciiMode { get; set; } = true;
+
+    /// <summary>The REST offset for the next RETR, STOR or APPE.</summary>
+    internal long RestartOffset { get; set; }
+
+    /// <summary>The source named by RNFR; valid only for the command right after it.</summary>
+    internal VirtualPath? RenameFrom { get; set; }
+
+    /// <summary>After EPSV ALL only EPSV may set up data connections (RFC 2428 section 4).</summary>
+    internal bool EpsvAllOnly { get; set; }
+
+    internal MlstFacts Facts { get; set; } = MlstFacts.Default;
+
+    /// <summary>Set by QUIT, REIN-free endings, and fatal conditions: the loop ends after the current reply.</summary>
+    internal bool Closing { get; set; }
+
+    /// <summary>"ftp" on a plain connection; later issues report "ftps" once TLS protects it.</summary>
+    internal string Protocol => Auth.Protocols.Ftp;
+
+    public async Task RunAsync()
+    {
+        try
+        {
+            await ReplyAsync(220, Server.Server.Banner);
+            while (!Closing)
+            {
+                var input = await ReadNextAsync();
+                if (input is not { } next)
+                {
+                    break;
+                }
+
+                await HandleAsync(next);
+            }
+        }
+        finally
+        {
+            await EndAsync();
+        }
+    }
+
+    /// <summary>
+    /// Waits for the next command under the login or idle timeout (none while a transfer runs; the transfer's own
+    /// stall timeout applies, and the idle timer is armed when it ends). Returns null when the session must end.
+    /// </summary>
+    private async ValueTask<ControlInput?> ReadNextAsync()
+    {
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(Connection.ConnectionClosed, Connection.ShutdownRequested);
+        lock (_readTimerGate)
+        {
+            _readTimer = timer;
+            if (!IsTransferRunning)
+            {
+                timer.CancelAfter(CurrentReadTimeout());
+            }
+        }
+
+        try
+        {
+            var input = await Control.ReadAsync(timer.Token);
+            return input.Kind == ControlInputKind.EndOfStream ? null : input;
+        }
+        catch (OperationCanceledException) when (!Connection.ConnectionClosed.IsCancellationRequested)
+        {
+            if (Connection.ShutdownRequested.IsCancellationRequested)
+            {
+                await WaitForTransferAsync();
+                await ReplyAsync(Replies.ShuttingDown);
+                return null;
+            }
+
+            LogTimedOut(User is null ? "login" : "idle");
+            await ReplyAsync(Replies.Timeout);
+            return null;
+        }
+        finally
+        {
+            lock (_readTimerGate)
+            {
+                _readTimer = null;
+            }
+        }
+    }
+
+    private TimeSpan CurrentReadTimeout()
+    {
+        var idle = TimeSpan.FromSeconds(Server.Server.IdleTimeoutSeconds);
+        if (User is not null)
+        {
+            return idle;
+        }
+
+        var left = TimeSpan.FromSeconds(Server.Server.LoginTimeoutSeconds) - Stopwatch.GetElapsedTime(_connectedAt);
+        return left < TimeSpan.Zero ? TimeSpan.Zero : left < idle ? left : idle;
+    }
+
+    /// <summary>Called when a transfer ends: the read that has been waiting since gets its idle timeout now.</summary>
+    private void ArmReadTimer()
+    {
+        lock (_readTimerGate)
+        {
+            try
+            {
+                _readTimer?.CancelAfter(CurrentReadTimeout());
+            }
+            catch (ObjectDisposedException)
+            {
+                // That read already finished.
+            }
+        }
+    }
+
+    private async ValueTask HandleAsync(ControlInput input)
+    {
+        switch (input.Kind)
+        {
+            case ControlInputKind.TooLong:
+                await ReplyAsync(Replies.LineTooLong);
+                await CountBadCommandAsync();
+                return;
+            case ControlInputKind.Unparseable:
+                await ReplyAsync(Replies.Unrecognized);
+                await CountBadCommandAsync();
+                return;
+        }
+
+        var command = input.Command;
+        LogCommand(command.Verb);
+        if (!CommandTable.TryGet(command.Verb, out var descriptor))
+        {
+            // Never echo the unknown text back (ALPACA-style reflection, log injection).
+            await ReplyAsync(Replies.Unrecognized);
+            await CountBadCommandAsync();
+            return;
+        }
+
+        if (IsTransferRunning)
+        {
+            if (descriptor.Flags.HasFlag(CommandFlags.AnswersDuringTransfer))
+            {
+                await descriptor.Handler(this, command.Argument);
+                return;
+            }
+
+            // Anything else is taken in order: after the transfer it follows has finished.
+            await WaitForTransferAsync();
+        }
+
+        if (User is null && !descriptor.Flags.HasFlag(CommandFlags.AllowedBeforeLogin))
+        {
+            await ReplyAsync(Replies.LoginRequired);
+            await CountBadCommandAsync();
+            return;
+        }
+
+        if (descriptor.Flags.HasFlag(CommandFlags.NeedsArgument) && !command.HasArgument)
+        {
+            await ReplyAsync(Replies.ArgumentRequired);
+            return;
+        }
+
+        if (command.Verb != "RNTO")
+        {
+            RenameFrom = null;
+        }
+
+        try
+        {
+            await descriptor.Handler(this, command.Argument);
+        }
+        catch (FsException e)
+        {
+            LogRefusedOperation(command.Verb, e.Kind.ToString(), e.Message);
+            await ReplyAsync(FsErrorReplies.For(e.Kind));
+        }
+    }
+
+    private async ValueTask CountBadCommandAsync()
+    {
+        if (User is null && ++_badCommands >= Server.Ftp.MaxBadCommandsBeforeLogin)
+        {
+            LogTooManyBadCommands(_badCommands);
+            await ReplyAsync(Replies.TooManyBadCommands);
+            Closing = true;
+        }
+    }
+
+    internal async ValueTask LogInAsync(UserAccount user)
+    {
+        var files = await Server.Files.OpenAsync(user, Connection.ConnectionClosed);
+        User = user;
+        Files = files;
+        CurrentDirectory = VirtualPath.Root;
+        Connection.LogScope.User = user.Name;
+    }
+
+    /// <summary>REIN (RFC 959 section 4.1.1): back to the state right after the greeting.</summary>
+    internal async ValueTask LogOutAsync()
+    {
+        await WaitForTransferAsync();
+        await CloseDataEndpointAsync();
+        if (Files is not null)
+        {
+            await Files.DisposeAsync();
+        }
+
+        User = null;
+        Files = null;
+        PendingUser = null;
+        CurrentDirectory = VirtualPath.Root;
+        AsciiMode = true;
+        RestartOffset = 0;
+        RenameFrom = null;
+        EpsvAllOnly = false;
+        Facts = MlstFacts.Default;
+        Connection.LogScope.User = "-";
+    }
+
+    private async ValueTask EndAsync()
+    {
+        await AbortTransferAsync(reply: false);
+        await CloseDataEndpointAsync();
+        if (Files is not null)
+        {
+            await Files.DisposeAsync();
+            Files = null;
+        }
+    }
+
+    internal ValueTask ReplyAsync(int code, string text) => ReplyAsync(new FtpReply(code, text));
+
+    internal async ValueTask ReplyAsync(FtpReply reply)
+    {
+        try
+        {
+            await Control.WriteAsync(reply.Format(), Connection.ConnectionClosed);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The client is gone; the read loop notices and ends the session.
+            Closing = true;
+        }
+    }
+
+    internal async ValueTask ReplyMultilineAsync(int code, string first, IEnumerable<string> body, string last)
+    {
+        try
+        {
+            await Control.WriteAsync(FtpReply.FormatMultiline(code, first, body, last), Connection.ConnectionClosed);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException)
+        {
+            Closing = true;
+        }
+    }
+
+    /// <summary>Resolves a client path against the current directory (the one normalisation, in FSIO).</summary>
+    internal VirtualPath Resolve(string argument) => VirtualPath.Resolve(CurrentDirectory, argument);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "command {Verb}")]
+    private partial void LogCommand(string verb);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Verb} refused: {Kind} ({Detail})")]
+    private partial void LogRefusedOperation(string verb, string kind, string detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "closing after {Count} bad commands before login")]
+    private partial void LogTooManyBadCommands(int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Which} timeout; closing")]
+    private partial void LogTimedOut(string which);
+}

@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Configuration;
+using MultiXfer.Auth;
+using MultiXfer.Connections;
+using MultiXfer.Ftp;
+
+namespace MultiXfer.Server.Configuration;
+
+/// <summary>Every configuration section, bound once at start-up and validated before anything listens.</summary>
+public sealed class MultiXferSettings
+{
+    public ServerOptions Server { get; init; } = new();
+
+    public Dictionary<string, ListenerOptions> Listeners { get; init; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public FtpOptions Ftp { get; init; } = new();
+
+    public AuthOptions Auth { get; init; } = new();
+
+    public LoggingOptions Logging { get; init; } = new();
+
+    public Dictionary<string, UserOptions> Users { get; init; } = new(StringComparer.Ordinal);
+
+    public static MultiXferSettings Bind(IConfiguration configuration)
+    {
+        var settings = new MultiXferSettings();
+        configuration.GetSection(ServerOptions.Section).Bind(settings.Server);
+        configuration.GetSection(FtpOptions.Section).Bind(settings.Ftp);
+        configuration.GetSection(AuthOptions.Section).Bind(settings.Auth);
+        configuration.GetSection(LoggingOptions.Section).Bind(settings.Logging);
+        foreach (var listener in configuration.GetSection("Listeners").GetChildren())
+        {
+            var options = new ListenerOptions();
+            listener.Bind(options);
+            settings.Listeners[listener.Key] = options;
+        }
+
+        foreach (var user in configuration.GetSection("Users").GetChildren())
+        {
+            var options = new UserOptions();
+            user.Bind(options);
+
+            // A list in the configuration replaces the default protocol list rather than appending to it.
+            if (user.GetSection(nameof(UserOptions.Protocols)).Exists())
+            {
+                options.Protocols = user.GetSection(nameof(UserOptions.Protocols)).GetChildren().Select(c => c.Value ?? "").ToList();
+            }
+
+            settings.Users[user.Key] = options;
+        }
+
+        return settings;
+    }
+}

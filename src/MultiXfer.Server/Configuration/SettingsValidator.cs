@@ -1,0 +1,162 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Net;
+using System.Reflection;
+using Microsoft.Extensions.Configuration;
+using MultiXfer.Auth;
+using MultiXfer.Connections;
+using MultiXfer.Fsio;
+using MultiXfer.Ftp;
+using MultiXfer.Transport.Data;
+using Serilog.Events;
+
+namespace MultiXfer.Server.Configuration;
+
+/// <summary>
+/// Checks the whole configuration before anything starts and reports every problem with the key it concerns
+/// ("Listeners:ftp:Port: must be 0-65535"), including keys nobody reads, which are usually typos.
+/// </summary>
+public static class SettingsValidator
+{
+    /// <summary>Listener protocols this build serves.</summary>
+    public static readonly IReadOnlyList<string> ListenerProtocols = ["ftp"];
+
+    private static readonly IReadOnlyList<string> Sections = ["Server", "Listeners", "Ftp", "Auth", "Logging", "Users"];
+
+    public static List<string> Validate(MultiXferSettings settings, IConfiguration configuration)
+    {
+        var problems = new List<string>();
+        CheckUnknownKeys(configuration, problems);
+        CheckServer(settings.Server, problems);
+        CheckListeners(settings.Listeners, problems);
+        CheckFtp(settings.Ftp, problems);
+        CheckAuth(settings.Auth, problems);
+        CheckLogging(settings.Logging, problems);
+        problems.AddRange(UserStore.Validate(settings.Users));
+        return problems;
+    }
+
+    private static void Require(List<string> problems, bool condition, string key, string message)
+    {
+        if (!condition)
+        {
+            problems.Add($"{key}: {message}");
+        }
+    }
+
+    private static void CheckServer(ServerOptions server, List<string> problems)
+    {
+        Require(problems, !string.IsNullOrWhiteSpace(server.DataRoot), "Server:DataRoot", "must name a directory");
+        Require(problems, server.Storage is "local" or "memory", "Server:Storage", "must be \"local\" or \"memory\"");
+        Require(problems, server.Banner.Length <= 200 && !server.Banner.Any(char.IsControl), "Server:Banner",
+            "must be one line of at most 200 characters");
+        Require(problems, server.MaxConnections >= 1, "Server:MaxConnections", "must be at least 1");
+        Require(problems, server.MaxConnectionsPerIp >= 1, "Server:MaxConnectionsPerIp", "must be at least 1");
+        Require(problems, server.IdleTimeoutSeconds >= 1, "Server:IdleTimeoutSeconds", "must be at least 1");
+        Require(problems, server.LoginTimeoutSeconds >= 1, "Server:LoginTimeoutSeconds", "must be at least 1");
+        Require(problems, server.ShutdownGraceSeconds is >= 0 and <= 3600, "Server:ShutdownGraceSeconds", "must be 0-3600");
+        Require(problems, !string.IsNullOrWhiteSpace(server.KeysDirectory), "Server:KeysDirectory", "must name a directory");
+    }
+
+    private static void CheckListeners(Dictionary<string, ListenerOptions> listeners, List<string> problems)
+    {
+        Require(problems, listeners.Count > 0, "Listeners", "at least one listener is needed");
+        var seen = new HashSet<string>();
+        foreach (var (name, listener) in listeners)
+        {
+            string key = $"Listeners:{name}";
+            Require(problems, IPAddress.TryParse(listener.Address, out _), $"{key}:Address", $"'{listener.Address}' is not an IP address");
+            Require(problems, listener.Port is >= 0 and <= 65535, $"{key}:Port", "must be 0-65535 (0 picks a free port)");
+            Require(problems, ListenerProtocols.Contains(listener.Protocol), $"{key}:Protocol",
+                $"'{listener.Protocol}' is not one of: {string.Join(", ", ListenerProtocols)}");
+            Require(problems, listener.Port == 0 || seen.Add($"{listener.Address}:{listener.Port}"), $"{key}:Port",
+                $"{listener.Address}:{listener.Port} is used by another listener");
+        }
+    }
+
+    private static void CheckFtp(FtpOptions ftp, List<string> problems)
+    {
+        if (!PortRange.TryParse(ftp.PassivePorts, out _, out string rangeProblem))
+        {
+            problems.Add($"Ftp:PassivePorts: {rangeProblem}");
+        }
+
+        if (!string.IsNullOrWhiteSpace(ftp.PassiveAddress))
+        {
+            try
+            {
+                FtpServerContext.ResolvePassiveAddress(ftp.PassiveAddress);
+            }
+            catch (Exception e) when (e is ArgumentException or System.Net.Sockets.SocketException)
+            {
+                problems.Add($"Ftp:PassiveAddress: '{ftp.PassiveAddress}' has no IPv4 address ({e.Message})");
+            }
+        }
+
+        Require(problems, ftp.AnonymousRoot.StartsWith('/') && VirtualPath.TryResolve(VirtualPath.Root, ftp.AnonymousRoot, out _, out _),
+            "Ftp:AnonymousRoot", "must be an absolute path inside Server:DataRoot");
+        Require(problems, ftp.DataConnectTimeoutSeconds is >= 1 and <= 3600, "Ftp:DataConnectTimeoutSeconds", "must be 1-3600");
+        Require(problems, ftp.DataStallTimeoutSeconds is >= 1 and <= 86400, "Ftp:DataStallTimeoutSeconds", "must be 1-86400");
+        Require(problems, ftp.MaxBadCommandsBeforeLogin is >= 1 and <= 1000, "Ftp:MaxBadCommandsBeforeLogin", "must be 1-1000");
+    }
+
+    private static void CheckAuth(AuthOptions auth, List<string> problems)
+    {
+        Require(problems, auth.FailureDelayMilliseconds is >= 0 and <= 60000, "Auth:FailureDelayMilliseconds", "must be 0-60000");
+        Require(problems, auth.MaxFailuresPerAddress >= 1, "Auth:MaxFailuresPerAddress", "must be at least 1");
+        Require(problems, auth.FailureWindowSeconds >= 1, "Auth:FailureWindowSeconds", "must be at least 1");
+        Require(problems, auth.BanSeconds >= 0, "Auth:BanSeconds", "must not be negative");
+        Require(problems, auth.MaxTrackedAddresses >= 100, "Auth:MaxTrackedAddresses", "must be at least 100");
+        Require(problems, auth.PasswordCacheSeconds is >= 0 and <= 86400, "Auth:PasswordCacheSeconds", "must be 0-86400");
+    }
+
+    private static void CheckLogging(LoggingOptions logging, List<string> problems)
+    {
+        Require(problems, TryParseLevel(logging.Level, out _), "Logging:Level",
+            $"must be one of {string.Join(", ", Enum.GetNames<LogEventLevel>())}");
+        Require(problems, logging.RetainedFiles >= 1, "Logging:RetainedFiles", "must be at least 1");
+    }
+
+    public static bool TryParseLevel(string text, out LogEventLevel level) => Enum.TryParse(text, ignoreCase: true, out level);
+
+    /// <summary>
+    /// Keys that no option reads are almost always typos ("Server:Banr"); silently ignoring them leaves the operator
+    /// believing a setting is in force. Property names are read from the option types so the list cannot drift.
+    /// </summary>
+    private static void CheckUnknownKeys(IConfiguration configuration, List<string> problems)
+    {
+        foreach (var section in configuration.GetChildren())
+        {
+            if (!Sections.Contains(section.Key, StringComparer.OrdinalIgnoreCase))
+            {
+                problems.Add($"{section.Key}: unknown section (known: {string.Join(", ", Sections)})");
+            }
+        }
+
+        CheckKeys(configuration.GetSection(ServerOptions.Section), typeof(ServerOptions), problems);
+        CheckKeys(configuration.GetSection(FtpOptions.Section), typeof(FtpOptions), problems);
+        CheckKeys(configuration.GetSection(AuthOptions.Section), typeof(AuthOptions), problems);
+        CheckKeys(configuration.GetSection(LoggingOptions.Section), typeof(LoggingOptions), problems);
+        foreach (var listener in configuration.GetSection("Listeners").GetChildren())
+        {
+            CheckKeys(listener, typeof(ListenerOptions), problems);
+        }
+
+        foreach (var user in configuration.GetSection("Users").GetChildren())
+        {
+            CheckKeys(user, typeof(UserOptions), problems);
+        }
+    }
+
+    private static void CheckKeys(IConfigurationSection section,
+        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] Type options, List<string> problems)
+    {
+        var known = options.GetProperties(BindingFlags.Public | BindingFlags.Instance).Select(p => p.Name).ToList();
+        foreach (var child in section.GetChildren())
+        {
+            if (!known.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
+            {
+                problems.Add($"{child.Path}: unknown setting (known: {string.Join(", ", known)})");
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using MultiXfer.Connections;
+using MultiXfer.Server.Configuration;
+using MultiXfer.Transport;
+
+namespace MultiXfer.Server.Hosting;
+
+/// <summary>
+/// Starts one <see cref="ConnectionListener"/> per configured listener and, on shutdown (SIGTERM, Ctrl-C), stops
+/// accepting, lets transfers in flight finish for the grace period, then closes what remains.
+/// </summary>
+internal sealed partial class ListenerService(
+    MultiXferSettings settings,
+    IReadOnlyDictionary<string, IConnectionHandler> handlers,
+    ConnectionTracker tracker,
+    ILoggerFactory loggerFactory) : IHostedService
+{
+    private readonly List<ConnectionListener> _listeners = [];
+    private readonly ILogger _logger = loggerFactory.CreateLogger("MultiXfer.Server");
+
+    public IReadOnlyList<ConnectionListener> Listeners => _listeners;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var limiter = new ConnectionLimiter(settings.Server.MaxConnections, settings.Server.MaxConnectionsPerIp);
+        var connectionLogger = loggerFactory.CreateLogger("MultiXfer.Connection");
+        foreach (var (name, options) in settings.Listeners)
+        {
+            var endPoint = new IPEndPoint(IPAddress.Parse(options.Address), options.Port);
+            var listener = new ConnectionListener(name, endPoint, handlers[options.Protocol], limiter, tracker, connectionLogger);
+            try
+            {
+                listener.Start();
+            }
+            catch (SocketException e)
+            {
+                throw new InvalidOperationException($"Listeners:{name}: cannot listen on {endPoint}: {e.Message}", e);
+            }
+
+            _listeners.Add(listener);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        LogStopping(tracker.Count, settings.Server.ShutdownGraceSeconds);
+        foreach (var listener in _listeners)
+        {
+            await listener.StopAsync();
+        }
+
+        await tracker.DrainAsync(TimeSpan.FromSeconds(settings.Server.ShutdownGraceSeconds));
+        LogStopped();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "stopping: no new connections; {Count} open, grace period {Seconds} s")]
+    private partial void LogStopping(int count, int seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "stopped")]
+    private partial void LogStopped();
+}

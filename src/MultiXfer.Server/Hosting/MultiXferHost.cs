@@ -1,0 +1,94 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using MultiXfer.Auth;
+using MultiXfer.Connections;
+using MultiXfer.Fsio;
+using MultiXfer.Ftp;
+using MultiXfer.Server.Configuration;
+using MultiXfer.Transport;
+using Serilog.Extensions.Logging;
+
+namespace MultiXfer.Server.Hosting;
+
+/// <summary>A built host, or the configuration problems that prevented it.</summary>
+internal sealed record HostBuildResult(IHost? Host, IReadOnlyList<string> Problems);
+
+/// <summary>
+/// Composes the server: configuration, validation, first-start provisioning, logging, and the services every
+/// protocol shares. Objects are constructed here explicitly, so what depends on what is visible in one place.
+/// </summary>
+internal static class MultiXferHost
+{
+    public static HostBuildResult Build(string[] args, IEnumerable<KeyValuePair<string, string?>>? overrides = null,
+        TextWriter? announce = null)
+    {
+        IConfigurationRoot configuration;
+        MultiXferSettings settings;
+        try
+        {
+            configuration = ConfigurationSources.Build(args, overrides);
+            settings = MultiXferSettings.Bind(configuration);
+        }
+        catch (Exception e) when (e is FileNotFoundException or InvalidDataException or FormatException or InvalidOperationException)
+        {
+            // Unreadable JSON, a missing --config file, or a value of the wrong type ("Server:MaxConnections").
+            return new HostBuildResult(null, [e.Message]);
+        }
+
+        var problems = SettingsValidator.Validate(settings, configuration);
+        if (problems.Count > 0)
+        {
+            return new HostBuildResult(null, problems);
+        }
+
+        PrepareDirectories(settings.Server);
+        var users = settings.Users.Select(u => UserStore.FromOptions(u.Key, u.Value)).ToList();
+        if (users.Count == 0)
+        {
+            users.Add(DemoUser.Provision(settings.Server.DataRoot, password => (announce ?? Console.Out).WriteLine(
+                $"First start: created user '{DemoUser.Name}' with password '{password}'. It is shown only this once; " +
+                "only its hash is kept. Configure Users to replace it.")));
+        }
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, Args = args });
+        builder.Configuration.AddConfiguration(configuration);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(new SerilogLoggerProvider(SerilogSetup.Create(settings.Logging), dispose: true));
+        builder.Logging.SetMinimumLevel(LogLevel.Trace);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(settings.Server.ShutdownGraceSeconds + 15));
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(new UserStore(users));
+        builder.Services.AddSingleton(provider => Compose(settings, provider));
+        builder.Services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<ListenerService>());
+        return new HostBuildResult(builder.Build(), []);
+    }
+
+    private static ListenerService Compose(MultiXferSettings settings, IServiceProvider provider)
+    {
+        var loggers = provider.GetRequiredService<ILoggerFactory>();
+        var time = TimeProvider.System;
+        var authenticator = new Authenticator(
+            provider.GetRequiredService<UserStore>(),
+            new LoginThrottle(settings.Auth, time),
+            settings.Auth,
+            new AnonymousPolicy(settings.Ftp.AllowAnonymous, VirtualPath.Resolve(VirtualPath.Root, settings.Ftp.AnonymousRoot)),
+            time,
+            loggers.CreateLogger<Authenticator>());
+        var files = new FileSystemProvider(settings.Server, loggers);
+        var ftp = new FtpConnectionHandler(new FtpServerContext(settings.Server, settings.Ftp, authenticator, files, loggers));
+        var handlers = new Dictionary<string, IConnectionHandler> { [ftp.Protocol] = ftp };
+        return new ListenerService(settings, handlers, new ConnectionTracker(), loggers);
+    }
+
+    /// <summary>First start: the data root and the keys directory (private to the server's account).</summary>
+    private static void PrepareDirectories(ServerOptions server)
+    {
+        Directory.CreateDirectory(server.DataRoot);
+        if (!Directory.Exists(server.KeysDirectory))
+        {
+            Directory.CreateDirectory(server.KeysDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+}

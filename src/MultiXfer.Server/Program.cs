@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Hosting;
+using MultiXfer.Server;
+using MultiXfer.Server.Hosting;
+
+if (args is ["hash-password", .. var rest])
+{
+    return HashPasswordCommand.Run(rest, Console.In, Console.Out, Console.Error);
+}
+
+var (host, problems) = MultiXferHost.Build(args);
+if (host is null)
+{
+    Console.Error.WriteLine("MultiXfer: the configuration is not valid:");
+    foreach (string problem in problems)
+    {
+        Console.Error.WriteLine($"  {problem}");
+    }
+
+    return 2;
+}
+
+using (host)
+{
+    try
+    {
+        await host.RunAsync();
+        return 0;
+    }
+    catch (InvalidOperationException e)
+    {
+        Console.Error.WriteLine($"MultiXfer: cannot start: {e.Message}");
+        return 1;
+    }
+}

@@ -1,0 +1,221 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using MultiXfer.Connections;
+
+namespace MultiXfer.Transport;
+
+/// <summary>
+/// One listening socket and its accept loop. It is the only code that touches connection sockets: it applies the
+/// connection limits, wraps the socket in a stream, and hands a <see cref="ConnectionContext"/> to the handler.
+/// </summary>
+public sealed partial class ConnectionListener : IAsyncDisposable
+{
+    private static readonly string IdPrefix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(2));
+    private static long s_nextId;
+
+    private readonly IPEndPoint _endPoint;
+    private readonly IConnectionHandler _handler;
+    private readonly ConnectionLimiter _limiter;
+    private readonly ConnectionTracker _tracker;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private Socket? _socket;
+    private Task? _acceptLoop;
+
+    public ConnectionListener(string name, IPEndPoint endPoint, IConnectionHandler handler, ConnectionLimiter limiter,
+        ConnectionTracker tracker, ILogger logger)
+    {
+        Name = name;
+        _endPoint = endPoint;
+        _handler = handler;
+        _limiter = limiter;
+        _tracker = tracker;
+        _logger = logger;
+    }
+
+    public string Name { get; }
+
+    public string Protocol => _handler.Protocol;
+
+    /// <summary>Where the listener is bound; with port 0 in configuration, the port the system chose.</summary>
+    public IPEndPoint BoundEndPoint => (IPEndPoint)(_socket?.LocalEndPoint ?? throw new InvalidOperationException("not started"));
+
+    /// <summary>Binds and starts accepting. Fails at once (port taken, bad address) so start-up can report it.</summary>
+    public void Start()
+    {
+        var socket = new Socket(_endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (_endPoint.AddressFamily == AddressFamily.InterNetworkV6 && _endPoint.Address.Equals(IPAddress.IPv6Any))
+            {
+                socket.DualMode = true;
+            }
+
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            socket.Bind(_endPoint);
+            socket.Listen(512);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        _socket = socket;
+        LogListening(Name, _handler.Protocol, BoundEndPoint.ToString());
+        _acceptLoop = AcceptLoopAsync(socket);
+    }
+
+    private async Task AcceptLoopAsync(Socket listener)
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket accepted;
+            try
+            {
+                accepted = await listener.AcceptAsync(_stopping.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            catch (ObjectDisposedException)
+            {
+                break;
+            }
+            catch (SocketException e)
+            {
+                // Out of descriptors or a connection reset before accept: keep serving the others.
+                LogAcceptFailed(Name, e.SocketErrorCode.ToString());
+                await Task.Delay(50);
+                continue;
+            }
+
+            _ = ServeAsync(accepted);
+        }
+    }
+
+    private async Task ServeAsync(Socket socket)
+    {
+        ConnectionContext connection;
+        try
+        {
+            socket.NoDelay = true;
+
+            // FTP clients send ABOR's Telnet Synch as TCP urgent data; inline it so the line parser sees the whole
+            // command instead of losing a byte to the out-of-band channel (RFC 959 section 4.1.3).
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.OutOfBandInline, true);
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+            string id = $"{IdPrefix}{Interlocked.Increment(ref s_nextId):x5}";
+            connection = new ConnectionContext(id, Name, (IPEndPoint)socket.LocalEndPoint!, (IPEndPoint)socket.RemoteEndPoint!,
+                new NetworkStream(socket, ownsSocket: true), _tracker.ShutdownRequested);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            socket.Dispose();
+            return;
+        }
+
+        var task = RunAsync(connection, socket);
+        _tracker.Add(connection, task);
+        await task;
+        _tracker.Remove(connection);
+    }
+
+    private async Task RunAsync(ConnectionContext connection, Socket socket)
+    {
+        await Task.Yield();
+        using var scope = _logger.BeginScope(connection.LogScope);
+        using var abort = connection.ConnectionClosed.Register(static s => ((Socket)s!).Dispose(), socket);
+        var address = connection.ClientAddress;
+        var refusal = _tracker.ShutdownRequested.IsCancellationRequested ? RejectReason.ShuttingDown : _limiter.TryAcquire(address);
+        if (refusal is { } reason)
+        {
+            LogRefused(reason.ToString());
+            await RejectAsync(connection, reason);
+            await connection.Transport.DisposeAsync();
+            return;
+        }
+
+        LogOpened(Name, connection.LocalEndPoint.ToString());
+        try
+        {
+            await _handler.RunAsync(connection);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            LogDropped(e.GetType().Name, e.Message);
+        }
+        catch (Exception e)
+        {
+            // A bug in one session must not take the process down: log it and close this connection only.
+            LogCrashed(e);
+        }
+        finally
+        {
+            _limiter.Release(address);
+            try
+            {
+                socket.Shutdown(SocketShutdown.Both);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+            }
+
+            await connection.Transport.DisposeAsync();
+            connection.Abort();
+            LogClosed();
+        }
+    }
+
+    private async Task RejectAsync(ConnectionContext connection, RejectReason reason)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await _handler.RejectAsync(connection, reason).WaitAsync(timeout.Token);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+        }
+    }
+
+    public async Task StopAsync()
+    {
+        await _stopping.CancelAsync();
+        _socket?.Dispose();
+        if (_acceptLoop is not null)
+        {
+            await _acceptLoop;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _stopping.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "listener {Name} ({Protocol}) on {EndPoint}")]
+    private partial void LogListening(string name, string protocol, string endPoint);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "listener {Name}: accept failed ({Error})")]
+    private partial void LogAcceptFailed(string name, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "connection opened on {Listener} ({LocalEndPoint})")]
+    private partial void LogOpened(string listener, string localEndPoint);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "connection refused: {Reason}")]
+    private partial void LogRefused(string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "connection dropped: {Kind} {Detail}")]
+    private partial void LogDropped(string kind, string detail);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "session failed unexpectedly; connection closed")]
+    private partial void LogCrashed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "connection closed")]
+    private partial void LogClosed();
+}

@@ -1,0 +1,122 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Win32.SafeHandles;
+
+namespace MultiXfer.Transport.Data;
+
+/// <summary>
+/// One FTP data connection. Protocol code reads and writes <see cref="Stream"/> (TLS may wrap it); while it is
+/// the plain socket, files can go out with sendfile(2), never passing through user space.
+/// </summary>
+public sealed class DataConnection : IAsyncDisposable
+{
+    private const int MinSendFileSlice = 256 * 1024;
+    private const int MaxSendFileSlice = 64 * 1024 * 1024;
+
+    private readonly Socket _socket;
+    private readonly NetworkStream _plain;
+
+    internal DataConnection(Socket socket)
+    {
+        _socket = socket;
+        _plain = new NetworkStream(socket, ownsSocket: true);
+        Stream = _plain;
+        RemoteEndPoint = (IPEndPoint)socket.RemoteEndPoint!;
+    }
+
+    public IPEndPoint RemoteEndPoint { get; }
+
+    public Stream Stream { get; private set; }
+
+    /// <summary>True while nothing wraps the socket, so zero-copy sending applies.</summary>
+    public bool IsPlain => ReferenceEquals(Stream, _plain);
+
+    /// <summary>Layers a stream over the connection (TLS for PROT P).</summary>
+    public void Wrap(Func<Stream, Stream> wrap) => Stream = wrap(Stream);
+
+    /// <summary>
+    /// Sends <paramref name="count"/> bytes of a file from <paramref name="offset"/> with sendfile(2), in slices
+    /// that grow while the peer keeps up, so <paramref name="progress"/> hears of every slice on a slow link too.
+    /// Returns the bytes sent: fewer than asked when the file shrank meanwhile.
+    /// </summary>
+    public async Task<long> SendFileAsync(SafeFileHandle file, long offset, long count, Action<long> progress,
+        CancellationToken cancellationToken)
+    {
+        // SendPacketsElement wants a FileStream opened for asynchronous I/O, and a FileStream closes what it wraps.
+        // The descriptor's /proc entry reopens exactly the inode already open (no path is resolved again), as a
+        // stream of our own.
+        await using var stream = new FileStream($"/proc/self/fd/{file.DangerousGetHandle()}", FileMode.Open, FileAccess.Read,
+            FileShare.ReadWrite | FileShare.Delete, bufferSize: 1, FileOptions.Asynchronous);
+        using var args = new SocketAsyncEventArgs();
+        var completion = new AwaitableCompletion();
+        args.Completed += (_, _) => completion.Signal();
+        using var cancel = cancellationToken.Register(static s => ((Socket)s!).Dispose(), _socket);
+        long sent = 0;
+        int slice = MinSendFileSlice;
+        while (sent < count)
+        {
+            int want = (int)Math.Min(count - sent, slice);
+            args.SendPacketsElements = [new SendPacketsElement(stream, offset + sent, want, endOfPacket: false)];
+            completion.Reset();
+            long started = Environment.TickCount64;
+            if (_socket.SendPacketsAsync(args))
+            {
+                await completion.Task;
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            if (args.SocketError != SocketError.Success)
+            {
+                throw new IOException($"data connection failed: {args.SocketError}", new SocketException((int)args.SocketError));
+            }
+
+            long moved = args.BytesTransferred;
+            sent += moved;
+            progress(moved);
+            if (moved < want)
+            {
+                break;
+            }
+
+            slice = Environment.TickCount64 - started < 250 ? Math.Min(slice * 2, MaxSendFileSlice) : Math.Max(slice / 2, MinSendFileSlice);
+        }
+
+        return sent;
+    }
+
+    /// <summary>Ends a successful transfer: everything written is sent, then FIN, then the socket closes.</summary>
+    public async ValueTask CompleteAsync()
+    {
+        await Stream.FlushAsync();
+        try
+        {
+            if (!IsPlain)
+            {
+                await Stream.DisposeAsync();
+            }
+
+            _socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Stream.DisposeAsync();
+        _socket.Dispose();
+    }
+
+    /// <summary>A reusable completion signal for SocketAsyncEventArgs callbacks.</summary>
+    private sealed class AwaitableCompletion
+    {
+        private TaskCompletionSource _source = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Task => _source.Task;
+
+        public void Reset() => _source = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Signal() => _source.TrySetResult();
+    }
+}
