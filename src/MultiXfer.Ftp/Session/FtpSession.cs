@@ -75,6 +75,13 @@ internal sealed partial class FtpSession
     {
         try
         {
+            if (Server.Authenticator.IsThrottled(Connection.ClientAddress))
+            {
+                // Like ProFTPD's mod_ban: a banned address is told so at once and gets no session.
+                await ReplyAsync(LoginCommands.Refusal(RejectReason.AddressThrottled));
+                return;
+            }
+
             await ReplyAsync(220, Server.Server.Banner);
             while (!Closing)
             {
