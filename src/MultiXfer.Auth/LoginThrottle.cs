@@ -19,7 +19,16 @@ public sealed class LoginThrottle(AuthOptions options, TimeProvider time)
 
     private readonly ConcurrentDictionary<IPAddress, Record> _records = new();
 
-    private long Now => time.GetTimestamp() * 1000 / time.TimestampFrequency;
+    /// <summary>Milliseconds on the monotonic clock. Divides before multiplying: nanosecond timestamps times 1000
+    /// would overflow a long after 106 days of uptime.</summary>
+    private long Now
+    {
+        get
+        {
+            long ticks = time.GetTimestamp(), frequency = time.TimestampFrequency;
+            return (ticks / frequency * 1000) + (ticks % frequency * 1000 / frequency);
+        }
+    }
 
     public int TrackedAddresses => _records.Count;
 

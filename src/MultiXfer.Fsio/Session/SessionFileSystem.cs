@@ -16,6 +16,9 @@ internal sealed partial class SessionFileSystem(
     /// <summary>Prefix of in-flight upload files; hidden from listings.</summary>
     internal const string UploadPrefix = ".mxpart-";
 
+    /// <summary>Linux's MAXSYMLINKS.</summary>
+    private const int MaxLinkHops = 40;
+
     /// <summary>
     /// Checks <paramref name="needed"/> on the path as named and, when rules differ between folders, also where it
     /// really lives: a link in a writable folder must not open a way into a read-only one.
@@ -41,23 +44,59 @@ internal sealed partial class SessionFileSystem(
         }
     }
 
+    /// <summary>
+    /// Where an operation on <paramref name="path"/> really lands: every link resolved, including a final link
+    /// whose target does not exist yet (creating through it creates the target).
+    /// </summary>
     private async ValueTask<VirtualPath> RealLocationAsync(VirtualPath path, CancellationToken cancellationToken)
     {
-        try
-        {
-            return await backend.GetRealPathAsync(path, cancellationToken);
-        }
-        catch (FsException)
+        for (int hops = 0; hops <= MaxLinkHops; hops++)
         {
             try
             {
-                return path.IsRoot ? path : (await backend.GetRealPathAsync(path.Parent, cancellationToken)).Append(path.Name);
+                return await backend.GetRealPathAsync(path, cancellationToken);
             }
             catch (FsException)
             {
-                return path; // Neither exists: the operation itself will fail.
+                // Missing, or a dangling link: resolve the parent and look at the last name ourselves.
             }
+
+            if (path.IsRoot)
+            {
+                return path;
+            }
+
+            VirtualPath parent;
+            try
+            {
+                parent = await backend.GetRealPathAsync(path.Parent, cancellationToken);
+            }
+            catch (FsException)
+            {
+                return path; // No parent: the operation itself will fail.
+            }
+
+            var candidate = parent.Append(path.Name);
+            string target;
+            try
+            {
+                var status = await backend.GetStatusAsync(candidate, followLinks: false, cancellationToken);
+                if (!status.IsSymbolicLink)
+                {
+                    return candidate;
+                }
+
+                target = await backend.ReadSymbolicLinkAsync(candidate, cancellationToken);
+            }
+            catch (FsException)
+            {
+                return candidate;
+            }
+
+            path = VirtualPath.Resolve(parent, target);
         }
+
+        throw new FsException(FsErrorKind.LinkLoop, $"{path}: too many links");
     }
 
     private async ValueTask<FileStatus?> TryStatAsync(VirtualPath path, CancellationToken cancellationToken)
@@ -80,11 +119,7 @@ internal sealed partial class SessionFileSystem(
 
     public async ValueTask<IFileHandle> OpenFileAsync(VirtualPath path, FileOpenOptions options, CancellationToken cancellationToken)
     {
-        if (IsUploadTemporary(path.Name))
-        {
-            throw new FsException(FsErrorKind.InvalidName, $"{path}: reserved name");
-        }
-
+        RefuseReserved(path);
         if (!options.Writes)
         {
             await Demand(path, Permission.Download, "download", cancellationToken);
@@ -93,6 +128,8 @@ internal sealed partial class SessionFileSystem(
             return reader;
         }
 
+        // Permission first, so that whether something exists is only told to those allowed to write there.
+        await Demand(path, Permission.Upload, "upload", cancellationToken);
         var existing = options.Create == FileCreateMode.CreateNew ? null : await TryStatAsync(path, cancellationToken);
         if (existing is { IsDirectory: true })
         {
@@ -116,6 +153,15 @@ internal sealed partial class SessionFileSystem(
 
     internal static bool IsUploadTemporary(string name) => name.StartsWith(UploadPrefix, StringComparison.Ordinal);
 
+    /// <summary>Names of in-flight uploads belong to the server: nobody creates, opens or renames them.</summary>
+    private static void RefuseReserved(VirtualPath path)
+    {
+        if (IsUploadTemporary(path.Name))
+        {
+            throw new FsException(FsErrorKind.InvalidName, $"{path}: reserved name");
+        }
+    }
+
     public IAsyncEnumerable<FsEntry> ListDirectoryAsync(VirtualPath path, CancellationToken cancellationToken) =>
         List(path, cancellationToken);
 
@@ -133,6 +179,7 @@ internal sealed partial class SessionFileSystem(
 
     public async ValueTask CreateDirectoryAsync(VirtualPath path, int? permissions, CancellationToken cancellationToken)
     {
+        RefuseReserved(path);
         await Demand(path, Permission.CreateDirectory, "mkdir", cancellationToken);
         await backend.CreateDirectoryAsync(path, permissions, cancellationToken);
         LogChanged("mkdir", path);
@@ -154,10 +201,8 @@ internal sealed partial class SessionFileSystem(
 
     public async ValueTask RenameAsync(VirtualPath from, VirtualPath to, RenameOptions options, CancellationToken cancellationToken)
     {
-        if (IsUploadTemporary(to.Name) || IsUploadTemporary(from.Name))
-        {
-            throw new FsException(FsErrorKind.InvalidName, $"{to}: reserved name");
-        }
+        RefuseReserved(from);
+        RefuseReserved(to);
 
         await Demand(from, Permission.Rename, "rename", cancellationToken);
         var target = await TryLstatAsync(to, cancellationToken);
@@ -180,15 +225,24 @@ internal sealed partial class SessionFileSystem(
 
     public async ValueTask CreateSymbolicLinkAsync(VirtualPath link, string target, CancellationToken cancellationToken)
     {
+        RefuseReserved(link);
         await Demand(link, Permission.Link, "symlink", cancellationToken);
         await backend.CreateSymbolicLinkAsync(link, target, cancellationToken);
         LogChanged("symlink", link);
     }
 
+    /// <summary>
+    /// A hard link is the same file under a second name, and the second name gets the rules of where it is. So the
+    /// user must already hold, on the existing file, every right over its content and metadata that the new
+    /// location would give: otherwise a link into a writable folder would unlock a read-only file.
+    /// </summary>
     public async ValueTask CreateHardLinkAsync(VirtualPath existing, VirtualPath link, CancellationToken cancellationToken)
     {
-        await Demand(existing, Permission.Download, "link", cancellationToken);
+        RefuseReserved(link);
         await Demand(link, Permission.Link, "link", cancellationToken);
+        var grantedThere = permissions.For(await RealLocationAsync(link, cancellationToken)) & permissions.For(link);
+        var sameFile = Permission.Overwrite | Permission.ChangeMode | Permission.ChangeTimes;
+        await Demand(existing, Permission.Download | (grantedThere & sameFile), "link", cancellationToken);
         await backend.CreateHardLinkAsync(existing, link, cancellationToken);
         LogChanged("link", link);
     }

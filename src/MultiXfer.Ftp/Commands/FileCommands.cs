@@ -103,14 +103,23 @@ internal static class FileCommands
 
     internal static bool TryParseTime(string text, out DateTime time)
     {
-        string whole = text.Split('.')[0];
-        bool ok = DateTime.TryParseExact(whole, TimeFormat, CultureInfo.InvariantCulture,
-            DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out time);
-        if (ok && text.Length > whole.Length + 1 && int.TryParse(text[(whole.Length + 1)..].PadRight(3, '0')[..3], out int millis))
+        // RFC 3659 section 2.3: time-val = 14DIGIT [ "." 1*DIGIT ]; only milliseconds are kept.
+        int dot = text.IndexOf('.');
+        string whole = dot < 0 ? text : text[..dot];
+        string fraction = dot < 0 ? "" : text[(dot + 1)..];
+        if ((dot >= 0 && (fraction.Length == 0 || !fraction.All(char.IsAsciiDigit))) ||
+            !DateTime.TryParseExact(whole, TimeFormat, CultureInfo.InvariantCulture,
+                DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out time))
         {
-            time = time.AddMilliseconds(millis);
+            time = default;
+            return false;
         }
 
-        return ok;
+        if (fraction.Length > 0)
+        {
+            time = time.AddMilliseconds(int.Parse(fraction.PadRight(3, '0')[..3], CultureInfo.InvariantCulture));
+        }
+
+        return true;
     }
 }

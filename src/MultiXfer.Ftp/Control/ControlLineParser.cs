@@ -122,14 +122,15 @@ internal sealed class ControlLineParser
             return false;
         }
 
-        if (_length == MaxLineLength)
+        // One byte of slack for the CR of the line's CRLF, which is not part of the command.
+        if (_length > MaxLineLength || (_length == MaxLineLength && b != (byte)'\r'))
         {
             _discarding = true;
             ReleaseLine();
             return true;
         }
 
-        _line ??= ArrayPool<byte>.Shared.Rent(MaxLineLength);
+        _line ??= ArrayPool<byte>.Shared.Rent(MaxLineLength + 1);
         _line[_length++] = b;
         return false;
     }

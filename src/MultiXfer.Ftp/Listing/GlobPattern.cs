@@ -14,15 +14,15 @@ internal static class GlobPattern
         int n = 0, p = 0, starP = -1, starN = 0;
         while (n < name.Length)
         {
-            if (p < pattern.Length && (pattern[p] == '?' || pattern[p] == name[n]))
-            {
-                n++;
-                p++;
-            }
-            else if (p < pattern.Length && pattern[p] == '*')
+            if (p < pattern.Length && pattern[p] == '*')
             {
                 starP = p++;
                 starN = n;
+            }
+            else if (p < pattern.Length && (pattern[p] == '?' || pattern[p] == name[n]))
+            {
+                n++;
+                p++;
             }
             else if (starP >= 0)
             {

@@ -1,0 +1,99 @@
+#!/usr/bin/python3
+"""FTP cases, each server in turn, median of N runs; prints one table with MultiXfer / best-peer ratios."""
+import argparse, os, re, shutil, statistics, subprocess, time
+
+SERVERS = [("MultiXfer", 2124, "multixfer-bench.json"), ("vsftpd", 2123, "vsftpd.conf"), ("ProFTPD", 2121, "proftpd")]
+AUTH = "bench:benchpass"
+WORK = os.environ.get("BENCH_WORK", "/tmp/xferbench")
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def timed(command, before=None):
+    if before:
+        before()
+    start = time.monotonic()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return time.monotonic() - start
+
+
+def url(port, path):
+    return f"ftp://{AUTH}@127.0.0.1:{port}/{path}"
+
+
+def case_retr(name, port):
+    return timed(["curl", "-sS", "-o", "/dev/null", url(port, "data/1g.bin")])
+
+
+def case_stor(name, port):
+    target = f"/srv/bench/upload/{name}-1g.bin"
+
+    def clean():
+        if os.path.exists(target):
+            os.remove(target)
+        subprocess.run(["sync"], check=True)  # start every run with no dirty pages from the previous one
+
+    seconds = timed(["curl", "-sS", "-T", "/srv/bench/data/1g.bin", url(port, f"upload/{name}-1g.bin")], clean)
+    assert os.path.getsize(target) == 1 << 30, "upload incomplete"
+    return seconds
+
+
+def case_mirror(name, port):
+    local = os.path.join(WORK, f"mirror-{name}")
+
+    def clean():
+        shutil.rmtree(local, ignore_errors=True)
+
+    seconds = timed(["lftp", "-u", "bench,benchpass", "-e",
+                     f"set ftp:ssl-allow no; set cmd:fail-exit yes; mirror data/small {local}; quit",
+                     f"ftp://127.0.0.1:{port}"], clean)
+    assert len(os.listdir(local)) == 1000, "mirror incomplete"
+    return seconds
+
+
+def case_logins(name, port):
+    start = time.monotonic()
+    for _ in range(20):
+        subprocess.run(["curl", "-sS", "-o", "/dev/null", url(port, "data/")], check=True)
+    return time.monotonic() - start
+
+
+def idle_memory(name, port, pattern):
+    out = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "peers", "idle_conns.py"), "ftp", str(port), "200", pattern],
+                         check=True, capture_output=True, text=True).stdout
+    return float(re.search(r"per_session_kib=(-?\d+)", out).group(1))
+
+
+CASES = [
+    ("FTP RETR 1 GiB (curl)", case_retr, "s"),
+    ("FTP STOR 1 GiB (curl -T)", case_stor, "s"),
+    ("lftp mirror 1000 x 4 KiB", case_mirror, "s"),
+    ("20 sequential logins + LIST (curl)", case_logins, "s"),
+]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    runs = parser.parse_args().runs
+    rows = []
+    for title, case, unit in CASES:
+        results = {}
+        for name, port, _ in SERVERS:
+            samples = [case(name, port) for _ in range(runs)]
+            results[name] = statistics.median(samples)
+        rows.append((title, results, unit))
+    memory = {name: idle_memory(name, port, pattern) for name, port, pattern in SERVERS}
+    rows.append(("idle logged-in session, server memory", memory, "KiB"))
+
+    print(f"\nmedian of {runs} runs, loopback, {os.cpu_count()} cores")
+    print(f"| case | MultiXfer | vsftpd | ProFTPD | MultiXfer / best peer |")
+    print(f"|---|---|---|---|---|")
+    for title, results, unit in rows:
+        best = min(results["vsftpd"], results["ProFTPD"])
+        fmt = (lambda v: f"{v:.2f} s") if unit == "s" else (lambda v: f"{v:.0f} KiB")
+        ratio = results["MultiXfer"] / best if best > 0 else float("nan")
+        print(f"| {title} | {fmt(results['MultiXfer'])} | {fmt(results['vsftpd'])} | {fmt(results['ProFTPD'])} | {ratio:.2f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Side-by-side FTP benchmark on loopback: MultiXfer against vsftpd and ProFTPD from Debian, same machine, same run.
+# Run as root: installs the peers, creates user "bench" and the test files, starts everything, prints a table.
+#   bench/run.sh            all cases, median of 3
+#   RUNS=5 bench/run.sh     more repetitions
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+export BENCH_WORK=${BENCH_WORK:-/tmp/xferbench}
+export DEBIAN_FRONTEND=noninteractive
+
+need=()
+for p in proftpd-core proftpd-mod-crypto openssh-server lftp curl python3 python3-paramiko; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null; fi
+# vsftpd conflicts with ProFTPD as a package, so it is unpacked, not installed.
+if [ ! -x /tmp/vsftpd-x/usr/sbin/vsftpd ]; then
+  (cd /tmp && apt-get download vsftpd >/dev/null 2>&1 && dpkg -x vsftpd_*.deb /tmp/vsftpd-x)
+fi
+
+bash "$HERE/peers/setup.sh" >/dev/null
+mkdir -p /srv/bench/upload && chown bench:bench /srv/bench/upload
+
+dotnet build "$ROOT/src/MultiXfer.Server" -c Release -nologo -v q >/dev/null
+SERVER="$ROOT/src/MultiXfer.Server/bin/Release/net10.0/MultiXfer.Server.dll"
+HASH=$(echo benchpass | dotnet "$SERVER" hash-password)
+pkill -f "multixfer-bench.json" 2>/dev/null || true
+cat > "$BENCH_WORK/multixfer-bench.json" <<JSON
+{
+  "Server": { "DataRoot": "/srv/bench", "KeysDirectory": "$BENCH_WORK/mx-keys", "MaxConnectionsPerIp": 5000,
+              "MaxConnections": 5000 },
+  "Listeners": { "ftp": { "Address": "127.0.0.1", "Port": 2124, "Protocol": "ftp" } },
+  "Ftp": { "PassivePorts": "42000-42999" },
+  "Logging": { "Level": "Warning" },
+  "Users": { "bench": { "PasswordHash": "$HASH", "Home": "/" } }
+}
+JSON
+nohup dotnet "$SERVER" --config "$BENCH_WORK/multixfer-bench.json" > "$BENCH_WORK/multixfer.log" 2>&1 &
+for _ in $(seq 1 50); do ss -ltn | grep -q ":2124 " && break; sleep 0.2; done
+
+python3 "$HERE/bench.py" --runs "${RUNS:-3}"

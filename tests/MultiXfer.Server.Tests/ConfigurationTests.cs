@@ -1,0 +1,110 @@
+using MultiXfer.Server.Configuration;
+using MultiXfer.Server.Hosting;
+
+namespace MultiXfer.Server.Tests;
+
+public sealed class ConfigurationTests
+{
+    private static List<string> ProblemsWith(params (string Key, string? Value)[] settings)
+    {
+        var configuration = ConfigurationSources.Build([], settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)));
+        return SettingsValidator.Validate(MultiXferSettings.Bind(configuration), configuration);
+    }
+
+    [Fact]
+    public void The_embedded_default_is_valid_and_says_what_the_README_says()
+    {
+        var configuration = ConfigurationSources.Build([]);
+        var settings = MultiXferSettings.Bind(configuration);
+        Assert.Empty(SettingsValidator.Validate(settings, configuration));
+        Assert.Equal("./data", settings.Server.DataRoot);
+        Assert.Equal("MultiXfer ready", settings.Server.Banner);
+        Assert.Equal(1000, settings.Server.MaxConnections);
+        Assert.Equal(100, settings.Server.MaxConnectionsPerIp);
+        Assert.Equal(600, settings.Server.IdleTimeoutSeconds);
+        Assert.Equal(60, settings.Server.LoginTimeoutSeconds);
+        var ftp = Assert.Single(settings.Listeners);
+        Assert.Equal(("ftp", "0.0.0.0", 2121, "ftp"), (ftp.Key, ftp.Value.Address, ftp.Value.Port, ftp.Value.Protocol));
+        Assert.Equal("50000-50199", settings.Ftp.PassivePorts);
+        Assert.True(settings.Ftp.AllowActive);
+        Assert.False(settings.Ftp.AllowAnonymous);
+        Assert.Equal("/pub", settings.Ftp.AnonymousRoot);
+        Assert.Empty(settings.Users);
+    }
+
+    [Theory]
+    [InlineData("Listeners:ftp:Port", "70000", "Listeners:ftp:Port")]
+    [InlineData("Listeners:ftp:Address", "not-an-ip", "Listeners:ftp:Address")]
+    [InlineData("Listeners:ftp:Protocol", "gopher", "Listeners:ftp:Protocol")]
+    [InlineData("Listeners:ftp:Prot", "ftp", "Listeners:ftp:Prot: unknown setting")]
+    [InlineData("Server:Banr", "typo", "Server:Banr: unknown setting")]
+    [InlineData("Server:Banner", "two\nlines", "Server:Banner")]
+    [InlineData("Server:MaxConnections", "0", "Server:MaxConnections")]
+    [InlineData("Server:Storage", "s3", "Server:Storage")]
+    [InlineData("Ftp:PassivePorts", "100-50", "Ftp:PassivePorts")]
+    [InlineData("Ftp:PassivePorts", "lots", "Ftp:PassivePorts")]
+    [InlineData("Ftp:AnonymousRoot", "pub", "Ftp:AnonymousRoot")]
+    [InlineData("Auth:MaxFailuresPerAddress", "0", "Auth:MaxFailuresPerAddress")]
+    [InlineData("Logging:Level", "Loud", "Logging:Level")]
+    [InlineData("Sftpp:Enabled", "true", "Sftpp: unknown section")]
+    [InlineData("Users:bob:PasswordHash", "plain-text", "Users:bob:PasswordHash")]
+    public void Each_problem_names_its_key(string key, string value, string expected)
+    {
+        var problems = ProblemsWith((key, value));
+        Assert.Contains(problems, p => p.StartsWith(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_value_of_the_wrong_type_stops_the_build_naming_the_key()
+    {
+        var result = MultiXferHost.Build([], [new("Server:MaxConnections", "many")], TextWriter.Null);
+        Assert.Null(result.Host);
+        Assert.Contains(result.Problems, p => p.Contains("Server:MaxConnections", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Users_are_validated_with_their_keys()
+    {
+        var problems = ProblemsWith(
+            ("Users:carol:PasswordHash", Auth.PasswordHasher.Hash("x", 10_000)),
+            ("Users:carol:Home", "relative"),
+            ("Users:carol:Protocols:0", "telnet"),
+            ("Users:carol:Permissions:/", "list,fly"));
+        Assert.Contains(problems, p => p.StartsWith("Users:carol:Home", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Users:carol:Protocols", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("unknown permission 'fly'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Command_line_overrides_and_the_config_file_replace_the_default()
+    {
+        var overridden = MultiXferSettings.Bind(ConfigurationSources.Build(["--Server:Banner=From the command line"]));
+        Assert.Equal("From the command line", overridden.Server.Banner);
+
+        string file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, """{ "Server": { "Banner": "From a file" }, "Listeners": { "x": { "Port": 2999, "Protocol": "ftp" } } }""");
+            var fromFile = MultiXferSettings.Bind(ConfigurationSources.Build(["--config", file]));
+            Assert.Equal("From a file", fromFile.Server.Banner);
+            Assert.Equal(["x"], fromFile.Listeners.Keys);
+            var both = MultiXferSettings.Bind(ConfigurationSources.Build([$"--config={file}", "--Server:Banner=Both"]));
+            Assert.Equal("Both", both.Server.Banner);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+
+        var missing = MultiXferHost.Build(["--config", "/nonexistent/multixfer.json"], null, TextWriter.Null);
+        Assert.Contains(missing.Problems, p => p.Contains("/nonexistent/multixfer.json", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_user_list_of_protocols_replaces_the_default_list()
+    {
+        var settings = MultiXferSettings.Bind(ConfigurationSources.Build([], [
+            new("Users:dave:PasswordHash", "x"), new("Users:dave:Protocols:0", "sftp")]));
+        Assert.Equal(["sftp"], settings.Users["dave"].Protocols);
+    }
+}

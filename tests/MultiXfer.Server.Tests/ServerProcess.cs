@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace MultiXfer.Server.Tests;
+
+/// <summary>The real server binary started as a process, the way an operator starts it.</summary>
+internal sealed partial class ServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly StringBuilder _error = new();
+
+    private ServerProcess(Process process)
+    {
+        _process = process;
+        process.OutputDataReceived += (_, e) => Append(_output, e.Data);
+        process.ErrorDataReceived += (_, e) => Append(_error, e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public string Output => Snapshot(_output);
+
+    public string Error => Snapshot(_error);
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>
+    /// The server's own build output (with its runtimeconfig), in the same configuration as this test assembly:
+    /// tests/X/bin/CONFIG/net10.0 maps to src/MultiXfer.Server/bin/CONFIG/net10.0.
+    /// </summary>
+    public static string ServerAssembly
+    {
+        get
+        {
+            var output = new DirectoryInfo(AppContext.BaseDirectory);
+            string framework = output.Name, configuration = output.Parent!.Name;
+            var repository = output;
+            while (repository is not null && !File.Exists(Path.Combine(repository.FullName, "MultiXfer.sln")))
+            {
+                repository = repository.Parent;
+            }
+
+            string path = Path.Combine(repository!.FullName, "src", "MultiXfer.Server", "bin", configuration, framework, "MultiXfer.Server.dll");
+            return File.Exists(path) ? path : throw new FileNotFoundException("build the server first", path);
+        }
+    }
+
+    public static ServerProcess Start(string workingDirectory, IEnumerable<string> arguments, IDictionary<string, string>? environment = null)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(ServerAssembly);
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        return new ServerProcess(Process.Start(start)!);
+    }
+
+    /// <summary>Waits for the listener line and returns the port the server bound.</summary>
+    public async Task<int> WaitForListenerAsync(TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < timeout)
+        {
+            var match = ListenerLine().Match(Output);
+            if (match.Success)
+            {
+                return int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"server exited with {_process.ExitCode}:\n{Output}\n{Error}");
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"server did not start listening:\n{Output}\n{Error}");
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
+    /// <summary>SIGTERM, as a container runtime or systemd sends it.</summary>
+    public void Terminate() => Kill(_process.Id, 15);
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "kill")]
+    private static partial int Kill(int pid, int signal);
+
+    private static void Append(StringBuilder target, string? line)
+    {
+        if (line is not null)
+        {
+            lock (target)
+            {
+                target.AppendLine(line);
+            }
+        }
+    }
+
+    private static string Snapshot(StringBuilder source)
+    {
+        lock (source)
+        {
+            return source.ToString();
+        }
+    }
+
+    [GeneratedRegex(@"listener \S+ \(ftp\) on [^:\s]+:(\d+)")]
+    private static partial Regex ListenerLine();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+}
