@@ -67,7 +67,7 @@ CASES = [
     ("FTP RETR 1 GiB (curl)", case_retr, "s"),
     ("FTP STOR 1 GiB (curl -T)", case_stor, "s"),
     ("lftp mirror 1000 x 4 KiB", case_mirror, "s"),
-    ("20 sequential logins + LIST (curl)", case_logins, "s"),
+    ("20 sequential logins + LIST (curl), password cache on (default)", case_logins, "s"),
 ]
 
 
@@ -82,6 +82,9 @@ def main():
             samples = [case(name, port) for _ in range(runs)]
             results[name] = statistics.median(samples)
         rows.append((title, results, unit))
+    uncached = dict(rows[-1][1])
+    uncached["MultiXfer"] = statistics.median([case_logins("MultiXfer", 2125) for _ in range(runs)])
+    rows.append(("20 sequential logins + LIST, MultiXfer password cache off", uncached, "s"))
     memory = {name: idle_memory(name, port, pattern) for name, port, pattern in SERVERS}
     rows.append(("idle logged-in session, server memory", memory, "KiB"))
 

@@ -19,7 +19,8 @@ if [ ! -x /tmp/vsftpd-x/usr/sbin/vsftpd ]; then
   (cd /tmp && apt-get download vsftpd >/dev/null 2>&1 && dpkg -x vsftpd_*.deb /tmp/vsftpd-x)
 fi
 
-bash "$HERE/peers/setup.sh" >/dev/null
+# Daemons started there must not keep this script's output open.
+bash "$HERE/peers/setup.sh" >/dev/null 2>&1
 mkdir -p /srv/bench/upload && chown bench:bench /srv/bench/upload
 
 dotnet build "$ROOT/src/MultiXfer.Server" -c Release -nologo -v q >/dev/null
@@ -36,7 +37,10 @@ cat > "$BENCH_WORK/multixfer-bench.json" <<JSON
   "Users": { "bench": { "PasswordHash": "$HASH", "Home": "/" } }
 }
 JSON
-nohup dotnet "$SERVER" --config "$BENCH_WORK/multixfer-bench.json" > "$BENCH_WORK/multixfer.log" 2>&1 &
-for _ in $(seq 1 50); do ss -ltn | grep -q ":2124 " && break; sleep 0.2; done
+nohup dotnet "$SERVER" --config "$BENCH_WORK/multixfer-bench.json" > "$BENCH_WORK/multixfer.log" 2>&1 < /dev/null &
+# A second instance with the password cache off: every login pays the full PBKDF2 cost.
+nohup dotnet "$SERVER" --config "$BENCH_WORK/multixfer-bench.json" --Listeners:ftp:Port=2125 --Auth:PasswordCacheSeconds=0 \
+  --Ftp:PassivePorts=43000-43999 > "$BENCH_WORK/multixfer-nocache.log" 2>&1 < /dev/null &
+for _ in $(seq 1 50); do ss -ltn | grep -q ":2125 " && ss -ltn | grep -q ":2124 " && break; sleep 0.2; done
 
 python3 "$HERE/bench.py" --runs "${RUNS:-3}"
