@@ -68,5 +68,12 @@ public sealed class FileSystemProvider : IFileSystemProvider, IDisposable
         }
     }
 
+    /// <summary>
+    /// Removes upload temporaries under the data root not written to since <paramref name="olderThanUtc"/>
+    /// (crash leftovers); returns how many. Memory storage starts empty each time, so it has none.
+    /// </summary>
+    public Task<int> SweepStaleUploadsAsync(DateTime olderThanUtc, CancellationToken cancellationToken) =>
+        _dataRoot is null ? Task.FromResult(0) : StaleUploadSweeper.SweepAsync(_dataRoot, olderThanUtc, cancellationToken);
+
     public void Dispose() => _dataRoot?.DisposeAsync().AsTask().GetAwaiter().GetResult();
 }

@@ -139,7 +139,7 @@ public sealed partial class ConnectionListener : IAsyncDisposable
             return;
         }
 
-        LogOpened(Name, connection.LocalEndPoint.ToString());
+        LogOpened(Name, new IPEndPoint(connection.LocalAddress, connection.LocalEndPoint.Port).ToString());
         try
         {
             await _handler.RunAsync(connection);

@@ -27,6 +27,12 @@ public sealed class ServerOptions
     /// <summary>Uploads replacing a whole file go to a hidden temporary name and are renamed into place on success.</summary>
     public bool AtomicUploads { get; set; } = true;
 
+    /// <summary>
+    /// Hidden upload temporaries not written to for this long are crash leftovers and are removed (at start and
+    /// hourly); 0 turns the sweep off. Keep it well above Ftp:DataStallTimeoutSeconds.
+    /// </summary>
+    public int StaleUploadMinutes { get; set; } = 60;
+
     /// <summary>Directory for generated host keys and certificates.</summary>
     public string KeysDirectory { get; set; } = "./keys";
 }

@@ -55,6 +55,7 @@ public static class SettingsValidator
         Require(problems, server.LoginTimeoutSeconds >= 1, "Server:LoginTimeoutSeconds", "must be at least 1");
         Require(problems, server.ShutdownGraceSeconds is >= 0 and <= 3600, "Server:ShutdownGraceSeconds", "must be 0-3600");
         Require(problems, !string.IsNullOrWhiteSpace(server.KeysDirectory), "Server:KeysDirectory", "must name a directory");
+        Require(problems, server.StaleUploadMinutes >= 0, "Server:StaleUploadMinutes", "must not be negative (0 turns the sweep off)");
     }
 
     private static void CheckListeners(Dictionary<string, ListenerOptions> listeners, List<string> problems)

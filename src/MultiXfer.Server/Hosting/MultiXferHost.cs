@@ -60,8 +60,12 @@ internal static class MultiXferHost
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(settings.Server.ShutdownGraceSeconds + 15));
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(new UserStore(users));
+        builder.Services.AddSingleton(provider => new FileSystemProvider(settings.Server, provider.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddSingleton(provider => Compose(settings, provider));
         builder.Services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<ListenerService>());
+        builder.Services.AddSingleton<IHostedService>(provider => new StaleUploadService(
+            provider.GetRequiredService<FileSystemProvider>(), settings.Server.StaleUploadMinutes, TimeProvider.System,
+            provider.GetRequiredService<ILoggerFactory>().CreateLogger("MultiXfer.Server")));
         return new HostBuildResult(builder.Build(), []);
     }
 
@@ -76,7 +80,7 @@ internal static class MultiXferHost
             new AnonymousPolicy(settings.Ftp.AllowAnonymous, VirtualPath.Resolve(VirtualPath.Root, settings.Ftp.AnonymousRoot)),
             time,
             loggers.CreateLogger<Authenticator>());
-        var files = new FileSystemProvider(settings.Server, loggers);
+        var files = provider.GetRequiredService<FileSystemProvider>();
         var ftp = new FtpConnectionHandler(new FtpServerContext(settings.Server, settings.Ftp, authenticator, files, loggers));
         var handlers = new Dictionary<string, IConnectionHandler> { [ftp.Protocol] = ftp };
         return new ListenerService(settings, handlers, new ConnectionTracker(), loggers);

@@ -1,0 +1,44 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using MultiXfer.Fsio;
+
+namespace MultiXfer.Server.Hosting;
+
+/// <summary>Runs the crash-leftover sweep at start and then every hour (Server:StaleUploadMinutes).</summary>
+internal sealed partial class StaleUploadService(FileSystemProvider files, int staleMinutes, TimeProvider time, ILogger logger)
+    : BackgroundService
+{
+    private static readonly TimeSpan Period = TimeSpan.FromHours(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (staleMinutes <= 0)
+        {
+            return;
+        }
+
+        // The walk is synchronous underneath; get off the start-up path before it begins.
+        await Task.Yield();
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var cutoff = time.GetUtcNow().UtcDateTime - TimeSpan.FromMinutes(staleMinutes);
+                int removed = await files.SweepStaleUploadsAsync(cutoff, stoppingToken);
+                if (removed > 0)
+                {
+                    LogSwept(removed, staleMinutes);
+                }
+
+                await Task.Delay(Period, time, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "removed {Count} abandoned upload temporaries (untouched for {Minutes} min)")]
+    private partial void LogSwept(int count, int minutes);
+}

@@ -1,0 +1,45 @@
+using MultiXfer.TestKit;
+
+namespace MultiXfer.Interop.Tests.Ftp;
+
+/// <summary>After a crash mid-upload, the hidden temporary is cleaned up at the next start; live ones are not.</summary>
+public sealed class CrashLeftoverTests
+{
+    [Fact]
+    public async Task Stale_upload_temporaries_are_removed_at_start_and_fresh_ones_are_kept()
+    {
+        string root = Directory.CreateTempSubdirectory("mx-leftover-").FullName;
+        try
+        {
+            string home = Path.Combine(root, "data", "alice", "deep", "er");
+            Directory.CreateDirectory(home);
+            string stale = Path.Combine(home, ".mxpart-0123456789abcdef");
+            string fresh = Path.Combine(home, ".mxpart-fedcba9876543210");
+            string userFile = Path.Combine(home, "keep.txt");
+            File.WriteAllText(stale, "left by a crash");
+            File.SetLastWriteTimeUtc(stale, DateTime.UtcNow.AddHours(-2));
+            File.WriteAllText(fresh, "an upload in flight elsewhere");
+            File.WriteAllText(userFile, "user data");
+            File.SetLastWriteTimeUtc(userFile, DateTime.UtcNow.AddYears(-1));
+
+            await using var server = await TestServer.StartAsync(c =>
+            {
+                c["Server:DataRoot"] = Path.Combine(root, "data");
+                c["Server:StaleUploadMinutes"] = "60";
+            });
+            for (int i = 0; i < 100 && File.Exists(stale); i++)
+            {
+                await Task.Delay(100);
+            }
+
+            Assert.False(File.Exists(stale));
+            Assert.True(File.Exists(fresh));
+            Assert.True(File.Exists(userFile));
+            Assert.Contains("removed 1 abandoned upload temporaries", server.ReadLog());
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+}
