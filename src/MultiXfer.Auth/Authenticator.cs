@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using MultiXfer.Connections;
 using MultiXfer.Fsio;
 
 namespace MultiXfer.Auth;
@@ -26,6 +27,12 @@ public sealed partial class Authenticator : IAuthenticator
     private readonly PasswordCache _cache;
     private readonly ILogger _logger;
 
+    /// <summary>
+    /// PBKDF2 runs at most this many at once; further logins wait without holding a thread, so a login flood costs
+    /// CPU at a bounded rate instead of starving the thread pool that serves transfers.
+    /// </summary>
+    private readonly SemaphoreSlim _hashing = new(Math.Max(1, Environment.ProcessorCount - 1));
+
     public Authenticator(UserStore users, LoginThrottle throttle, AuthOptions options, AnonymousPolicy anonymous,
         TimeProvider time, ILogger<Authenticator> logger)
     {
@@ -43,7 +50,7 @@ public sealed partial class Authenticator : IAuthenticator
     {
         if (_throttle.IsBanned(attempt.ClientAddress))
         {
-            LogThrottled(attempt.UserName, attempt.Protocol);
+            LogThrottled(LogText.Clean(attempt.UserName), attempt.Protocol);
             return AuthResult.Throttled;
         }
 
@@ -56,7 +63,15 @@ public sealed partial class Authenticator : IAuthenticator
         bool verified = known && _cache.Contains(user, password);
         if (!verified)
         {
-            verified = PasswordHasher.Verify(password, known ? user.Password : DummyHash.Value) && known;
+            await _hashing.WaitAsync(cancellationToken);
+            try
+            {
+                verified = PasswordHasher.Verify(password, known ? user.Password : DummyHash.Value) && known;
+            }
+            finally
+            {
+                _hashing.Release();
+            }
         }
 
         if (!verified)
@@ -70,7 +85,7 @@ public sealed partial class Authenticator : IAuthenticator
         }
 
         _cache.Add(user, password);
-        LogSucceeded(attempt.UserName, attempt.Protocol);
+        LogSucceeded(user.Account.Name, attempt.Protocol);
         return new AuthResult(AuthOutcome.Success, user.Account);
     }
 
@@ -101,7 +116,7 @@ public sealed partial class Authenticator : IAuthenticator
     private async ValueTask<AuthResult> FailAsync(LoginAttempt attempt, string reason, CancellationToken cancellationToken)
     {
         bool banned = _throttle.RecordFailure(attempt.ClientAddress);
-        LogFailed(attempt.UserName, attempt.Protocol, reason);
+        LogFailed(LogText.Clean(attempt.UserName), attempt.Protocol, reason);
         if (banned)
         {
             LogBanned(attempt.ClientAddress.ToString(), _options.BanSeconds);

@@ -1,14 +1,15 @@
 using System.Collections.Concurrent;
 using System.Net;
+using MultiXfer.Connections;
 
 namespace MultiXfer.Auth;
 
 /// <summary>
-/// Counts failed logins per client address across every protocol and bans an address that fails too often in a
-/// window; other addresses are unaffected. The table is bounded, so a spray of sources cannot grow it without
-/// limit (expired entries go first, then the oldest).
+/// Counts failed logins per client address (IPv6 per prefix, see <see cref="ClientNetwork"/>) across every
+/// protocol and bans a client that fails too often in a window; others are unaffected. The table is bounded, so a
+/// spray of sources cannot grow it without limit (expired entries go first, then the oldest).
 /// </summary>
-public sealed class LoginThrottle(AuthOptions options, TimeProvider time)
+public sealed class LoginThrottle(AuthOptions options, TimeProvider time, int ipv6PrefixLength = 64)
 {
     private sealed class Record
     {
@@ -33,11 +34,12 @@ public sealed class LoginThrottle(AuthOptions options, TimeProvider time)
     public int TrackedAddresses => _records.Count;
 
     public bool IsBanned(IPAddress address) =>
-        _records.TryGetValue(address, out var record) && Volatile.Read(ref record.BannedUntil) > Now;
+        _records.TryGetValue(ClientNetwork.KeyOf(address, ipv6PrefixLength), out var record) && Volatile.Read(ref record.BannedUntil) > Now;
 
     /// <summary>Records a failure; returns true when this failure got the address banned.</summary>
     public bool RecordFailure(IPAddress address)
     {
+        address = ClientNetwork.KeyOf(address, ipv6PrefixLength);
         if (!_records.ContainsKey(address) && _records.Count >= options.MaxTrackedAddresses)
         {
             Evict();

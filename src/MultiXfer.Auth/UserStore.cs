@@ -19,8 +19,12 @@ public sealed class UserStore
 
     public bool TryFind(string name, out UserRecord record) => _users.TryGetValue(name, out record!);
 
+    /// <summary>
+    /// Letters, digits and . _ - @, not starting with a dot: "." or ".." would make the default home (/NAME) the
+    /// data root itself, and names starting with a dot are hidden.
+    /// </summary>
     public static bool IsValidUserName(string name) =>
-        name.Length is > 0 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or '@');
+        name.Length is > 0 and <= 64 && name[0] != '.' && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or '@');
 
     /// <summary>
     /// Checks every user entry and returns one message per problem, each naming its configuration key
@@ -34,7 +38,7 @@ public sealed class UserStore
             string key = $"Users:{name}";
             if (!IsValidUserName(name))
             {
-                problems.Add($"{key}: user names are 1-64 characters of letters, digits, '.', '_', '-', '@'");
+                problems.Add($"{key}: user names are 1-64 characters of letters, digits, '.', '_', '-', '@', not starting with '.'");
             }
 
             if (!PasswordHasher.TryParse(user.PasswordHash, out _, out string hashProblem))

@@ -48,7 +48,8 @@ public sealed class FileSystemProvider : IFileSystemProvider, IDisposable
             root = _dataRoot!.OpenSubRoot(user.Home);
         }
 
-        return new SessionFileSystem(root, user.Permissions, _options.AtomicUploads, _loggerFactory.CreateLogger("MultiXfer.Audit"));
+        return new SessionFileSystem(root, user.Permissions, new UploadPolicy(_options.AtomicUploads, _options.FsyncUploads),
+            _loggerFactory.CreateLogger("MultiXfer.Audit"));
     }
 
     private static async ValueTask EnsureDirectoryAsync(IFileSystem fileSystem, VirtualPath path, CancellationToken cancellationToken)

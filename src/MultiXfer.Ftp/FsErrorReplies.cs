@@ -21,7 +21,7 @@ internal static class FsErrorReplies
         FsErrorKind.CrossDevice => new(550, "Cannot move across file systems."),
         FsErrorKind.LockConflict => new(450, "File busy."),
         FsErrorKind.Unsupported => new(504, "Not supported by this storage."),
-        FsErrorKind.InvalidArgument => new(550, "Not a regular file."),
+        FsErrorKind.InvalidArgument => new(550, "Requested action not taken: not possible for this file."),
         _ => Replies.LocalError,
     };
 }

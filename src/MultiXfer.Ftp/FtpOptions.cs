@@ -19,11 +19,23 @@ public sealed class FtpOptions
     /// <summary>Root of anonymous users inside Server:DataRoot; read-only.</summary>
     public string AnonymousRoot { get; set; } = "/pub";
 
-    /// <summary>How long to wait for a data connection to be opened (passive accept or active connect).</summary>
+    /// <summary>Passive ports one client (IPv6: one prefix) may hold at once; each PASV/EPSV holds one until used.</summary>
+    public int MaxPassivePortsPerClient { get; set; } = 20;
+
+    /// <summary>
+    /// How long to wait for a data connection to be opened (passive accept or active connect); also how long an
+    /// unused PASV/EPSV port stays open.
+    /// </summary>
     public int DataConnectTimeoutSeconds { get; set; } = 30;
 
     /// <summary>A transfer that moves no byte for this long is aborted.</summary>
     public int DataStallTimeoutSeconds { get; set; } = 300;
+
+    /// <summary>
+    /// A client that has not read a reply within this time is gone or hostile: the connection is dropped (the
+    /// login and idle timers only run while the server waits for a command, not while it waits to write).
+    /// </summary>
+    public int ReplyTimeoutSeconds { get; set; } = 60;
 
     /// <summary>Unknown or refused commands tolerated before login; then the connection is closed.</summary>
     public int MaxBadCommandsBeforeLogin { get; set; } = 10;

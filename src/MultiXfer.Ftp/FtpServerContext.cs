@@ -18,7 +18,7 @@ public sealed class FtpServerContext
         Authenticator = authenticator;
         Files = files;
         PortRange.TryParse(ftp.PassivePorts, out var range, out _);
-        PassivePorts = new PassivePortPool(range);
+        PassivePorts = new PassivePortPool(range, ftp.MaxPassivePortsPerClient, server.Ipv6PrefixLength);
         PassiveAddress = string.IsNullOrWhiteSpace(ftp.PassiveAddress) ? null : ResolvePassiveAddress(ftp.PassiveAddress);
         AnonymousRoot = VirtualPath.Resolve(VirtualPath.Root, ftp.AnonymousRoot);
         Logger = loggerFactory.CreateLogger("MultiXfer.Ftp");

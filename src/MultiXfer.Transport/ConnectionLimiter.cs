@@ -3,8 +3,11 @@ using MultiXfer.Connections;
 
 namespace MultiXfer.Transport;
 
-/// <summary>Caps connections in total and per client address (Server:MaxConnections, Server:MaxConnectionsPerIp).</summary>
-public sealed class ConnectionLimiter(int maxTotal, int maxPerAddress)
+/// <summary>
+/// Caps connections in total and per client (Server:MaxConnections, Server:MaxConnectionsPerIp); IPv6 clients
+/// count per prefix (<see cref="ClientNetwork"/>).
+/// </summary>
+public sealed class ConnectionLimiter(int maxTotal, int maxPerAddress, int ipv6PrefixLength)
 {
     private readonly Dictionary<IPAddress, int> _perAddress = [];
     private int _total;
@@ -23,6 +26,7 @@ public sealed class ConnectionLimiter(int maxTotal, int maxPerAddress)
     /// <summary>Takes a slot; returns why not when the client must be refused.</summary>
     public RejectReason? TryAcquire(IPAddress address)
     {
+        address = ClientNetwork.KeyOf(address, ipv6PrefixLength);
         lock (_perAddress)
         {
             if (_total >= maxTotal)
@@ -44,6 +48,7 @@ public sealed class ConnectionLimiter(int maxTotal, int maxPerAddress)
 
     public void Release(IPAddress address)
     {
+        address = ClientNetwork.KeyOf(address, ipv6PrefixLength);
         lock (_perAddress)
         {
             _total--;

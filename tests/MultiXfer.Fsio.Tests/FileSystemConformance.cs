@@ -320,6 +320,22 @@ public abstract class FileSystemConformance : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Setuid_setgid_and_sticky_bits_are_never_set()
+    {
+        await WriteFile("/prog", "#!/bin/sh");
+        await Fs.SetPermissionsAsync(P("/prog"), 0xFED /* 07755 */, None);
+        Assert.Equal(0x1ED, (await Fs.GetStatusAsync(P("/prog"), true, None)).Permissions);
+        await using (var handle = await Fs.OpenFileAsync(P("/prog"), new FileOpenOptions(FileAccessMode.Write), None))
+        {
+            await handle.SetPermissionsAsync(0xDED /* 06755 */, None);
+        }
+
+        Assert.Equal(0x1ED, (await Fs.GetStatusAsync(P("/prog"), true, None)).Permissions);
+        await Fs.CreateDirectoryAsync(P("/sticky"), 0x3FF /* 01777 */, None);
+        Assert.Equal(0, (await Fs.GetStatusAsync(P("/sticky"), true, None)).Permissions & 0xE00);
+    }
+
+    [Fact]
     public async Task Space_is_reported()
     {
         var space = await Fs.GetSpaceAsync(VirtualPath.Root, None);

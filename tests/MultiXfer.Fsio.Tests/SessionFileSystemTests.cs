@@ -41,7 +41,7 @@ public abstract class SessionFileSystemTests : IAsyncLifetime
 
     /// <summary>Sessions share the backend and are not disposed: that would close it.</summary>
     private SessionFileSystem Session(PermissionRules rules, bool atomicUploads = true) =>
-        new(Backend, rules, atomicUploads, NullLogger.Instance);
+        new(Backend, rules, new UploadPolicy(atomicUploads, Fsync: false), NullLogger.Instance);
 
     private SessionFileSystem Session(Permission root, params (string Path, Permission Granted)[] more) =>
         Session(new PermissionRules([(VirtualPath.Root, root), .. more.Select(r => (P(r.Path), r.Granted))], readOnly: false));

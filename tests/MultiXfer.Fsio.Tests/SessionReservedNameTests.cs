@@ -16,7 +16,7 @@ public sealed class SessionReservedNameTests
     private static (SessionFileSystem Session, IFileSystem Backend) Create(PermissionRules rules)
     {
         var backend = new MemoryStorage().OpenRoot(P("/u"));
-        return (new SessionFileSystem(backend, rules, atomicUploads: true, NullLogger.Instance), backend);
+        return (new SessionFileSystem(backend, rules, new UploadPolicy(Atomic: true, Fsync: false), NullLogger.Instance), backend);
     }
 
     [Fact]

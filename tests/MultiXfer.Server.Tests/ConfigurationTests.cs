@@ -48,6 +48,11 @@ public sealed class ConfigurationTests
     [InlineData("Logging:Level", "Loud", "Logging:Level")]
     [InlineData("Sftpp:Enabled", "true", "Sftpp: unknown section")]
     [InlineData("Users:bob:PasswordHash", "plain-text", "Users:bob:PasswordHash")]
+    [InlineData("Users:..:ReadOnly", "true", "Users:..: user names")]
+    [InlineData("Users:.hidden:ReadOnly", "true", "Users:.hidden: user names")]
+    [InlineData("Ftp:ReplyTimeoutSeconds", "0", "Ftp:ReplyTimeoutSeconds")]
+    [InlineData("Server:Ipv6PrefixLength", "16", "Server:Ipv6PrefixLength")]
+    [InlineData("Server:StaleUploadMinutes", "5", "Server:StaleUploadMinutes")]
     public void Each_problem_names_its_key(string key, string value, string expected)
     {
         var problems = ProblemsWith((key, value));

@@ -17,6 +17,9 @@ public sealed class ServerOptions
 
     public int MaxConnectionsPerIp { get; set; } = 100;
 
+    /// <summary>IPv6 clients are counted per prefix of this length for limits and throttling (see ClientNetwork).</summary>
+    public int Ipv6PrefixLength { get; set; } = 64;
+
     public int IdleTimeoutSeconds { get; set; } = 600;
 
     public int LoginTimeoutSeconds { get; set; } = 60;
@@ -26,6 +29,13 @@ public sealed class ServerOptions
 
     /// <summary>Uploads replacing a whole file go to a hidden temporary name and are renamed into place on success.</summary>
     public bool AtomicUploads { get; set; } = true;
+
+    /// <summary>
+    /// Flush a crash-safe upload to disk before it replaces the target, so a power loss cannot leave an empty or
+    /// partial file under the final name. Off by default: it costs upload throughput, and process crashes and
+    /// dropped connections are covered without it.
+    /// </summary>
+    public bool FsyncUploads { get; set; }
 
     /// <summary>
     /// Hidden upload temporaries not written to for this long are crash leftovers and are removed (at start and

@@ -7,7 +7,7 @@ namespace MultiXfer.Fsio.Local;
 /// Streams a directory with getdents64(2) through a fixed buffer, stat'ing entries relative to the directory's
 /// descriptor, so a directory of any size costs the same memory. Errors surface at the first MoveNextAsync.
 /// </summary>
-internal sealed unsafe class LocalDirectoryListing(LocalFileSystem fileSystem, VirtualPath path)
+internal sealed unsafe class LocalDirectoryListing(LocalFileSystem fileSystem, VirtualPath path, CancellationToken cancellationToken)
     : IAsyncEnumerable<FsEntry>, IAsyncEnumerator<FsEntry>
 {
     private const int BufferSize = 32 * 1024;
@@ -20,10 +20,18 @@ internal sealed unsafe class LocalDirectoryListing(LocalFileSystem fileSystem, V
 
     public FsEntry Current { get; private set; }
 
-    public IAsyncEnumerator<FsEntry> GetAsyncEnumerator(CancellationToken cancellationToken = default) => this;
+    private CancellationToken _enumerationToken;
+
+    public IAsyncEnumerator<FsEntry> GetAsyncEnumerator(CancellationToken cancellationToken = default)
+    {
+        _enumerationToken = cancellationToken;
+        return this;
+    }
 
     public ValueTask<bool> MoveNextAsync()
     {
+        cancellationToken.ThrowIfCancellationRequested();
+        _enumerationToken.ThrowIfCancellationRequested();
         if (_finished)
         {
             return ValueTask.FromResult(false);

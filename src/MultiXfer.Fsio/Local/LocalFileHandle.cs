@@ -61,7 +61,7 @@ internal sealed unsafe class LocalFileHandle(VirtualPath path, FileAccessMode ac
 
     public ValueTask SetPermissionsAsync(int permissions, CancellationToken cancellationToken)
     {
-        Check(LinuxNative.Fchmod(Fd, permissions & 0xFFF), "chmod");
+        Check(LinuxNative.Fchmod(Fd, permissions & PermissionBits.Settable), "chmod");
         return ValueTask.CompletedTask;
     }
 

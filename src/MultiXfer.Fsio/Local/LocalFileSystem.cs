@@ -125,7 +125,7 @@ internal sealed unsafe class LocalFileSystem : IFileSystem
         }
 
         // openat2 refuses a mode unless the call may create (unlike open(2), which ignores it).
-        int mode = (flags & OpenFlags.Create) != 0 ? options.Permissions ?? 0x1B6 /* 0666, less umask */ : 0;
+        int mode = (flags & OpenFlags.Create) != 0 ? (options.Permissions ?? 0x1B6 /* 0666, less umask */) & PermissionBits.Settable : 0;
         int fd = OpenResolved(path, flags, "open", mode);
         var handle = new SafeFileHandle(fd, ownsHandle: true);
         try
@@ -147,7 +147,7 @@ internal sealed unsafe class LocalFileSystem : IFileSystem
     }
 
     public IAsyncEnumerable<FsEntry> ListDirectoryAsync(VirtualPath path, CancellationToken cancellationToken) =>
-        new LocalDirectoryListing(this, path);
+        new LocalDirectoryListing(this, path, cancellationToken);
 
     internal int OpenDirectoryForListing(VirtualPath path) =>
         OpenResolved(path, OpenFlags.ReadOnly | OpenFlags.Directory | OpenFlags.NonBlock, "opendir");
@@ -155,7 +155,7 @@ internal sealed unsafe class LocalFileSystem : IFileSystem
     public ValueTask CreateDirectoryAsync(VirtualPath path, int? permissions, CancellationToken cancellationToken)
     {
         using var parent = OpenParent(path, "mkdir", out string name);
-        Check(LinuxNative.MkdirAt(parent.Value, name, permissions ?? 0x1FF /* 0777, less umask */), "mkdir", path);
+        Check(LinuxNative.MkdirAt(parent.Value, name, (permissions ?? 0x1FF /* 0777, less umask */) & PermissionBits.Settable), "mkdir", path);
         return ValueTask.CompletedTask;
     }
 
@@ -268,7 +268,7 @@ internal sealed unsafe class LocalFileSystem : IFileSystem
     public ValueTask SetPermissionsAsync(VirtualPath path, int permissions, CancellationToken cancellationToken)
     {
         using var fd = new Descriptor(OpenResolved(path, OpenFlags.PathOnly, "chmod"));
-        Check(LinuxNative.FchmodAt(LinuxNative.AtFdCwd, $"/proc/self/fd/{fd.Value}", permissions & 0xFFF, 0), "chmod", path);
+        Check(LinuxNative.FchmodAt(LinuxNative.AtFdCwd, $"/proc/self/fd/{fd.Value}", permissions & PermissionBits.Settable, 0), "chmod", path);
         return ValueTask.CompletedTask;
     }
 

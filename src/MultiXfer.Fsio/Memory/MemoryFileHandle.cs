@@ -78,7 +78,7 @@ internal sealed class MemoryFileHandle(MemoryStorage storage, MemoryFile file, V
         lock (Gate)
         {
             EnsureOpen(0);
-            file.Permissions = permissions & 0xFFF;
+            file.Permissions = permissions & PermissionBits.Settable;
         }
 
         return ValueTask.CompletedTask;
@@ -90,7 +90,16 @@ internal sealed class MemoryFileHandle(MemoryStorage storage, MemoryFile file, V
 
     public ValueTask DisposeAsync()
     {
-        _closed = true;
+        lock (Gate)
+        {
+            if (!_closed)
+            {
+                _closed = true;
+                file.OpenHandles--;
+                storage.ReleaseIfUnreferenced(file);
+            }
+        }
+
         return ValueTask.CompletedTask;
     }
 

@@ -5,116 +5,8 @@ namespace MultiXfer.Fsio.Memory;
 /// does: '..' stops at this view's root and symbolic link targets (absolute ones from this root) are followed
 /// without ever leaving it.
 /// </summary>
-internal sealed class MemoryFileSystem(MemoryStorage storage, MemoryDirectory root) : IFileSystem
+internal sealed partial class MemoryFileSystem(MemoryStorage storage, MemoryDirectory root) : IFileSystem
 {
-    /// <summary>Linux's limit on links followed in one lookup (MAXSYMLINKS).</summary>
-    private const int MaxLinkHops = 40;
-
-    private object Gate => storage.Gate;
-
-    /// <summary>A directory chain from the view's root: each entry knows the name it was reached by.</summary>
-    private sealed class Walk
-    {
-        public List<(string Name, MemoryNode Node)> Chain { get; } = [];
-
-        public MemoryNode Node => Chain[^1].Node;
-
-        public VirtualPath ToPath() =>
-            Chain.Count == 1 ? VirtualPath.Root : VirtualPath.Resolve(VirtualPath.Root, "/" + string.Join('/', Chain.Skip(1).Select(c => c.Name)));
-    }
-
-    private Walk Resolve(VirtualPath path, bool followFinal)
-    {
-        var walk = new Walk();
-        walk.Chain.Add(("/", root));
-        var pending = new LinkedList<string>(path.Segments());
-        int hops = 0;
-        while (pending.First is { } first)
-        {
-            string name = first.Value;
-            pending.RemoveFirst();
-            if (name is "" or ".")
-            {
-                continue;
-            }
-
-            if (name == "..")
-            {
-                if (walk.Chain.Count > 1)
-                {
-                    walk.Chain.RemoveAt(walk.Chain.Count - 1);
-                }
-
-                continue;
-            }
-
-            if (walk.Node is not MemoryDirectory directory)
-            {
-                throw new FsException(FsErrorKind.NotADirectory, $"{path}: not a directory");
-            }
-
-            if (!directory.Children.TryGetValue(name, out var child))
-            {
-                throw FsException.NotFound(path);
-            }
-
-            bool isFinal = pending.Count == 0;
-            if (child is MemorySymlink link && (!isFinal || followFinal))
-            {
-                if (++hops > MaxLinkHops)
-                {
-                    throw new FsException(FsErrorKind.LinkLoop, $"{path}: too many links");
-                }
-
-                if (link.Target.StartsWith('/'))
-                {
-                    walk.Chain.RemoveRange(1, walk.Chain.Count - 1);
-                }
-
-                foreach (string part in link.Target.Split('/').Reverse())
-                {
-                    pending.AddFirst(part);
-                }
-
-                continue;
-            }
-
-            walk.Chain.Add((name, child));
-        }
-
-        return walk;
-    }
-
-    private MemoryNode Lookup(VirtualPath path, bool followFinal) => Resolve(path, followFinal).Node;
-
-    private MemoryDirectory LookupParent(VirtualPath path, string operation, out string name)
-    {
-        if (path.IsRoot)
-        {
-            throw new FsException(FsErrorKind.PermissionDenied, $"{operation} /: not permitted on the root");
-        }
-
-        name = path.Name;
-        return Lookup(path.Parent, followFinal: true) as MemoryDirectory
-            ?? throw new FsException(FsErrorKind.NotADirectory, $"{path.Parent}: not a directory");
-    }
-
-    internal MemoryDirectory EnsureDirectory(VirtualPath path)
-    {
-        var current = VirtualPath.Root;
-        foreach (string segment in path.Segments())
-        {
-            current = current.Append(segment);
-            var parent = LookupParent(current, "mkdir", out string name);
-            if (!parent.Children.ContainsKey(name))
-            {
-                parent.Children[name] = new MemoryDirectory(storage.NextInode(), 0x1ED);
-            }
-        }
-
-        return Lookup(path, followFinal: true) as MemoryDirectory ?? throw new FsException(FsErrorKind.NotADirectory, $"{path}");
-    }
-
     public ValueTask<FileStatus> GetStatusAsync(VirtualPath path, bool followLinks, CancellationToken cancellationToken)
     {
         lock (Gate)
@@ -159,7 +51,7 @@ internal sealed class MemoryFileSystem(MemoryStorage storage, MemoryDirectory ro
                 throw FsException.NotFound(path);
             }
 
-            node = new MemoryFile(storage.NextInode(), (options.Permissions ?? 0x1B6) & ~MemoryStorage.Umask);
+            node = new MemoryFile(storage.NextInode(), (options.Permissions ?? 0x1B6) & PermissionBits.Settable & ~MemoryStorage.Umask);
             parent.Children[name] = node;
             parent.ModifiedUtc = DateTime.UtcNow;
         }
@@ -180,6 +72,7 @@ internal sealed class MemoryFileSystem(MemoryStorage storage, MemoryDirectory ro
             storage.Account(file.SetLength(0));
         }
 
+        file.OpenHandles++;
         return new MemoryFileHandle(storage, file, path, options.Access, options.Append);
     }
 
@@ -216,7 +109,7 @@ internal sealed class MemoryFileSystem(MemoryStorage storage, MemoryDirectory ro
                 throw new FsException(FsErrorKind.AlreadyExists, $"{path}: exists");
             }
 
-            parent.Children[name] = new MemoryDirectory(storage.NextInode(), (permissions ?? 0x1FF) & ~MemoryStorage.Umask);
+            parent.Children[name] = new MemoryDirectory(storage.NextInode(), (permissions ?? 0x1FF) & PermissionBits.Settable & ~MemoryStorage.Umask);
             parent.ModifiedUtc = DateTime.UtcNow;
         }
 
@@ -274,9 +167,10 @@ internal sealed class MemoryFileSystem(MemoryStorage storage, MemoryDirectory ro
     {
         parent.Children.Remove(name);
         parent.ModifiedUtc = DateTime.UtcNow;
-        if (--node.LinkCount == 0 && node is MemoryFile file)
+        node.LinkCount--;
+        if (node is MemoryFile file)
         {
-            storage.Account(-file.Length);
+            storage.ReleaseIfUnreferenced(file);
         }
     }
 
@@ -340,73 +234,6 @@ internal sealed class MemoryFileSystem(MemoryStorage storage, MemoryDirectory ro
                directory.Children.Values.OfType<MemoryDirectory>().Any(child => IsWithin(candidate, child));
     }
 
-    public ValueTask CreateSymbolicLinkAsync(VirtualPath link, string target, CancellationToken cancellationToken)
-    {
-        if (target.Length == 0 || target.Contains('\0'))
-        {
-            throw new FsException(FsErrorKind.InvalidName, "symlink: invalid target");
-        }
-
-        lock (Gate)
-        {
-            var parent = LookupParent(link, "symlink", out string name);
-            if (parent.Children.ContainsKey(name))
-            {
-                throw new FsException(FsErrorKind.AlreadyExists, $"{link}: exists");
-            }
-
-            parent.Children[name] = new MemorySymlink(storage.NextInode(), target);
-        }
-
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask CreateHardLinkAsync(VirtualPath existing, VirtualPath link, CancellationToken cancellationToken)
-    {
-        lock (Gate)
-        {
-            var existingParent = LookupParent(existing, "link", out string existingName);
-            if (!existingParent.Children.TryGetValue(existingName, out var node))
-            {
-                throw FsException.NotFound(existing);
-            }
-
-            if (node is MemoryDirectory)
-            {
-                throw new FsException(FsErrorKind.PermissionDenied, $"link {existing}: is a directory");
-            }
-
-            var parent = LookupParent(link, "link", out string name);
-            if (parent.Children.ContainsKey(name))
-            {
-                throw new FsException(FsErrorKind.AlreadyExists, $"{link}: exists");
-            }
-
-            parent.Children[name] = node;
-            node.LinkCount++;
-        }
-
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask<string> ReadSymbolicLinkAsync(VirtualPath path, CancellationToken cancellationToken)
-    {
-        lock (Gate)
-        {
-            return Lookup(path, followFinal: false) is MemorySymlink link
-                ? ValueTask.FromResult(link.Target)
-                : throw new FsException(FsErrorKind.InvalidArgument, $"{path}: not a link");
-        }
-    }
-
-    public ValueTask<VirtualPath> GetRealPathAsync(VirtualPath path, CancellationToken cancellationToken)
-    {
-        lock (Gate)
-        {
-            return ValueTask.FromResult(Resolve(path, followFinal: true).ToPath());
-        }
-    }
-
     public ValueTask SetTimesAsync(VirtualPath path, DateTime? accessedUtc, DateTime? modifiedUtc, CancellationToken cancellationToken)
     {
         lock (Gate)
@@ -425,7 +252,7 @@ internal sealed class MemoryFileSystem(MemoryStorage storage, MemoryDirectory ro
         lock (Gate)
         {
             var node = Lookup(path, followFinal: true);
-            node.Permissions = permissions & 0xFFF;
+            node.Permissions = permissions & PermissionBits.Settable;
             node.ChangedUtc = DateTime.UtcNow;
         }
 

@@ -43,6 +43,11 @@ internal sealed class MemoryFile(long inode, int permissions) : MemoryNode(inode
 {
     private byte[] _data = [];
 
+    /// <summary>Open handles; a file unlinked while open keeps its space until the last one closes (as on disk).</summary>
+    public int OpenHandles { get; set; }
+
+    public bool IsUnreferenced => LinkCount == 0 && OpenHandles == 0;
+
     public long Length { get; private set; }
 
     public override FileType Type => FileType.Regular;

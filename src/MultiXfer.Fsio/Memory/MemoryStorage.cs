@@ -32,6 +32,16 @@ public sealed class MemoryStorage(long capacityBytes = 1L << 30)
         UsedBytes += growth;
     }
 
+    /// <summary>Gives back a file's space once no name and no open handle refers to it. Call under the gate.</summary>
+    internal void ReleaseIfUnreferenced(MemoryFile file)
+    {
+        if (file.IsUnreferenced)
+        {
+            UsedBytes -= file.Length;
+            file.SetLength(0);
+        }
+    }
+
     /// <summary>A root at <paramref name="home"/>, created if missing.</summary>
     public IFileSystem OpenRoot(VirtualPath home)
     {

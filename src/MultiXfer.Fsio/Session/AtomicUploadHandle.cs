@@ -7,8 +7,11 @@ namespace MultiXfer.Fsio.Session;
 /// rename when the protocol commits. Disposed without a commit (connection lost, transfer aborted, disk full),
 /// the temporary file is removed and the target keeps its old content.
 /// </summary>
-internal sealed class AtomicUploadHandle(
-    IFileSystem backend, IFileHandle temporary, VirtualPath temporaryPath, VirtualPath target, SessionFileSystem owner) : IFileHandle
+/// <param name="overwrite">The target existed when the upload began (and the user may overwrite it). Otherwise
+/// the commit never replaces a file that appeared meanwhile: it fails with AlreadyExists.</param>
+/// <param name="fsync">Make the data durable before it takes the target's name (power-loss safety).</param>
+internal sealed class AtomicUploadHandle(IFileSystem backend, IFileHandle temporary, VirtualPath temporaryPath, VirtualPath target,
+    bool overwrite, bool fsync, SessionFileSystem owner) : IFileHandle
 {
     private bool _committed;
     private bool _disposed;
@@ -45,7 +48,12 @@ internal sealed class AtomicUploadHandle(
         }
 
         var status = await temporary.GetStatusAsync(cancellationToken);
-        await backend.RenameAsync(temporaryPath, target, new RenameOptions(Overwrite: true), cancellationToken);
+        if (fsync)
+        {
+            await temporary.FlushAsync(cancellationToken);
+        }
+
+        await backend.RenameAsync(temporaryPath, target, new RenameOptions(overwrite), cancellationToken);
         _committed = true;
         owner.LogCommitted(target, status.Size);
     }

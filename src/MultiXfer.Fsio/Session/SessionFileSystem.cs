@@ -11,7 +11,7 @@ namespace MultiXfer.Fsio.Session;
 /// for FTP, SFTP and SCP, extensions included.
 /// </summary>
 internal sealed partial class SessionFileSystem(
-    IFileSystem backend, PermissionRules permissions, bool atomicUploads, ILogger logger) : IFileSystem
+    IFileSystem backend, PermissionRules permissions, UploadPolicy uploads, ILogger logger) : IFileSystem
 {
     /// <summary>Prefix of in-flight upload files; hidden from listings.</summary>
     internal const string UploadPrefix = ".mxpart-";
@@ -21,9 +21,11 @@ internal sealed partial class SessionFileSystem(
 
     /// <summary>
     /// Checks <paramref name="needed"/> on the path as named and, when rules differ between folders, also where it
-    /// really lives: a link in a writable folder must not open a way into a read-only one.
+    /// really lives: a link in a writable folder must not open a way into a read-only one. Operations on a link
+    /// itself (delete, rename, lstat) pass <paramref name="followFinalLink"/> false: only its folder is resolved.
     /// </summary>
-    private async ValueTask Demand(VirtualPath path, Permission needed, string operation, CancellationToken cancellationToken)
+    private async ValueTask Demand(VirtualPath path, Permission needed, string operation, CancellationToken cancellationToken,
+        bool followFinalLink = true)
     {
         if (!permissions.Allows(path, needed))
         {
@@ -36,7 +38,9 @@ internal sealed partial class SessionFileSystem(
             return;
         }
 
-        var real = await RealLocationAsync(path, cancellationToken);
+        var real = followFinalLink || path.IsRoot
+            ? await RealLocationAsync(path, cancellationToken)
+            : (await RealLocationAsync(path.Parent, cancellationToken)).Append(path.Name);
         if (real != path && !permissions.Allows(real, needed))
         {
             LogDenied(operation, path);
@@ -113,7 +117,7 @@ internal sealed partial class SessionFileSystem(
 
     public async ValueTask<FileStatus> GetStatusAsync(VirtualPath path, bool followLinks, CancellationToken cancellationToken)
     {
-        await Demand(path, Permission.List, "stat", cancellationToken);
+        await Demand(path, Permission.List, "stat", cancellationToken, followLinks);
         return await backend.GetStatusAsync(path, followLinks, cancellationToken);
     }
 
@@ -138,12 +142,18 @@ internal sealed partial class SessionFileSystem(
 
         bool replacing = existing is not null;
         await Demand(path, replacing ? Permission.Upload | Permission.Overwrite : Permission.Upload, "upload", cancellationToken);
-        if (atomicUploads && options.Create == FileCreateMode.Replace)
+        if (uploads.Atomic && options.Create == FileCreateMode.Replace)
         {
             var temporary = path.Parent.Append(UploadPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)));
             var inner = await backend.OpenFileAsync(temporary, options with { Create = FileCreateMode.CreateNew }, cancellationToken);
+            if (existing is not null && options.Permissions is null)
+            {
+                // The new content replaces the old file, not its access rights.
+                await inner.SetPermissionsAsync(existing.Permissions, cancellationToken);
+            }
+
             LogOpened(replacing ? "overwrite" : "upload", path);
-            return new AtomicUploadHandle(backend, inner, temporary, path, this);
+            return new AtomicUploadHandle(backend, inner, temporary, path, overwrite: replacing, uploads.Fsync, this);
         }
 
         var handle = await backend.OpenFileAsync(path, options, cancellationToken);
@@ -187,14 +197,14 @@ internal sealed partial class SessionFileSystem(
 
     public async ValueTask DeleteDirectoryAsync(VirtualPath path, CancellationToken cancellationToken)
     {
-        await Demand(path, Permission.DeleteDirectory, "rmdir", cancellationToken);
+        await Demand(path, Permission.DeleteDirectory, "rmdir", cancellationToken, followFinalLink: false);
         await backend.DeleteDirectoryAsync(path, cancellationToken);
         LogChanged("rmdir", path);
     }
 
     public async ValueTask DeleteFileAsync(VirtualPath path, CancellationToken cancellationToken)
     {
-        await Demand(path, Permission.Delete, "delete", cancellationToken);
+        await Demand(path, Permission.Delete, "delete", cancellationToken, followFinalLink: false);
         await backend.DeleteFileAsync(path, cancellationToken);
         LogChanged("delete", path);
     }
@@ -204,10 +214,13 @@ internal sealed partial class SessionFileSystem(
         RefuseReserved(from);
         RefuseReserved(to);
 
-        await Demand(from, Permission.Rename, "rename", cancellationToken);
+        await Demand(from, Permission.Rename, "rename", cancellationToken, followFinalLink: false);
         var target = await TryLstatAsync(to, cancellationToken);
-        await Demand(to, target is null ? Permission.Rename : Permission.Rename | Permission.Overwrite, "rename", cancellationToken);
-        await backend.RenameAsync(from, to, options, cancellationToken);
+        await Demand(to, target is null ? Permission.Rename : Permission.Rename | Permission.Overwrite, "rename", cancellationToken,
+            followFinalLink: false);
+
+        // Without overwrite rights checked, never replace: if the target appeared since the check, fail instead.
+        await backend.RenameAsync(from, to, target is null ? options with { Overwrite = false } : options, cancellationToken);
         LogRenamed(from, to);
     }
 
@@ -226,7 +239,7 @@ internal sealed partial class SessionFileSystem(
     public async ValueTask CreateSymbolicLinkAsync(VirtualPath link, string target, CancellationToken cancellationToken)
     {
         RefuseReserved(link);
-        await Demand(link, Permission.Link, "symlink", cancellationToken);
+        await Demand(link, Permission.Link, "symlink", cancellationToken, followFinalLink: false);
         await backend.CreateSymbolicLinkAsync(link, target, cancellationToken);
         LogChanged("symlink", link);
     }
@@ -249,7 +262,7 @@ internal sealed partial class SessionFileSystem(
 
     public async ValueTask<string> ReadSymbolicLinkAsync(VirtualPath path, CancellationToken cancellationToken)
     {
-        await Demand(path, Permission.List, "readlink", cancellationToken);
+        await Demand(path, Permission.List, "readlink", cancellationToken, followFinalLink: false);
         return await backend.ReadSymbolicLinkAsync(path, cancellationToken);
     }
 

@@ -18,6 +18,11 @@ internal static class StaleUploadSweeper
             {
                 await foreach (var entry in fileSystem.ListDirectoryAsync(directory, cancellationToken).WithCancellation(cancellationToken))
                 {
+                    if (!VirtualPath.IsValidName(entry.Name))
+                    {
+                        continue; // Not reachable through FSIO (control characters); not ours to touch either.
+                    }
+
                     var path = directory.Append(entry.Name);
                     if (entry.Status.IsDirectory)
                     {

@@ -28,7 +28,7 @@ internal static class DataChannelCommands
         var bytes = new byte[6];
         if (parts.Length != 6 || !parts.Select((p, i) => byte.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out bytes[i])).All(ok => ok))
         {
-            await session.ReplyAsync(Replies.ArgumentRequired);
+            await session.ReplyAsync(Replies.SyntaxErrorInArguments);
             return;
         }
 
@@ -46,14 +46,14 @@ internal static class DataChannelCommands
         // RFC 2428 section 2: <d><net-prt><d><net-addr><d><tcp-port><d>, any printable delimiter.
         if (argument.Length < 7 || argument[0] is < '!' or > '~')
         {
-            await session.ReplyAsync(Replies.ArgumentRequired);
+            await session.ReplyAsync(Replies.SyntaxErrorInArguments);
             return;
         }
 
         string[] fields = argument.Split(argument[0]);
         if (fields.Length != 5 || fields[0].Length != 0 || fields[4].Length != 0)
         {
-            await session.ReplyAsync(Replies.ArgumentRequired);
+            await session.ReplyAsync(Replies.SyntaxErrorInArguments);
             return;
         }
 
@@ -72,7 +72,7 @@ internal static class DataChannelCommands
         if (!IPAddress.TryParse(fields[2], out var address) || address.AddressFamily != family ||
             !int.TryParse(fields[3], NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port is < 1 or > 65535)
         {
-            await session.ReplyAsync(Replies.ArgumentRequired);
+            await session.ReplyAsync(Replies.SyntaxErrorInArguments);
             return;
         }
 
@@ -83,7 +83,7 @@ internal static class DataChannelCommands
     {
         if (session.EpsvAllOnly)
         {
-            await session.ReplyAsync(501, "EPSV ALL in effect; only EPSV may be used.");
+            await session.ReplyAsync(Replies.EpsvAllInEffect);
             return false;
         }
 
@@ -114,7 +114,7 @@ internal static class DataChannelCommands
     {
         if (session.EpsvAllOnly)
         {
-            await session.ReplyAsync(501, "EPSV ALL in effect; only EPSV may be used.");
+            await session.ReplyAsync(Replies.EpsvAllInEffect);
             return;
         }
 
@@ -163,7 +163,17 @@ internal static class DataChannelCommands
     {
         try
         {
-            var listener = session.Server.PassivePorts.Listen(session.Connection.LocalAddress);
+            // The previous PASV's port is released first, so re-issuing PASV never counts twice against the cap.
+            await session.CloseDataEndpointAsync();
+            var listener = session.Server.PassivePorts.Listen(session.Connection.LocalAddress, session.Connection.ClientAddress,
+                TimeSpan.FromSeconds(session.Server.Ftp.DataConnectTimeoutSeconds));
+            if (listener is null)
+            {
+                session.LogPassiveExhausted("this client holds its share of passive ports");
+                await session.ReplyAsync(425, "Too many passive ports open from your address.");
+                return null;
+            }
+
             var endpoint = new PassiveEndpoint(listener, session.Connection.ClientAddress,
                 peer => session.LogForeignDataPeer(peer.ToString()));
             await session.SetDataEndpointAsync(endpoint);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using MultiXfer.Connections;
 using MultiXfer.Ftp.Control;
 using MultiXfer.Ftp.Listing;
 using MultiXfer.Ftp.Session;
@@ -76,8 +77,7 @@ internal static partial class InfoCommands
 
     public static async ValueTask Client(FtpSession session, string argument)
     {
-        string client = new(argument.Where(c => !char.IsControl(c)).Take(64).ToArray());
-        LogClient(session.Logger, client);
+        LogClient(session.Logger, LogText.Clean(argument));
         await session.ReplyAsync(200, "Noted.");
     }
 
@@ -87,7 +87,7 @@ internal static partial class InfoCommands
     /// </summary>
     public static async ValueTask Status(FtpSession session, string argument)
     {
-        if (session.CurrentTransfer is { IsRunning: true } transfer && argument.Length == 0)
+        if (session.IsTransferRunning && session.CurrentTransfer is { } transfer && argument.Length == 0)
         {
             await session.ReplyAsync(213, $"Status: {transfer.Verb} {transfer.Bytes} bytes transferred.");
             return;

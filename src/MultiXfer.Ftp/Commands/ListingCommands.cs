@@ -74,15 +74,25 @@ internal static class ListingCommands
         var args = ListArguments.Parse(argument);
         var target = await ResolveAsync(session, args);
         var lines = new List<string>();
-        await ProduceLongAsync(session, target, args, line =>
+        using var enough = CancellationTokenSource.CreateLinkedTokenSource(session.Connection.ConnectionClosed);
+        try
         {
-            if (lines.Count < MaxStatusEntries)
+            await ProduceLongAsync(session, target, args, line =>
             {
                 lines.Add(line);
-            }
+                if (lines.Count == MaxStatusEntries)
+                {
+                    enough.Cancel();
+                }
 
-            return ValueTask.CompletedTask;
-        }, session.Connection.ConnectionClosed);
+                return ValueTask.CompletedTask;
+            }, enough.Token);
+        }
+        catch (OperationCanceledException) when (lines.Count == MaxStatusEntries)
+        {
+            lines.Add($"(listing stopped after {MaxStatusEntries} entries; use LIST or MLSD for the rest)");
+        }
+
         await session.ReplyMultilineAsync(213, $"Status of {target.Directory.Value}:", lines, "End of status.");
     }
 
@@ -165,7 +175,9 @@ internal static class ListingCommands
 
         try
         {
-            return await files.ReadSymbolicLinkAsync(path, token);
+            // A target that would break the one-entry-per-line form is left out; the entry still shows as a link.
+            string target = await files.ReadSymbolicLinkAsync(path, token);
+            return UnixListFormatter.IsListable(target) ? target : null;
         }
         catch (FsException)
         {

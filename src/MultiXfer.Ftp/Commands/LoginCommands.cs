@@ -1,5 +1,6 @@
 using MultiXfer.Auth;
 using MultiXfer.Connections;
+using MultiXfer.Fsio;
 using MultiXfer.Ftp.Control;
 using MultiXfer.Ftp.Session;
 
@@ -47,7 +48,18 @@ internal static class LoginCommands
         switch (result.Outcome)
         {
             case AuthOutcome.Success:
-                await session.LogInAsync(result.User!);
+                try
+                {
+                    await session.LogInAsync(result.User!);
+                }
+                catch (FsException e)
+                {
+                    // RFC 959 allows 530 for PASS; the details are for the log, not the client.
+                    session.LogHomeUnavailable(e.Kind.ToString(), e.Message);
+                    await session.ReplyAsync(530, "Login failed: home directory unavailable.");
+                    break;
+                }
+
                 await session.ReplyAsync(230, result.User!.IsAnonymous ? "Anonymous access granted, restrictions apply." : "Login successful.");
                 break;
             case AuthOutcome.Throttled:

@@ -24,7 +24,7 @@ internal static class ParameterCommands
                 await session.ReplyAsync(Replies.NotImplementedParameter);
                 break;
             default:
-                await session.ReplyAsync(Replies.ArgumentRequired);
+                await session.ReplyAsync(Replies.SyntaxErrorInArguments);
                 break;
         }
     }
@@ -33,13 +33,13 @@ internal static class ParameterCommands
     {
         "F" => session.ReplyAsync(200, "Structure set to F."),
         "R" or "P" => session.ReplyAsync(Replies.NotImplementedParameter),
-        _ => session.ReplyAsync(Replies.ArgumentRequired),
+        _ => session.ReplyAsync(Replies.SyntaxErrorInArguments),
     };
 
     public static ValueTask Mode(FtpSession session, string argument) => argument.ToUpperInvariant() switch
     {
         "S" => session.ReplyAsync(200, "Mode set to S."),
         "B" or "C" or "Z" => session.ReplyAsync(Replies.NotImplementedParameter),
-        _ => session.ReplyAsync(Replies.ArgumentRequired),
+        _ => session.ReplyAsync(Replies.SyntaxErrorInArguments),
     };
 }

@@ -10,8 +10,6 @@ namespace MultiXfer.Ftp.Commands;
 /// <summary>RFC 959 RETR, STOR, STOU, APPE, ALLO, ABOR and RFC 3659 REST STREAM.</summary>
 internal static class TransferCommands
 {
-    private const int MaxUniqueNameAttempts = 16;
-
     public static async ValueTask Retrieve(FtpSession session, string argument)
     {
         long offset = TakeRestart(session);
@@ -52,20 +50,15 @@ internal static class TransferCommands
         var file = await files.OpenFileAsync(path, new FileOpenOptions(FileAccessMode.Write, create), token);
         await StartOrDisposeAsync(session, file, async () =>
         {
-            if (offset > 0)
+            // Resume (RFC 3659 section 5): keep the first OFFSET bytes, replace everything after them.
+            if (offset > 0 && offset > (await file.GetStatusAsync(token)).Size)
             {
-                // Resume (RFC 3659 section 5): keep the first OFFSET bytes, replace everything after them.
-                if (offset > (await file.GetStatusAsync(token)).Size)
-                {
-                    await session.ReplyAsync(Replies.InvalidRestart);
-                    return false;
-                }
-
-                await file.SetLengthAsync(offset, token);
+                await session.ReplyAsync(Replies.InvalidRestart);
+                return false;
             }
 
             await session.StartTransferAsync("STOR", path,
-                new StoreJob(file, offset, session.AsciiMode, "Ok to send data.", "Transfer complete."));
+                new StoreJob(file, offset, truncate: offset > 0, session.AsciiMode, "Ok to send data.", Replies.TransferComplete));
             return true;
         });
     }
@@ -84,14 +77,15 @@ internal static class TransferCommands
         await StartOrDisposeAsync(session, file, async () =>
         {
             await session.StartTransferAsync("APPE", path,
-                new StoreJob(file, 0, session.AsciiMode, "Ok to send data.", "Transfer complete."));
+                new StoreJob(file, 0, truncate: false, session.AsciiMode, "Ok to send data.", Replies.TransferComplete));
             return true;
         });
     }
 
     /// <summary>
     /// STOU (RFC 959, RFC 1123 section 4.1.2.9): stores under a new name in the current directory and says which
-    /// ("150 FILE: name"). The name is reserved by an exclusive create; an incomplete upload removes it again.
+    /// ("150 FILE: name"). The name is the argument (or "ftp") with a random suffix; like any whole-file upload it
+    /// appears only when complete, and never replaces a file that took the same name meanwhile.
     /// </summary>
     public static async ValueTask StoreUnique(FtpSession session, string argument)
     {
@@ -101,29 +95,17 @@ internal static class TransferCommands
             return;
         }
 
-        var files = session.FilesOrThrow;
-        var token = session.Connection.ConnectionClosed;
-        string stem = argument.Length > 0 && VirtualPath.IsValidName(argument) && argument.Length <= 200 ? argument : "ftp";
-        for (int attempt = 0; attempt < MaxUniqueNameAttempts; attempt++)
+        string stem = argument.Length is > 0 and <= 200 && VirtualPath.IsValidName(argument) ? argument : "ftp";
+        string name = $"{stem}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}";
+        var path = session.CurrentDirectory.Append(name);
+        var file = await session.FilesOrThrow.OpenFileAsync(path, new FileOpenOptions(FileAccessMode.Write, FileCreateMode.Replace),
+            session.Connection.ConnectionClosed);
+        await StartOrDisposeAsync(session, file, async () =>
         {
-            string name = attempt == 0 && argument.Length > 0 ? stem : $"{stem}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
-            var path = session.CurrentDirectory.Append(name);
-            IFileHandle file;
-            try
-            {
-                file = await files.OpenFileAsync(path, new FileOpenOptions(FileAccessMode.Write, FileCreateMode.CreateNew), token);
-            }
-            catch (FsException e) when (e.Kind == FsErrorKind.AlreadyExists)
-            {
-                continue;
-            }
-
-            await session.StartTransferAsync("STOU", path, new StoreJob(file, 0, session.AsciiMode, $"FILE: {name}",
-                $"Transfer complete (unique file name: {name}).", () => files.DeleteFileAsync(path, CancellationToken.None)));
-            return;
-        }
-
-        await session.ReplyAsync(553, "Could not find a unique file name.");
+            await session.StartTransferAsync("STOU", path, new StoreJob(file, 0, truncate: false, session.AsciiMode, $"FILE: {name}",
+                new FtpReply(226, $"Transfer complete (unique file name: {name}).")));
+            return true;
+        });
     }
 
     /// <summary>ALLO (RFC 959): nothing to reserve ahead, but a size beyond the free space is refused now.</summary>
@@ -132,7 +114,7 @@ internal static class TransferCommands
         string first = argument.Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? "";
         if (!long.TryParse(first, NumberStyles.None, CultureInfo.InvariantCulture, out long bytes))
         {
-            await session.ReplyAsync(Replies.ArgumentRequired);
+            await session.ReplyAsync(Replies.SyntaxErrorInArguments);
             return;
         }
 

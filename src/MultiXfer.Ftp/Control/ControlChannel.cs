@@ -30,10 +30,7 @@ internal sealed class ControlChannel(Stream stream)
     private int _start;
     private int _end;
 
-    public Stream Stream { get; private set; } = stream;
-
-    /// <summary>True when bytes beyond the last command have already arrived (read but not yet executed).</summary>
-    public bool HasBufferedInput => _end > _start || _parser.HasPartialLine;
+    public Stream Stream { get; } = stream;
 
     public async ValueTask<ControlInput> ReadAsync(CancellationToken cancellationToken)
     {
@@ -78,20 +75,6 @@ internal sealed class ControlChannel(Stream stream)
             _start = 0;
             _end = n;
         }
-    }
-
-    /// <summary>Drops whatever input has arrived but not been executed.</summary>
-    public void DiscardBufferedInput()
-    {
-        ReturnBuffer();
-        _parser.Reset();
-    }
-
-    /// <summary>Switches to a new stream over the same connection (TLS). Nothing buffered survives the switch.</summary>
-    public void Replace(Stream replacement)
-    {
-        DiscardBufferedInput();
-        Stream = replacement;
     }
 
     private void ReturnBuffer()

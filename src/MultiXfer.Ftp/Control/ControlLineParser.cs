@@ -43,9 +43,6 @@ internal sealed class ControlLineParser
     private int _length;
     private bool _discarding;
 
-    /// <summary>True when part of a line has arrived; an input-injection check looks at this.</summary>
-    public bool HasPartialLine => _length > 0 || _discarding || _telnet != TelnetState.Data;
-
     /// <summary>Consumes input up to and including the end of at most one line.</summary>
     public LineStatus Feed(ReadOnlySpan<byte> input, out int consumed)
     {
@@ -157,13 +154,5 @@ internal sealed class ControlLineParser
         }
 
         _length = 0;
-    }
-
-    /// <summary>Forgets everything, as after a TLS upgrade.</summary>
-    public void Reset()
-    {
-        ReleaseLine();
-        _discarding = false;
-        _telnet = TelnetState.Data;
     }
 }

@@ -38,12 +38,15 @@ internal static class Replies
     public static readonly FtpReply LoginRequired = new(530, "Please login with USER and PASS.");
     public static readonly FtpReply Unrecognized = new(500, "Syntax error, command unrecognized.");
     public static readonly FtpReply LineTooLong = new(500, "Command line too long.");
-    public static readonly FtpReply ArgumentRequired = new(501, "Syntax error in parameters or arguments.");
+    public static readonly FtpReply SyntaxErrorInArguments = new(501, "Syntax error in parameters or arguments.");
     public static readonly FtpReply NotImplementedParameter = new(504, "Command not implemented for that parameter.");
     public static readonly FtpReply BadSequence = new(503, "Bad sequence of commands.");
     public static readonly FtpReply UseDataCommandFirst = new(425, "Use PORT, EPRT, PASV or EPSV first.");
     public static readonly FtpReply DataConnectionFailed = new(425, "Cannot open data connection.");
     public static readonly FtpReply TransferAborted = new(426, "Connection closed; transfer aborted.");
+    public static readonly FtpReply TransferAbortedByClient = new(426, "Transfer aborted.");
+    public static readonly FtpReply TransferComplete = new(226, "Transfer complete.");
+    public static readonly FtpReply EpsvAllInEffect = new(501, "EPSV ALL in effect; only EPSV may be used.");
     public static readonly FtpReply LocalError = new(451, "Requested action aborted: local error in processing.");
     public static readonly FtpReply TooManyBadCommands = new(421, "Too many bad commands, closing control connection.");
     public static readonly FtpReply Timeout = new(421, "Timeout, closing control connection.");

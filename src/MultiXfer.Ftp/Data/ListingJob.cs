@@ -45,7 +45,7 @@ internal sealed class ListingJob(string opening, Func<Func<string, ValueTask>, C
 
             await produce(EmitAsync, transfer.Token);
             await FlushAsync();
-            return new FtpReply(226, "Transfer complete.");
+            return Replies.TransferComplete;
         }
         finally
         {

@@ -17,14 +17,18 @@ internal sealed class RetrieveJob(IFileHandle file, long offset, long length, bo
     {
         if (!ascii && data.IsPlain && file.OsHandle is { } handle)
         {
-            await data.SendFileAsync(handle, offset, length - offset, transfer.Progress, transfer.Token);
+            long sent = await data.SendFileAsync(handle, offset, length - offset, transfer.Progress, transfer.Token);
+            if (sent < length - offset)
+            {
+                return new FtpReply(451, "Transfer incomplete: the file shrank while it was being sent.");
+            }
         }
         else
         {
             await CopyAsync(data.Stream, transfer);
         }
 
-        return new FtpReply(226, "Transfer complete.");
+        return Replies.TransferComplete;
     }
 
     private async Task CopyAsync(Stream destination, Transfer transfer)

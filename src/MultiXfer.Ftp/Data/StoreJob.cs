@@ -9,12 +9,12 @@ namespace MultiXfer.Ftp.Data;
 /// STOR, APPE, STOU: writes what arrives until the client closes the data connection, then commits. A crash-safe
 /// upload replaces its target only at that commit; an abort or a lost connection leaves the target untouched.
 /// </summary>
-/// <param name="abandon">Run when the upload did not complete, for files that must not stay (STOU's new name).</param>
-internal sealed class StoreJob(IFileHandle file, long offset, bool ascii, string opening, string completion,
-    Func<ValueTask>? abandon = null) : ITransferJob
+/// <param name="truncate">Resume (REST+STOR): cut the file at <paramref name="offset"/> once data is flowing, so a
+/// failed data connection destroys nothing.</param>
+internal sealed class StoreJob(IFileHandle file, long offset, bool truncate, bool ascii, string opening, FtpReply completion)
+    : ITransferJob
 {
     private const int BufferSize = 256 * 1024;
-    private bool _committed;
 
     public string Opening => opening;
 
@@ -24,6 +24,11 @@ internal sealed class StoreJob(IFileHandle file, long offset, bool ascii, string
         byte[]? converted = ascii ? ArrayPool<byte>.Shared.Rent(BufferSize + 1) : null;
         try
         {
+            if (truncate)
+            {
+                await file.SetLengthAsync(offset, transfer.Token);
+            }
+
             bool pendingCr = false;
             long position = offset;
             while (true)
@@ -55,8 +60,7 @@ internal sealed class StoreJob(IFileHandle file, long offset, bool ascii, string
             }
 
             await file.CommitAsync(transfer.Token);
-            _committed = true;
-            return new FtpReply(226, completion);
+            return completion;
         }
         finally
         {
@@ -68,12 +72,5 @@ internal sealed class StoreJob(IFileHandle file, long offset, bool ascii, string
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await file.DisposeAsync();
-        if (!_committed && abandon is not null)
-        {
-            await abandon();
-        }
-    }
+    public ValueTask DisposeAsync() => file.DisposeAsync();
 }

@@ -38,10 +38,8 @@ internal sealed class Transfer : IDisposable
 
     public bool Stalled { get; private set; }
 
-    /// <summary>The background task; completes after the final reply has been sent.</summary>
+    /// <summary>The background task; completes after the final reply has been sent. It never faults.</summary>
     public Task Completion { get; set; } = Task.CompletedTask;
-
-    public bool IsRunning => !Completion.IsCompleted;
 
     public void Progress(long bytes)
     {
@@ -54,6 +52,12 @@ internal sealed class Transfer : IDisposable
     {
         Aborted = true;
         Cancel();
+    }
+
+    public void Dispose()
+    {
+        _watchdog.Dispose();
+        _cancellation.Dispose();
     }
 
     private void CheckStall()
@@ -74,11 +78,5 @@ internal sealed class Transfer : IDisposable
         catch (ObjectDisposedException)
         {
         }
-    }
-
-    public void Dispose()
-    {
-        _watchdog.Dispose();
-        _cancellation.Dispose();
     }
 }

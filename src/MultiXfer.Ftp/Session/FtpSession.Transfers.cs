@@ -14,7 +14,19 @@ internal sealed partial class FtpSession
     private DataEndpoint? _dataEndpoint;
     private Transfer? _transfer;
 
-    internal bool IsTransferRunning => _transfer is { IsRunning: true };
+    /// <summary>True from a transfer's start until its final reply is sent; guarded by the read-timer lock.</summary>
+    private bool _transferActive;
+
+    internal bool IsTransferRunning
+    {
+        get
+        {
+            lock (_readTimerGate)
+            {
+                return _transferActive;
+            }
+        }
+    }
 
     internal Transfer? CurrentTransfer => _transfer;
 
@@ -50,16 +62,20 @@ internal sealed partial class FtpSession
         }
 
         _dataEndpoint = null;
-        _transfer?.Dispose();
         var transfer = new Transfer(verb, target.Value, TimeSpan.FromSeconds(Server.Ftp.DataStallTimeoutSeconds), Connection.ConnectionClosed);
+        lock (_readTimerGate)
+        {
+            _transferActive = true;
+        }
+
         _transfer = transfer;
         transfer.Completion = RunTransferAsync(endpoint, job, transfer);
     }
 
+    /// <summary>Never faults: every outcome becomes a reply, and the end of the transfer is always marked.</summary>
     private async Task RunTransferAsync(DataEndpoint endpoint, ITransferJob job, Transfer transfer)
     {
         await Task.Yield();
-        FtpReply outcome;
         try
         {
             DataConnection data;
@@ -67,10 +83,11 @@ internal sealed partial class FtpSession
             {
                 data = await endpoint.OpenAsync(TimeSpan.FromSeconds(Server.Ftp.DataConnectTimeoutSeconds), transfer.Token);
             }
-            catch (Exception e) when (e is TimeoutException or SocketException or IOException or OperationCanceledException)
+            catch (Exception e) when (e is TimeoutException or SocketException or IOException or OperationCanceledException
+                                          or ObjectDisposedException)
             {
                 LogDataConnectionFailed(transfer.Verb, e.Message);
-                await ReplyAsync(transfer.Aborted ? new FtpReply(426, "Transfer aborted.") : Replies.DataConnectionFailed);
+                await ReplyAsync(transfer.Aborted ? Replies.TransferAbortedByClient : Replies.DataConnectionFailed);
                 return;
             }
             finally
@@ -82,17 +99,30 @@ internal sealed partial class FtpSession
             await using (data)
             {
                 await ReplyAsync(150, job.Opening);
-                outcome = await MoveDataAsync(job, data, transfer);
+                var outcome = await MoveDataAsync(job, data, transfer);
+                await ReplyAsync(outcome);
             }
-
-            await ReplyAsync(outcome);
+        }
+        catch (Exception e)
+        {
+            LogTransferFailed(transfer.Verb, e);
+            await ReplyAsync(Replies.LocalError);
         }
         finally
         {
-            await job.DisposeAsync();
+            try
+            {
+                await job.DisposeAsync();
+            }
+            catch (Exception e)
+            {
+                LogTransferFailed(transfer.Verb, e);
+            }
+
             LogTransfer(transfer.Verb, transfer.Target, transfer.Bytes, Stopwatch.GetElapsedTime(transfer.StartedAt).TotalSeconds,
                 transfer.Aborted ? "aborted" : transfer.Stalled ? "stalled" : "done");
-            ArmReadTimer();
+            transfer.Dispose();
+            EndTransfer();
         }
     }
 
@@ -106,7 +136,7 @@ internal sealed partial class FtpSession
         }
         catch (Exception) when (transfer.Aborted)
         {
-            return new FtpReply(426, "Transfer aborted.");
+            return Replies.TransferAbortedByClient;
         }
         catch (Exception) when (transfer.Stalled)
         {
@@ -145,7 +175,7 @@ internal sealed partial class FtpSession
     internal async ValueTask AbortTransferAsync(bool reply)
     {
         await CloseDataEndpointAsync();
-        if (_transfer is { IsRunning: true } transfer)
+        if (_transfer is { } transfer && IsTransferRunning)
         {
             transfer.Abort();
             await transfer.Completion;
@@ -159,7 +189,6 @@ internal sealed partial class FtpSession
             await ReplyAsync(225, "No transfer to abort.");
         }
 
-        _transfer?.Dispose();
         _transfer = null;
     }
 

@@ -16,8 +16,8 @@ namespace MultiXfer.Ftp.Session;
 /// </summary>
 internal sealed partial class FtpSession
 {
-    private readonly long _connectedAt = Stopwatch.GetTimestamp();
     private readonly ILogger _logger;
+    private long _loginClockStart;
     private readonly Lock _readTimerGate = new();
     private CancellationTokenSource? _readTimer;
     private int _badCommands;
@@ -28,6 +28,7 @@ internal sealed partial class FtpSession
         Connection = connection;
         Control = new ControlChannel(connection.Transport);
         _logger = server.Logger;
+        ResetLoginState();
     }
 
     internal FtpServerContext Server { get; }
@@ -46,13 +47,13 @@ internal sealed partial class FtpSession
 
     internal IFileSystem FilesOrThrow => Files ?? throw new InvalidOperationException("not logged in");
 
-    internal VirtualPath CurrentDirectory { get; set; } = VirtualPath.Root;
+    internal VirtualPath CurrentDirectory { get; set; }
 
     /// <summary>Set by USER, consumed by PASS.</summary>
     internal string? PendingUser { get; set; }
 
     /// <summary>RFC 959 section 3.1.1: the default representation type is ASCII.</summary>
-    internal bool AsciiMode { get; set; } = true;
+    internal bool AsciiMode { get; set; }
 
     /// <summary>The REST offset for the next RETR, STOR or APPE.</summary>
     internal long RestartOffset { get; set; }
@@ -63,7 +64,7 @@ internal sealed partial class FtpSession
     /// <summary>After EPSV ALL only EPSV may set up data connections (RFC 2428 section 4).</summary>
     internal bool EpsvAllOnly { get; set; }
 
-    internal MlstFacts Facts { get; set; } = MlstFacts.Default;
+    internal MlstFacts Facts { get; set; }
 
     /// <summary>Set by QUIT, REIN-free endings, and fatal conditions: the loop ends after the current reply.</summary>
     internal bool Closing { get; set; }
@@ -110,7 +111,7 @@ internal sealed partial class FtpSession
         lock (_readTimerGate)
         {
             _readTimer = timer;
-            if (!IsTransferRunning)
+            if (!_transferActive)
             {
                 timer.CancelAfter(CurrentReadTimeout());
             }
@@ -151,15 +152,20 @@ internal sealed partial class FtpSession
             return idle;
         }
 
-        var left = TimeSpan.FromSeconds(Server.Server.LoginTimeoutSeconds) - Stopwatch.GetElapsedTime(_connectedAt);
+        var left = TimeSpan.FromSeconds(Server.Server.LoginTimeoutSeconds) - Stopwatch.GetElapsedTime(_loginClockStart);
         return left < TimeSpan.Zero ? TimeSpan.Zero : left < idle ? left : idle;
     }
 
-    /// <summary>Called when a transfer ends: the read that has been waiting since gets its idle timeout now.</summary>
-    private void ArmReadTimer()
+    /// <summary>
+    /// The last step of a transfer: from now on commands are no longer queued behind it, and the read that has
+    /// been waiting since it started gets its idle timeout. One lock covers both, so a read that starts just as
+    /// the transfer ends cannot miss its timer.
+    /// </summary>
+    private void EndTransfer()
     {
         lock (_readTimerGate)
         {
+            _transferActive = false;
             try
             {
                 _readTimer?.CancelAfter(CurrentReadTimeout());
@@ -197,9 +203,9 @@ internal sealed partial class FtpSession
 
         if (IsTransferRunning)
         {
-            if (descriptor.Flags.HasFlag(CommandFlags.AnswersDuringTransfer))
+            if (descriptor.Flags.HasFlag(CommandFlags.AnswersDuringTransfer) && !command.HasArgument)
             {
-                await descriptor.Handler(this, command.Argument);
+                await DispatchAsync(descriptor, command);
                 return;
             }
 
@@ -216,7 +222,7 @@ internal sealed partial class FtpSession
 
         if (descriptor.Flags.HasFlag(CommandFlags.NeedsArgument) && !command.HasArgument)
         {
-            await ReplyAsync(Replies.ArgumentRequired);
+            await ReplyAsync(Replies.SyntaxErrorInArguments);
             return;
         }
 
@@ -225,6 +231,12 @@ internal sealed partial class FtpSession
             RenameFrom = null;
         }
 
+        await DispatchAsync(descriptor, command);
+    }
+
+    /// <summary>Runs a handler; a storage failure becomes its reply and the session goes on.</summary>
+    private async ValueTask DispatchAsync(CommandDescriptor descriptor, FtpCommand command)
+    {
         try
         {
             await descriptor.Handler(this, command.Argument);
@@ -265,6 +277,12 @@ internal sealed partial class FtpSession
             await Files.DisposeAsync();
         }
 
+        ResetLoginState();
+    }
+
+    /// <summary>The state of a fresh connection: no user, defaults per RFC 959, a new login clock.</summary>
+    private void ResetLoginState()
+    {
         User = null;
         Files = null;
         PendingUser = null;
@@ -274,43 +292,52 @@ internal sealed partial class FtpSession
         RenameFrom = null;
         EpsvAllOnly = false;
         Facts = MlstFacts.Default;
+        _badCommands = 0;
+        _loginClockStart = Stopwatch.GetTimestamp();
         Connection.LogScope.User = "-";
     }
 
     private async ValueTask EndAsync()
     {
-        await AbortTransferAsync(reply: false);
-        await CloseDataEndpointAsync();
-        if (Files is not null)
+        try
         {
-            await Files.DisposeAsync();
-            Files = null;
+            await AbortTransferAsync(reply: false);
+            await CloseDataEndpointAsync();
+        }
+        finally
+        {
+            if (Files is not null)
+            {
+                await Files.DisposeAsync();
+                Files = null;
+            }
         }
     }
 
-    internal ValueTask ReplyAsync(int code, string text) => ReplyAsync(new FtpReply(code, text));
+    internal ValueTask ReplyAsync(int code, string text) => WriteControlAsync(new FtpReply(code, text).Format());
 
-    internal async ValueTask ReplyAsync(FtpReply reply)
+    internal ValueTask ReplyAsync(FtpReply reply) => WriteControlAsync(reply.Format());
+
+    internal ValueTask ReplyMultilineAsync(int code, string first, IEnumerable<string> body, string last) =>
+        WriteControlAsync(FtpReply.FormatMultiline(code, first, body, last));
+
+    private async ValueTask WriteControlAsync(string text)
     {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Connection.ConnectionClosed);
+        deadline.CancelAfter(TimeSpan.FromSeconds(Server.Ftp.ReplyTimeoutSeconds));
         try
         {
-            await Control.WriteAsync(reply.Format(), Connection.ConnectionClosed);
+            await Control.WriteAsync(text, deadline.Token);
+        }
+        catch (OperationCanceledException) when (!Connection.ConnectionClosed.IsCancellationRequested)
+        {
+            LogReplyNotRead(Server.Ftp.ReplyTimeoutSeconds);
+            Closing = true;
+            Connection.Abort();
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException)
         {
             // The client is gone; the read loop notices and ends the session.
-            Closing = true;
-        }
-    }
-
-    internal async ValueTask ReplyMultilineAsync(int code, string first, IEnumerable<string> body, string last)
-    {
-        try
-        {
-            await Control.WriteAsync(FtpReply.FormatMultiline(code, first, body, last), Connection.ConnectionClosed);
-        }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException)
-        {
             Closing = true;
         }
     }
@@ -326,6 +353,12 @@ internal sealed partial class FtpSession
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "closing after {Count} bad commands before login")]
     private partial void LogTooManyBadCommands(int count);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "home directory unavailable at login: {Kind} ({Detail})")]
+    internal partial void LogHomeUnavailable(string kind, string detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "client did not read a reply for {Seconds} s; connection dropped")]
+    private partial void LogReplyNotRead(int seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Which} timeout; closing")]
     private partial void LogTimedOut(string which);

@@ -25,6 +25,8 @@ public static class SettingsValidator
     public static List<string> Validate(MultiXferSettings settings, IConfiguration configuration)
     {
         var problems = new List<string>();
+        Require(problems, settings.Server.StaleUploadMinutes == 0 || settings.Server.StaleUploadMinutes * 60 > settings.Ftp.DataStallTimeoutSeconds * 2,
+            "Server:StaleUploadMinutes", "must be 0 or more than twice Ftp:DataStallTimeoutSeconds, or live uploads could be swept");
         CheckUnknownKeys(configuration, problems);
         CheckServer(settings.Server, problems);
         CheckListeners(settings.Listeners, problems);
@@ -51,6 +53,7 @@ public static class SettingsValidator
             "must be one line of at most 200 characters");
         Require(problems, server.MaxConnections >= 1, "Server:MaxConnections", "must be at least 1");
         Require(problems, server.MaxConnectionsPerIp >= 1, "Server:MaxConnectionsPerIp", "must be at least 1");
+        Require(problems, server.Ipv6PrefixLength is >= 32 and <= 128, "Server:Ipv6PrefixLength", "must be 32-128");
         Require(problems, server.IdleTimeoutSeconds >= 1, "Server:IdleTimeoutSeconds", "must be at least 1");
         Require(problems, server.LoginTimeoutSeconds >= 1, "Server:LoginTimeoutSeconds", "must be at least 1");
         Require(problems, server.ShutdownGraceSeconds is >= 0 and <= 3600, "Server:ShutdownGraceSeconds", "must be 0-3600");
@@ -98,6 +101,8 @@ public static class SettingsValidator
         Require(problems, ftp.DataConnectTimeoutSeconds is >= 1 and <= 3600, "Ftp:DataConnectTimeoutSeconds", "must be 1-3600");
         Require(problems, ftp.DataStallTimeoutSeconds is >= 1 and <= 86400, "Ftp:DataStallTimeoutSeconds", "must be 1-86400");
         Require(problems, ftp.MaxBadCommandsBeforeLogin is >= 1 and <= 1000, "Ftp:MaxBadCommandsBeforeLogin", "must be 1-1000");
+        Require(problems, ftp.MaxPassivePortsPerClient >= 1, "Ftp:MaxPassivePortsPerClient", "must be at least 1");
+        Require(problems, ftp.ReplyTimeoutSeconds is >= 1 and <= 3600, "Ftp:ReplyTimeoutSeconds", "must be 1-3600");
     }
 
     private static void CheckAuth(AuthOptions auth, List<string> problems)

@@ -25,7 +25,8 @@ internal sealed partial class ListenerService(
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        var limiter = new ConnectionLimiter(settings.Server.MaxConnections, settings.Server.MaxConnectionsPerIp);
+        var limiter = new ConnectionLimiter(settings.Server.MaxConnections, settings.Server.MaxConnectionsPerIp,
+            settings.Server.Ipv6PrefixLength);
         var connectionLogger = loggerFactory.CreateLogger("MultiXfer.Connection");
         foreach (var (name, options) in settings.Listeners)
         {

@@ -75,7 +75,7 @@ internal static class MultiXferHost
         var time = TimeProvider.System;
         var authenticator = new Authenticator(
             provider.GetRequiredService<UserStore>(),
-            new LoginThrottle(settings.Auth, time),
+            new LoginThrottle(settings.Auth, time, settings.Server.Ipv6PrefixLength),
             settings.Auth,
             new AnonymousPolicy(settings.Ftp.AllowAnonymous, VirtualPath.Resolve(VirtualPath.Root, settings.Ftp.AnonymousRoot)),
             time,

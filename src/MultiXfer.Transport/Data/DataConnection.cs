@@ -11,7 +11,9 @@ namespace MultiXfer.Transport.Data;
 public sealed class DataConnection : IAsyncDisposable
 {
     private const int MinSendFileSlice = 256 * 1024;
-    private const int MaxSendFileSlice = 64 * 1024 * 1024;
+
+    /// <summary>Progress is seen only between slices; 4 MiB keeps a slow link inside the stall timeout.</summary>
+    private const int MaxSendFileSlice = 4 * 1024 * 1024;
 
     private readonly Socket _socket;
     private readonly NetworkStream _plain;
@@ -26,13 +28,10 @@ public sealed class DataConnection : IAsyncDisposable
 
     public IPEndPoint RemoteEndPoint { get; }
 
-    public Stream Stream { get; private set; }
+    public Stream Stream { get; }
 
     /// <summary>True while nothing wraps the socket, so zero-copy sending applies.</summary>
     public bool IsPlain => ReferenceEquals(Stream, _plain);
-
-    /// <summary>Layers a stream over the connection (TLS for PROT P).</summary>
-    public void Wrap(Func<Stream, Stream> wrap) => Stream = wrap(Stream);
 
     /// <summary>
     /// Sends <paramref name="count"/> bytes of a file from <paramref name="offset"/> with sendfile(2), in slices

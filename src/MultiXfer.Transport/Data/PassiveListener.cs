@@ -7,28 +7,34 @@ namespace MultiXfer.Transport.Data;
 /// <summary>
 /// A listening socket for one passive data connection. It accepts exactly one connection, and only from the
 /// control connection's client: anyone else who connects first (PASV port theft, CVE-1999-0351) is closed
-/// without a byte and the wait goes on for the real client.
+/// without a byte and the wait goes on for the real client. Unused for its lifetime, it closes itself, so a
+/// client that sends PASV and nothing else does not keep the port.
 /// </summary>
 public sealed class PassiveListener : IAsyncDisposable
 {
     private readonly Socket _socket;
+    private readonly Timer _expiry;
+    private Action? _released;
+    private int _state; // 0 idle, 1 accepting, 2 closed
 
-    private PassiveListener(Socket socket)
+    internal PassiveListener(Socket socket, TimeSpan unusedLifetime, Action released)
     {
         _socket = socket;
+        _released = released;
         Port = ((IPEndPoint)socket.LocalEndPoint!).Port;
+        _expiry = new Timer(static s => ((PassiveListener)s!).Expire(), this, unusedLifetime, Timeout.InfiniteTimeSpan);
     }
 
     public int Port { get; }
 
-    internal static PassiveListener Bind(IPEndPoint endPoint)
+    internal static Socket Bind(IPEndPoint endPoint)
     {
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
             socket.Bind(endPoint);
             socket.Listen(8);
-            return new PassiveListener(socket);
+            return socket;
         }
         catch
         {
@@ -37,11 +43,25 @@ public sealed class PassiveListener : IAsyncDisposable
         }
     }
 
+    private void Expire()
+    {
+        if (Interlocked.CompareExchange(ref _state, 2, 0) == 0)
+        {
+            Close();
+        }
+    }
+
     /// <summary>Waits for <paramref name="expectedClient"/> to connect; refuses and reports any other peer.</summary>
-    /// <exception cref="TimeoutException">Nobody acceptable connected in time.</exception>
+    /// <exception cref="TimeoutException">Nobody acceptable connected in time, or the listener had expired.</exception>
     public async Task<DataConnection> AcceptAsync(IPAddress expectedClient, TimeSpan timeout, Action<IPEndPoint> onForeignPeer,
         CancellationToken cancellationToken)
     {
+        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
+        {
+            throw new TimeoutException("the passive port was not used in time and has been closed");
+        }
+
+        await _expiry.DisposeAsync();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         while (true)
@@ -68,9 +88,16 @@ public sealed class PassiveListener : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync()
+    private void Close()
     {
         _socket.Dispose();
-        return ValueTask.CompletedTask;
+        Interlocked.Exchange(ref _released, null)?.Invoke();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Interlocked.Exchange(ref _state, 2);
+        await _expiry.DisposeAsync();
+        Close();
     }
 }
