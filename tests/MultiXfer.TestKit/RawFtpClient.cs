@@ -132,6 +132,28 @@ public sealed class RawFtpClient : IAsyncDisposable
         return int.Parse(text[(open + 4)..close], System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>A whole download over EPSV: 150, the bytes, 226.</summary>
+    public async Task<byte[]> RetrieveAsync(string command)
+    {
+        using var data = await OpenPassiveAsync();
+        await SendAsync(command);
+        Xunit.Assert.Equal(150, (await ReadAsync()).Code);
+        byte[] content = await ReadAllAsync(data);
+        Xunit.Assert.Equal(226, (await ReadAsync()).Code);
+        return content;
+    }
+
+    /// <summary>A whole upload over EPSV: 150, the bytes, close, 226.</summary>
+    public async Task StoreAsync(string command, ReadOnlyMemory<byte> content)
+    {
+        using var data = await OpenPassiveAsync();
+        await SendAsync(command);
+        Xunit.Assert.Equal(150, (await ReadAsync()).Code);
+        await data.GetStream().WriteAsync(content);
+        data.Dispose();
+        Xunit.Assert.Equal(226, (await ReadAsync()).Code);
+    }
+
     public static async Task<byte[]> ReadAllAsync(TcpClient data)
     {
         var buffer = new MemoryStream();

@@ -28,12 +28,7 @@ internal sealed partial class MemoryFileSystem
     {
         lock (Gate)
         {
-            var existingParent = LookupParent(existing, "link", out string existingName);
-            if (!existingParent.Children.TryGetValue(existingName, out var node))
-            {
-                throw FsException.NotFound(existing);
-            }
-
+            var node = LookupEntry(existing, "link", out _, out _);
             if (node is MemoryDirectory)
             {
                 throw new FsException(FsErrorKind.PermissionDenied, $"link {existing}: is a directory");

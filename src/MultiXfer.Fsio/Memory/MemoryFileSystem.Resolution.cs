@@ -95,6 +95,13 @@ internal sealed partial class MemoryFileSystem
             ?? throw new FsException(FsErrorKind.NotADirectory, $"{path.Parent}: not a directory");
     }
 
+    /// <summary>The entry itself, not following a final link (lstat semantics), with its directory and name.</summary>
+    private MemoryNode LookupEntry(VirtualPath path, string operation, out MemoryDirectory parent, out string name)
+    {
+        parent = LookupParent(path, operation, out name);
+        return parent.Children.TryGetValue(name, out var node) ? node : throw FsException.NotFound(path);
+    }
+
     internal MemoryDirectory EnsureDirectory(VirtualPath path)
     {
         var current = VirtualPath.Root;

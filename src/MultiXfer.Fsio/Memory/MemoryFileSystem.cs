@@ -120,12 +120,7 @@ internal sealed partial class MemoryFileSystem(MemoryStorage storage, MemoryDire
     {
         lock (Gate)
         {
-            var parent = LookupParent(path, "rmdir", out string name);
-            if (!parent.Children.TryGetValue(name, out var node))
-            {
-                throw FsException.NotFound(path);
-            }
-
+            var node = LookupEntry(path, "rmdir", out var parent, out string name);
             if (node is not MemoryDirectory directory)
             {
                 throw new FsException(FsErrorKind.NotADirectory, $"{path}: not a directory");
@@ -146,12 +141,7 @@ internal sealed partial class MemoryFileSystem(MemoryStorage storage, MemoryDire
     {
         lock (Gate)
         {
-            var parent = LookupParent(path, "delete", out string name);
-            if (!parent.Children.TryGetValue(name, out var node))
-            {
-                throw FsException.NotFound(path);
-            }
-
+            var node = LookupEntry(path, "delete", out var parent, out string name);
             if (node is MemoryDirectory)
             {
                 throw new FsException(FsErrorKind.IsADirectory, $"{path}: is a directory");
@@ -178,12 +168,8 @@ internal sealed partial class MemoryFileSystem(MemoryStorage storage, MemoryDire
     {
         lock (Gate)
         {
-            var fromParent = LookupParent(from, "rename", out string fromName);
+            var node = LookupEntry(from, "rename", out var fromParent, out string fromName);
             var toParent = LookupParent(to, "rename", out string toName);
-            if (!fromParent.Children.TryGetValue(fromName, out var node))
-            {
-                throw FsException.NotFound(from);
-            }
 
             if (node is MemoryDirectory && IsWithin(toParent, node))
             {

@@ -3,36 +3,14 @@ using MultiXfer.TestKit;
 namespace MultiXfer.Interop.Tests.Ftp;
 
 /// <summary>curl (libcurl's FTP) against the server: list, get, put, resume, quote commands, both data modes.</summary>
-public sealed class CurlFtpTests : IAsyncLifetime
+public sealed class CurlFtpTests : ClientTestBase
 {
-    private TestServer _server = null!;
-    private readonly string _work = Directory.CreateTempSubdirectory("mx-curl-").FullName;
-
-    public async Task InitializeAsync() => _server = await TestServer.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        Directory.Delete(_work, recursive: true);
-    }
-
-    private string Url(string path = "") => $"ftp://127.0.0.1:{_server.FtpPort}/{path}";
+    private string Url(string path = "") => $"ftp://127.0.0.1:{Server.FtpPort}/{path}";
 
     private async Task<ProcessResult> Curl(params string[] arguments)
     {
         string[] common = ["--silent", "--show-error", "--user", "alice:" + TestServer.Passwords["alice"], "--max-time", "60"];
-        return await ProcessRunner.RunAsync("curl", [.. common, .. arguments], TimeSpan.FromSeconds(90), _work);
-    }
-
-    private string Local(string name) => Path.Combine(_work, name);
-
-    private string Remote(string name) => Path.Combine(_server.HomeOf("alice"), name);
-
-    private static byte[] RandomBytes(int count)
-    {
-        byte[] bytes = new byte[count];
-        Random.Shared.NextBytes(bytes);
-        return bytes;
+        return await ProcessRunner.RunAsync("curl", [.. common, .. arguments], TimeSpan.FromSeconds(90), Work);
     }
 
     [ClientFact("curl")]

@@ -7,39 +7,19 @@ namespace MultiXfer.Interop.Tests.Ftp;
 /// <summary>Command semantics that no off-the-shelf client exercises on its own.</summary>
 public sealed class FtpCommandBehaviourTests
 {
-    private static async Task<byte[]> RetrieveAsync(RawFtpClient client, string command)
-    {
-        using var data = await client.OpenPassiveAsync();
-        await client.SendAsync(command);
-        Assert.Equal(150, (await client.ReadAsync()).Code);
-        byte[] content = await RawFtpClient.ReadAllAsync(data);
-        Assert.Equal(226, (await client.ReadAsync()).Code);
-        return content;
-    }
-
-    private static async Task StoreAsync(RawFtpClient client, string command, byte[] content)
-    {
-        using var data = await client.OpenPassiveAsync();
-        await client.SendAsync(command);
-        Assert.Equal(150, (await client.ReadAsync()).Code);
-        await data.GetStream().WriteAsync(content);
-        data.Dispose();
-        Assert.Equal(226, (await client.ReadAsync()).Code);
-    }
-
     [Fact]
     public async Task TYPE_A_converts_line_endings_both_ways_and_refuses_SIZE()
     {
         await using var server = await TestServer.StartAsync();
         await using var client = await RawFtpClient.LoginAsync(server.FtpPort);
         await client.ExpectAsync("TYPE A", 200);
-        await StoreAsync(client, "STOR text.txt", "one\r\ntwo\r\nlone\rcr\r\n"u8.ToArray());
+        await client.StoreAsync("STOR text.txt", "one\r\ntwo\r\nlone\rcr\r\n"u8.ToArray());
         Assert.Equal("one\ntwo\nlone\rcr\n", File.ReadAllText(Path.Combine(server.HomeOf("alice"), "text.txt")));
-        Assert.Equal("one\r\ntwo\r\nlone\rcr\r\n", Encoding.ASCII.GetString(await RetrieveAsync(client, "RETR text.txt")));
+        Assert.Equal("one\r\ntwo\r\nlone\rcr\r\n", Encoding.ASCII.GetString(await client.RetrieveAsync("RETR text.txt")));
         Assert.Equal(550, (await client.CommandAsync("SIZE text.txt")).Code);
         await client.ExpectAsync("TYPE I", 200);
         Assert.Equal("213 16", (await client.CommandAsync("SIZE text.txt")).Text);
-        Assert.Equal("one\ntwo\nlone\rcr\n", Encoding.ASCII.GetString(await RetrieveAsync(client, "RETR text.txt")));
+        Assert.Equal("one\ntwo\nlone\rcr\n", Encoding.ASCII.GetString(await client.RetrieveAsync("RETR text.txt")));
         Assert.Equal(200, (await client.CommandAsync("TYPE L 8")).Code);
         Assert.Equal(504, (await client.CommandAsync("TYPE E")).Code);
         Assert.Equal(504, (await client.CommandAsync("TYPE A T")).Code);
@@ -66,8 +46,8 @@ public sealed class FtpCommandBehaviourTests
         Assert.Equal(226, (await client.ReadAsync()).Code);
         Assert.Equal("unique", File.ReadAllText(Path.Combine(server.HomeOf("alice"), name)));
 
-        await StoreAsync(client, "APPE log.txt", "first "u8.ToArray());
-        await StoreAsync(client, "APPE log.txt", "second"u8.ToArray());
+        await client.StoreAsync("APPE log.txt", "first "u8.ToArray());
+        await client.StoreAsync("APPE log.txt", "second"u8.ToArray());
         Assert.Equal("first second", File.ReadAllText(Path.Combine(server.HomeOf("alice"), "log.txt")));
 
         Assert.Equal(200, (await client.CommandAsync("ALLO 1024")).Code);
@@ -110,20 +90,20 @@ public sealed class FtpCommandBehaviourTests
         await using var client = await RawFtpClient.LoginAsync(server.FtpPort);
         await client.ExpectAsync("MKD sub", 257);
         await client.ExpectAsync("TYPE I", 200);
-        await StoreAsync(client, "STOR a.txt", "12345"u8.ToArray());
-        await StoreAsync(client, "STOR b.log", "x"u8.ToArray());
-        await StoreAsync(client, "STOR .hidden", "h"u8.ToArray());
+        await client.StoreAsync("STOR a.txt", "12345"u8.ToArray());
+        await client.StoreAsync("STOR b.log", "x"u8.ToArray());
+        await client.StoreAsync("STOR .hidden", "h"u8.ToArray());
 
-        string list = Encoding.UTF8.GetString(await RetrieveAsync(client, "LIST"));
+        string list = Encoding.UTF8.GetString(await client.RetrieveAsync("LIST"));
         Assert.Matches(@"-rw-r--r-- +1 ftp +ftp +5 \w{3} \d\d \d\d:\d\d a\.txt\r\n", list);
         Assert.Matches(@"drwx\S+ .* sub\r\n", list);
         Assert.DoesNotContain(".hidden", list);
-        Assert.Contains(".hidden", Encoding.UTF8.GetString(await RetrieveAsync(client, "LIST -la")));
-        Assert.Equal("a.txt\r\n", Encoding.UTF8.GetString(await RetrieveAsync(client, "NLST *.txt")));
-        Assert.Equal("sub\r\n", Encoding.UTF8.GetString(await RetrieveAsync(client, "NLST s*")));
-        Assert.Contains("a.txt", Encoding.UTF8.GetString(await RetrieveAsync(client, "LIST a.txt")));
+        Assert.Contains(".hidden", Encoding.UTF8.GetString(await client.RetrieveAsync("LIST -la")));
+        Assert.Equal("a.txt\r\n", Encoding.UTF8.GetString(await client.RetrieveAsync("NLST *.txt")));
+        Assert.Equal("sub\r\n", Encoding.UTF8.GetString(await client.RetrieveAsync("NLST s*")));
+        Assert.Contains("a.txt", Encoding.UTF8.GetString(await client.RetrieveAsync("LIST a.txt")));
 
-        string mlsd = Encoding.UTF8.GetString(await RetrieveAsync(client, "MLSD"));
+        string mlsd = Encoding.UTF8.GetString(await client.RetrieveAsync("MLSD"));
         Assert.Contains("type=cdir;", mlsd);
         Assert.Matches(@"type=file;size=5;modify=\d{14};perm=adfrw;unique=[0-9a-f]+g[0-9a-f]+;unix\.mode=0644; a\.txt\r\n", mlsd);
         Assert.Matches(@"type=dir;modify=\d{14};perm=cdelfmp;.*; sub\r\n", mlsd);
@@ -168,7 +148,7 @@ public sealed class FtpCommandBehaviourTests
         Assert.Equal(200, (await client.CommandAsync("CLNT tests 1.0")).Code);
 
         await client.ExpectAsync("TYPE I", 200);
-        await StoreAsync(client, "STOR t.txt", "t"u8.ToArray());
+        await client.StoreAsync("STOR t.txt", "t"u8.ToArray());
         await client.ExpectAsync("SITE UTIME 200102030405 t.txt", 200);
         Assert.Equal("213 20010203040500", (await client.CommandAsync("MDTM t.txt")).Text);
         await client.ExpectAsync("SITE UTIME t.txt 20030405060708 20040506070809 20040506070809 UTC", 200);

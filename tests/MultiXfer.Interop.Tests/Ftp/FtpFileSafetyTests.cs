@@ -95,9 +95,9 @@ public sealed class FtpFileSafetyTests
         Random.Shared.NextBytes(whole);
         await using var client = await RawFtpClient.LoginAsync(server.FtpPort);
         await client.ExpectAsync("TYPE I", 200);
-        await StoreAsync(client, "STOR r.bin", whole.AsMemory(0, 123_457));
+        await client.StoreAsync("STOR r.bin", whole.AsMemory(0, 123_457));
         await client.ExpectAsync("REST 123457", 350);
-        await StoreAsync(client, "STOR r.bin", whole.AsMemory(123_457));
+        await client.StoreAsync("STOR r.bin", whole.AsMemory(123_457));
         Assert.Equal(whole, File.ReadAllBytes(Path.Combine(server.HomeOf("alice"), "r.bin")));
 
         await client.ExpectAsync("REST 999999999", 350);
@@ -109,16 +109,6 @@ public sealed class FtpFileSafetyTests
         Assert.Equal(whole, File.ReadAllBytes(Path.Combine(server.HomeOf("alice"), "r.bin")));
     }
 
-    private static async Task StoreAsync(RawFtpClient client, string command, ReadOnlyMemory<byte> content)
-    {
-        var data = await client.OpenPassiveAsync();
-        await client.SendAsync(command);
-        Assert.Equal(150, (await client.ReadAsync()).Code);
-        await data.GetStream().WriteAsync(content);
-        data.Dispose();
-        Assert.Equal(226, (await client.ReadAsync()).Code);
-    }
-
     [Fact]
     public async Task A_failed_rename_leaves_both_entries_intact()
     {
@@ -126,8 +116,8 @@ public sealed class FtpFileSafetyTests
         await using var client = await RawFtpClient.LoginAsync(server.FtpPort);
         await client.ExpectAsync("MKD dir", 257);
         await client.ExpectAsync("TYPE I", 200);
-        await StoreAsync(client, "STOR dir/inside.txt", "inside"u8.ToArray());
-        await StoreAsync(client, "STOR file.txt", "file"u8.ToArray());
+        await client.StoreAsync("STOR dir/inside.txt", "inside"u8.ToArray());
+        await client.StoreAsync("STOR file.txt", "file"u8.ToArray());
         await client.ExpectAsync("RNFR file.txt", 350);
         Assert.Equal(550, (await client.CommandAsync("RNTO dir")).Code);
         Assert.Equal("file", File.ReadAllText(Path.Combine(server.HomeOf("alice"), "file.txt")));

@@ -3,26 +3,15 @@ using MultiXfer.TestKit;
 namespace MultiXfer.Interop.Tests.Ftp;
 
 /// <summary>lftp: listing, mirror in both directions, reget/reput, active and passive data connections.</summary>
-public sealed class LftpTests : IAsyncLifetime
+public sealed class LftpTests : ClientTestBase
 {
-    private TestServer _server = null!;
-    private readonly string _work = Directory.CreateTempSubdirectory("mx-lftp-").FullName;
-
-    public async Task InitializeAsync() => _server = await TestServer.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        Directory.Delete(_work, recursive: true);
-    }
-
     private async Task<ProcessResult> Lftp(string commands, bool passive = true)
     {
         string settings = "set cmd:fail-exit yes; set net:max-retries 1; set net:timeout 15; set ftp:ssl-allow no; " +
                           $"set ftp:passive-mode {(passive ? "on" : "off")}; set xfer:clobber on; ";
         var result = await ProcessRunner.RunAsync("lftp",
-            ["-u", "alice," + TestServer.Passwords["alice"], "-e", settings + commands + "; quit", $"ftp://127.0.0.1:{_server.FtpPort}"],
-            TimeSpan.FromSeconds(120), _work);
+            ["-u", "alice," + TestServer.Passwords["alice"], "-e", settings + commands + "; quit", $"ftp://127.0.0.1:{Server.FtpPort}"],
+            TimeSpan.FromSeconds(120), Work);
         Assert.True(result.ExitCode == 0, result.ToString());
         return result;
     }
@@ -41,13 +30,6 @@ public sealed class LftpTests : IAsyncLifetime
         }
     }
 
-    private static byte[] RandomBytes(int count)
-    {
-        byte[] bytes = new byte[count];
-        Random.Shared.NextBytes(bytes);
-        return bytes;
-    }
-
     private static void AssertSameTree(string expected, string actual)
     {
         var expectedFiles = Directory.GetFiles(expected, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(expected, f)).Order().ToList();
@@ -62,46 +44,46 @@ public sealed class LftpTests : IAsyncLifetime
     [ClientFact("lftp")]
     public async Task Mirror_uploads_and_downloads_a_tree_passively()
     {
-        string source = Path.Combine(_work, "source");
+        string source = Path.Combine(Work, "source");
         MakeTree(source);
         await Lftp("mirror -R source tree; mirror tree back");
-        AssertSameTree(source, Path.Combine(_server.HomeOf("alice"), "tree"));
-        AssertSameTree(source, Path.Combine(_work, "back"));
+        AssertSameTree(source, Path.Combine(Server.HomeOf("alice"), "tree"));
+        AssertSameTree(source, Path.Combine(Work, "back"));
     }
 
     [ClientFact("lftp")]
-    public async Task Mirror_works_in_active_mode_too()
+    public async Task MirrorWorks_in_active_mode_too()
     {
-        string source = Path.Combine(_work, "active-source");
+        string source = Path.Combine(Work, "active-source");
         MakeTree(source);
         await Lftp("mirror -R active-source atree; mirror atree aback", passive: false);
-        AssertSameTree(source, Path.Combine(_server.HomeOf("alice"), "atree"));
-        AssertSameTree(source, Path.Combine(_work, "aback"));
+        AssertSameTree(source, Path.Combine(Server.HomeOf("alice"), "atree"));
+        AssertSameTree(source, Path.Combine(Work, "aback"));
     }
 
     [ClientFact("lftp")]
-    public async Task Ls_and_file_commands_work()
+    public async Task Ls_and_file_commandsWork()
     {
-        File.WriteAllText(Path.Combine(_work, "f.txt"), "lftp");
+        File.WriteAllText(Path.Combine(Work, "f.txt"), "lftp");
         var result = await Lftp("mkdir d; put f.txt -o d/f.txt; mv d/f.txt d/g.txt; chmod 600 d/g.txt; cls -l d; ls d; rm d/g.txt; rmdir d; ls");
         Assert.Contains("g.txt", result.Output);
         Assert.Matches(@"-rw------- .* g\.txt", result.Output);
-        Assert.False(Directory.Exists(Path.Combine(_server.HomeOf("alice"), "d")));
+        Assert.False(Directory.Exists(Path.Combine(Server.HomeOf("alice"), "d")));
     }
 
     [ClientFact("lftp")]
     public async Task Reget_and_reput_continue_partial_transfers()
     {
         byte[] content = RandomBytes(1_500_000);
-        Directory.CreateDirectory(_server.HomeOf("alice"));
-        File.WriteAllBytes(Path.Combine(_server.HomeOf("alice"), "remote.bin"), content);
-        File.WriteAllBytes(Path.Combine(_work, "remote.bin"), content[..600_000]);
+        Directory.CreateDirectory(Server.HomeOf("alice"));
+        File.WriteAllBytes(Path.Combine(Server.HomeOf("alice"), "remote.bin"), content);
+        File.WriteAllBytes(Path.Combine(Work, "remote.bin"), content[..600_000]);
         await Lftp("get -c remote.bin");
-        Assert.Equal(content, File.ReadAllBytes(Path.Combine(_work, "remote.bin")));
+        Assert.Equal(content, File.ReadAllBytes(Path.Combine(Work, "remote.bin")));
 
-        File.WriteAllBytes(Path.Combine(_work, "local.bin"), content);
-        File.WriteAllBytes(Path.Combine(_server.HomeOf("alice"), "local.bin"), content[..900_001]);
+        File.WriteAllBytes(Path.Combine(Work, "local.bin"), content);
+        File.WriteAllBytes(Path.Combine(Server.HomeOf("alice"), "local.bin"), content[..900_001]);
         await Lftp("put -c local.bin");
-        Assert.Equal(content, File.ReadAllBytes(Path.Combine(_server.HomeOf("alice"), "local.bin")));
+        Assert.Equal(content, File.ReadAllBytes(Path.Combine(Server.HomeOf("alice"), "local.bin")));
     }
 }
