@@ -4,15 +4,21 @@ using MultiXfer.Ftp.Session;
 
 namespace MultiXfer.Ftp;
 
-/// <summary>The FTP protocol as a connection handler: one <see cref="FtpSession"/> per connection.</summary>
-public sealed class FtpConnectionHandler(FtpServerContext server) : IConnectionHandler
+/// <summary>FTP (and FTPS) as a connection handler for one listener: one <see cref="FtpSession"/> per connection.</summary>
+public sealed class FtpConnectionHandler(FtpServerContext server, FtpListenerPolicy policy) : IConnectionHandler
 {
-    public string Protocol => "ftp";
+    public string Protocol => policy.Protocol;
 
-    public Task RunAsync(ConnectionContext connection) => new FtpSession(server, connection).RunAsync();
+    public Task RunAsync(ConnectionContext connection) => new FtpSession(server, policy, connection).RunAsync();
 
     public async Task RejectAsync(ConnectionContext connection, RejectReason reason)
     {
+        // On an implicit FTPS port nothing may be said in plaintext: the refusal is the closed connection.
+        if (policy.ImplicitTls)
+        {
+            return;
+        }
+
         byte[] reply = System.Text.Encoding.ASCII.GetBytes(LoginCommands.Refusal(reason).Format());
         await connection.Transport.WriteAsync(reply, connection.ConnectionClosed);
     }

@@ -19,6 +19,12 @@ public sealed class FtpOptions
     /// <summary>Root of anonymous users inside Server:DataRoot; read-only.</summary>
     public string AnonymousRoot { get; set; } = "/pub";
 
+    /// <summary>
+    /// CCC (RFC 4217 section 6): let a client drop TLS on the control connection after login, for NAT devices
+    /// that must read PORT commands. Off: it exposes the rest of the session.
+    /// </summary>
+    public bool AllowCcc { get; set; }
+
     /// <summary>Passive ports one client (IPv6: one prefix) may hold at once; each PASV/EPSV holds one until used.</summary>
     public int MaxPassivePortsPerClient { get; set; } = 20;
 
@@ -26,7 +32,7 @@ public sealed class FtpOptions
     /// How long to wait for a data connection to be opened (passive accept or active connect); also how long an
     /// unused PASV/EPSV port stays open.
     /// </summary>
-    public int DataConnectTimeoutSeconds { get; set; } = 30;
+    public int DataConnectTimeoutSeconds { get; set; } = 15;
 
     /// <summary>A transfer that moves no byte for this long is aborted.</summary>
     public int DataStallTimeoutSeconds { get; set; } = 300;

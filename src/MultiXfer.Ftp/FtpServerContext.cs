@@ -4,6 +4,7 @@ using MultiXfer.Auth;
 using MultiXfer.Connections;
 using MultiXfer.Fsio;
 using MultiXfer.Transport.Data;
+using MultiXfer.Transport.Tls;
 
 namespace MultiXfer.Ftp;
 
@@ -11,8 +12,10 @@ namespace MultiXfer.Ftp;
 public sealed class FtpServerContext
 {
     public FtpServerContext(ServerOptions server, FtpOptions ftp, IAuthenticator authenticator, IFileSystemProvider files,
-        ILoggerFactory loggerFactory)
+        TlsServer tls, TimeSpan tlsHandshakeTimeout, ILoggerFactory loggerFactory)
     {
+        Tls = tls;
+        TlsHandshakeTimeout = tlsHandshakeTimeout;
         Server = server;
         Ftp = ftp;
         Authenticator = authenticator;
@@ -31,6 +34,11 @@ public sealed class FtpServerContext
     public IAuthenticator Authenticator { get; }
 
     public IFileSystemProvider Files { get; }
+
+    /// <summary>Server-side TLS for AUTH TLS, implicit FTPS and PROT P data connections (ALPN "ftp").</summary>
+    public TlsServer Tls { get; }
+
+    public TimeSpan TlsHandshakeTimeout { get; }
 
     public PassivePortPool PassivePorts { get; }
 

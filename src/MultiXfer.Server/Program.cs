@@ -1,6 +1,10 @@
 using Microsoft.Extensions.Hosting;
 using MultiXfer.Server;
+using MultiXfer.Server.Certificates;
 using MultiXfer.Server.Hosting;
+
+// First, before anything initialises OpenSSL: the TLS policy (strong suites, with session resumption kept).
+OpenSslPolicy.Apply();
 
 if (args is ["hash-password", .. var rest])
 {

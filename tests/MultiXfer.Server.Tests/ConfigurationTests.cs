@@ -23,8 +23,15 @@ public sealed class ConfigurationTests
         Assert.Equal(100, settings.Server.MaxConnectionsPerIp);
         Assert.Equal(600, settings.Server.IdleTimeoutSeconds);
         Assert.Equal(60, settings.Server.LoginTimeoutSeconds);
-        var ftp = Assert.Single(settings.Listeners);
-        Assert.Equal(("ftp", "0.0.0.0", 2121, "ftp"), (ftp.Key, ftp.Value.Address, ftp.Value.Port, ftp.Value.Protocol));
+        Assert.Equal(2, settings.Listeners.Count);
+        var ftp = settings.Listeners["ftp"];
+        Assert.Equal(("0.0.0.0", 2121, "ftp"), (ftp.Address, ftp.Port, ftp.Protocol));
+        Assert.False(ftp.RequireTlsForLogin || ftp.RequireTlsForData);
+        var ftps = settings.Listeners["ftps"];
+        Assert.Equal(("0.0.0.0", 2990, "ftps-implicit"), (ftps.Address, ftps.Port, ftps.Protocol));
+        Assert.Equal("keys/tls.crt", settings.Tls.CertificateFile);
+        Assert.Equal("keys/tls.key", settings.Tls.KeyFile);
+        Assert.False(settings.Ftp.AllowCcc);
         Assert.Equal("50000-50199", settings.Ftp.PassivePorts);
         Assert.True(settings.Ftp.AllowActive);
         Assert.False(settings.Ftp.AllowAnonymous);
@@ -90,6 +97,7 @@ public sealed class ConfigurationTests
         try
         {
             File.WriteAllText(file, """{ "Server": { "Banner": "From a file" }, "Listeners": { "x": { "Port": 2999, "Protocol": "ftp" } } }""");
+
             var fromFile = MultiXferSettings.Bind(ConfigurationSources.Build(["--config", file]));
             Assert.Equal("From a file", fromFile.Server.Banner);
             Assert.Equal(["x"], fromFile.Listeners.Keys);

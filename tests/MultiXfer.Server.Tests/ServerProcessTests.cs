@@ -9,7 +9,11 @@ namespace MultiXfer.Server.Tests;
 public sealed partial class ServerProcessTests : IDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
-    private static readonly string[] LoopbackListener = ["--Listeners:ftp:Address=127.0.0.1", "--Listeners:ftp:Port=0", "--Ftp:PassivePorts="];
+    private static readonly string[] LoopbackListener =
+    [
+        "--Listeners:ftp:Address=127.0.0.1", "--Listeners:ftp:Port=0", "--Listeners:ftps:Address=127.0.0.1", "--Listeners:ftps:Port=0",
+        "--Ftp:PassivePorts=",
+    ];
     private readonly string _work = Directory.CreateTempSubdirectory("mx-proc-").FullName;
 
     public void Dispose() => Directory.Delete(_work, recursive: true);
@@ -67,7 +71,8 @@ public sealed partial class ServerProcessTests : IDisposable
         using var squatter = new TcpListener(System.Net.IPAddress.Loopback, 0);
         squatter.Start();
         int port = ((System.Net.IPEndPoint)squatter.LocalEndpoint).Port;
-        await using var server = ServerProcess.Start(_work, ["--Listeners:ftp:Address=127.0.0.1", $"--Listeners:ftp:Port={port}"]);
+        await using var server = ServerProcess.Start(_work,
+            ["--Listeners:ftp:Address=127.0.0.1", $"--Listeners:ftp:Port={port}", "--Listeners:ftps:Port=0"]);
         Assert.Equal(1, await server.WaitForExitAsync(StartTimeout));
         Assert.Contains($"Listeners:ftp: cannot listen on 127.0.0.1:{port}", server.Error);
     }
@@ -113,6 +118,7 @@ public sealed partial class ServerProcessTests : IDisposable
             {
               "Server": { "DataRoot": "{{_work}}/files", "Banner": "Custom" },
               "Listeners": { "main": { "Address": "127.0.0.1", "Port": 0, "Protocol": "ftp" } },
+              "Tls": { "CertificateFile": "{{_work}}/keys/tls.crt", "KeyFile": "{{_work}}/keys/tls.key" },
               "Ftp": { "PassivePorts": "" },
               "Logging": { "File": "{{_work}}/logs/mx.log" },
               "Users": { "frank": { "PasswordHash": "{{hash}}", "Home": "/homes/frank" } }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using MultiXfer.Auth;
+using MultiXfer.Server.Certificates;
 using MultiXfer.Server.Hosting;
 
 namespace MultiXfer.TestKit;
@@ -27,14 +28,32 @@ public sealed class TestServer : IAsyncDisposable
     private readonly DirectoryInfo _root;
     private bool _stopped;
 
-    private TestServer(IHost host, DirectoryInfo root, int ftpPort)
+    /// <summary>One self-signed set per test run, copied into each server's keys directory.</summary>
+    private static readonly Lazy<string> CertificateTemplate = new(() =>
+    {
+        string directory = Directory.CreateTempSubdirectory("mx-test-keys-").FullName;
+        SelfSignedCertificates.CreateEcdsa(Path.Combine(directory, "tls.crt"), Path.Combine(directory, "tls.key"), "localhost").Dispose();
+        SelfSignedCertificates.CreateRsa(Path.Combine(directory, "tls-rsa.crt"), Path.Combine(directory, "tls-rsa.key"), "localhost").Dispose();
+        return directory;
+    });
+
+    private TestServer(IHost host, DirectoryInfo root, int ftpPort, int ftpsPort)
     {
         _host = host;
         _root = root;
         FtpPort = ftpPort;
+        FtpsPort = ftpsPort;
     }
 
     public int FtpPort { get; }
+
+    /// <summary>The implicit FTPS listener.</summary>
+    public int FtpsPort { get; }
+
+    public string KeysDirectory => Path.Combine(_root.FullName, "keys");
+
+    /// <summary>The certificate the server presents by default.</summary>
+    public string CertificateFile => Path.Combine(KeysDirectory, "tls.crt");
 
     public string DataRoot => Path.Combine(_root.FullName, "data");
 
@@ -44,10 +63,21 @@ public sealed class TestServer : IAsyncDisposable
     public static async Task<TestServer> StartAsync(Action<Dictionary<string, string?>>? configure = null)
     {
         var root = Directory.CreateTempSubdirectory("mx-test-");
+        string keys = Path.Combine(root.FullName, "keys");
+        Directory.CreateDirectory(keys);
+        foreach (string file in Directory.GetFiles(CertificateTemplate.Value))
+        {
+            File.Copy(file, Path.Combine(keys, Path.GetFileName(file)));
+        }
+
         var settings = new Dictionary<string, string?>
         {
             ["Server:DataRoot"] = Path.Combine(root.FullName, "data"),
-            ["Server:KeysDirectory"] = Path.Combine(root.FullName, "keys"),
+            ["Server:KeysDirectory"] = keys,
+            ["Tls:CertificateFile"] = Path.Combine(keys, "tls.crt"),
+            ["Tls:KeyFile"] = Path.Combine(keys, "tls.key"),
+            ["Listeners:ftps:Address"] = "127.0.0.1",
+            ["Listeners:ftps:Port"] = "0",
             ["Server:ShutdownGraceSeconds"] = "2",
             ["Listeners:ftp:Address"] = "127.0.0.1",
             ["Listeners:ftp:Port"] = "0",
@@ -76,8 +106,9 @@ public sealed class TestServer : IAsyncDisposable
         }
 
         var listeners = host.Services.GetRequiredService<ListenerService>().Listeners;
-        int ftpPort = listeners.Single(l => l.Protocol == "ftp").BoundEndPoint.Port;
-        return new TestServer(host, root, ftpPort);
+        int ftpPort = listeners.Single(l => l.Name == "ftp").BoundEndPoint.Port;
+        int ftpsPort = listeners.SingleOrDefault(l => l.Protocol == "ftps-implicit")?.BoundEndPoint.Port ?? 0;
+        return new TestServer(host, root, ftpPort, ftpsPort);
     }
 
     /// <summary>What the server logged so far (the daily-rolling file sink puts the date in the file name).</summary>

@@ -41,6 +41,9 @@ public sealed class ConnectionContext
 
     public Stream Transport { get; set; }
 
+    /// <summary>The server name a TLS client asked for (SNI), once a handshake has happened; for virtual hosts.</summary>
+    public string? TlsServerName { get; set; }
+
     /// <summary>Signalled when the connection is aborted, by the server or by <see cref="Abort"/>.</summary>
     public CancellationToken ConnectionClosed => _closed.Token;
 

@@ -55,4 +55,10 @@ public sealed class ListenerOptions
     public int Port { get; set; }
 
     public string Protocol { get; set; } = "";
+
+    /// <summary>FTP: USER/PASS only after AUTH TLS (implicit FTPS listeners always are).</summary>
+    public bool RequireTlsForLogin { get; set; }
+
+    /// <summary>FTP: data connections only with PROT P.</summary>
+    public bool RequireTlsForData { get; set; }
 }

@@ -82,6 +82,12 @@ internal static class CommandTable
         new("HELP", InfoCommands.Help, PreLogin, "HELP [<sp> command]"),
         new("NOOP", InfoCommands.NoOperation, PreLogin | DuringTransfer, "NOOP"),
 
+        // RFC 2228 / RFC 4217 security (FTPS)
+        new("AUTH", SecurityCommands.Authenticate, PreLogin | Arg, "AUTH <sp> TLS"),
+        new("PBSZ", SecurityCommands.ProtectionBufferSize, PreLogin | Arg, "PBSZ <sp> 0"),
+        new("PROT", SecurityCommands.DataChannelProtection, PreLogin | Arg, "PROT <sp> C | P"),
+        new("CCC", SecurityCommands.ClearCommandChannel, CommandFlags.None, "CCC"),
+
         // RFC 2389 feature negotiation, RFC 2640 UTF8, CLNT
         new("FEAT", InfoCommands.Features, PreLogin, "FEAT"),
         new("OPTS", InfoCommands.Options, PreLogin | Arg, "OPTS <sp> UTF8 ON | MLST facts"),

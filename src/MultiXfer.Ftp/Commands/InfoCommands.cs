@@ -12,6 +12,12 @@ internal static partial class InfoCommands
     /// <summary>RFC 2389 section 3.2: one feature per line, each indented by a space.</summary>
     private static IEnumerable<string> FeatureLines(FtpSession session) =>
     [
+        // RFC 4217 section 6: testssl.sh and nmap look for these to recognise FTPS.
+        "AUTH TLS",
+        "AUTH SSL",
+        "PBSZ",
+        "PROT",
+        .. session.Server.Ftp.AllowCcc ? ["CCC"] : Array.Empty<string>(),
         "CLNT",
         "EPRT",
         "EPSV",
@@ -106,8 +112,8 @@ internal static partial class InfoCommands
             $"Logged in as {session.User!.Name}",
             $"TYPE: {(session.AsciiMode ? "ASCII" : "BINARY")}, STRUcture: File, MODE: Stream",
             $"Session timeout in seconds is {session.Server.Server.IdleTimeoutSeconds}",
-            "Control connection is plain text",
-            "Data connections will be plain text",
+            session.ControlTls is { } tls ? $"Control connection is {tls.Describe()}" : "Control connection is plain text",
+            session.DataProtected ? "Data connections will be TLS-protected (PROT P)" : "Data connections will be plain text",
         ], "End of status.");
     }
 

@@ -11,6 +11,12 @@ internal static class LoginCommands
 {
     public static async ValueTask User(FtpSession session, string argument)
     {
+        if (session.Policy.RequireTlsForLogin && session.ControlTls is null)
+        {
+            await session.ReplyAsync(Replies.TlsRequiredForLogin);
+            return;
+        }
+
         if (session.User is not null)
         {
             await session.ReplyAsync(530, "Already logged in; use REIN to change user.");
@@ -30,6 +36,12 @@ internal static class LoginCommands
         if (session.User is not null)
         {
             await session.ReplyAsync(230, "Already logged in.");
+            return;
+        }
+
+        if (session.Policy.RequireTlsForLogin && session.ControlTls is null)
+        {
+            await session.ReplyAsync(Replies.TlsRequiredForLogin);
             return;
         }
 

@@ -10,6 +10,8 @@ public enum ControlInputKind
     Unparseable,
     /// <summary>The line passed 4 KiB: reply 500; the rest of the line is discarded.</summary>
     TooLong,
+    /// <summary>A TLS ClientHello on a plaintext command line: close without a word.</summary>
+    TlsHandshake,
     EndOfStream,
 }
 
@@ -30,7 +32,11 @@ internal sealed class ControlChannel(Stream stream)
     private int _start;
     private int _end;
 
-    public Stream Stream { get; } = stream;
+    public Stream Stream { get; private set; } = stream;
+
+    /// <summary>Bytes received beyond the last command returned (STARTTLS injection, RFC 4217 section 4 and
+    /// CVE-2011-1575): whatever a client sent after AUTH TLS and before the 234 reply.</summary>
+    public int BufferedInputLength => (_end - _start) + (_parser.HasPartialLine ? 1 : 0);
 
     public async ValueTask<ControlInput> ReadAsync(CancellationToken cancellationToken)
     {
@@ -49,6 +55,8 @@ internal sealed class ControlChannel(Stream stream)
                 {
                     case LineStatus.TooLong:
                         return new ControlInput(ControlInputKind.TooLong);
+                    case LineStatus.TlsHandshake:
+                        return new ControlInput(ControlInputKind.TlsHandshake);
                     case LineStatus.Line:
                         return _parser.TakeLine(static line =>
                             FtpCommand.TryParse(line, out var command)
@@ -75,6 +83,17 @@ internal sealed class ControlChannel(Stream stream)
             _start = 0;
             _end = n;
         }
+    }
+
+    /// <summary>
+    /// Switches to a new stream over the same connection (TLS after AUTH, plaintext again after CCC). Input that
+    /// arrived before the switch is dropped: it was sent before the protection it would run under.
+    /// </summary>
+    public void Replace(Stream replacement)
+    {
+        ReturnBuffer();
+        _parser.Reset();
+        Stream = replacement;
     }
 
     private void ReturnBuffer()

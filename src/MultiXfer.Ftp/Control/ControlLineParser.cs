@@ -10,6 +10,8 @@ public enum LineStatus
     Line,
     /// <summary>The line passed the limit. The rest of it, up to its newline, is discarded as it arrives.</summary>
     TooLong,
+    /// <summary>A line starts with a TLS handshake record (0x16): a TLS client on a plaintext command line.</summary>
+    TlsHandshake,
 }
 
 /// <summary>
@@ -24,6 +26,7 @@ internal sealed class ControlLineParser
     public const int MaxLineLength = 4096;
 
     private const byte Iac = 255;
+    private const byte TlsHandshakeRecord = 0x16;
     private const byte SubnegotiationBegin = 250;
     private const byte SubnegotiationEnd = 240;
     private const byte Will = 251;
@@ -83,6 +86,12 @@ internal sealed class ControlLineParser
                 continue;
             }
 
+            if (b == TlsHandshakeRecord && _length == 0 && !_discarding)
+            {
+                consumed = i + 1;
+                return LineStatus.TlsHandshake;
+            }
+
             if (b == (byte)'\n')
             {
                 consumed = i + 1;
@@ -130,6 +139,17 @@ internal sealed class ControlLineParser
         _line ??= ArrayPool<byte>.Shared.Rent(MaxLineLength + 1);
         _line[_length++] = b;
         return false;
+    }
+
+    /// <summary>True when part of a line (or of a Telnet command) has arrived but not been returned.</summary>
+    public bool HasPartialLine => _length > 0 || _discarding || _telnet != TelnetState.Data;
+
+    /// <summary>Forgets any partial line, as when input arrived in plaintext before a TLS handshake.</summary>
+    public void Reset()
+    {
+        ReleaseLine();
+        _discarding = false;
+        _telnet = TelnetState.Data;
     }
 
     /// <summary>Hands the completed line to <paramref name="use"/> and releases the buffer.</summary>

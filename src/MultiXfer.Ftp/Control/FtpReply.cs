@@ -53,4 +53,9 @@ internal static class Replies
     public static readonly FtpReply ShuttingDown = new(421, "Server shutting down, closing control connection.");
     public static readonly FtpReply Goodbye = new(221, "Goodbye.");
     public static readonly FtpReply InvalidRestart = new(554, "Requested action not taken: invalid REST parameter.");
+
+    // RFC 4217 (FTPS) and RFC 2228 security replies.
+    public static readonly FtpReply TlsRequiredForLogin = new(534, "Policy requires TLS: send AUTH TLS first.");
+    public static readonly FtpReply DataProtectionRequired = new(534, "Policy requires protected data connections: send PBSZ 0 and PROT P.");
+    public static readonly FtpReply DataTlsFailed = new(425, "Cannot open data connection: TLS negotiation failed.");
 }

@@ -3,7 +3,10 @@ using MultiXfer.Transport.Data;
 
 namespace MultiXfer.Ftp.Data;
 
-/// <summary>The work of one transfer command once its data connection is open; disposed whatever happens.</summary>
+/// <summary>
+/// The work of one transfer command once its data connection is open; disposed whatever happens, possibly twice
+/// (implementations make DisposeAsync idempotent).
+/// </summary>
 internal interface ITransferJob : IAsyncDisposable
 {
     /// <summary>Text of the 150 reply sent when the data connection is open.</summary>

@@ -61,6 +61,13 @@ internal sealed partial class FtpSession
             return;
         }
 
+        if (Policy.RequireTlsForData && !DataProtected)
+        {
+            await job.DisposeAsync();
+            await ReplyAsync(Replies.DataProtectionRequired);
+            return;
+        }
+
         _dataEndpoint = null;
         var transfer = new Transfer(verb, target.Value, TimeSpan.FromSeconds(Server.Ftp.DataStallTimeoutSeconds), Connection.ConnectionClosed);
         lock (_readTimerGate)
@@ -98,8 +105,28 @@ internal sealed partial class FtpSession
 
             await using (data)
             {
+                // 150 first: clients start the data handshake only after it (ftplib's prot_p does).
                 await ReplyAsync(150, job.Opening);
+                if (DataProtected)
+                {
+                    try
+                    {
+                        await ProtectDataAsync(data, transfer);
+                    }
+                    catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException
+                                                  or OperationCanceledException)
+                    {
+                        LogHandshakeFailed("data connection", e.Message);
+                        await ReplyAsync(transfer.Aborted ? Replies.TransferAbortedByClient : Replies.DataTlsFailed);
+                        return;
+                    }
+                }
+
                 var outcome = await MoveDataAsync(job, data, transfer);
+
+                // The file is closed (an abandoned upload's temporary removed) before the client hears the outcome,
+                // so what it sees on the server afterwards matches the reply.
+                await FinishJobAsync(job, transfer);
                 await ReplyAsync(outcome);
             }
         }
@@ -110,19 +137,24 @@ internal sealed partial class FtpSession
         }
         finally
         {
-            try
-            {
-                await job.DisposeAsync();
-            }
-            catch (Exception e)
-            {
-                LogTransferFailed(transfer.Verb, e);
-            }
-
+            await FinishJobAsync(job, transfer);
             LogTransfer(transfer.Verb, transfer.Target, transfer.Bytes, Stopwatch.GetElapsedTime(transfer.StartedAt).TotalSeconds,
                 transfer.Aborted ? "aborted" : transfer.Stalled ? "stalled" : "done");
             transfer.Dispose();
             EndTransfer();
+        }
+    }
+
+    /// <summary>Disposes the job once (every job's DisposeAsync is idempotent); a failure there is logged, not thrown.</summary>
+    private async ValueTask FinishJobAsync(ITransferJob job, Transfer transfer)
+    {
+        try
+        {
+            await job.DisposeAsync();
+        }
+        catch (Exception e)
+        {
+            LogTransferFailed(transfer.Verb, e);
         }
     }
 

@@ -22,9 +22,10 @@ internal sealed partial class FtpSession
     private CancellationTokenSource? _readTimer;
     private int _badCommands;
 
-    public FtpSession(FtpServerContext server, ConnectionContext connection)
+    public FtpSession(FtpServerContext server, FtpListenerPolicy policy, ConnectionContext connection)
     {
         Server = server;
+        Policy = policy;
         Connection = connection;
         Control = new ControlChannel(connection.Transport);
         _logger = server.Logger;
@@ -69,13 +70,24 @@ internal sealed partial class FtpSession
     /// <summary>Set by QUIT, REIN-free endings, and fatal conditions: the loop ends after the current reply.</summary>
     internal bool Closing { get; set; }
 
-    /// <summary>"ftp" on a plain connection; later issues report "ftps" once TLS protects it.</summary>
-    internal string Protocol => Auth.Protocols.Ftp;
+    /// <summary>"ftps" once TLS protects the control connection, else "ftp" (users may be limited to either).</summary>
+    internal string Protocol => ControlTls is null ? Auth.Protocols.Ftp : Auth.Protocols.Ftps;
 
     public async Task RunAsync()
     {
         try
         {
+            // Implicit FTPS: TLS before the first byte of FTP; a client that does not speak it hears nothing.
+            if (Policy.ImplicitTls)
+            {
+                if (!await StartControlTlsAsync())
+                {
+                    return;
+                }
+
+                DataProtected = true;
+            }
+
             if (Server.Authenticator.IsThrottled(Connection.ClientAddress))
             {
                 // Like ProFTPD's mod_ban: a banned address is told so at once and gets no session.
@@ -188,6 +200,11 @@ internal sealed partial class FtpSession
             case ControlInputKind.Unparseable:
                 await ReplyAsync(Replies.Unrecognized);
                 await CountBadCommandAsync();
+                return;
+            case ControlInputKind.TlsHandshake:
+                // A TLS client on a plaintext port: nothing it could read, so nothing is said (no echo).
+                LogHandshakeFailed("plaintext control connection", "a TLS ClientHello arrived; closing without a reply");
+                Closing = true;
                 return;
         }
 

@@ -16,6 +16,8 @@ public sealed class MultiXferSettings
 
     public AuthOptions Auth { get; init; } = new();
 
+    public TlsOptions Tls { get; init; } = new();
+
     public LoggingOptions Logging { get; init; } = new();
 
     public Dictionary<string, UserOptions> Users { get; init; } = new(StringComparer.Ordinal);
@@ -26,6 +28,7 @@ public sealed class MultiXferSettings
         configuration.GetSection(ServerOptions.Section).Bind(settings.Server);
         configuration.GetSection(FtpOptions.Section).Bind(settings.Ftp);
         configuration.GetSection(AuthOptions.Section).Bind(settings.Auth);
+        configuration.GetSection(TlsOptions.Section).Bind(settings.Tls);
         configuration.GetSection(LoggingOptions.Section).Bind(settings.Logging);
         foreach (var listener in configuration.GetSection("Listeners").GetChildren())
         {

@@ -18,9 +18,9 @@ namespace MultiXfer.Server.Configuration;
 public static class SettingsValidator
 {
     /// <summary>Listener protocols this build serves.</summary>
-    public static readonly IReadOnlyList<string> ListenerProtocols = ["ftp"];
+    public static readonly IReadOnlyList<string> ListenerProtocols = ["ftp", "ftps-implicit"];
 
-    private static readonly IReadOnlyList<string> Sections = ["Server", "Listeners", "Ftp", "Auth", "Logging", "Users"];
+    private static readonly IReadOnlyList<string> Sections = ["Server", "Listeners", "Ftp", "Tls", "Auth", "Logging", "Users"];
 
     public static List<string> Validate(MultiXferSettings settings, IConfiguration configuration)
     {
@@ -32,6 +32,7 @@ public static class SettingsValidator
         CheckListeners(settings.Listeners, problems);
         CheckFtp(settings.Ftp, problems);
         CheckAuth(settings.Auth, problems);
+        CheckTls(settings.Tls, problems);
         CheckLogging(settings.Logging, problems);
         problems.AddRange(UserStore.Validate(settings.Users));
         return problems;
@@ -74,6 +75,8 @@ public static class SettingsValidator
                 $"'{listener.Protocol}' is not one of: {string.Join(", ", ListenerProtocols)}");
             Require(problems, listener.Port == 0 || seen.Add($"{listener.Address}:{listener.Port}"), $"{key}:Port",
                 $"{listener.Address}:{listener.Port} is used by another listener");
+            Require(problems, listener.Protocol == "ftp" || !(listener.RequireTlsForLogin || listener.RequireTlsForData), $"{key}:RequireTlsForLogin",
+                "RequireTlsForLogin and RequireTlsForData apply to \"ftp\" listeners (implicit FTPS is always TLS)");
         }
     }
 
@@ -103,6 +106,17 @@ public static class SettingsValidator
         Require(problems, ftp.MaxBadCommandsBeforeLogin is >= 1 and <= 1000, "Ftp:MaxBadCommandsBeforeLogin", "must be 1-1000");
         Require(problems, ftp.MaxPassivePortsPerClient >= 1, "Ftp:MaxPassivePortsPerClient", "must be at least 1");
         Require(problems, ftp.ReplyTimeoutSeconds is >= 1 and <= 3600, "Ftp:ReplyTimeoutSeconds", "must be 1-3600");
+    }
+
+    private static void CheckTls(TlsOptions tls, List<string> problems)
+    {
+        Require(problems, !string.IsNullOrWhiteSpace(tls.CertificateFile), "Tls:CertificateFile", "must name a PEM or PKCS#12 file");
+        Require(problems, tls.HandshakeTimeoutSeconds is >= 1 and <= 120, "Tls:HandshakeTimeoutSeconds", "must be 1-120");
+        for (int i = 0; i < tls.Certificates.Count; i++)
+        {
+            Require(problems, File.Exists(tls.Certificates[i].CertificateFile), $"Tls:Certificates:{i}:CertificateFile",
+                $"'{tls.Certificates[i].CertificateFile}' does not exist");
+        }
     }
 
     private static void CheckAuth(AuthOptions auth, List<string> problems)
@@ -142,6 +156,11 @@ public static class SettingsValidator
         CheckKeys(configuration.GetSection(FtpOptions.Section), typeof(FtpOptions), problems);
         CheckKeys(configuration.GetSection(AuthOptions.Section), typeof(AuthOptions), problems);
         CheckKeys(configuration.GetSection(LoggingOptions.Section), typeof(LoggingOptions), problems);
+        CheckKeys(configuration.GetSection(TlsOptions.Section), typeof(TlsOptions), problems);
+        foreach (var certificate in configuration.GetSection($"{TlsOptions.Section}:Certificates").GetChildren())
+        {
+            CheckKeys(certificate, typeof(CertificateOptions), problems);
+        }
         foreach (var listener in configuration.GetSection("Listeners").GetChildren())
         {
             CheckKeys(listener, typeof(ListenerOptions), problems);

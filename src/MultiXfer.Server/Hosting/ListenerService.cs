@@ -14,7 +14,7 @@ namespace MultiXfer.Server.Hosting;
 /// </summary>
 internal sealed partial class ListenerService(
     MultiXferSettings settings,
-    IReadOnlyDictionary<string, IConnectionHandler> handlers,
+    IReadOnlyDictionary<string, IConnectionHandler> handlersByListener,
     ConnectionTracker tracker,
     ILoggerFactory loggerFactory) : IHostedService
 {
@@ -31,7 +31,7 @@ internal sealed partial class ListenerService(
         foreach (var (name, options) in settings.Listeners)
         {
             var endPoint = new IPEndPoint(IPAddress.Parse(options.Address), options.Port);
-            var listener = new ConnectionListener(name, endPoint, handlers[options.Protocol], limiter, tracker, connectionLogger);
+            var listener = new ConnectionListener(name, endPoint, handlersByListener[name], limiter, tracker, connectionLogger);
             try
             {
                 listener.Start();

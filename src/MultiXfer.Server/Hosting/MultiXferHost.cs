@@ -7,7 +7,9 @@ using MultiXfer.Connections;
 using MultiXfer.Fsio;
 using MultiXfer.Ftp;
 using MultiXfer.Server.Configuration;
+using MultiXfer.Server.Certificates;
 using MultiXfer.Transport;
+using MultiXfer.Transport.Tls;
 using Serilog.Extensions.Logging;
 
 namespace MultiXfer.Server.Hosting;
@@ -44,6 +46,17 @@ internal static class MultiXferHost
         }
 
         PrepareDirectories(settings.Server);
+        // Certificates load before the host exists (a bad one is a start-up problem), logging where the host will.
+        var earlyLogger = SerilogSetup.Create(settings.Logging);
+        var loggerFactory = new SerilogLoggerFactory(earlyLogger, dispose: false);
+        var certificates = new CertificateStore();
+        var certificateManager = new CertificateManager(settings.Tls, certificates, loggerFactory.CreateLogger("MultiXfer.Tls"));
+        if (certificateManager.LoadAtStart(settings.Server.KeysDirectory) is { } certificateProblem)
+        {
+            earlyLogger.Dispose();
+            return new HostBuildResult(null, [certificateProblem]);
+        }
+
         var users = settings.Users.Select(u => UserStore.FromOptions(u.Key, u.Value)).ToList();
         if (users.Count == 0)
         {
@@ -55,13 +68,15 @@ internal static class MultiXferHost
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, Args = args });
         builder.Configuration.AddConfiguration(configuration);
         builder.Logging.ClearProviders();
-        builder.Logging.AddProvider(new SerilogLoggerProvider(SerilogSetup.Create(settings.Logging), dispose: true));
+        builder.Logging.AddProvider(new SerilogLoggerProvider(earlyLogger, dispose: true));
         builder.Logging.SetMinimumLevel(LogLevel.Trace);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(settings.Server.ShutdownGraceSeconds + 15));
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(new UserStore(users));
         builder.Services.AddSingleton(provider => new FileSystemProvider(settings.Server, provider.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddSingleton(certificates);
         builder.Services.AddSingleton(provider => Compose(settings, provider));
+        builder.Services.AddSingleton<IHostedService>(certificateManager);
         builder.Services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<ListenerService>());
         builder.Services.AddSingleton<IHostedService>(provider => new StaleUploadService(
             provider.GetRequiredService<FileSystemProvider>(), settings.Server.StaleUploadMinutes, TimeProvider.System,
@@ -81,8 +96,12 @@ internal static class MultiXferHost
             time,
             loggers.CreateLogger<Authenticator>());
         var files = provider.GetRequiredService<FileSystemProvider>();
-        var ftp = new FtpConnectionHandler(new FtpServerContext(settings.Server, settings.Ftp, authenticator, files, loggers));
-        var handlers = new Dictionary<string, IConnectionHandler> { [ftp.Protocol] = ftp };
+        var tls = new TlsServer(provider.GetRequiredService<CertificateStore>(), "ftp");
+        var ftp = new FtpServerContext(settings.Server, settings.Ftp, authenticator, files, tls,
+            TimeSpan.FromSeconds(settings.Tls.HandshakeTimeoutSeconds), loggers);
+        var handlers = settings.Listeners.ToDictionary(l => l.Key, l => (IConnectionHandler)new FtpConnectionHandler(ftp,
+            new FtpListenerPolicy(l.Value.Protocol == "ftps-implicit", l.Value.RequireTlsForLogin, l.Value.RequireTlsForData)),
+            StringComparer.OrdinalIgnoreCase);
         return new ListenerService(settings, handlers, new ConnectionTracker(), loggers);
     }
 

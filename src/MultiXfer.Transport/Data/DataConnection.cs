@@ -28,10 +28,13 @@ public sealed class DataConnection : IAsyncDisposable
 
     public IPEndPoint RemoteEndPoint { get; }
 
-    public Stream Stream { get; }
+    public Stream Stream { get; private set; }
 
     /// <summary>True while nothing wraps the socket, so zero-copy sending applies.</summary>
     public bool IsPlain => ReferenceEquals(Stream, _plain);
+
+    /// <summary>Replaces the stream with one layered over it (TLS for PROT P).</summary>
+    public void Protect(Stream protectedStream) => Stream = protectedStream;
 
     /// <summary>
     /// Sends <paramref name="count"/> bytes of a file from <paramref name="offset"/> with sendfile(2), in slices
