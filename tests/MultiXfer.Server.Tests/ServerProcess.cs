@@ -73,13 +73,14 @@ internal sealed partial class ServerProcess : IAsyncDisposable
         return new ServerProcess(Process.Start(start)!);
     }
 
-    /// <summary>Waits for the listener line and returns the port the server bound.</summary>
-    public async Task<int> WaitForListenerAsync(TimeSpan timeout)
+    /// <summary>Waits for the listener line of <paramref name="protocol"/> and returns the port the server bound.</summary>
+    public async Task<int> WaitForListenerAsync(TimeSpan timeout, string protocol = "ftp")
     {
         var deadline = Stopwatch.StartNew();
+        var line = new Regex($@"listener \S+ \({Regex.Escape(protocol)}\) on [^:\s]+:(\d+)");
         while (deadline.Elapsed < timeout)
         {
-            var match = ListenerLine().Match(Output);
+            var match = line.Match(Output);
             if (match.Success)
             {
                 return int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
@@ -107,6 +108,9 @@ internal sealed partial class ServerProcess : IAsyncDisposable
     /// <summary>SIGTERM, as a container runtime or systemd sends it.</summary>
     public void Terminate() => Kill(_process.Id, 15);
 
+    /// <summary>SIGHUP: reload.</summary>
+    public void HangUp() => Kill(_process.Id, 1);
+
     [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "kill")]
     private static partial int Kill(int pid, int signal);
 
@@ -128,9 +132,6 @@ internal sealed partial class ServerProcess : IAsyncDisposable
             return source.ToString();
         }
     }
-
-    [GeneratedRegex(@"listener \S+ \(ftp\) on [^:\s]+:(\d+)")]
-    private static partial Regex ListenerLine();
 
     public async ValueTask DisposeAsync()
     {

@@ -8,14 +8,41 @@ namespace MultiXfer.TestKit;
 public sealed class RawFtpClient : IAsyncDisposable
 {
     private readonly TcpClient _tcp;
-    private readonly NetworkStream _stream;
-    private readonly StreamReader _reader;
+    private Stream _stream;
+    private StreamReader _reader;
 
     private RawFtpClient(TcpClient tcp)
     {
         _tcp = tcp;
         _stream = tcp.GetStream();
-        _reader = new StreamReader(_stream, new UTF8Encoding(false), false, 1024, leaveOpen: true);
+        _reader = NewReader(_stream);
+    }
+
+    private static StreamReader NewReader(Stream stream) => new(stream, new UTF8Encoding(false), false, 1024, leaveOpen: true);
+
+    /// <summary>The certificate the server presented, once TLS is up.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? ServerCertificate { get; private set; }
+
+    /// <summary>
+    /// Runs the client side of a TLS handshake on the control connection (after 234, or first thing on an implicit
+    /// port); any certificate is accepted, since the tests' certificates are self-signed.
+    /// </summary>
+    public async Task StartTlsAsync(string? serverName = "localhost", IEnumerable<string>? alpn = null)
+    {
+        var tls = await TlsClient.ConnectAsync(_stream, serverName, alpn);
+        ServerCertificate = tls.RemoteCertificate is { } remote ? new System.Security.Cryptography.X509Certificates.X509Certificate2(remote) : null;
+        _stream = tls;
+        _reader = NewReader(tls);
+    }
+
+    /// <summary>Connects to an implicit FTPS port: TLS first, then the greeting.</summary>
+    public static async Task<(RawFtpClient Client, FtpResponse Greeting)> ConnectImplicitAsync(int port, string? serverName = "localhost")
+    {
+        var tcp = new TcpClient(AddressFamily.InterNetwork);
+        await tcp.ConnectAsync(IPAddress.Loopback, port);
+        var client = new RawFtpClient(tcp);
+        await client.StartTlsAsync(serverName);
+        return (client, await client.ReadAsync());
     }
 
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(15);
@@ -44,7 +71,11 @@ public sealed class RawFtpClient : IAsyncDisposable
         return client;
     }
 
-    public async Task SendRawAsync(byte[] bytes) => await _stream.WriteAsync(bytes);
+    public async Task SendRawAsync(byte[] bytes)
+    {
+        await _stream.WriteAsync(bytes);
+        await _stream.FlushAsync();
+    }
 
     public Task SendAsync(string line) => SendRawAsync(Encoding.UTF8.GetBytes(line + "\r\n"));
 

@@ -1,5 +1,6 @@
 using System.Security.Authentication;
 using Microsoft.Extensions.Logging;
+using MultiXfer.Ftp.Control;
 using MultiXfer.Ftp.Data;
 using MultiXfer.Transport.Data;
 using MultiXfer.Transport.Tls;
@@ -57,8 +58,9 @@ internal sealed partial class FtpSession
     }
 
     /// <summary>
-    /// CCC (RFC 4217 section 6): after the 200 reply, close TLS with close_notify, wait for the client's, and go on
-    /// in plaintext over the same TCP connection.
+    /// CCC (RFC 4217 section 6): after the 200 reply, close TLS with close_notify and go on in plaintext over the
+    /// same TCP connection. The client's own close_notify is skipped on the raw stream as one whole TLS record:
+    /// reading it through the TLS stream could pull the plaintext command that follows into TLS buffers.
     /// </summary>
     internal async ValueTask ClearControlChannelAsync()
     {
@@ -67,16 +69,13 @@ internal sealed partial class FtpSession
             return;
         }
 
+        byte[] leftover;
         try
         {
             await tls.Stream.ShutdownAsync();
-            byte[] drain = new byte[256];
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Connection.ConnectionClosed);
             deadline.CancelAfter(Server.TlsHandshakeTimeout);
-            while (await tls.Stream.ReadAsync(drain, deadline.Token) > 0)
-            {
-                // Anything before the client's close_notify is not a command: drop it.
-            }
+            leftover = await TlsRecords.SkipOneAsync(_plainControl, deadline.Token);
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or AuthenticationException)
         {
@@ -85,7 +84,7 @@ internal sealed partial class FtpSession
             return;
         }
 
-        Control.Replace(_plainControl);
+        Control.Replace(_plainControl, leftover);
         Connection.Transport = _plainControl;
         await tls.Stream.DisposeAsync();
         ControlTls = null;

@@ -181,6 +181,7 @@ internal sealed partial class FtpSession
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {
+            LogDataConnectionLost(transfer.Verb, e.GetType().Name, e.InnerException?.Message ?? e.Message);
             return Replies.TransferAborted;
         }
         catch (Exception e)
@@ -226,6 +227,9 @@ internal sealed partial class FtpSession
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Verb} {Path}: {Bytes} bytes in {Seconds:F3} s ({Outcome})")]
     private partial void LogTransfer(string verb, string path, long bytes, double seconds, string outcome);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Verb}: data connection lost: {Kind}: {Detail}")]
+    private partial void LogDataConnectionLost(string verb, string kind, string detail);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Verb} failed unexpectedly")]
     private partial void LogTransferFailed(string verb, Exception exception);
