@@ -57,6 +57,23 @@ def case_logins(name, port):
     return time.monotonic() - start
 
 
+def case_ftps_retr(name, port):
+    return timed(["curl", "-sS", "--ssl-reqd", "--insecure", "-o", "/dev/null", url(port, "data/1g.bin")])
+
+
+def case_ftps_stor(name, port):
+    target = f"/srv/bench/upload/{name}-tls-1g.bin"
+
+    def clean():
+        if os.path.exists(target):
+            os.remove(target)
+        subprocess.run(["sync"], check=True)
+
+    seconds = timed(["curl", "-sS", "--ssl-reqd", "--insecure", "-T", "/srv/bench/data/1g.bin", url(port, f"upload/{name}-tls-1g.bin")], clean)
+    assert os.path.getsize(target) == 1 << 30, "upload incomplete"
+    return seconds
+
+
 def idle_memory(name, port, pattern):
     out = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "peers", "idle_conns.py"), "ftp", str(port), "200", pattern],
                          check=True, capture_output=True, text=True).stdout
@@ -88,6 +105,12 @@ def main():
     memory = {name: idle_memory(name, port, pattern) for name, port, pattern in SERVERS}
     rows.append(("idle logged-in session, server memory", memory, "KiB"))
 
+    # FTPS: ProFTPD mod_tls is the peer (the shared vsftpd configuration has no TLS).
+    tls_rows = []
+    tls_servers = [(n, p) for n, p, _ in SERVERS if n != "vsftpd"]
+    for title, case in [("FTPS PROT P RETR 1 GiB (curl --ssl-reqd)", case_ftps_retr), ("FTPS PROT P STOR 1 GiB (curl --ssl-reqd -T)", case_ftps_stor)]:
+        tls_rows.append((title, {name: statistics.median([case(name, port) for _ in range(runs)]) for name, port in tls_servers}))
+
     print(f"\nmedian of {runs} runs, loopback, {os.cpu_count()} cores")
     print(f"| case | MultiXfer | vsftpd | ProFTPD | MultiXfer / best peer |")
     print(f"|---|---|---|---|---|")
@@ -96,6 +119,11 @@ def main():
         fmt = (lambda v: f"{v:.2f} s") if unit == "s" else (lambda v: f"{v:.0f} KiB")
         ratio = results["MultiXfer"] / best if best > 0 else float("nan")
         print(f"| {title} | {fmt(results['MultiXfer'])} | {fmt(results['vsftpd'])} | {fmt(results['ProFTPD'])} | {ratio:.2f} |")
+    print()
+    print("| case | MultiXfer | ProFTPD | MultiXfer / ProFTPD |")
+    print("|---|---|---|---|")
+    for title, results in tls_rows:
+        print(f"| {title} | {results['MultiXfer']:.2f} s | {results['ProFTPD']:.2f} s | {results['MultiXfer'] / results['ProFTPD']:.2f} |")
 
 
 if __name__ == "__main__":

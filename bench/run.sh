@@ -31,7 +31,9 @@ cat > "$BENCH_WORK/multixfer-bench.json" <<JSON
 {
   "Server": { "DataRoot": "/srv/bench", "KeysDirectory": "$BENCH_WORK/mx-keys", "MaxConnectionsPerIp": 5000,
               "MaxConnections": 5000 },
-  "Listeners": { "ftp": { "Address": "127.0.0.1", "Port": 2124, "Protocol": "ftp" } },
+  "Tls": { "CertificateFile": "$BENCH_WORK/mx-keys/tls.crt", "KeyFile": "$BENCH_WORK/mx-keys/tls.key" },
+  "Listeners": { "ftp": { "Address": "127.0.0.1", "Port": 2124, "Protocol": "ftp" },
+                 "ftps": { "Address": "127.0.0.1", "Port": 2991, "Protocol": "ftps-implicit" } },
   "Ftp": { "PassivePorts": "42000-42999" },
   "Logging": { "Level": "Warning" },
   "Users": { "bench": { "PasswordHash": "$HASH", "Home": "/" } }
@@ -40,7 +42,7 @@ JSON
 nohup dotnet "$SERVER" --config "$BENCH_WORK/multixfer-bench.json" > "$BENCH_WORK/multixfer.log" 2>&1 < /dev/null &
 # A second instance with the password cache off: every login pays the full PBKDF2 cost.
 nohup dotnet "$SERVER" --config "$BENCH_WORK/multixfer-bench.json" --Listeners:ftp:Port=2125 --Auth:PasswordCacheSeconds=0 \
-  --Ftp:PassivePorts=43000-43999 > "$BENCH_WORK/multixfer-nocache.log" 2>&1 < /dev/null &
+  --Ftp:PassivePorts=43000-43999 --Listeners:ftps:Port=2992 > "$BENCH_WORK/multixfer-nocache.log" 2>&1 < /dev/null &
 for _ in $(seq 1 50); do ss -ltn | grep -q ":2125 " && ss -ltn | grep -q ":2124 " && break; sleep 0.2; done
 
 python3 "$HERE/bench.py" --runs "${RUNS:-3}"

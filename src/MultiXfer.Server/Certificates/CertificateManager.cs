@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MultiXfer.Server.Configuration;
+using MultiXfer.Server.Hosting;
 using MultiXfer.Transport.Tls;
 
 namespace MultiXfer.Server.Certificates;
@@ -40,7 +41,19 @@ internal sealed partial class CertificateManager : IHostedService, IDisposable
     {
         if (!File.Exists(_options.CertificateFile) && IsInside(_options.CertificateFile, keysDirectory))
         {
-            Generate(keysDirectory);
+            // Two servers starting on one keys directory must not both generate: one would pair the other's key with
+            // its own certificate.
+            using var generating = ExclusiveFileLock.Acquire(Path.Combine(keysDirectory, ".generate.lock"));
+            if (!File.Exists(_options.CertificateFile))
+            {
+                Generate(keysDirectory);
+            }
+        }
+
+        if (!File.Exists(_options.CertificateFile))
+        {
+            return $"Tls:CertificateFile: {Path.GetFullPath(_options.CertificateFile)} does not exist (self-signed certificates are " +
+                   $"generated only inside Server:KeysDirectory, {Path.GetFullPath(keysDirectory)})";
         }
 
         try

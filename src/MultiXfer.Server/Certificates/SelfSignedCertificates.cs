@@ -39,17 +39,27 @@ internal static class SelfSignedCertificates
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
         var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
 
+        // Key first, then certificate, each complete under a temporary name before it takes its own: a reader
+        // never sees half a file, and a certificate never appears before its key.
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(keyFile))!);
-        using (var stream = new FileStream(keyFile, new FileStreamOptions
+        WriteAtomically(keyFile, keyPem, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        WriteAtomically(certificateFile, certificate.ExportCertificatePem() + "\n",
+            UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        return certificate;
+    }
+
+    private static void WriteAtomically(string path, string content, UnixFileMode mode)
+    {
+        string temporary = path + ".tmp";
+        using (var stream = new FileStream(temporary, new FileStreamOptions
                {
-                   Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                   Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = mode,
                }))
         using (var writer = new StreamWriter(stream))
         {
-            writer.Write(keyPem);
+            writer.Write(content);
         }
 
-        File.WriteAllText(certificateFile, certificate.ExportCertificatePem() + "\n");
-        return certificate;
+        File.Move(temporary, path, overwrite: true);
     }
 }

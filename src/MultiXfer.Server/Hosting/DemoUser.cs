@@ -26,6 +26,7 @@ internal static class DemoUser
     {
         string directory = Path.Combine(dataRoot, StateDirectory);
         string path = Path.Combine(directory, StateFile);
+        using var provisioning = ExclusiveFileLock.Acquire(Path.Combine(directory, ".provision.lock"));
         if (File.Exists(path) &&
             JsonSerializer.Deserialize(File.ReadAllText(path), StateJson.Default.State) is { } existing &&
             PasswordHasher.TryParse(existing.DemoPasswordHash, out _, out _))
