@@ -72,6 +72,62 @@ public sealed class CertificateTests
         Directory.Delete(staging, recursive: true);
     }
 
+    [ClientFact("openssl")]
+    public async Task PKCS12_files_and_encrypted_PEM_keys_load()
+    {
+        string directory = Directory.CreateTempSubdirectory("mx-formats-").FullName;
+        try
+        {
+            using var pemCertificate = SelfSignedCertificates.CreateEcdsa(Path.Combine(directory, "p.crt"), Path.Combine(directory, "p.key"), "pkcs12.test");
+            var export = await ProcessRunner.RunAsync("openssl", ["pkcs12", "-export", "-in", Path.Combine(directory, "p.crt"), "-inkey",
+                Path.Combine(directory, "p.key"), "-out", Path.Combine(directory, "bundle.pfx"), "-passout", "pass:pfx-secret"]);
+            Assert.True(export.ExitCode == 0, export.ToString());
+            using var encrypted = SelfSignedCertificates.CreateEcdsa(Path.Combine(directory, "e.crt"), Path.Combine(directory, "plain.key"), "encrypted.test");
+            var encrypt = await ProcessRunner.RunAsync("openssl", ["pkcs8", "-topk8", "-in", Path.Combine(directory, "plain.key"), "-out",
+                Path.Combine(directory, "e.key"), "-v2", "aes-256-cbc", "-passout", "pass:pem-secret"]);
+            Assert.True(encrypt.ExitCode == 0, encrypt.ToString());
+
+            await using var server = await TestServer.StartAsync(c =>
+            {
+                c["Tls:CertificateFile"] = Path.Combine(directory, "bundle.pfx");
+                c["Tls:KeyFile"] = "";
+                c["Tls:Password"] = "pfx-secret";
+                c["Tls:Certificates:0:CertificateFile"] = Path.Combine(directory, "e.crt");
+                c["Tls:Certificates:0:KeyFile"] = Path.Combine(directory, "e.key");
+                c["Tls:Certificates:0:Password"] = "pem-secret";
+            });
+            Assert.Equal(Fingerprint(pemCertificate), Fingerprint(await PresentedAsync(server.FtpsPort)));
+            Assert.Equal(Fingerprint(encrypted), Fingerprint(await PresentedAsync(server.FtpsPort, "encrypted.test")));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_certificate_that_cannot_be_loaded_stops_start_up_naming_the_key()
+    {
+        string directory = Directory.CreateTempSubdirectory("mx-badcert-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(directory, "bad.crt"), "garbage");
+            var error = await Assert.ThrowsAsync<InvalidOperationException>(() => TestServer.StartAsync(c =>
+            {
+                c["Tls:CertificateFile"] = Path.Combine(directory, "bad.crt");
+                c["Tls:KeyFile"] = Path.Combine(directory, "bad.key");
+            }));
+            Assert.Contains("Tls:CertificateFile: cannot load", error.Message);
+            var missing = await Assert.ThrowsAsync<InvalidOperationException>(() => TestServer.StartAsync(c =>
+                c["Tls:CertificateFile"] = Path.Combine(directory, "absent.crt")));
+            Assert.Contains("does not exist (self-signed certificates are generated only inside Server:KeysDirectory", missing.Message);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     [Fact]
     public async Task SNI_selects_among_several_certificates_with_a_default()
     {
