@@ -25,6 +25,13 @@ public sealed class FtpOptions
     /// </summary>
     public bool AllowCcc { get; set; }
 
+    /// <summary>
+    /// Over TLS, commit an upload only when the client ended it with close_notify: without it, the end of the data
+    /// cannot be told from a connection cut by someone on the path (vsftpd's strict_ssl_read_eof). Turn off only
+    /// for clients that close TLS data connections abruptly.
+    /// </summary>
+    public bool TlsUploadsRequireCloseNotify { get; set; } = true;
+
     /// <summary>Passive ports one client (IPv6: one prefix) may hold at once; each PASV/EPSV holds one until used.</summary>
     public int MaxPassivePortsPerClient { get; set; } = 20;
 

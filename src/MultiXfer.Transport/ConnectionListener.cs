@@ -127,6 +127,9 @@ public sealed partial class ConnectionListener : IAsyncDisposable
     private async Task RunAsync(ConnectionContext connection, Socket socket)
     {
         await Task.Yield();
+
+        // The stream created here; protocols may layer others over it (TLS) and replace Transport.
+        var socketStream = connection.Transport;
         using var scope = _logger.BeginScope(connection.LogScope);
         using var abort = connection.ConnectionClosed.Register(static s => ((Socket)s!).Dispose(), socket);
         var address = connection.ClientAddress;
@@ -165,6 +168,7 @@ public sealed partial class ConnectionListener : IAsyncDisposable
             }
 
             await connection.Transport.DisposeAsync();
+            await socketStream.DisposeAsync();
             connection.Abort();
             LogClosed();
         }

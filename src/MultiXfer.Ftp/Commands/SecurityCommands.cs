@@ -29,17 +29,14 @@ internal static class SecurityCommands
         }
 
         await session.ReplyAsync(234, $"AUTH {mechanism} successful; start the TLS handshake.");
-        if (!await session.StartControlTlsAsync())
+        if (session.Closing || !await session.StartControlTlsAsync())
         {
             return;
         }
 
-        // RFC 2228 section 3: a new security context resets the session, as REIN does.
-        if (session.User is not null)
-        {
-            await session.LogOutAsync();
-        }
-
+        // RFC 2228 section 3: a new security context resets the session, as REIN does: USER and PASS again, and
+        // nothing carried over from the plaintext phase (a pending USER, options, the login clock).
+        await session.LogOutAsync();
         session.ProtectionBufferSet = false;
 
         // The pre-RFC 4217 draft defined AUTH SSL and TLS-P with protected data by default; clients that use them

@@ -58,7 +58,8 @@ internal static class TransferCommands
             }
 
             await session.StartTransferAsync("STOR", path,
-                new StoreJob(file, offset, truncate: offset > 0, session.AsciiMode, "Ok to send data.", Replies.TransferComplete));
+                new StoreJob(file, offset, truncate: offset > 0, session.AsciiMode, "Ok to send data.", Replies.TransferComplete,
+                    session.Server.Ftp.TlsUploadsRequireCloseNotify));
             return true;
         });
     }
@@ -77,7 +78,8 @@ internal static class TransferCommands
         await StartOrDisposeAsync(session, file, async () =>
         {
             await session.StartTransferAsync("APPE", path,
-                new StoreJob(file, 0, truncate: false, session.AsciiMode, "Ok to send data.", Replies.TransferComplete));
+                new StoreJob(file, 0, truncate: false, session.AsciiMode, "Ok to send data.", Replies.TransferComplete,
+                    session.Server.Ftp.TlsUploadsRequireCloseNotify));
             return true;
         });
     }
@@ -103,7 +105,7 @@ internal static class TransferCommands
         await StartOrDisposeAsync(session, file, async () =>
         {
             await session.StartTransferAsync("STOU", path, new StoreJob(file, 0, truncate: false, session.AsciiMode, $"FILE: {name}",
-                new FtpReply(226, $"Transfer complete (unique file name: {name}).")));
+                new FtpReply(226, $"Transfer complete (unique file name: {name})."), session.Server.Ftp.TlsUploadsRequireCloseNotify));
             return true;
         });
     }

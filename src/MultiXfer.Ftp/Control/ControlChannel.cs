@@ -89,20 +89,11 @@ internal sealed class ControlChannel(Stream stream)
     /// Switches to a new stream over the same connection (TLS after AUTH, plaintext again after CCC). Input that
     /// arrived before the switch is dropped: it was sent before the protection it would run under.
     /// </summary>
-    public void Replace(Stream replacement) => Replace(replacement, []);
-
-    /// <summary>Switches streams with bytes already read from the new one, to be parsed first.</summary>
-    public void Replace(Stream replacement, ReadOnlySpan<byte> alreadyRead)
+    public void Replace(Stream replacement)
     {
         ReturnBuffer();
         _parser.Reset();
         Stream = replacement;
-        if (alreadyRead.Length > 0)
-        {
-            _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(ReadChunk, alreadyRead.Length));
-            alreadyRead.CopyTo(_buffer);
-            _end = alreadyRead.Length;
-        }
     }
 
     private void ReturnBuffer()

@@ -12,6 +12,9 @@ internal interface ITransferJob : IAsyncDisposable
     /// <summary>Text of the 150 reply sent when the data connection is open.</summary>
     string Opening { get; }
 
+    /// <summary>The server sends on this connection (downloads, listings) rather than receives (uploads).</summary>
+    bool SendsData { get; }
+
     /// <summary>Moves the data and returns the final reply (226 on success).</summary>
     Task<FtpReply> RunAsync(DataConnection data, Transfer transfer);
 }

@@ -12,6 +12,8 @@ internal sealed class ListingJob(string opening, Func<Func<string, ValueTask>, C
 
     public string Opening => opening;
 
+    public bool SendsData => true;
+
     public async Task<FtpReply> RunAsync(DataConnection data, Transfer transfer)
     {
         byte[] buffer = ArrayPool<byte>.Shared.Rent(BufferSize);

@@ -13,6 +13,8 @@ internal sealed class RetrieveJob(IFileHandle file, long offset, long length, bo
     public string Opening =>
         $"Opening {(ascii ? "ASCII" : "BINARY")} mode data connection for {file.Path.Name} ({Math.Max(0, length - offset)} bytes).";
 
+    public bool SendsData => true;
+
     public async Task<FtpReply> RunAsync(DataConnection data, Transfer transfer)
     {
         if (!ascii && data.IsPlain && file.OsHandle is { } handle)

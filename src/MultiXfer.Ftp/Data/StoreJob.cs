@@ -11,12 +11,15 @@ namespace MultiXfer.Ftp.Data;
 /// </summary>
 /// <param name="truncate">Resume (REST+STOR): cut the file at <paramref name="offset"/> once data is flowing, so a
 /// failed data connection destroys nothing.</param>
-internal sealed class StoreJob(IFileHandle file, long offset, bool truncate, bool ascii, string opening, FtpReply completion)
-    : ITransferJob
+/// <param name="requireCloseNotify">Over TLS, only an upload the client ended with close_notify is committed.</param>
+internal sealed class StoreJob(IFileHandle file, long offset, bool truncate, bool ascii, string opening, FtpReply completion,
+    bool requireCloseNotify) : ITransferJob
 {
     private const int BufferSize = 256 * 1024;
 
     public string Opening => opening;
+
+    public bool SendsData => false;
 
     public async Task<FtpReply> RunAsync(DataConnection data, Transfer transfer)
     {
@@ -57,6 +60,12 @@ internal sealed class StoreJob(IFileHandle file, long offset, bool truncate, boo
             {
                 int tail = AsciiConverter.Flush(converted, ref pendingCr);
                 await file.WriteAsync(position, converted.AsMemory(0, tail), transfer.Token);
+            }
+
+            if (requireCloseNotify && !data.EndedCleanly)
+            {
+                // The connection closed without TLS's close_notify: the end cannot be told from a truncation.
+                return new FtpReply(426, "Upload ended without TLS close_notify; not stored, as it may be truncated.");
             }
 
             await file.CommitAsync(transfer.Token);

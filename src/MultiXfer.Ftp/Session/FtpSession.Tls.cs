@@ -40,8 +40,9 @@ internal sealed partial class FtpSession
         _plainControl = Connection.Transport;
         try
         {
-            var session = await Server.Tls.AcceptAsync(_plainControl, leaveInnerOpen: true, Server.TlsHandshakeTimeout,
-                Connection.ConnectionClosed);
+            // Record-at-a-time underneath, so that CCC can later read the client's close_notify through TLS.
+            var session = await Server.Tls.AcceptAsync(new TlsRecordBoundaryStream(_plainControl), leaveInnerOpen: true,
+                Server.TlsHandshakeTimeout, Connection.ConnectionClosed);
             ControlTls = session;
             Control.Replace(session.Stream);
             Connection.Transport = session.Stream;
@@ -49,7 +50,8 @@ internal sealed partial class FtpSession
             LogControlTls(session.Describe(), session.ServerName ?? "-");
             return true;
         }
-        catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException)
+        catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException or ObjectDisposedException
+                                       or System.Net.Sockets.SocketException)
         {
             LogHandshakeFailed("control", e.Message);
             Closing = true;
@@ -58,48 +60,83 @@ internal sealed partial class FtpSession
     }
 
     /// <summary>
-    /// CCC (RFC 4217 section 6): after the 200 reply, close TLS with close_notify and go on in plaintext over the
-    /// same TCP connection. The client's own close_notify is skipped on the raw stream as one whole TLS record:
-    /// reading it through the TLS stream could pull the plaintext command that follows into TLS buffers.
+    /// CCC (RFC 4217 section 6): after the 200 reply, end TLS with close_notify, read through TLS up to the client's
+    /// own close_notify (verified by TLS, and read record by record so the plaintext after it stays unread), and
+    /// go on in plaintext over the same TCP connection.
     /// </summary>
     internal async ValueTask ClearControlChannelAsync()
     {
-        if (ControlTls is not { } tls || _plainControl is null)
+        if (ControlTls is not { } tls || _plainControl is null || Closing)
         {
             return;
         }
 
-        byte[] leftover;
         try
         {
-            await tls.Stream.ShutdownAsync();
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Connection.ConnectionClosed);
             deadline.CancelAfter(Server.TlsHandshakeTimeout);
-            leftover = await TlsRecords.SkipOneAsync(_plainControl, deadline.Token);
+            await tls.Stream.ShutdownAsync().WaitAsync(deadline.Token);
+
+            // The client answers when it is ready; it may idle first, as long as any idle client may.
+            deadline.CancelAfter(TimeSpan.FromSeconds(Server.Server.IdleTimeoutSeconds));
+            byte[] drain = new byte[512];
+            int dropped = 0;
+            int n;
+            while ((n = await tls.Stream.ReadAsync(drain, deadline.Token)) > 0)
+            {
+                dropped += n;
+            }
+
+            if (dropped > 0)
+            {
+                LogCccDataDropped(dropped);
+            }
         }
-        catch (Exception e) when (e is IOException or OperationCanceledException or AuthenticationException)
+        catch (Exception e) when (e is IOException or OperationCanceledException or AuthenticationException or ObjectDisposedException)
         {
             LogHandshakeFailed("CCC shutdown", e.Message);
             Closing = true;
             return;
         }
 
-        Control.Replace(_plainControl, leftover);
+        Control.Replace(_plainControl);
         Connection.Transport = _plainControl;
         await tls.Stream.DisposeAsync();
         ControlTls = null;
         LogControlCleared();
     }
 
-    /// <summary>PROT P: the server side of a handshake on a data connection, with the control connection's SNI name.</summary>
-    private async Task ProtectDataAsync(DataConnection data, Transfer transfer)
+    /// <summary>Ends control-connection TLS politely (close_notify) when the session ends; best effort.</summary>
+    private async ValueTask CloseControlTlsAsync()
     {
-        var session = await Server.Tls.AcceptAsync(data.Stream, leaveInnerOpen: false, Server.TlsHandshakeTimeout, transfer.Token);
-        data.Protect(session.Stream);
+        if (ControlTls is not { } tls)
+        {
+            return;
+        }
+
+        try
+        {
+            await tls.Stream.ShutdownAsync().WaitAsync(TimeSpan.FromSeconds(1));
+        }
+        catch (Exception e) when (e is IOException or TimeoutException or ObjectDisposedException or AuthenticationException
+                                       or InvalidOperationException)
+        {
+            // The client is gone already.
+        }
     }
+
+    /// <summary>
+    /// PROT P: the server side of a handshake on a data connection. A client that sends no SNI there gets the
+    /// certificate of the control connection's name, so both connections present the same one.
+    /// </summary>
+    private Task ProtectDataAsync(DataConnection data, Transfer transfer) =>
+        data.ProtectAsync(Server.Tls, Connection.TlsServerName, Server.TlsHandshakeTimeout, transfer.Token);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "dropped {Bytes} bytes of plaintext sent with AUTH TLS (command injection attempt?)")]
     private partial void LogInjectionDropped(int bytes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "dropped {Bytes} bytes sent after CCC before the client's close_notify")]
+    private partial void LogCccDataDropped(int bytes);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "control connection protected: {Tls}, SNI {ServerName}")]
     private partial void LogControlTls(string tls, string serverName);

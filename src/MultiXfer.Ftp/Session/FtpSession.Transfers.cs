@@ -163,7 +163,7 @@ internal sealed partial class FtpSession
         try
         {
             var reply = await job.RunAsync(data, transfer);
-            await data.CompleteAsync();
+            await data.CompleteAsync(job.SendsData, transfer.Token);
             return reply;
         }
         catch (Exception) when (transfer.Aborted)

@@ -77,6 +77,19 @@ internal sealed partial class FtpSession
     {
         try
         {
+            if (Server.Authenticator.IsThrottled(Connection.ClientAddress))
+            {
+                // Like ProFTPD's mod_ban: a banned address is told so at once and gets no session (on an implicit
+                // FTPS port, not even a handshake: the closed connection is the answer).
+                LogRefusedThrottled();
+                if (!Policy.ImplicitTls)
+                {
+                    await ReplyAsync(LoginCommands.Refusal(RejectReason.AddressThrottled));
+                }
+
+                return;
+            }
+
             // Implicit FTPS: TLS before the first byte of FTP; a client that does not speak it hears nothing.
             if (Policy.ImplicitTls)
             {
@@ -86,13 +99,6 @@ internal sealed partial class FtpSession
                 }
 
                 DataProtected = true;
-            }
-
-            if (Server.Authenticator.IsThrottled(Connection.ClientAddress))
-            {
-                // Like ProFTPD's mod_ban: a banned address is told so at once and gets no session.
-                await ReplyAsync(LoginCommands.Refusal(RejectReason.AddressThrottled));
-                return;
             }
 
             await ReplyAsync(220, Server.Server.Banner);
@@ -320,6 +326,7 @@ internal sealed partial class FtpSession
         {
             await AbortTransferAsync(reply: false);
             await CloseDataEndpointAsync();
+            await CloseControlTlsAsync();
         }
         finally
         {
@@ -370,6 +377,9 @@ internal sealed partial class FtpSession
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "closing after {Count} bad commands before login")]
     private partial void LogTooManyBadCommands(int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "refused: address is throttled after repeated login failures")]
+    private partial void LogRefusedThrottled();
 
     [LoggerMessage(Level = LogLevel.Error, Message = "home directory unavailable at login: {Kind} ({Detail})")]
     internal partial void LogHomeUnavailable(string kind, string detail);

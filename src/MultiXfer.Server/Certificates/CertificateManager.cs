@@ -31,6 +31,14 @@ internal sealed partial class CertificateManager : IHostedService, IDisposable
         _store = store;
         _logger = logger;
         _debounce = new Timer(_ => Reload("file change"));
+
+        // From the start, not from StartAsync: SIGHUP's default action is to end the process, and an operator may
+        // send it while start-up is still generating keys.
+        _hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true; // SIGHUP means "reload", never "exit"
+            Reload("SIGHUP");
+        });
     }
 
     /// <summary>
@@ -56,16 +64,43 @@ internal sealed partial class CertificateManager : IHostedService, IDisposable
                    $"generated only inside Server:KeysDirectory, {Path.GetFullPath(keysDirectory)})";
         }
 
+        DescribePolicy();
         try
         {
             var set = CertificateLoader.Load(_options);
             _store.Replace(set);
             Describe(set, "loaded");
+            WarnAboutKeyPermissions();
             return null;
         }
         catch (CertificateLoadException e)
         {
             return e.Message;
+        }
+    }
+
+    /// <summary>Which TLS policy OpenSSL runs under: ours (openssl-multixfer.cnf), or one the environment chose.</summary>
+    private void DescribePolicy()
+    {
+        string? configuration = Environment.GetEnvironmentVariable("OPENSSL_CONF");
+        if (configuration is not null && Path.GetFileName(configuration) == OpenSslPolicy.FileName && File.Exists(configuration))
+        {
+            LogPolicy(configuration);
+        }
+        else
+        {
+            LogForeignPolicy(configuration ?? "(system default)");
+        }
+    }
+
+    private void WarnAboutKeyPermissions()
+    {
+        foreach (string key in _options.Certificates.Select(c => c.KeyFile).Append(_options.KeyFile).Where(File.Exists))
+        {
+            if ((File.GetUnixFileMode(key) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead)) != 0)
+            {
+                LogReadableKey(key);
+            }
         }
     }
 
@@ -106,21 +141,35 @@ internal sealed partial class CertificateManager : IHostedService, IDisposable
 
             // The whole directory: renames and symlink swaps (..data in Kubernetes) change no watched name.
             var watcher = new FileSystemWatcher(directory) { IncludeSubdirectories = false, EnableRaisingEvents = true };
-            watcher.Changed += (_, _) => _debounce.Change(Debounce, Timeout.InfiniteTimeSpan);
-            watcher.Created += (_, _) => _debounce.Change(Debounce, Timeout.InfiniteTimeSpan);
-            watcher.Renamed += (_, _) => _debounce.Change(Debounce, Timeout.InfiniteTimeSpan);
+            watcher.Changed += (_, _) => ScheduleReload();
+            watcher.Created += (_, _) => ScheduleReload();
+            watcher.Renamed += (_, _) => ScheduleReload();
+
+            // A lost inotify queue means changes may have gone unseen: reload to be sure.
+            watcher.Error += (_, e) =>
+            {
+                LogWatcherError(e.GetException().Message);
+                ScheduleReload();
+            };
             _watchers.Add(watcher);
         }
 
-        _hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
-        {
-            context.Cancel = true; // SIGHUP means "reload", never "exit"
-            Reload("SIGHUP");
-        });
         return Task.CompletedTask;
     }
 
-    /// <summary>Loads the configured files again; keeps the current set when they fail.</summary>
+    private void ScheduleReload()
+    {
+        try
+        {
+            _debounce.Change(Debounce, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Stopping.
+        }
+    }
+
+    /// <summary>Loads the configured files again; keeps the current set when they fail, whatever the failure.</summary>
     public void Reload(string reason)
     {
         lock (_reloadGate)
@@ -129,20 +178,27 @@ internal sealed partial class CertificateManager : IHostedService, IDisposable
             {
                 var set = CertificateLoader.Load(_options);
                 var previous = _store.Current;
-                if (previous is not null && set.All.Select(c => c.Fingerprint).SequenceEqual(previous.All.Select(c => c.Fingerprint)))
+                if (previous is not null && Identity(set) == Identity(previous))
                 {
                     return;
                 }
 
                 _store.Replace(set);
                 Describe(set, $"reloaded ({reason})");
+                WarnAboutKeyPermissions();
             }
-            catch (CertificateLoadException e)
+            catch (Exception e)
             {
+                // Runs on a timer or in a signal handler: nothing may escape, and the old set stays in service.
                 LogReloadFailed(reason, e.Message);
             }
         }
     }
+
+    /// <summary>Leaves and chains: a new intermediate with the same leaf is a change too.</summary>
+    private static string Identity(CertificateSet set) => string.Join(";", set.All.Select(c =>
+        c.Fingerprint + ":" + string.Join(",", c.Context.IntermediateCertificates.Select(i =>
+            i.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256)))));
 
     private void Describe(CertificateSet set, string what)
     {
@@ -186,6 +242,19 @@ internal sealed partial class CertificateManager : IHostedService, IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "TLS certificate {Subject} expires {NotAfter:u}")]
     private partial void LogExpiring(string subject, DateTime notAfter);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "TLS policy: {File} (TLS 1.2/1.3, ECDHE with AEAD suites, no renegotiation, no TLS 1.3 tickets)")]
+    private partial void LogPolicy(string file);
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "TLS policy: OPENSSL_CONF is {Configuration}, not MultiXfer's openssl-multixfer.cnf; cipher suites and TLS 1.3 tickets follow it")]
+    private partial void LogForeignPolicy(string configuration);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "TLS private key {File} is readable by group or others; chmod 600 it")]
+    private partial void LogReadableKey(string file);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "certificate file watcher lost events ({Detail}); reloading")]
+    private partial void LogWatcherError(string detail);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "TLS certificate reload ({Reason}) failed, the previous certificates stay in use: {Problem}")]
     private partial void LogReloadFailed(string reason, string problem);

@@ -48,16 +48,21 @@ internal static class SelfSignedCertificates
         return certificate;
     }
 
+    /// <summary>
+    /// A fresh temporary file (exclusive create: never a leftover or a planted link, always the requested mode),
+    /// flushed to disk, then renamed over the target.
+    /// </summary>
     private static void WriteAtomically(string path, string content, UnixFileMode mode)
     {
         string temporary = path + ".tmp";
+        File.Delete(temporary);
         using (var stream = new FileStream(temporary, new FileStreamOptions
                {
-                   Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = mode,
+                   Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = mode,
                }))
-        using (var writer = new StreamWriter(stream))
         {
-            writer.Write(content);
+            stream.Write(System.Text.Encoding.ASCII.GetBytes(content));
+            stream.Flush(flushToDisk: true);
         }
 
         File.Move(temporary, path, overwrite: true);

@@ -75,8 +75,8 @@ public static class SettingsValidator
                 $"'{listener.Protocol}' is not one of: {string.Join(", ", ListenerProtocols)}");
             Require(problems, listener.Port == 0 || seen.Add($"{listener.Address}:{listener.Port}"), $"{key}:Port",
                 $"{listener.Address}:{listener.Port} is used by another listener");
-            Require(problems, listener.Protocol == "ftp" || !(listener.RequireTlsForLogin || listener.RequireTlsForData), $"{key}:RequireTlsForLogin",
-                "RequireTlsForLogin and RequireTlsForData apply to \"ftp\" listeners (implicit FTPS is always TLS)");
+            Require(problems, listener.Protocol == "ftp" || !listener.RequireTlsForLogin, $"{key}:RequireTlsForLogin",
+                "applies to \"ftp\" listeners; implicit FTPS always requires TLS for login");
         }
     }
 

@@ -100,7 +100,7 @@ internal static class MultiXferHost
         var ftp = new FtpServerContext(settings.Server, settings.Ftp, authenticator, files, tls,
             TimeSpan.FromSeconds(settings.Tls.HandshakeTimeoutSeconds), loggers);
         var handlers = settings.Listeners.ToDictionary(l => l.Key, l => (IConnectionHandler)new FtpConnectionHandler(ftp,
-            new FtpListenerPolicy(l.Value.Protocol == "ftps-implicit", l.Value.RequireTlsForLogin, l.Value.RequireTlsForData)),
+            FtpListenerPolicy.For(l.Value.Protocol == "ftps-implicit", l.Value.RequireTlsForLogin, l.Value.RequireTlsForData)),
             StringComparer.OrdinalIgnoreCase);
         return new ListenerService(settings, handlers, new ConnectionTracker(), loggers);
     }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Win32.SafeHandles;
+using MultiXfer.Transport.Tls;
 
 namespace MultiXfer.Transport.Data;
 
@@ -33,8 +34,24 @@ public sealed class DataConnection : IAsyncDisposable
     /// <summary>True while nothing wraps the socket, so zero-copy sending applies.</summary>
     public bool IsPlain => ReferenceEquals(Stream, _plain);
 
-    /// <summary>Replaces the stream with one layered over it (TLS for PROT P).</summary>
-    public void Protect(Stream protectedStream) => Stream = protectedStream;
+    /// <summary>The TLS layer once the connection is protected (PROT P).</summary>
+    public TlsSession? Tls { get; private set; }
+
+    private EndOfStreamWitness? _witness;
+
+    /// <summary>Runs the server side of a TLS handshake on this connection (PROT P) and uses it from now on.</summary>
+    public async Task ProtectAsync(TlsServer server, string? controlServerName, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        _witness = new EndOfStreamWitness(_plain);
+        Tls = await server.AcceptAsync(_witness, leaveInnerOpen: false, timeout, cancellationToken, controlServerName);
+        Stream = Tls.Stream;
+    }
+
+    /// <summary>
+    /// For a protected connection whose reads returned 0: true when the peer ended with close_notify, false when
+    /// the connection merely closed (a truncation nobody can tell from a complete upload). Plain connections: true.
+    /// </summary>
+    public bool EndedCleanly => _witness is not { SawEndOfStream: true };
 
     /// <summary>
     /// Sends <paramref name="count"/> bytes of a file from <paramref name="offset"/> with sendfile(2), in slices
@@ -86,20 +103,23 @@ public sealed class DataConnection : IAsyncDisposable
         return sent;
     }
 
-    /// <summary>Ends a successful transfer: everything written is sent, then FIN, then the socket closes.</summary>
-    public async ValueTask CompleteAsync()
+    /// <summary>
+    /// Ends a successful transfer: everything written is sent; a protected connection that sent data ends TLS with
+    /// close_notify, so the client can tell a complete download from a cut one; then FIN.
+    /// </summary>
+    public async ValueTask CompleteAsync(bool sentData, CancellationToken cancellationToken)
     {
-        await Stream.FlushAsync();
         try
         {
-            if (!IsPlain)
+            await Stream.FlushAsync(cancellationToken);
+            if (Tls is { } tls && sentData)
             {
-                await Stream.DisposeAsync();
+                await tls.Stream.ShutdownAsync().WaitAsync(cancellationToken);
             }
 
             _socket.Shutdown(SocketShutdown.Send);
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException or OperationCanceledException)
         {
         }
     }

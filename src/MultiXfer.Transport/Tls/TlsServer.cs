@@ -25,11 +25,13 @@ public sealed class TlsServer(CertificateStore certificates, string applicationP
 
     /// <summary>
     /// Runs the server side of a handshake over <paramref name="inner"/>. With <paramref name="leaveInnerOpen"/>
-    /// the stream underneath survives the TLS layer (FTP's CCC returns to it).
+    /// the stream underneath survives the TLS layer (FTP's CCC returns to it). A client that sends no SNI gets the
+    /// certificate for <paramref name="fallbackServerName"/> (an FTP data connection: the control connection's).
     /// </summary>
     /// <exception cref="AuthenticationException">The handshake failed (not TLS, refused ALPN, bad version).</exception>
     /// <exception cref="OperationCanceledException">The handshake took longer than <paramref name="timeout"/>.</exception>
-    public async Task<TlsSession> AcceptAsync(Stream inner, bool leaveInnerOpen, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<TlsSession> AcceptAsync(Stream inner, bool leaveInnerOpen, TimeSpan timeout, CancellationToken cancellationToken,
+        string? fallbackServerName = null)
     {
         var set = certificates.Current ?? throw new AuthenticationException("no certificate is loaded");
         var ssl = new SslStream(inner, leaveInnerOpen);
@@ -40,7 +42,7 @@ public sealed class TlsServer(CertificateStore certificates, string applicationP
         {
             await ssl.AuthenticateAsServerAsync((_, hello, _, _) =>
             {
-                serverName = string.IsNullOrEmpty(hello.ServerName) ? null : hello.ServerName;
+                serverName = string.IsNullOrEmpty(hello.ServerName) ? fallbackServerName : hello.ServerName;
                 return ValueTask.FromResult(Options(set.Select(serverName)));
             }, null, deadline.Token);
             return new TlsSession(ssl, serverName);

@@ -160,6 +160,19 @@ public sealed class CertificateTests
             Assert.Equal(Fingerprint(named), Fingerprint(client.ServerCertificate!));
             await client.ExpectAsync("NOOP", 200);
             Assert.Contains("SNI files.example.test", server.ReadLog());
+
+            // A data connection that sends no SNI gets the control connection's certificate, not the default.
+            await client.ExpectAsync("USER alice", 331);
+            await client.ExpectAsync("PASS " + TestServer.Passwords["alice"], 230);
+            await client.ExpectAsync("PBSZ 0", 200);
+            await client.ExpectAsync("PROT P", 200);
+            using var data = await client.OpenPassiveAsync();
+            await client.SendAsync("LIST");
+            Assert.Equal(150, (await client.ReadAsync()).Code);
+            await using var tls = await TlsClient.ConnectAsync(data.GetStream(), serverName: null);
+            Assert.Equal(Fingerprint(named), Fingerprint(new X509Certificate2(tls.RemoteCertificate!)));
+            await tls.CopyToAsync(Stream.Null);
+            Assert.Equal(226, (await client.ReadAsync()).Code);
         }
         finally
         {

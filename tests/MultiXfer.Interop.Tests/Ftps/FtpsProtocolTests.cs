@@ -257,6 +257,82 @@ public sealed class FtpsProtocolTests
         Assert.Contains("login succeeded for secure over ftps", server.ReadLog());
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_TLS_upload_cut_without_close_notify_is_not_committed_unless_allowed(bool requireCloseNotify)
+    {
+        await using var server = await TestServer.StartAsync(c => c["Ftp:TlsUploadsRequireCloseNotify"] = requireCloseNotify.ToString());
+        await using var client = await SecureLoginAsync(server.FtpPort);
+        await client.ExpectAsync("PBSZ 0", 200);
+        await client.ExpectAsync("PROT P", 200);
+        await client.ExpectAsync("TYPE I", 200);
+        using var data = await client.OpenPassiveAsync();
+        await client.SendAsync("STOR cut.bin");
+        Assert.Equal(150, (await client.ReadAsync()).Code);
+        var tls = await TlsClient.ConnectAsync(data.GetStream());
+        await tls.WriteAsync(new byte[50_000]);
+        await tls.FlushAsync();
+        data.Client.Shutdown(SocketShutdown.Send); // a FIN where close_notify should be: what an attacker can inject
+        var reply = await client.ReadAsync();
+        string target = Path.Combine(server.HomeOf("alice"), "cut.bin");
+        if (requireCloseNotify)
+        {
+            Assert.Equal(426, reply.Code);
+            Assert.Contains("close_notify", reply.Text);
+            Assert.False(File.Exists(target));
+        }
+        else
+        {
+            Assert.Equal(226, reply.Code);
+            Assert.Equal(50_000, new FileInfo(target).Length);
+        }
+    }
+
+    [Fact]
+    public async Task Protected_downloads_end_with_close_notify()
+    {
+        await using var server = await TestServer.StartAsync();
+        File.WriteAllBytes(Path.Combine(server.HomeOf("alice"), "d.bin"), new byte[70_000]);
+        await using var client = await SecureLoginAsync(server.FtpPort);
+        await client.ExpectAsync("PBSZ 0", 200);
+        await client.ExpectAsync("PROT P", 200);
+        await client.ExpectAsync("TYPE I", 200);
+        using var data = await client.OpenPassiveAsync();
+        await client.SendAsync("RETR d.bin");
+        Assert.Equal(150, (await client.ReadAsync()).Code);
+        var witness = new MultiXfer.Transport.Tls.EndOfStreamWitness(data.GetStream());
+        await using var tls = await TlsClient.ConnectAsync(witness);
+        var content = new MemoryStream();
+        await tls.CopyToAsync(content);
+        Assert.Equal(70_000, content.Length);
+        Assert.False(witness.SawEndOfStream); // TLS ended at the server's close_notify, not at a bare FIN
+        Assert.Equal(226, (await client.ReadAsync()).Code);
+    }
+
+    [Fact]
+    public async Task Implicit_listeners_always_require_TLS_so_CCC_stays_closed_even_when_allowed()
+    {
+        await using var server = await TestServer.StartAsync(c => c["Ftp:AllowCcc"] = "true");
+        var (client, _) = await RawFtpClient.ConnectImplicitAsync(server.FtpsPort);
+        await using var _c = client;
+        await client.ExpectAsync("USER alice", 331);
+        await client.ExpectAsync("PASS " + TestServer.Passwords["alice"], 230);
+        Assert.Equal(534, (await client.CommandAsync("CCC")).Code);
+    }
+
+    [Fact]
+    public async Task AUTH_forgets_a_USER_sent_in_plaintext()
+    {
+        await using var server = await TestServer.StartAsync();
+        var (client, _) = await RawFtpClient.ConnectAsync(server.FtpPort);
+        await using var _c = client;
+        await client.ExpectAsync("USER alice", 331);
+        await client.ExpectAsync("AUTH TLS", 234);
+        await client.StartTlsAsync();
+        Assert.Equal(503, (await client.CommandAsync("PASS " + TestServer.Passwords["alice"])).Code);
+    }
+
     [Fact]
     public async Task AUTH_after_login_starts_a_new_security_context_and_a_new_login()
     {

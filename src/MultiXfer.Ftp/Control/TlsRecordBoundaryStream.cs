@@ -1,0 +1,81 @@
+namespace MultiXfer.Ftp.Control;
+
+/// <summary>
+/// Gives TLS the control connection's bytes one record at a time (RFC 8446 section 5.1 framing), never beyond the
+/// end of the current record. After CCC the client's close_notify is the last TLS record and plaintext commands
+/// follow it on the same connection; reading through TLS until close_notify must not pull those commands into
+/// TLS's buffers, where they would be lost.
+/// </summary>
+internal sealed class TlsRecordBoundaryStream(Stream inner) : Stream
+{
+    private const int HeaderLength = 5;
+
+    /// <summary>Ciphertext is at most 2^14 + 256 bytes (RFC 8446 section 5.2); a larger length is not TLS.</summary>
+    private const int MaxRecordLength = (1 << 14) + 256;
+
+    private readonly byte[] _header = new byte[HeaderLength];
+    private int _headerRead;
+    private int _bodyLeft;
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (buffer.IsEmpty)
+        {
+            return await inner.ReadAsync(buffer, cancellationToken);
+        }
+
+        if (_bodyLeft > 0)
+        {
+            int n = await inner.ReadAsync(buffer[..Math.Min(buffer.Length, _bodyLeft)], cancellationToken);
+            _bodyLeft -= n;
+            return n;
+        }
+
+        // At a record boundary: hand over the header, learning the record's length as it passes.
+        int count = await inner.ReadAsync(buffer[..Math.Min(buffer.Length, HeaderLength - _headerRead)], cancellationToken);
+        buffer.Span[..count].CopyTo(_header.AsSpan(_headerRead));
+        _headerRead += count;
+        if (_headerRead == HeaderLength)
+        {
+            _bodyLeft = (_header[3] << 8) | _header[4];
+            _headerRead = 0;
+            if (_bodyLeft > MaxRecordLength)
+            {
+                throw new IOException($"TLS record of {_bodyLeft} bytes is over the limit");
+            }
+        }
+
+        return count;
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
+        inner.WriteAsync(buffer, cancellationToken);
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        inner.WriteAsync(buffer, offset, count, cancellationToken);
+
+    public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+
+    public override void Flush() => inner.Flush();
+
+    public override bool CanRead => true;
+
+    public override bool CanWrite => true;
+
+    public override bool CanSeek => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+}
