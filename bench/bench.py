@@ -11,6 +11,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def timed(command, before=None):
     if before:
         before()
+    # Every sample starts with no dirty pages left by the one before (1 GiB uploads leave plenty).
+    subprocess.run(["sync"], check=True)
     start = time.monotonic()
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     return time.monotonic() - start
@@ -30,7 +32,6 @@ def case_stor(name, port):
     def clean():
         if os.path.exists(target):
             os.remove(target)
-        subprocess.run(["sync"], check=True)  # start every run with no dirty pages from the previous one
 
     seconds = timed(["curl", "-sS", "-T", "/srv/bench/data/1g.bin", url(port, f"upload/{name}-1g.bin")], clean)
     assert os.path.getsize(target) == 1 << 30, "upload incomplete"
@@ -67,7 +68,6 @@ def case_ftps_stor(name, port):
     def clean():
         if os.path.exists(target):
             os.remove(target)
-        subprocess.run(["sync"], check=True)
 
     seconds = timed(["curl", "-sS", "--ssl-reqd", "--insecure", "-T", "/srv/bench/data/1g.bin", url(port, f"upload/{name}-tls-1g.bin")], clean)
     assert os.path.getsize(target) == 1 << 30, "upload incomplete"
@@ -88,17 +88,23 @@ CASES = [
 ]
 
 
+def measure(case, servers, runs):
+    """Median per server; the order rotates each repetition so no server always runs right after another's load."""
+    samples = {name: [] for name, _ in servers}
+    for repetition in range(runs):
+        shift = repetition % len(servers)
+        for name, port in servers[shift:] + servers[:shift]:
+            samples[name].append(case(name, port))
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
     runs = parser.parse_args().runs
     rows = []
     for title, case, unit in CASES:
-        results = {}
-        for name, port, _ in SERVERS:
-            samples = [case(name, port) for _ in range(runs)]
-            results[name] = statistics.median(samples)
-        rows.append((title, results, unit))
+        rows.append((title, measure(case, [(n, p) for n, p, _ in SERVERS], runs), unit))
     uncached = dict(rows[-1][1])
     uncached["MultiXfer"] = statistics.median([case_logins("MultiXfer", 2125) for _ in range(runs)])
     rows.append(("20 sequential logins + LIST, MultiXfer password cache off", uncached, "s"))
@@ -109,7 +115,7 @@ def main():
     tls_rows = []
     tls_servers = [(n, p) for n, p, _ in SERVERS if n != "vsftpd"]
     for title, case in [("FTPS PROT P RETR 1 GiB (curl --ssl-reqd)", case_ftps_retr), ("FTPS PROT P STOR 1 GiB (curl --ssl-reqd -T)", case_ftps_stor)]:
-        tls_rows.append((title, {name: statistics.median([case(name, port) for _ in range(runs)]) for name, port in tls_servers}))
+        tls_rows.append((title, measure(case, tls_servers, runs)))
 
     print(f"\nmedian of {runs} runs, loopback, {os.cpu_count()} cores")
     print(f"| case | MultiXfer | vsftpd | ProFTPD | MultiXfer / best peer |")
