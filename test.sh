@@ -4,8 +4,9 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 
-# Real peers written by others: curl, lftp, Python's ftplib (and openssl for later TLS tests).
-PACKAGES=(curl lftp python3 openssl)
+# Real peers written by others: curl, lftp, Python's ftplib and paramiko, OpenSSH's ssh/sftp/scp/ssh-keygen, PuTTY's
+# plink, openssl (TLS tests) and ssh-audit.
+PACKAGES=(curl lftp python3 openssl openssh-client python3-paramiko putty-tools ssh-audit)
 missing=()
 for package in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

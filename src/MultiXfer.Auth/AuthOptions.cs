@@ -28,8 +28,14 @@ public sealed class AuthOptions
 /// <summary>One entry of the <c>Users</c> section, keyed by user name.</summary>
 public sealed class UserOptions
 {
-    /// <summary>A hash from the hash-password command.</summary>
+    /// <summary>A hash from the hash-password command; empty for a user who logs in with keys only.</summary>
     public string PasswordHash { get; set; } = "";
+
+    /// <summary>SSH public keys in authorized_keys line format ("ssh-ed25519 AAAA... comment", options allowed).</summary>
+    public List<string> AuthorizedKeys { get; set; } = [];
+
+    /// <summary>An OpenSSH authorized_keys file, read again whenever it changes.</summary>
+    public string? AuthorizedKeysFile { get; set; }
 
     /// <summary>The user's root inside Server:DataRoot; defaults to /NAME.</summary>
     public string? Home { get; set; }

@@ -60,13 +60,15 @@ public sealed partial class Authenticator : IAuthenticator
         }
 
         bool known = _users.TryFind(attempt.UserName, out var user);
-        bool verified = known && _cache.Contains(user, password);
+        // A user without a password (keys only) costs the same dummy verification as an unknown one.
+        var stored = known ? user.Password : null;
+        bool verified = stored is not null && _cache.Contains(user, password);
         if (!verified)
         {
             await _hashing.WaitAsync(cancellationToken);
             try
             {
-                verified = PasswordHasher.Verify(password, known ? user.Password : DummyHash.Value) && known;
+                verified = PasswordHasher.Verify(password, stored ?? DummyHash.Value) && stored is not null;
             }
             finally
             {
@@ -76,7 +78,7 @@ public sealed partial class Authenticator : IAuthenticator
 
         if (!verified)
         {
-            return await FailAsync(attempt, known ? "wrong password" : "unknown user", cancellationToken);
+            return await FailAsync(attempt, !known ? "unknown user" : stored is null ? "no password set" : "wrong password", cancellationToken);
         }
 
         if (!user.Account.MayUse(attempt.Protocol))
@@ -88,6 +90,40 @@ public sealed partial class Authenticator : IAuthenticator
         LogSucceeded(user.Account.Name, attempt.Protocol);
         return new AuthResult(AuthOutcome.Success, user.Account);
     }
+
+    public async ValueTask<AuthResult> AuthenticatePublicKeyAsync(LoginAttempt attempt, Func<UserAccount, bool> keyIsAuthorized,
+        CancellationToken cancellationToken)
+    {
+        if (_throttle.IsBanned(attempt.ClientAddress))
+        {
+            LogThrottled(LogText.Clean(attempt.UserName), attempt.Protocol);
+            return AuthResult.Throttled;
+        }
+
+        if (!_users.TryFind(attempt.UserName, out var user))
+        {
+            return await FailAsync(attempt, "unknown user", cancellationToken);
+        }
+
+        if (!keyIsAuthorized(user.Account))
+        {
+            return await FailAsync(attempt, "key not authorized", cancellationToken);
+        }
+
+        if (!user.Account.MayUse(attempt.Protocol))
+        {
+            return await FailAsync(attempt, $"protocol {attempt.Protocol} not allowed for this user", cancellationToken);
+        }
+
+        LogSucceededWithKey(user.Account.Name, attempt.Protocol);
+        return new AuthResult(AuthOutcome.Success, user.Account);
+    }
+
+    public bool IsPublicKeyAcceptable(LoginAttempt attempt, Func<UserAccount, bool> keyIsAuthorized) =>
+        !_throttle.IsBanned(attempt.ClientAddress)
+        && _users.TryFind(attempt.UserName, out var user)
+        && user.Account.MayUse(attempt.Protocol)
+        && keyIsAuthorized(user.Account);
 
     public async ValueTask<AuthResult> AuthenticateAnonymousAsync(LoginAttempt attempt, CancellationToken cancellationToken)
     {
@@ -134,6 +170,9 @@ public sealed partial class Authenticator : IAuthenticator
 
     [LoggerMessage(Level = LogLevel.Information, Message = "login succeeded for {UserName} over {Protocol}")]
     private partial void LogSucceeded(string userName, string protocol);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "login succeeded for {UserName} over {Protocol} with a public key")]
+    private partial void LogSucceededWithKey(string userName, string protocol);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "login failed for {UserName} over {Protocol}: {Reason}")]
     private partial void LogFailed(string userName, string protocol, string reason);

@@ -3,7 +3,7 @@ using MultiXfer.Fsio;
 namespace MultiXfer.Auth;
 
 /// <summary>A configured user: the account and its stored password hash.</summary>
-public sealed record UserRecord(UserAccount Account, ParsedHash Password);
+public sealed record UserRecord(UserAccount Account, ParsedHash? Password);
 
 /// <summary>The users from configuration (plus the generated demo user on a first start), looked up by exact name.</summary>
 public sealed class UserStore
@@ -41,7 +41,8 @@ public sealed class UserStore
                 problems.Add($"{key}: user names are 1-64 characters of letters, digits, '.', '_', '-', '@', not starting with '.'");
             }
 
-            if (!PasswordHasher.TryParse(user.PasswordHash, out _, out string hashProblem))
+            bool hasKeys = user.AuthorizedKeys.Count > 0 || !string.IsNullOrWhiteSpace(user.AuthorizedKeysFile);
+            if (!(hasKeys && user.PasswordHash.Length == 0) && !PasswordHasher.TryParse(user.PasswordHash, out _, out string hashProblem))
             {
                 problems.Add($"{key}:PasswordHash: {hashProblem}");
             }
@@ -82,7 +83,7 @@ public sealed class UserStore
     /// <summary>Builds a record from an entry that <see cref="Validate"/> accepted.</summary>
     public static UserRecord FromOptions(string name, UserOptions options)
     {
-        PasswordHasher.TryParse(options.PasswordHash, out var hash, out _);
+        ParsedHash? hash = PasswordHasher.TryParse(options.PasswordHash, out var parsed, out _) ? parsed : null;
         var rules = options.Permissions.Select(rule => (
             VirtualPath.Resolve(VirtualPath.Root, rule.Key),
             SplitPermissions(rule.Value).Aggregate(Permission.None, (all, word) =>
@@ -94,6 +95,8 @@ public sealed class UserStore
             ReadOnly = options.ReadOnly,
             Protocols = options.Protocols.ToHashSet(StringComparer.Ordinal),
             Permissions = new PermissionRules(rules, options.ReadOnly),
+            AuthorizedKeys = [.. options.AuthorizedKeys],
+            AuthorizedKeysFile = string.IsNullOrWhiteSpace(options.AuthorizedKeysFile) ? null : options.AuthorizedKeysFile,
         };
         return new UserRecord(account, hash);
     }

@@ -172,8 +172,21 @@ public sealed class UserStoreTests
     public void The_stored_hash_is_parsed()
     {
         var record = UserStore.FromOptions("bob", Good());
-        Assert.Equal(10_000, record.Password.Iterations);
-        Assert.True(PasswordHasher.Verify("pw", record.Password));
+        Assert.NotNull(record.Password);
+        Assert.Equal(10_000, record.Password.Value.Iterations);
+        Assert.True(PasswordHasher.Verify("pw", record.Password.Value));
+    }
+
+    [Fact]
+    public void A_user_with_keys_may_have_no_password()
+    {
+        var options = Good();
+        options.PasswordHash = "";
+        Assert.Contains(UserStore.Validate(new Dictionary<string, UserOptions> { ["bob"] = options }), p => p.Contains("PasswordHash", StringComparison.Ordinal));
+
+        options.AuthorizedKeys = ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBbFN5RA3vQr4Qz1DYh0d5yj8w9T0S9oV6XGcT1l5yzE bob"];
+        Assert.Empty(UserStore.Validate(new Dictionary<string, UserOptions> { ["bob"] = options }));
+        Assert.Null(UserStore.FromOptions("bob", options).Password);
     }
 
     [Fact]

@@ -54,3 +54,63 @@ public static class ProcessRunner
         return new ProcessResult(process.ExitCode, await output, await error);
     }
 }
+
+public sealed record BinaryProcessResult(int ExitCode, byte[] Output, string Error)
+{
+    public override string ToString() => $"exit {ExitCode}, {Output.Length} bytes out\nstderr:\n{Error}";
+}
+
+/// <summary>Runs a client with binary standard input and output (for byte-exact transfer checks).</summary>
+public static class BinaryProcessRunner
+{
+    public static async Task<BinaryProcessResult> RunAsync(string file, IEnumerable<string> arguments, byte[] input, TimeSpan? timeout = null,
+        IDictionary<string, string>? environment = null)
+    {
+        var start = new ProcessStartInfo(ClientTools.Require(file))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {file}");
+        var output = new MemoryStream();
+        var copyOut = process.StandardOutput.BaseStream.CopyToAsync(output);
+        var error = process.StandardError.ReadToEndAsync();
+        var feed = Task.Run(async () =>
+        {
+            try
+            {
+                await process.StandardInput.BaseStream.WriteAsync(input);
+                process.StandardInput.Close();
+            }
+            catch (IOException)
+            {
+                // The client exited before reading everything; its exit code and stderr tell why.
+            }
+        });
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+            await Task.WhenAll(copyOut, feed).WaitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{file} {string.Join(' ', arguments)} did not finish in time\n{await error}");
+        }
+
+        return new BinaryProcessResult(process.ExitCode, output.ToArray(), await error);
+    }
+}

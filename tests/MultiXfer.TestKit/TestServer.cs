@@ -37,18 +37,25 @@ public sealed class TestServer : IAsyncDisposable
         return directory;
     });
 
-    private TestServer(IHost host, DirectoryInfo root, int ftpPort, int ftpsPort)
+    private TestServer(IHost host, DirectoryInfo root, int ftpPort, int ftpsPort, int sshPort)
     {
         _host = host;
         _root = root;
         FtpPort = ftpPort;
         FtpsPort = ftpsPort;
+        SshPort = sshPort;
     }
 
     public int FtpPort { get; }
 
     /// <summary>The implicit FTPS listener.</summary>
     public int FtpsPort { get; }
+
+    /// <summary>The SSH listener (0 when a test configured it away).</summary>
+    public int SshPort { get; }
+
+    /// <summary>The server's temporary directory: data, keys, log; removed with the server.</summary>
+    public string RootDirectory => _root.FullName;
 
     public string KeysDirectory => Path.Combine(_root.FullName, "keys");
 
@@ -70,6 +77,8 @@ public sealed class TestServer : IAsyncDisposable
             File.Copy(file, Path.Combine(keys, Path.GetFileName(file)));
         }
 
+        SshTestKeys.CopyHostKeys(keys);
+
         var settings = new Dictionary<string, string?>
         {
             ["Server:DataRoot"] = Path.Combine(root.FullName, "data"),
@@ -81,6 +90,10 @@ public sealed class TestServer : IAsyncDisposable
             ["Server:ShutdownGraceSeconds"] = "2",
             ["Listeners:ftp:Address"] = "127.0.0.1",
             ["Listeners:ftp:Port"] = "0",
+            ["Listeners:ssh:Address"] = "127.0.0.1",
+            ["Listeners:ssh:Port"] = "0",
+            ["Listeners:ssh:Protocol"] = "ssh",
+            ["Ssh:EchoSubsystem"] = "true",
             ["Ftp:PassivePorts"] = "",
             ["Auth:FailureDelayMilliseconds"] = "20",
             ["Auth:MaxFailuresPerAddress"] = "1000",
@@ -92,6 +105,11 @@ public sealed class TestServer : IAsyncDisposable
             ["Users:reader:ReadOnly"] = "true",
             ["Users:reader:Home"] = "/alice",
         };
+        for (int i = 0; i < SshTestKeys.ClientKeys.Count; i++)
+        {
+            settings[$"Users:alice:AuthorizedKeys:{i}"] = SshTestKeys.ClientPublicKey(SshTestKeys.ClientKeys[i].File);
+        }
+
         configure?.Invoke(settings);
         var (host, problems) = MultiXferHost.Build([], settings, TextWriter.Null);
         if (host is null)
@@ -108,7 +126,8 @@ public sealed class TestServer : IAsyncDisposable
         var listeners = host.Services.GetRequiredService<ListenerService>().Listeners;
         int ftpPort = listeners.Single(l => l.Name == "ftp").BoundEndPoint.Port;
         int ftpsPort = listeners.SingleOrDefault(l => l.Protocol == "ftps-implicit")?.BoundEndPoint.Port ?? 0;
-        return new TestServer(host, root, ftpPort, ftpsPort);
+        int sshPort = listeners.SingleOrDefault(l => l.Protocol == "ssh")?.BoundEndPoint.Port ?? 0;
+        return new TestServer(host, root, ftpPort, ftpsPort, sshPort);
     }
 
     /// <summary>What the server logged so far (the daily-rolling file sink puts the date in the file name).</summary>

@@ -31,6 +31,19 @@ public interface IAuthenticator
 {
     ValueTask<AuthResult> AuthenticatePasswordAsync(LoginAttempt attempt, string password, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// A public key whose possession the protocol has already proven (SSH: the signature verified). Succeeds when
+    /// <paramref name="keyIsAuthorized"/> accepts the key for the user; a refusal counts as a failed login.
+    /// </summary>
+    ValueTask<AuthResult> AuthenticatePublicKeyAsync(LoginAttempt attempt, Func<UserAccount, bool> keyIsAuthorized,
+        CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Whether a key would be accepted, before the client proves possession (RFC 4252 §7 query). Not a login and
+    /// not a failure: clients ask about every key they hold.
+    /// </summary>
+    bool IsPublicKeyAcceptable(LoginAttempt attempt, Func<UserAccount, bool> keyIsAuthorized);
+
     /// <summary>Anonymous FTP: succeeds only where configured, read-only, rooted at the anonymous root.</summary>
     ValueTask<AuthResult> AuthenticateAnonymousAsync(LoginAttempt attempt, CancellationToken cancellationToken);
 

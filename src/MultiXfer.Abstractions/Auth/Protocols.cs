@@ -9,4 +9,7 @@ public static class Protocols
     public const string Scp = "scp";
 
     public static readonly IReadOnlyList<string> All = [Ftp, Ftps, Sftp, Scp];
+
+    /// <summary>Not configurable: an SSH login, allowed to users of <see cref="Sftp"/> or <see cref="Scp"/>.</summary>
+    public const string Ssh = "ssh";
 }

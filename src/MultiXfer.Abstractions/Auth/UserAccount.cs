@@ -18,5 +18,17 @@ public sealed class UserAccount
 
     public required PermissionRules Permissions { get; init; }
 
-    public bool MayUse(string protocol) => Protocols.Contains(protocol);
+    /// <summary>SSH public keys in authorized_keys line format, from configuration.</summary>
+    public IReadOnlyList<string> AuthorizedKeys { get; init; } = [];
+
+    /// <summary>An OpenSSH authorized_keys file for this user, if configured.</summary>
+    public string? AuthorizedKeysFile { get; init; }
+
+    /// <summary>
+    /// Whether the user may use a protocol. "ssh" is the SSH login itself, before the session says whether it
+    /// will run SFTP or SCP: it is allowed to users who may use either.
+    /// </summary>
+    public bool MayUse(string protocol) => protocol == MultiXfer.Auth.Protocols.Ssh
+        ? Protocols.Contains(MultiXfer.Auth.Protocols.Sftp) || Protocols.Contains(MultiXfer.Auth.Protocols.Scp)
+        : Protocols.Contains(protocol);
 }

@@ -61,4 +61,7 @@ public sealed class ListenerOptions
 
     /// <summary>FTP: data connections only with PROT P.</summary>
     public bool RequireTlsForData { get; set; }
+
+    /// <summary>SSH listeners: algorithm lists that replace the global <c>Ssh</c> ones for this listener.</summary>
+    public SshAlgorithmOptions? Ssh { get; set; }
 }

@@ -1,8 +1,8 @@
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MultiXfer.Server.Configuration;
 using MultiXfer.Server.Hosting;
+using MultiXfer.Transport;
 using MultiXfer.Transport.Tls;
 
 namespace MultiXfer.Server.Certificates;
@@ -15,30 +15,19 @@ namespace MultiXfer.Server.Certificates;
 /// </summary>
 internal sealed partial class CertificateManager : IHostedService, IDisposable
 {
-    private static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(750);
-
     private readonly TlsOptions _options;
     private readonly CertificateStore _store;
     private readonly ILogger _logger;
-    private readonly List<FileSystemWatcher> _watchers = [];
-    private readonly Timer _debounce;
+    private readonly ReloadTrigger _trigger;
     private readonly Lock _reloadGate = new();
-    private PosixSignalRegistration? _hangup;
 
     public CertificateManager(TlsOptions options, CertificateStore store, ILogger logger)
     {
         _options = options;
         _store = store;
         _logger = logger;
-        _debounce = new Timer(_ => Reload("file change"));
-
-        // From the start, not from StartAsync: SIGHUP's default action is to end the process, and an operator may
-        // send it while start-up is still generating keys.
-        _hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
-        {
-            context.Cancel = true; // SIGHUP means "reload", never "exit"
-            Reload("SIGHUP");
-        });
+        // From the start, not from StartAsync: an operator may send SIGHUP while start-up is still generating keys.
+        _trigger = new ReloadTrigger(Reload, LogWatcherError);
     }
 
     /// <summary>
@@ -128,45 +117,12 @@ internal sealed partial class CertificateManager : IHostedService, IDisposable
         }
     }
 
+    /// <summary>Certificates are reloaded when a file in their directories changes (certbot, Kubernetes secret swaps).</summary>
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        var files = _options.Certificates.SelectMany(c => new[] { c.CertificateFile, c.KeyFile })
-            .Concat([_options.CertificateFile, _options.KeyFile]).Where(f => f.Length > 0);
-        foreach (string directory in files.Select(f => Path.GetDirectoryName(Path.GetFullPath(f))!).Distinct())
-        {
-            if (!Directory.Exists(directory))
-            {
-                continue;
-            }
-
-            // The whole directory: renames and symlink swaps (..data in Kubernetes) change no watched name.
-            var watcher = new FileSystemWatcher(directory) { IncludeSubdirectories = false, EnableRaisingEvents = true };
-            watcher.Changed += (_, _) => ScheduleReload();
-            watcher.Created += (_, _) => ScheduleReload();
-            watcher.Renamed += (_, _) => ScheduleReload();
-
-            // A lost inotify queue means changes may have gone unseen: reload to be sure.
-            watcher.Error += (_, e) =>
-            {
-                LogWatcherError(e.GetException().Message);
-                ScheduleReload();
-            };
-            _watchers.Add(watcher);
-        }
-
+        _trigger.Watch(_options.Certificates.SelectMany(c => new[] { c.CertificateFile, c.KeyFile })
+            .Concat([_options.CertificateFile, _options.KeyFile]));
         return Task.CompletedTask;
-    }
-
-    private void ScheduleReload()
-    {
-        try
-        {
-            _debounce.Change(Debounce, Timeout.InfiniteTimeSpan);
-        }
-        catch (ObjectDisposedException)
-        {
-            // Stopping.
-        }
     }
 
     /// <summary>Loads the configured files again; keeps the current set when they fail, whatever the failure.</summary>
@@ -219,18 +175,7 @@ internal sealed partial class CertificateManager : IHostedService, IDisposable
         return Task.CompletedTask;
     }
 
-    public void Dispose()
-    {
-        _hangup?.Dispose();
-        _hangup = null;
-        foreach (var watcher in _watchers)
-        {
-            watcher.Dispose();
-        }
-
-        _watchers.Clear();
-        _debounce.Dispose();
-    }
+    public void Dispose() => _trigger.Dispose();
 
     [LoggerMessage(Level = LogLevel.Warning,
         Message = "generated a self-signed {Kind} certificate {File} for {Host}; SHA-256 fingerprint {Fingerprint}")]

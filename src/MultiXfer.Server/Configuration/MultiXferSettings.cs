@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using MultiXfer.Auth;
 using MultiXfer.Connections;
 using MultiXfer.Ftp;
+using MultiXfer.Ssh;
 
 namespace MultiXfer.Server.Configuration;
 
@@ -18,9 +19,15 @@ public sealed class MultiXferSettings
 
     public TlsOptions Tls { get; init; } = new();
 
+    public SshOptions Ssh { get; init; } = new();
+
     public LoggingOptions Logging { get; init; } = new();
 
     public Dictionary<string, UserOptions> Users { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>The listeners that serve SSH, by name.</summary>
+    public IReadOnlyDictionary<string, ListenerOptions> SshListeners =>
+        Listeners.Where(l => l.Value.Protocol == "ssh").ToDictionary(l => l.Key, l => l.Value, StringComparer.OrdinalIgnoreCase);
 
     public static MultiXferSettings Bind(IConfiguration configuration)
     {
@@ -29,6 +36,7 @@ public sealed class MultiXferSettings
         configuration.GetSection(FtpOptions.Section).Bind(settings.Ftp);
         configuration.GetSection(AuthOptions.Section).Bind(settings.Auth);
         configuration.GetSection(TlsOptions.Section).Bind(settings.Tls);
+        configuration.GetSection(SshOptions.Section).Bind(settings.Ssh);
         configuration.GetSection(LoggingOptions.Section).Bind(settings.Logging);
         foreach (var listener in configuration.GetSection("Listeners").GetChildren())
         {

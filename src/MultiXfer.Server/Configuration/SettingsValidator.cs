@@ -6,6 +6,7 @@ using MultiXfer.Auth;
 using MultiXfer.Connections;
 using MultiXfer.Fsio;
 using MultiXfer.Ftp;
+using MultiXfer.Ssh;
 using MultiXfer.Transport.Data;
 using Serilog.Events;
 
@@ -18,9 +19,9 @@ namespace MultiXfer.Server.Configuration;
 public static class SettingsValidator
 {
     /// <summary>Listener protocols this build serves.</summary>
-    public static readonly IReadOnlyList<string> ListenerProtocols = ["ftp", "ftps-implicit"];
+    public static readonly IReadOnlyList<string> ListenerProtocols = ["ftp", "ftps-implicit", "ssh"];
 
-    private static readonly IReadOnlyList<string> Sections = ["Server", "Listeners", "Ftp", "Tls", "Auth", "Logging", "Users"];
+    private static readonly IReadOnlyList<string> Sections = ["Server", "Listeners", "Ftp", "Tls", "Ssh", "Auth", "Logging", "Users"];
 
     public static List<string> Validate(MultiXferSettings settings, IConfiguration configuration)
     {
@@ -34,7 +35,9 @@ public static class SettingsValidator
         CheckAuth(settings.Auth, problems);
         CheckTls(settings.Tls, problems);
         CheckLogging(settings.Logging, problems);
+        problems.AddRange(SshServer.Validate(settings.Ssh, settings.SshListeners));
         problems.AddRange(UserStore.Validate(settings.Users));
+        CheckAuthorizedKeys(settings, problems);
         return problems;
     }
 
@@ -77,6 +80,7 @@ public static class SettingsValidator
                 $"{listener.Address}:{listener.Port} is used by another listener");
             Require(problems, listener.Protocol == "ftp" || !listener.RequireTlsForLogin, $"{key}:RequireTlsForLogin",
                 "applies to \"ftp\" listeners; implicit FTPS always requires TLS for login");
+            Require(problems, listener.Protocol == "ssh" || listener.Ssh is null, $"{key}:Ssh", "applies to \"ssh\" listeners only");
         }
     }
 
@@ -129,6 +133,21 @@ public static class SettingsValidator
         Require(problems, auth.PasswordCacheSeconds is >= 0 and <= 86400, "Auth:PasswordCacheSeconds", "must be 0-86400");
     }
 
+    /// <summary>A key that cannot be parsed would silently not work; better to stop and name it.</summary>
+    private static void CheckAuthorizedKeys(MultiXferSettings settings, List<string> problems)
+    {
+        foreach (var (name, user) in settings.Users)
+        {
+            for (int i = 0; i < user.AuthorizedKeys.Count; i++)
+            {
+                if (SshServer.CheckAuthorizedKeyLine(user.AuthorizedKeys[i], settings.Ssh.MinimumRsaKeyBits) is { } problem)
+                {
+                    problems.Add($"Users:{name}:AuthorizedKeys:{i}: {problem}");
+                }
+            }
+        }
+    }
+
     private static void CheckLogging(LoggingOptions logging, List<string> problems)
     {
         Require(problems, TryParseLevel(logging.Level, out _), "Logging:Level",
@@ -157,6 +176,7 @@ public static class SettingsValidator
         CheckKeys(configuration.GetSection(AuthOptions.Section), typeof(AuthOptions), problems);
         CheckKeys(configuration.GetSection(LoggingOptions.Section), typeof(LoggingOptions), problems);
         CheckKeys(configuration.GetSection(TlsOptions.Section), typeof(TlsOptions), problems);
+        CheckKeys(configuration.GetSection(SshOptions.Section), typeof(SshOptions), problems);
         foreach (var certificate in configuration.GetSection($"{TlsOptions.Section}:Certificates").GetChildren())
         {
             CheckKeys(certificate, typeof(CertificateOptions), problems);
@@ -164,6 +184,7 @@ public static class SettingsValidator
         foreach (var listener in configuration.GetSection("Listeners").GetChildren())
         {
             CheckKeys(listener, typeof(ListenerOptions), problems);
+            CheckKeys(listener.GetSection(nameof(ListenerOptions.Ssh)), typeof(SshAlgorithmOptions), problems);
         }
 
         foreach (var user in configuration.GetSection("Users").GetChildren())

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using MultiXfer.Auth;
 using MultiXfer.Fsio;
+using MultiXfer.Transport;
 
 namespace MultiXfer.Server.Hosting;
 

@@ -8,6 +8,9 @@ using MultiXfer.Fsio;
 using MultiXfer.Ftp;
 using MultiXfer.Server.Configuration;
 using MultiXfer.Server.Certificates;
+using MultiXfer.Ssh;
+using MultiXfer.Ssh.Connection;
+using MultiXfer.Ssh.HostKeys;
 using MultiXfer.Transport;
 using MultiXfer.Transport.Tls;
 using Serilog.Extensions.Logging;
@@ -57,6 +60,20 @@ internal static class MultiXferHost
             return new HostBuildResult(null, [certificateProblem]);
         }
 
+        HostKeyManager? hostKeys = null;
+        if (settings.SshListeners.Count > 0)
+        {
+            hostKeys = HostKeyManager.Create(settings.Ssh, settings.Server.KeysDirectory, settings.SshListeners,
+                loggerFactory.CreateLogger("MultiXfer.Ssh.HostKeys"));
+            if (hostKeys.LoadAtStart(settings.Server.KeysDirectory) is { } hostKeyProblem)
+            {
+                hostKeys.Dispose();
+                certificateManager.Dispose();
+                earlyLogger.Dispose();
+                return new HostBuildResult(null, [hostKeyProblem]);
+            }
+        }
+
         var users = settings.Users.Select(u => UserStore.FromOptions(u.Key, u.Value)).ToList();
         if (users.Count == 0)
         {
@@ -75,8 +92,13 @@ internal static class MultiXferHost
         builder.Services.AddSingleton(new UserStore(users));
         builder.Services.AddSingleton(provider => new FileSystemProvider(settings.Server, provider.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddSingleton(certificates);
-        builder.Services.AddSingleton(provider => Compose(settings, provider));
+        builder.Services.AddSingleton(provider => Compose(settings, hostKeys, provider));
         builder.Services.AddSingleton<IHostedService>(certificateManager);
+        if (hostKeys is not null)
+        {
+            builder.Services.AddSingleton<IHostedService>(hostKeys);
+        }
+
         builder.Services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<ListenerService>());
         builder.Services.AddSingleton<IHostedService>(provider => new StaleUploadService(
             provider.GetRequiredService<FileSystemProvider>(), settings.Server.StaleUploadMinutes, TimeProvider.System,
@@ -84,7 +106,7 @@ internal static class MultiXferHost
         return new HostBuildResult(builder.Build(), []);
     }
 
-    private static ListenerService Compose(MultiXferSettings settings, IServiceProvider provider)
+    private static ListenerService Compose(MultiXferSettings settings, HostKeyManager? hostKeys, IServiceProvider provider)
     {
         var loggers = provider.GetRequiredService<ILoggerFactory>();
         var time = TimeProvider.System;
@@ -99,8 +121,12 @@ internal static class MultiXferHost
         var tls = new TlsServer(provider.GetRequiredService<CertificateStore>(), "ftp");
         var ftp = new FtpServerContext(settings.Server, settings.Ftp, authenticator, files, tls,
             TimeSpan.FromSeconds(settings.Tls.HandshakeTimeoutSeconds), loggers);
-        var handlers = settings.Listeners.ToDictionary(l => l.Key, l => (IConnectionHandler)new FtpConnectionHandler(ftp,
-            FtpListenerPolicy.For(l.Value.Protocol == "ftps-implicit", l.Value.RequireTlsForLogin, l.Value.RequireTlsForData)),
+        var ssh = hostKeys is null ? null : new SshServer(settings.Ssh, settings.Server, settings.SshListeners, hostKeys, authenticator,
+            new SshApplicationRegistry(), time, loggers);
+        var handlers = settings.Listeners.ToDictionary(l => l.Key, l => l.Value.Protocol == "ssh"
+                ? ssh!.CreateHandler(l.Key)
+                : (IConnectionHandler)new FtpConnectionHandler(ftp,
+                    FtpListenerPolicy.For(l.Value.Protocol == "ftps-implicit", l.Value.RequireTlsForLogin, l.Value.RequireTlsForData)),
             StringComparer.OrdinalIgnoreCase);
         return new ListenerService(settings, handlers, new ConnectionTracker(), loggers);
     }

@@ -1,10 +1,10 @@
-namespace MultiXfer.Server.Hosting;
+namespace MultiXfer.Transport;
 
 /// <summary>
 /// Serialises first-start work (generating certificates, creating the demo user) between servers starting at the
 /// same time on the same directories: one waits while the other finishes, then sees its result.
 /// </summary>
-internal static class ExclusiveFileLock
+public static class ExclusiveFileLock
 {
     public static FileStream Acquire(string path)
     {

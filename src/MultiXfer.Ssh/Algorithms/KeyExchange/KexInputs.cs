@@ -1,0 +1,39 @@
+using System.Security.Cryptography;
+using MultiXfer.Ssh.Keys;
+using MultiXfer.Ssh.Wire;
+
+namespace MultiXfer.Ssh.Algorithms.KeyExchange;
+
+/// <summary>
+/// What every method hashes before its own fields (RFC 4253 §8: V_C, V_S, I_C, I_S, K_S), and the host key that
+/// signs the result with the negotiated signature algorithm.
+/// </summary>
+internal sealed class KexInputs(byte[] clientVersion, byte[] serverVersion, byte[] clientKexInit, byte[] serverKexInit,
+    SshHostKey hostKey, string signatureAlgorithm)
+{
+    public byte[] HostKeyBlob { get; } = hostKey.PublicKey.Blob;
+
+    /// <summary>H = HASH(string V_C || string V_S || string I_C || string I_S || string K_S || method fields || K).</summary>
+    public byte[] ExchangeHash(HashAlgorithmName hash, ReadOnlySpan<byte> methodFields, ReadOnlySpan<byte> encodedSecret)
+    {
+        using var data = new SshWriter(clientKexInit.Length + serverKexInit.Length + HostKeyBlob.Length + methodFields.Length + 512);
+        data.WriteString(clientVersion);
+        data.WriteString(serverVersion);
+        data.WriteString(clientKexInit);
+        data.WriteString(serverKexInit);
+        data.WriteString(HostKeyBlob);
+        data.WriteBytes(methodFields);
+        data.WriteBytes(encodedSecret);
+        return Digest(hash, data.Written);
+    }
+
+    public byte[] Sign(ReadOnlySpan<byte> exchangeHash) => hostKey.Sign(signatureAlgorithm, exchangeHash);
+
+    public static byte[] Digest(HashAlgorithmName hash, ReadOnlySpan<byte> data) => hash.Name switch
+    {
+        "SHA256" => SHA256.HashData(data),
+        "SHA384" => SHA384.HashData(data),
+        "SHA512" => SHA512.HashData(data),
+        _ => throw new CryptographicException($"no exchange hash {hash.Name}"),
+    };
+}

@@ -1,0 +1,104 @@
+using System.Security.Cryptography;
+using MultiXfer.Ssh.Algorithms.KeyExchange;
+
+namespace MultiXfer.Ssh.Algorithms;
+
+/// <summary>
+/// Every algorithm this server implements, and the default selection. The defaults leave out what ssh-audit
+/// flags as a failure (NIST-curve ECDH and ECDSA, 2048-bit fixed groups, SHA-1), but every entry here works
+/// when configured.
+/// </summary>
+internal static class SshAlgorithms
+{
+    public const string NoCompression = "none";
+    public const string DelayedZlib = "zlib@openssh.com";
+
+    /// <summary>Names only offered, never chosen: strict key exchange (OpenSSH PROTOCOL §1.10).</summary>
+    public const string StrictKexServer = "kex-strict-s-v00@openssh.com";
+    public const string StrictKexClient = "kex-strict-c-v00@openssh.com";
+
+    /// <summary>RFC 8308 §2.1: a client that can receive SSH_MSG_EXT_INFO says so with this pseudo-algorithm.</summary>
+    public const string ExtInfoClient = "ext-info-c";
+
+    /// <summary>
+    /// Signature algorithms accepted for publickey user authentication, announced as server-sig-algs (RFC 8308
+    /// §3.1). SHA-1 RSA signatures are not accepted from users (OpenSSH dropped them from its defaults in 8.8).
+    /// </summary>
+    public static IReadOnlyList<string> UserSignatureAlgorithms { get; } =
+        ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "rsa-sha2-512", "rsa-sha2-256"];
+
+    public static IReadOnlyList<KeyExchangeMethod> KeyExchanges { get; } = BuildKeyExchanges();
+
+    public static IReadOnlyList<string> DefaultKeyExchanges { get; } =
+    [
+        .. MLKem.IsSupported ? ["mlkem768x25519-sha256"] : Array.Empty<string>(),
+        "curve25519-sha256",
+        "curve25519-sha256@libssh.org",
+        "diffie-hellman-group-exchange-sha256",
+        "diffie-hellman-group16-sha512",
+        "diffie-hellman-group18-sha512",
+    ];
+
+    public static IReadOnlyList<HostKeyAlgorithm> HostKeys { get; } =
+    [
+        new("ssh-ed25519", "ssh-ed25519"),
+        new("ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256"),
+        new("ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384"),
+        new("ecdsa-sha2-nistp521", "ecdsa-sha2-nistp521"),
+        new("rsa-sha2-512", "ssh-rsa"),
+        new("rsa-sha2-256", "ssh-rsa"),
+        new("ssh-rsa", "ssh-rsa"),
+    ];
+
+    public static IReadOnlyList<string> DefaultHostKeys { get; } = ["ssh-ed25519", "rsa-sha2-512", "rsa-sha2-256"];
+
+    public static IReadOnlyList<CipherAlgorithm> Ciphers { get; } =
+    [
+        new ChaChaPolyAlgorithm(),
+        new AesGcmAlgorithm("aes256-gcm@openssh.com", 32),
+        new AesGcmAlgorithm("aes128-gcm@openssh.com", 16),
+        new AesCtrAlgorithm("aes256-ctr", 32),
+        new AesCtrAlgorithm("aes192-ctr", 24),
+        new AesCtrAlgorithm("aes128-ctr", 16),
+    ];
+
+    public static IReadOnlyList<string> DefaultCiphers { get; } = [.. Ciphers.Select(c => c.Name)];
+
+    public static IReadOnlyList<MacAlgorithm> Macs { get; } =
+    [
+        new("hmac-sha2-256-etm@openssh.com", HashAlgorithmName.SHA256, 32, EncryptThenMac: true),
+        new("hmac-sha2-512-etm@openssh.com", HashAlgorithmName.SHA512, 64, EncryptThenMac: true),
+        new("hmac-sha2-256", HashAlgorithmName.SHA256, 32, EncryptThenMac: false),
+        new("hmac-sha2-512", HashAlgorithmName.SHA512, 64, EncryptThenMac: false),
+        new("hmac-sha1-etm@openssh.com", HashAlgorithmName.SHA1, 20, EncryptThenMac: true),
+        new("hmac-sha1", HashAlgorithmName.SHA1, 20, EncryptThenMac: false),
+    ];
+
+    public static IReadOnlyList<string> DefaultMacs { get; } =
+        ["hmac-sha2-256-etm@openssh.com", "hmac-sha2-512-etm@openssh.com", "hmac-sha2-256", "hmac-sha2-512"];
+
+    public static IReadOnlyList<string> Compressions { get; } = [NoCompression, DelayedZlib];
+
+    private static List<KeyExchangeMethod> BuildKeyExchanges()
+    {
+        var methods = new List<KeyExchangeMethod>();
+        if (MLKem.IsSupported)
+        {
+            methods.Add(new MlKemHybridKeyExchange());
+        }
+
+        methods.AddRange(
+        [
+            new Curve25519KeyExchange("curve25519-sha256"),
+            new Curve25519KeyExchange("curve25519-sha256@libssh.org"),
+            new EcdhKeyExchange("ecdh-sha2-nistp256", ECCurve.NamedCurves.nistP256, 32, HashAlgorithmName.SHA256),
+            new EcdhKeyExchange("ecdh-sha2-nistp384", ECCurve.NamedCurves.nistP384, 48, HashAlgorithmName.SHA384),
+            new EcdhKeyExchange("ecdh-sha2-nistp521", ECCurve.NamedCurves.nistP521, 66, HashAlgorithmName.SHA512),
+            new GroupExchangeKeyExchange(),
+            new FixedGroupKeyExchange("diffie-hellman-group16-sha512", DhGroup.Group16, HashAlgorithmName.SHA512),
+            new FixedGroupKeyExchange("diffie-hellman-group18-sha512", DhGroup.Group18, HashAlgorithmName.SHA512),
+            new FixedGroupKeyExchange("diffie-hellman-group14-sha256", DhGroup.Group14, HashAlgorithmName.SHA256),
+        ]);
+        return methods;
+    }
+}

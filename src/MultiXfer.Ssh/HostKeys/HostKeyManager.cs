@@ -1,0 +1,197 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using MultiXfer.Ssh.Algorithms;
+using MultiXfer.Ssh.Keys;
+using MultiXfer.Transport;
+
+namespace MultiXfer.Ssh.HostKeys;
+
+/// <summary>
+/// Keeps <see cref="HostKeyStore"/> current. At start it loads the configured host keys, generating the default
+/// ones first when they are missing from the keys directory, and logs every SHA256 fingerprint. Afterwards it
+/// reloads on SIGHUP or when a file in a key's directory changes: new connections use the new set, and a set that
+/// fails to load is logged while the old one stays in service.
+/// </summary>
+public sealed partial class HostKeyManager : IHostedService, IDisposable
+{
+    private readonly IReadOnlyList<HostKeyFile> _files;
+    private readonly HostKeyStore _store;
+
+    internal HostKeyStore Store => _store;
+    private readonly int _minimumRsaBits;
+    private readonly ILogger _logger;
+    private readonly ReloadTrigger _trigger;
+    private readonly Lock _reloadGate = new();
+    private string _identity = "";
+
+    /// <summary>
+    /// The manager for the keys these SSH listeners need: the configured files, or the defaults for the host key
+    /// algorithms the listeners enable.
+    /// </summary>
+    public static HostKeyManager Create(SshOptions options, string keysDirectory, IReadOnlyDictionary<string, MultiXfer.Connections.ListenerOptions> sshListeners,
+        ILogger logger)
+    {
+        var policies = sshListeners.Select(l => AlgorithmPolicy.Resolve(options, l.Value.Ssh, $"Listeners:{l.Key}:Ssh", []));
+        var files = HostKeyFiles.Resolve(options, keysDirectory, policies.DefaultIfEmpty(AlgorithmPolicy.Default));
+        return new HostKeyManager(files, new HostKeyStore(), options.MinimumRsaKeyBits, logger);
+    }
+
+    private HostKeyManager(IReadOnlyList<HostKeyFile> files, HostKeyStore store, int minimumRsaBits, ILogger logger)
+    {
+        _files = files;
+        _store = store;
+        _minimumRsaBits = minimumRsaBits;
+        _logger = logger;
+        _trigger = new ReloadTrigger(Reload, LogWatcherError);
+    }
+
+    /// <summary>
+    /// The first load, before anything listens. Returns a problem naming the configuration key when the keys
+    /// cannot be used.
+    /// </summary>
+    public string? LoadAtStart(string keysDirectory)
+    {
+        var missing = _files.Where(f => f.GenerateKind is not null && !File.Exists(f.Path)).ToList();
+        if (missing.Count > 0)
+        {
+            // Two servers starting on one keys directory must not both generate the same key.
+            using var generating = ExclusiveFileLock.Acquire(Path.Combine(keysDirectory, ".generate.lock"));
+            foreach (var file in missing.Where(f => !File.Exists(f.Path)))
+            {
+                Generate(file);
+            }
+        }
+
+        if (_files.FirstOrDefault(f => !File.Exists(f.Path)) is { } absent)
+        {
+            return $"{absent.ConfigurationKey}: {Path.GetFullPath(absent.Path)} does not exist (host keys are generated only inside " +
+                   $"Server:KeysDirectory, {Path.GetFullPath(keysDirectory)}, with ssh-keygen -A style names)";
+        }
+
+        try
+        {
+            var keys = Load();
+            if (keys.Count == 0)
+            {
+                return "Ssh:HostKeys: an SSH listener needs at least one host key";
+            }
+
+            Install(keys, "loaded");
+            return null;
+        }
+        catch (HostKeyLoadException e)
+        {
+            return e.Message;
+        }
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _trigger.Watch(_files.Select(f => f.Path));
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        Dispose();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose() => _trigger.Dispose();
+
+    /// <summary>Loads the files again; keeps the current set when they fail, whatever the failure.</summary>
+    public void Reload(string reason)
+    {
+        lock (_reloadGate)
+        {
+            try
+            {
+                Install(Load(), $"reloaded ({reason})");
+            }
+            catch (Exception e)
+            {
+                // Runs on a timer or in a signal handler: nothing may escape, and the old keys stay in service.
+                LogReloadFailed(reason, e.Message);
+            }
+        }
+    }
+
+    private List<SshHostKey> Load()
+    {
+        var keys = new List<SshHostKey>();
+        foreach (var file in _files)
+        {
+            string text;
+            try
+            {
+                text = File.ReadAllText(file.Path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new HostKeyLoadException($"{file.ConfigurationKey}: cannot read {Path.GetFullPath(file.Path)}: {e.Message}");
+            }
+
+            if (!PrivateKeyFile.TryLoad(text, out var key, out string problem, _minimumRsaBits))
+            {
+                throw new HostKeyLoadException($"{file.ConfigurationKey}: {Path.GetFullPath(file.Path)}: {problem}");
+            }
+
+            keys.Add(key!);
+        }
+
+        return keys;
+    }
+
+    private void Install(List<SshHostKey> keys, string what)
+    {
+        string identity = string.Join(";", keys.Select(k => k.PublicKey.Fingerprint));
+        if (identity == _identity)
+        {
+            return;
+        }
+
+        _identity = identity;
+        _store.Replace(new HostKeySet(keys));
+        for (int i = 0; i < keys.Count; i++)
+        {
+            LogHostKey(what, keys[i].KeyType, keys[i].PublicKey.Fingerprint, _files[i].Path);
+            if ((File.GetUnixFileMode(_files[i].Path) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead)) != 0)
+            {
+                LogReadableKey(_files[i].Path);
+            }
+        }
+    }
+
+    private void Generate(HostKeyFile file)
+    {
+        using var key = SshHostKey.Generate(file.GenerateKind!);
+        string comment = $"multixfer@{System.Net.Dns.GetHostName()}";
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file.Path))!);
+        string temporary = file.Path + ".tmp";
+        File.WriteAllText(temporary, PrivateKeyFile.Write(key, comment));
+        File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.Move(temporary, file.Path, overwrite: false);
+        File.WriteAllText(file.Path + ".pub", PrivateKeyFile.PublicKeyLine(key.PublicKey, comment) + "\n");
+        LogGenerated(key.KeyType, file.Path, key.PublicKey.Fingerprint);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "generated SSH host key {File} ({KeyType}), fingerprint {Fingerprint}")]
+    private partial void LogGenerated(string keyType, string file, string fingerprint);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "SSH host key {What}: {KeyType} {Fingerprint} from {File}")]
+    private partial void LogHostKey(string what, string keyType, string fingerprint, string file);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SSH host key {File} is readable by group or others; chmod 600 it")]
+    private partial void LogReadableKey(string file);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "host key file watcher lost events ({Detail}); reloading")]
+    private partial void LogWatcherError(string detail);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "SSH host key reload ({Reason}) failed, the previous keys stay in use: {Problem}")]
+    private partial void LogReloadFailed(string reason, string problem);
+}
+
+/// <summary>A host key file, the configuration key that names it, and what to generate when it is missing (defaults only).</summary>
+internal sealed record HostKeyFile(string Path, string ConfigurationKey, string? GenerateKind);
+
+internal sealed class HostKeyLoadException(string message) : Exception(message);

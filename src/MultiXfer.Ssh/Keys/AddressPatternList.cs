@@ -1,0 +1,137 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace MultiXfer.Ssh.Keys;
+
+/// <summary>
+/// The pattern-list of an authorized_keys from= option (sshd(8) AUTHORIZED_KEYS FILE FORMAT, ssh_config(5) PATTERNS):
+/// comma-separated entries, each a CIDR network, an address, or a pattern with * and ?; a leading '!' negates.
+/// As in sshd, a client matching any negated entry is refused, otherwise one positive match admits it.
+/// </summary>
+/// <remarks>
+/// Only the client's address is matched, as sshd does with UseDNS no (its default). Host name patterns could never
+/// match, and a negated one would silently deny nobody, so they are refused when the list is parsed.
+/// </remarks>
+internal sealed class AddressPatternList
+{
+    private readonly Entry[] _entries;
+
+    private AddressPatternList(string text, Entry[] entries)
+    {
+        Text = text;
+        _entries = entries;
+    }
+
+    /// <summary>The list as written, for logs.</summary>
+    public string Text { get; }
+
+    /// <summary>Throws <see cref="FormatException"/> for an empty entry, a CIDR with host bits set, or a host name.</summary>
+    public static AddressPatternList Parse(string text)
+    {
+        var entries = new List<Entry>();
+        foreach (string part in text.Split(','))
+        {
+            bool negated = part.StartsWith('!');
+            string body = negated ? part[1..] : part;
+            if (body.Length == 0)
+            {
+                throw new FormatException($"from=\"{text}\" has an empty entry");
+            }
+
+            if (body.Contains('/'))
+            {
+                // IPNetwork quietly clears bits set past the prefix; sshd's addr_pton_cidr refuses them, and so do we.
+                bool valid = IPNetwork.TryParse(body, out var network) &&
+                    IPAddress.TryParse(body.AsSpan(0, body.IndexOf('/')), out var given) && network.BaseAddress.Equals(given);
+                entries.Add(valid
+                    ? new Entry(negated, network, body)
+                    : throw new FormatException($"from= entry {body} is not a network in CIDR notation (host bits must be zero)"));
+            }
+            else if (!body.ContainsAny('*', '?') && IPAddress.TryParse(body, out var address))
+            {
+                int bits = address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
+                entries.Add(new Entry(negated, new IPNetwork(address, bits), body));
+            }
+            else if (body.AsSpan().ContainsAnyExcept("0123456789abcdefABCDEF.:*?"))
+            {
+                throw new FormatException($"from= entry {body} names a host; only client addresses are matched (no DNS lookups)");
+            }
+            else
+            {
+                entries.Add(new Entry(negated, null, body));
+            }
+        }
+
+        return new AddressPatternList(text, [.. entries]);
+    }
+
+    public bool Matches(IPAddress client)
+    {
+        // A dual-stack socket reports IPv4 clients as ::ffff:a.b.c.d; sshd matches them as IPv4 (ipv64_normalise_mapped).
+        var address = client.IsIPv4MappedToIPv6 ? client.MapToIPv4() : client;
+        if (address.AddressFamily == AddressFamily.InterNetworkV6 && address.ScopeId != 0)
+        {
+            address = new IPAddress(address.GetAddressBytes());
+        }
+
+        string text = address.ToString();
+        bool admitted = false;
+        foreach (var entry in _entries)
+        {
+            if (entry.Network is { } network ? network.Contains(address) : WildcardMatch(text, entry.Pattern))
+            {
+                if (entry.Negated)
+                {
+                    return false;
+                }
+
+                admitted = true;
+            }
+        }
+
+        return admitted;
+    }
+
+    public override string ToString() => Text;
+
+    /// <summary>
+    /// ssh_config(5) PATTERNS: '*' matches any run of characters, '?' exactly one; case-insensitive as sshd's
+    /// match_hostname.
+    /// </summary>
+    private static bool WildcardMatch(ReadOnlySpan<char> text, ReadOnlySpan<char> pattern)
+    {
+        int t = 0, p = 0, starP = -1, starT = 0;
+        while (t < text.Length)
+        {
+            if (p < pattern.Length && pattern[p] == '*')
+            {
+                starP = p++;
+                starT = t;
+            }
+            else if (p < pattern.Length && (pattern[p] == '?' || char.ToLowerInvariant(pattern[p]) == char.ToLowerInvariant(text[t])))
+            {
+                p++;
+                t++;
+            }
+            else if (starP >= 0)
+            {
+                // Let the last '*' swallow one more character and retry: linear backtracking, no recursion.
+                p = starP + 1;
+                t = ++starT;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        while (p < pattern.Length && pattern[p] == '*')
+        {
+            p++;
+        }
+
+        return p == pattern.Length;
+    }
+
+    private readonly record struct Entry(bool Negated, IPNetwork? Network, string Pattern);
+}

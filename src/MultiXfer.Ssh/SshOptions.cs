@@ -1,0 +1,45 @@
+using MultiXfer.Connections;
+
+namespace MultiXfer.Ssh;
+
+/// <summary>The <c>Ssh</c> configuration section: algorithms (see <see cref="SshAlgorithmOptions"/>), host keys and limits.</summary>
+public sealed class SshOptions : SshAlgorithmOptions
+{
+    public const string Section = "Ssh";
+
+    /// <summary>
+    /// Host key files (OpenSSH or PEM private keys). Unset: ssh_host_ed25519_key and ssh_host_rsa_key in
+    /// Server:KeysDirectory (plus ssh_host_ecdsa_key when ECDSA host keys are enabled), generated on first start.
+    /// </summary>
+    public List<string>? HostKeys { get; set; }
+
+    /// <summary>From TCP accept to successful authentication (OpenSSH LoginGraceTime).</summary>
+    public int LoginGraceSeconds { get; set; } = 120;
+
+    /// <summary>The client's identification line must arrive within this time.</summary>
+    public int IdentificationTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Failed authentication attempts per connection before it is closed (OpenSSH MaxAuthTries).</summary>
+    public int MaxAuthTries { get; set; } = 6;
+
+    /// <summary>Connections from one address (IPv6: one prefix) that may be unauthenticated at the same time.</summary>
+    public int MaxUnauthenticatedPerIp { get; set; } = 10;
+
+    /// <summary>Text shown before authentication (SSH_MSG_USERAUTH_BANNER); empty for none.</summary>
+    public string Banner { get; set; } = "";
+
+    /// <summary>Session channels one connection may have open at once (OpenSSH MaxSessions).</summary>
+    public int MaxChannelsPerConnection { get; set; } = 10;
+
+    /// <summary>Keys are renewed after this many bytes in either direction (RFC 4253 §9 recommends 1 GB).</summary>
+    public long RekeyLimitBytes { get; set; } = 1L << 30;
+
+    /// <summary>Keys are renewed after this long (RFC 4253 §9 recommends an hour); 0 for no time limit.</summary>
+    public int RekeyIntervalSeconds { get; set; } = 3600;
+
+    /// <summary>Offer the "multixfer-echo" test subsystem, which returns what it receives (for tests and benchmarks).</summary>
+    public bool EchoSubsystem { get; set; }
+
+    /// <summary>RSA keys below this size are refused, for users and host keys alike.</summary>
+    public int MinimumRsaKeyBits { get; set; } = 2048;
+}

@@ -1,0 +1,118 @@
+using Microsoft.Extensions.Logging;
+using MultiXfer.Auth;
+using MultiXfer.Ssh.Algorithms;
+using MultiXfer.Ssh.Keys;
+using MultiXfer.Ssh.Wire;
+
+namespace MultiXfer.Ssh.UserAuth;
+
+internal sealed partial class UserAuthService
+{
+    /// <summary>
+    /// RFC 4252 §7. Without a signature the client asks whether a key would do, and gets SSH_MSG_USERAUTH_PK_OK or a
+    /// failure. With one, the signature over the session id and the request must verify with that very key, and
+    /// only then is the key looked up for the user. publickey-hostbound-v00@openssh.com adds our host key to the
+    /// signed data (OpenSSH PROTOCOL §2.5), which must be the key this connection was established with.
+    /// </summary>
+    private async ValueTask<AttemptOutcome> PublicKeyAsync(LoginAttempt attempt, UserAuthRequest request, ReadOnlyMemory<byte> payload,
+        CancellationToken cancellationToken)
+    {
+        var reader = new SshReader(request.MethodData);
+        bool signed = reader.ReadBoolean();
+        string algorithm = reader.ReadAscii(WireLimits.MaxShortString, "public key algorithm");
+        var blob = reader.ReadString(WireLimits.MaxKeyBlob, "public key blob").ToArray();
+        if (request.Method == HostBoundMethod && !reader.ReadString(WireLimits.MaxKeyBlob, "host key blob").SequenceEqual(transport.HostKeyBlob))
+        {
+            throw new SshProtocolException(DisconnectReason.ProtocolError, "publickey-hostbound names a host key this connection did not use");
+        }
+
+        int signedLength = request.MethodDataOffset + reader.Position;
+        var signature = signed ? reader.ReadString(WireLimits.MaxKeyBlob, "signature").ToArray() : null;
+
+        if (!SshAlgorithms.UserSignatureAlgorithms.Contains(algorithm)
+            || !SshPublicKey.TryParse(blob, out var key, out _, options.MinimumRsaKeyBits)
+            || !SignatureFitsKey(algorithm, key!.KeyType))
+        {
+            LogKeyRefused(LogText(attempt.UserName), algorithm);
+            return AttemptOutcome.Failed;
+        }
+
+        bool KeyIsAuthorized(UserAccount account) => authorizedKeys.IsAuthorized(account, key, attempt.ClientAddress);
+
+        if (signature is null)
+        {
+            if (!authenticator.IsPublicKeyAcceptable(attempt, KeyIsAuthorized))
+            {
+                return AttemptOutcome.Failed;
+            }
+
+            using var ok = SshWriter.ForPayload(MessageNumbers.UserAuthPkOk, blob.Length + 64);
+            ok.WriteString(algorithm);
+            ok.WriteString(blob);
+            transport.Post(ok.ToPacket());
+            return AttemptOutcome.NotCounted with { Replied = true };
+        }
+
+        using var signedData = new SshWriter(transport.SessionId.Length + signedLength + 8);
+        signedData.WriteString(transport.SessionId);
+        signedData.WriteBytes(payload.Span[..signedLength]);
+        if (!key.Verify(signedData.Written, signature, new HashSet<string> { algorithm }))
+        {
+            LogBadSignature(LogText(attempt.UserName), key.Fingerprint);
+            return AttemptOutcome.Failed;
+        }
+
+        return Judge(await authenticator.AuthenticatePublicKeyAsync(attempt, KeyIsAuthorized, cancellationToken));
+    }
+
+    /// <summary>RFC 8332 §3: rsa-sha2-* signatures are made with "ssh-rsa" keys; every other algorithm names its key type.</summary>
+    private static bool SignatureFitsKey(string algorithm, string keyType) =>
+        algorithm == keyType || (keyType == "ssh-rsa" && algorithm is "rsa-sha2-256" or "rsa-sha2-512");
+
+    /// <summary>
+    /// RFC 4256: one prompt, "Password: ", not echoed; the answer is checked as a password. A new userauth request
+    /// instead of the answer abandons this attempt (§3.1) and is handled next.
+    /// </summary>
+    private async ValueTask<AttemptOutcome> KeyboardInteractiveAsync(LoginAttempt attempt, CancellationToken cancellationToken)
+    {
+        using (var prompt = SshWriter.ForPayload(MessageNumbers.UserAuthInfoRequest, 64))
+        {
+            prompt.WriteString("");
+            prompt.WriteString("");
+            prompt.WriteString("");
+            prompt.WriteUInt32(1);
+            prompt.WriteString("Password: ");
+            prompt.WriteBoolean(false);
+            transport.Post(prompt.ToPacket());
+        }
+
+        var payload = await ReceiveAuthMessageAsync(cancellationToken);
+        if (payload.Span[0] == MessageNumbers.UserAuthRequest)
+        {
+            return AttemptOutcome.NotCounted with { Interrupted = payload };
+        }
+
+        if (payload.Span[0] != MessageNumbers.UserAuthInfoResponse)
+        {
+            throw new SshProtocolException(DisconnectReason.ProtocolError, $"expected an info response, received message {payload.Span[0]}");
+        }
+
+        var reader = new SshReader(payload.Span[1..]);
+        uint count = reader.ReadUInt32();
+        if (count != 1)
+        {
+            throw new SshProtocolException(DisconnectReason.ProtocolError, $"{count} responses to one prompt");
+        }
+
+        string password = reader.ReadUtf8(WireLimits.MaxPassword, "response");
+        return Judge(await authenticator.AuthenticatePasswordAsync(attempt, password, cancellationToken));
+    }
+
+    private static string LogText(string text) => MultiXfer.Connections.LogText.Clean(text);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "public key for {User} refused: algorithm {Algorithm} or key not acceptable")]
+    private partial void LogKeyRefused(string user, string algorithm);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "public key signature for {User} did not verify (key {Fingerprint})")]
+    private partial void LogBadSignature(string user, string fingerprint);
+}

@@ -1,0 +1,176 @@
+using Microsoft.Extensions.Logging;
+using MultiXfer.Auth;
+using MultiXfer.Connections;
+using MultiXfer.Ssh.Algorithms;
+using MultiXfer.Ssh.Keys;
+using MultiXfer.Ssh.Transport;
+using MultiXfer.Ssh.Wire;
+
+namespace MultiXfer.Ssh.UserAuth;
+
+/// <summary>
+/// The ssh-userauth service (RFC 4252) for one connection: none, password (§8), publickey (§7, with OpenSSH's
+/// publickey-hostbound-v00 variant) and keyboard-interactive (RFC 4256) asking for the password. Every decision
+/// about users goes through the shared <see cref="IAuthenticator"/>.
+/// </summary>
+internal sealed partial class UserAuthService(
+    SshTransport transport,
+    IAuthenticator authenticator,
+    AuthorizedKeyStore authorizedKeys,
+    SshOptions options,
+    ConnectionContext connection,
+    ILogger logger)
+{
+    private const string ConnectionService = "ssh-connection";
+    private const string HostBoundMethod = "publickey-hostbound-v00@openssh.com";
+    private static readonly string[] Methods = ["publickey", "password", "keyboard-interactive"];
+
+    private int _failures;
+    private bool _bannerSent;
+
+    /// <summary>Runs until a user is authenticated; every other ending is an exception that closes the connection.</summary>
+    public async Task<UserAccount> AuthenticateAsync(CancellationToken cancellationToken)
+    {
+        await AcceptServiceRequestAsync(cancellationToken);
+        ReadOnlyMemory<byte>? interrupted = null;
+        while (true)
+        {
+            var payload = interrupted ?? await ReceiveAuthMessageAsync(cancellationToken);
+            interrupted = null;
+            if (payload.Span[0] != MessageNumbers.UserAuthRequest)
+            {
+                throw new SshProtocolException(DisconnectReason.ProtocolError, $"message {payload.Span[0]} is not a userauth request here");
+            }
+
+            var request = UserAuthRequest.Parse(payload.Span);
+            if (request.Service != ConnectionService)
+            {
+                throw new SshProtocolException(DisconnectReason.ServiceNotAvailable, $"service '{request.Service}' is not available");
+            }
+
+            SendBannerOnce();
+            var attempt = new LoginAttempt(request.User, Protocols.Ssh, connection.ClientAddress, connection.Id);
+            var outcome = request.Method switch
+            {
+                "none" => AttemptOutcome.NotCounted,
+                "password" => await PasswordAsync(attempt, request, cancellationToken),
+                "publickey" or HostBoundMethod => await PublicKeyAsync(attempt, request, payload, cancellationToken),
+                "keyboard-interactive" => await KeyboardInteractiveAsync(attempt, cancellationToken),
+                _ => AttemptOutcome.Failed,
+            };
+
+            if (outcome.Account is { } account)
+            {
+                transport.PostThenStartDelayedCompression(OutgoingPacket.Copy([MessageNumbers.UserAuthSuccess]));
+                connection.LogScope.User = account.Name;
+                LogAuthenticated(account.Name, request.Method);
+                return account;
+            }
+
+            interrupted = outcome.Interrupted;
+            if (outcome.Replied || interrupted is not null)
+            {
+                continue;
+            }
+
+            if (outcome.Counts && ++_failures >= options.MaxAuthTries)
+            {
+                throw new SshProtocolException(DisconnectReason.NoMoreAuthMethodsAvailable, "too many authentication failures");
+            }
+
+            SendFailure();
+        }
+    }
+
+    /// <summary>RFC 4253 §10: the client asks for ssh-userauth before anything else.</summary>
+    private async Task AcceptServiceRequestAsync(CancellationToken cancellationToken)
+    {
+        var payload = await ReceiveAuthMessageAsync(cancellationToken);
+        if (payload.Span[0] != MessageNumbers.ServiceRequest)
+        {
+            throw new SshProtocolException(DisconnectReason.ProtocolError, $"expected a service request, received message {payload.Span[0]}");
+        }
+
+        var reader = new SshReader(payload.Span[1..]);
+        string service = reader.ReadAscii(WireLimits.MaxShortString, "service name");
+        if (service != "ssh-userauth")
+        {
+            throw new SshProtocolException(DisconnectReason.ServiceNotAvailable, $"service '{service}' is not available");
+        }
+
+        using var accept = SshWriter.ForPayload(MessageNumbers.ServiceAccept, 32);
+        accept.WriteString(service);
+        transport.Post(accept.ToPacket());
+    }
+
+    /// <summary>
+    /// The next message of the authentication phase. Connection-protocol messages before authentication end the
+    /// connection (RFC 4252 §1); unknown message numbers get SSH_MSG_UNIMPLEMENTED (RFC 4253 §11.4).
+    /// </summary>
+    private async ValueTask<ReadOnlyMemory<byte>> ReceiveAuthMessageAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var payload = await transport.ReceiveAsync(cancellationToken);
+            byte number = payload.Span[0];
+            if (number is MessageNumbers.ServiceRequest or (>= 50 and <= 79))
+            {
+                return payload;
+            }
+
+            if (number is >= 80 and <= 127 or MessageNumbers.ServiceAccept)
+            {
+                throw new SshProtocolException(DisconnectReason.ProtocolError, $"message {number} before authentication");
+            }
+
+            transport.PostUnimplemented();
+        }
+    }
+
+    private async ValueTask<AttemptOutcome> PasswordAsync(LoginAttempt attempt, UserAuthRequest request, CancellationToken cancellationToken)
+    {
+        var reader = new SshReader(request.MethodData);
+        bool changing = reader.ReadBoolean();
+        string password = reader.ReadUtf8(WireLimits.MaxPassword, "password");
+        if (changing)
+        {
+            // RFC 4252 §8: password change is optional; this server has no passwords to change over SSH.
+            return AttemptOutcome.Failed;
+        }
+
+        return Judge(await authenticator.AuthenticatePasswordAsync(attempt, password, cancellationToken));
+    }
+
+    private void SendBannerOnce()
+    {
+        if (_bannerSent || string.IsNullOrEmpty(options.Banner))
+        {
+            return;
+        }
+
+        _bannerSent = true;
+        using var banner = SshWriter.ForPayload(MessageNumbers.UserAuthBanner, options.Banner.Length * 2 + 16);
+        banner.WriteString(options.Banner.ReplaceLineEndings("\r\n") + "\r\n");
+        banner.WriteString("");
+        transport.Post(banner.ToPacket());
+    }
+
+    private void SendFailure()
+    {
+        using var failure = SshWriter.ForPayload(MessageNumbers.UserAuthFailure, 64);
+        failure.WriteNameList(Methods);
+        failure.WriteBoolean(false);
+        transport.Post(failure.ToPacket());
+    }
+
+    private static AttemptOutcome Judge(AuthResult result) => result.Outcome switch
+    {
+        AuthOutcome.Success => AttemptOutcome.Succeeded(result.User!),
+        AuthOutcome.Throttled => throw new SshProtocolException(DisconnectReason.HostNotAllowedToConnect,
+            "too many failed logins from your address; try again later"),
+        _ => AttemptOutcome.Failed,
+    };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "SSH user {User} authenticated by {Method}")]
+    private partial void LogAuthenticated(string user, string method);
+}
