@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""FTP cases, each server in turn, median of N runs; prints one table with MultiXfer / best-peer ratios."""
+"""FTP, FTPS and SSH cases, each server in turn, median of N runs; prints tables with MultiXfer / peer ratios."""
 import argparse, os, re, shutil, statistics, subprocess, time
 
 SERVERS = [("MultiXfer", 2124, "multixfer-bench.json"), ("vsftpd", 2123, "vsftpd.conf"), ("ProFTPD", 2121, "proftpd")]
@@ -74,6 +74,38 @@ def case_ftps_stor(name, port):
     return seconds
 
 
+SSH_SERVERS = [("MultiXfer", 2223, "multixfer-echo"), ("OpenSSH", 2222, "sftp"), ("ProFTPD", 2022, "sftp")]
+SSH_OPTIONS = ["-F", "/dev/null", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
+               "-o", "IdentitiesOnly=yes", "-o", "LogLevel=ERROR", "-i", os.path.join(WORK, "id_ed25519"), "-l", "bench"]
+
+
+def ssh_login_case(subsystem):
+    """20 key logins, each starting a subsystem and ending at once (stdin is empty): login cost, not data."""
+    def case(name, port):
+        start = time.monotonic()
+        for _ in range(20):
+            subprocess.run(["ssh", *SSH_OPTIONS, "-p", str(port), "-s", "127.0.0.1", subsystem[name]], check=True,
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        return time.monotonic() - start
+    return case
+
+
+def ssh_echo_case(cipher, mac):
+    """1 GiB through a channel that echoes it back (multixfer-echo; cat on sshd): transport and channel throughput."""
+    def case(name, port):
+        remote = ["-s", "127.0.0.1", "multixfer-echo"] if name == "MultiXfer" else ["127.0.0.1", "cat"]
+        options = ["-o", f"Ciphers={cipher}"] + (["-o", f"MACs={mac}"] if mac else [])
+        with open("/srv/bench/data/1g.bin", "rb") as source:
+            subprocess.run(["sync"], check=True)
+            start = time.monotonic()
+            result = subprocess.run(["ssh", *SSH_OPTIONS, *options, "-p", str(port), *remote], check=True, stdin=source,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            seconds = time.monotonic() - start
+        assert len(result.stdout) == 1 << 30, f"echo returned {len(result.stdout)} bytes"
+        return seconds
+    return case
+
+
 def idle_memory(name, port, pattern):
     out = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "peers", "idle_conns.py"), "ftp", str(port), "200", pattern],
                          check=True, capture_output=True, text=True).stdout
@@ -130,6 +162,22 @@ def main():
     print("|---|---|---|---|")
     for title, results in tls_rows:
         print(f"| {title} | {results['MultiXfer']:.2f} s | {results['ProFTPD']:.2f} s | {results['MultiXfer'] / results['ProFTPD']:.2f} |")
+
+    # SSH: OpenSSH sshd is the peer (ProFTPD mod_sftp for logins too); the echo cases run cat on sshd.
+    subsystems = {name: subsystem for name, _, subsystem in SSH_SERVERS}
+    logins = measure(ssh_login_case(subsystems), [(n, p) for n, p, _ in SSH_SERVERS], runs)
+    print()
+    print("| case | MultiXfer | OpenSSH | ProFTPD mod_sftp | MultiXfer / OpenSSH |")
+    print("|---|---|---|---|---|")
+    print(f"| 20 sequential SSH logins, ed25519 key | {logins['MultiXfer']:.2f} s | {logins['OpenSSH']:.2f} s | "
+          f"{logins['ProFTPD']:.2f} s | {logins['MultiXfer'] / logins['OpenSSH']:.2f} |")
+    echo_servers = [(n, p) for n, p, _ in SSH_SERVERS if n != "ProFTPD"]
+    for cipher, mac in [("chacha20-poly1305@openssh.com", None), ("aes128-gcm@openssh.com", None),
+                        ("aes256-ctr", "hmac-sha2-256-etm@openssh.com")]:
+        results = measure(ssh_echo_case(cipher, mac), echo_servers, runs)
+        label = cipher + (f" + {mac}" if mac else "")
+        print(f"| 1 GiB echoed through a channel, {label} | {results['MultiXfer']:.2f} s | {results['OpenSSH']:.2f} s | - | "
+              f"{results['MultiXfer'] / results['OpenSSH']:.2f} |")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Side-by-side FTP benchmark on loopback: MultiXfer against vsftpd and ProFTPD from Debian, same machine, same run.
+# Side-by-side benchmark on loopback: MultiXfer against vsftpd, ProFTPD and OpenSSH sshd from Debian, same machine,
+# same run.
 # Run as root: installs the peers, creates user "bench" and the test files, starts everything, prints a table.
 #   bench/run.sh            all cases, median of 3
 #   RUNS=5 bench/run.sh     more repetitions
@@ -33,16 +34,18 @@ cat > "$BENCH_WORK/multixfer-bench.json" <<JSON
               "MaxConnections": 5000 },
   "Tls": { "CertificateFile": "$BENCH_WORK/mx-keys/tls.crt", "KeyFile": "$BENCH_WORK/mx-keys/tls.key" },
   "Listeners": { "ftp": { "Address": "127.0.0.1", "Port": 2124, "Protocol": "ftp" },
-                 "ftps": { "Address": "127.0.0.1", "Port": 2991, "Protocol": "ftps-implicit" } },
+                 "ftps": { "Address": "127.0.0.1", "Port": 2991, "Protocol": "ftps-implicit" },
+                 "ssh": { "Address": "127.0.0.1", "Port": 2223, "Protocol": "ssh" } },
+  "Ssh": { "EchoSubsystem": true, "MaxUnauthenticatedPerIp": 1000 },
   "Ftp": { "PassivePorts": "42000-42999" },
   "Logging": { "Level": "Warning" },
-  "Users": { "bench": { "PasswordHash": "$HASH", "Home": "/" } }
+  "Users": { "bench": { "PasswordHash": "$HASH", "Home": "/", "AuthorizedKeys": [ "$(cat "$BENCH_WORK/id_ed25519.pub")" ] } }
 }
 JSON
 nohup dotnet "$SERVER" --config "$BENCH_WORK/multixfer-bench.json" > "$BENCH_WORK/multixfer.log" 2>&1 < /dev/null &
 # A second instance with the password cache off: every login pays the full PBKDF2 cost.
 nohup dotnet "$SERVER" --config "$BENCH_WORK/multixfer-bench.json" --Listeners:ftp:Port=2125 --Auth:PasswordCacheSeconds=0 \
-  --Ftp:PassivePorts=43000-43999 --Listeners:ftps:Port=2992 > "$BENCH_WORK/multixfer-nocache.log" 2>&1 < /dev/null &
-for _ in $(seq 1 50); do ss -ltn | grep -q ":2125 " && ss -ltn | grep -q ":2124 " && break; sleep 0.2; done
+  --Ftp:PassivePorts=43000-43999 --Listeners:ftps:Port=2992 --Listeners:ssh:Port=2224 > "$BENCH_WORK/multixfer-nocache.log" 2>&1 < /dev/null &
+for _ in $(seq 1 100); do ss -ltn | grep -q ":2125 " && ss -ltn | grep -q ":2124 " && ss -ltn | grep -q ":2223 " && break; sleep 0.2; done
 
 python3 "$HERE/bench.py" --runs "${RUNS:-3}"

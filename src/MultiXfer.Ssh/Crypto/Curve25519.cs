@@ -27,7 +27,8 @@ internal static class Curve25519
     /// X25519(privateKey, peerPublicKey). False, with the output cleared, when a length is not 32 or the result is all
     /// zeros: RFC 7748 §6.1 has the exchange fail when the peer's point has small order and forces that value.
     /// </summary>
-    public static bool TryComputeSharedSecret(ReadOnlySpan<byte> privateKey32, ReadOnlySpan<byte> peerPublicKey32, Span<byte> sharedSecret32)
+    public static bool TryComputeSharedSecret(
+        ReadOnlySpan<byte> privateKey32, ReadOnlySpan<byte> peerPublicKey32, Span<byte> sharedSecret32)
     {
         if (privateKey32.Length != KeySize || peerPublicKey32.Length != KeySize || sharedSecret32.Length != KeySize)
         {

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics.X86;
 using System.Security.Cryptography;
 
 namespace MultiXfer.Ssh.Crypto;
@@ -20,6 +19,8 @@ internal static class Poly1305
     public const int KeySize = 32;
     public const int TagSize = 16;
 
+    // Compiled fully optimised at once, for code that does not depend on which messages tiered PGO happened to see first.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Compute(ReadOnlySpan<byte> key32, ReadOnlySpan<byte> message, Span<byte> tag16)
     {
         if (key32.Length != KeySize)
@@ -43,7 +44,6 @@ internal static class Poly1305
         {
             // The last, short block gets its 1 byte right after the message and no 2^128 bit (RFC 8439 §2.5.1).
             Span<byte> last = stackalloc byte[16];
-            last.Clear();
             message[whole..].CopyTo(last);
             last[message.Length - whole] = 1;
             Blocks(ref MemoryMarshal.GetReference(last), 16, r0, r1, 0, ref h0, ref h1, ref h2);
@@ -87,14 +87,16 @@ internal static class Poly1305
 
             // (a0 + a1·2^64 + a2·2^128)(r0 + r1·2^64), every term at 2^128 or above folded back through s1; with
             // a2 < 8 and r0, r1 < 2^60, d1 stays below 2^126 and d2 fits in 64 bits.
-            ulong d0 = a0 * r0, d0Hi = MultiplyHigh(a0, r0);
-            ulong d1 = a0 * r1, d1Hi = MultiplyHigh(a0, r1);
+            ulong d0Hi = Math.BigMul(a0, r0, out ulong d0);
+            ulong d1Hi = Math.BigMul(a0, r1, out ulong d1);
+            ulong hi = Math.BigMul(a1, s1, out ulong lo);
             carry = 0;
-            d0 = Add(d0, a1 * s1, ref carry);
-            d0Hi += MultiplyHigh(a1, s1) + carry;
+            d0 = Add(d0, lo, ref carry);
+            d0Hi += hi + carry;
+            hi = Math.BigMul(a1, r0, out lo);
             carry = 0;
-            d1 = Add(d1, a1 * r0, ref carry);
-            d1Hi += MultiplyHigh(a1, r0) + carry;
+            d1 = Add(d1, lo, ref carry);
+            d1Hi += hi + carry;
             carry = 0;
             d1 = Add(d1, a2 * s1, ref carry);
             d1Hi += carry;
@@ -113,13 +115,6 @@ internal static class Poly1305
         h1 = a1;
         h2 = a2;
     }
-
-    /// <summary>
-    /// The high half of a 64x64-bit product. The low half is a plain multiply: Math.BigMul hands it back through memory,
-    /// which puts a store and a reload on the chain from one block to the next.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong MultiplyHigh(ulong a, ulong b) => Bmi2.X64.IsSupported ? Bmi2.X64.MultiplyNoFlags(a, b) : Math.BigMul(a, b, out _);
 
     /// <summary>a + b + carry, the carry out computed from the top bits rather than compared, so no branch can appear.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -5,12 +5,14 @@ namespace MultiXfer.Ssh.Algorithms.KeyExchange;
 
 /// <summary>
 /// diffie-hellman-group-exchange-sha256 (RFC 4419, RFC 8270): the client states the group sizes it accepts, the
-/// server picks one of the RFC 3526 groups (never below 2048 bits), then the exchange runs as fixed-group DH.
+/// server picks one of the RFC 3526 groups (never below 2048 bits, and 3072 or more whenever the client accepts
+/// that: 2048-bit groups give only 112-bit strength), then the exchange runs as fixed-group DH.
 /// </summary>
 internal sealed class GroupExchangeKeyExchange() : KeyExchangeMethod("diffie-hellman-group-exchange-sha256", HashAlgorithmName.SHA256)
 {
     /// <summary>RFC 4419 §3: requests are within 1024-8192 bits; RFC 8270 §3 raises the floor to 2048.</summary>
     private const uint SmallestBits = 2048;
+    private const uint PreferredFloorBits = 3072;
     private const uint LargestBits = 8192;
 
     public override async Task<KexOutcome> RunAsync(IKexConversation conversation, KexInputs inputs, CancellationToken cancellationToken)
@@ -59,7 +61,10 @@ internal sealed class GroupExchangeKeyExchange() : KeyExchangeMethod("diffie-hel
         return (min, preferred, max);
     }
 
-    /// <summary>The smallest group of at least the preferred size within the client's range, else the largest that fits.</summary>
+    /// <summary>
+    /// The smallest group of at least the preferred size (raised to 3072 bits) within the client's range, else the
+    /// largest that fits.
+    /// </summary>
     private static DhGroup Choose(uint min, uint preferred, uint max)
     {
         uint low = Math.Max(min, SmallestBits);
@@ -70,7 +75,7 @@ internal sealed class GroupExchangeKeyExchange() : KeyExchangeMethod("diffie-hel
             throw Failed($"no group between {min} and {max} bits (this server offers 2048-8192)");
         }
 
-        return fitting.FirstOrDefault(g => g.Bits >= preferred) ?? fitting[^1];
+        return fitting.FirstOrDefault(g => g.Bits >= Math.Max(preferred, PreferredFloorBits)) ?? fitting[^1];
     }
 
     private static (System.Numerics.BigInteger E, System.Numerics.BigInteger F, System.Numerics.BigInteger K) ReadInitAndAgree(
