@@ -94,7 +94,10 @@ internal sealed partial class SshSession(SshServer server, AlgorithmPolicy polic
                 server.Unauthenticated.Leave(connection.ClientAddress);
             }
 
+            // Stops applications and the writer; the transport is disposed only once neither can touch it.
+            connection.Abort();
             await EndApplicationsAsync(service);
+            await transport.WaitForWriterAsync();
         }
     }
 
@@ -136,7 +139,6 @@ internal sealed partial class SshSession(SshServer server, AlgorithmPolicy polic
             return;
         }
 
-        connection.Abort();
         try
         {
             await Task.WhenAll(service.RunningApplications).WaitAsync(TimeSpan.FromSeconds(5));

@@ -67,7 +67,9 @@ internal sealed class PacketReader : IDisposable
     {
         while (true)
         {
-            int newline = _buffer.AsSpan(_start, _end - _start).IndexOf((byte)'\n');
+            // Only the first maxLength bytes may hold the line end: a longer line that arrived in one read is as
+            // much too long as one that arrives slowly.
+            int newline = _buffer.AsSpan(_start, Math.Min(_end - _start, maxLength)).IndexOf((byte)'\n');
             if (newline >= 0)
             {
                 var line = _buffer.AsSpan(_start, newline);

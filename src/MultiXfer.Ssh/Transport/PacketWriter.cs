@@ -19,6 +19,12 @@ internal sealed class PacketWriter : IDisposable
     private const long HighWater = 512 * 1024;
     private const int BatchSize = 64 * 1024;
 
+    /// <summary>
+    /// What a queued packet costs beyond its payload (pooled buffer rounding, queue slot), so that a flood of tiny
+    /// replies counts for what it occupies.
+    /// </summary>
+    private const int PacketOverhead = 64;
+
     private readonly Stream _stream;
     private readonly Channel<OutgoingItem> _queue = Channel.CreateUnbounded<OutgoingItem>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Queue<OutgoingPacket> _heldDuringKeyExchange = new();
@@ -47,6 +53,9 @@ internal sealed class PacketWriter : IDisposable
     public long BytesSinceKeyChange { get; private set; }
 
     public long PacketsSinceKeyChange { get; private set; }
+
+    /// <summary>Payload bytes (plus a per-packet overhead) queued and not yet written to the connection.</summary>
+    public long QueuedBytes => Interlocked.Read(ref _queuedBytes);
 
     /// <summary>Queues a packet without waiting: for replies sent from the read loop.</summary>
     public void Post(OutgoingPacket packet) => Enqueue(new OutgoingItem(packet, null, enableCompression: false));
@@ -81,7 +90,7 @@ internal sealed class PacketWriter : IDisposable
     /// </summary>
     public void PostKeyChange(OutgoingPacket newKeys, PacketCipher cipher, bool resetSequence, OutgoingPacket? followUp)
     {
-        Interlocked.Add(ref _queuedBytes, followUp?.PayloadLength ?? 0);
+        Interlocked.Add(ref _queuedBytes, followUp is { } f ? f.PayloadLength + PacketOverhead : 0);
         Enqueue(new OutgoingItem(newKeys, new KeyChange(cipher, resetSequence, followUp), enableCompression: false));
     }
 
@@ -136,7 +145,7 @@ internal sealed class PacketWriter : IDisposable
 
     private void Enqueue(OutgoingItem item)
     {
-        Interlocked.Add(ref _queuedBytes, item.Packet.PayloadLength);
+        Interlocked.Add(ref _queuedBytes, item.Packet.PayloadLength + PacketOverhead);
         if (!_queue.Writer.TryWrite(item))
         {
             // The connection is closing; nothing more goes out.
@@ -208,7 +217,7 @@ internal sealed class PacketWriter : IDisposable
     {
         try
         {
-            int subtracted = packet.PayloadLength;
+            int subtracted = packet.PayloadLength + PacketOverhead;
             var payload = _compressor is null ? packet.Buffer.AsMemory(OutgoingPacket.PayloadOffset, packet.PayloadLength) : _compressor.Compress(packet.Payload);
             int blockSize = _cipher.BlockSize;
             int aligned = (_cipher.AlignmentExcludesLength ? 1 : 5) + payload.Length;

@@ -16,6 +16,13 @@ internal sealed partial class SshTransport : IDisposable
     /// <summary>RFC 4253 §4.2: the identification line is at most 255 characters including CR LF.</summary>
     private const int MaxIdentificationLength = 255;
 
+    /// <summary>
+    /// Replies are queued without waiting; a peer that keeps asking for them (unknown messages, "none" attempts,
+    /// global requests) but never reads would otherwise grow the queue without limit. Channel data waits at the
+    /// writer's high-water mark, so a reading peer never comes near this.
+    /// </summary>
+    private const long MaxUnsentBytes = 8 * 1024 * 1024;
+
     private readonly Stream _stream;
     private readonly PacketReader _reader;
     private readonly PacketWriter _writer;
@@ -87,6 +94,11 @@ internal sealed partial class SshTransport : IDisposable
     {
         while (true)
         {
+            if (_writer.QueuedBytes > MaxUnsentBytes)
+            {
+                throw new SshProtocolException(DisconnectReason.ByApplication, "the client does not read what it asks for");
+            }
+
             uint sequence = _reader.Sequence;
             var payload = await _reader.ReadPayloadAsync(cancellationToken);
             byte number = payload.Span[0];
@@ -194,8 +206,20 @@ internal sealed partial class SshTransport : IDisposable
         }
     }
 
-    /// <summary>Stops sending after what is queued.</summary>
-    public void CompleteSending() => _writer.Complete();
+    /// <summary>Waits (briefly) for the writer task to end, whatever ended it, before the transport is disposed.</summary>
+    public async Task WaitForWriterAsync()
+    {
+        _writer.Complete();
+        try
+        {
+            await _writerTask.WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (Exception e) when (e is TimeoutException or IOException or OperationCanceledException or ObjectDisposedException
+            or System.Net.Sockets.SocketException)
+        {
+            // Ended by the closed connection, as intended.
+        }
+    }
 
     public void Dispose()
     {

@@ -104,7 +104,7 @@ internal sealed partial class UserAuthService
             throw new SshProtocolException(DisconnectReason.ProtocolError, $"{count} responses to one prompt");
         }
 
-        string password = reader.ReadUtf8(WireLimits.MaxPassword, "response");
+        string password = reader.ReadUtf8(WireLimits.MaxPasswordField, "response");
         return Judge(await authenticator.AuthenticatePasswordAsync(attempt, password, cancellationToken));
     }
 

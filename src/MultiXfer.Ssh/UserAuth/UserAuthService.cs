@@ -26,6 +26,7 @@ internal sealed partial class UserAuthService(
     private static readonly string[] Methods = ["publickey", "password", "keyboard-interactive"];
 
     private int _failures;
+    private int _attempts;
     private bool _bannerSent;
 
     /// <summary>Runs until a user is authenticated; every other ending is an exception that closes the connection.</summary>
@@ -37,6 +38,14 @@ internal sealed partial class UserAuthService(
         {
             var payload = interrupted ?? await ReceiveAuthMessageAsync(cancellationToken);
             interrupted = null;
+            if (payload.Span[0] == MessageNumbers.ServiceRequest)
+            {
+                // paramiko (AuthHandler._request_auth) asks for ssh-userauth again before every method it tries;
+                // OpenSSH's sshd accepts that until authentication succeeds.
+                AcceptServiceRequest(payload.Span);
+                continue;
+            }
+
             if (payload.Span[0] != MessageNumbers.UserAuthRequest)
             {
                 throw new SshProtocolException(DisconnectReason.ProtocolError, $"message {payload.Span[0]} is not a userauth request here");
@@ -49,10 +58,12 @@ internal sealed partial class UserAuthService(
             }
 
             SendBannerOnce();
+            _attempts++;
             var attempt = new LoginAttempt(request.User, Protocols.Ssh, connection.ClientAddress, connection.Id);
             var outcome = request.Method switch
             {
-                "none" => AttemptOutcome.NotCounted,
+                // OpenSSH's rule: "none" is free only as the first attempt, so it cannot probe without limit.
+                "none" => _attempts == 1 ? AttemptOutcome.NotCounted : AttemptOutcome.Failed,
                 "password" => await PasswordAsync(attempt, request, cancellationToken),
                 "publickey" or HostBoundMethod => await PublicKeyAsync(attempt, request, payload, cancellationToken),
                 "keyboard-interactive" => await KeyboardInteractiveAsync(attempt, cancellationToken),
@@ -91,7 +102,13 @@ internal sealed partial class UserAuthService(
             throw new SshProtocolException(DisconnectReason.ProtocolError, $"expected a service request, received message {payload.Span[0]}");
         }
 
-        var reader = new SshReader(payload.Span[1..]);
+        AcceptServiceRequest(payload.Span);
+    }
+
+    /// <summary>Answers SERVICE_REQUEST for ssh-userauth with SERVICE_ACCEPT; any other service ends the connection.</summary>
+    private void AcceptServiceRequest(ReadOnlySpan<byte> payload)
+    {
+        var reader = new SshReader(payload[1..]);
         string service = reader.ReadAscii(WireLimits.MaxShortString, "service name");
         if (service != "ssh-userauth")
         {
@@ -131,7 +148,7 @@ internal sealed partial class UserAuthService(
     {
         var reader = new SshReader(request.MethodData);
         bool changing = reader.ReadBoolean();
-        string password = reader.ReadUtf8(WireLimits.MaxPassword, "password");
+        string password = reader.ReadUtf8(WireLimits.MaxPasswordField, "password");
         if (changing)
         {
             // RFC 4252 §8: password change is optional; this server has no passwords to change over SSH.

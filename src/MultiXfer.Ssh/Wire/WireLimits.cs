@@ -18,8 +18,11 @@ internal static class WireLimits
     /// <summary>User names, service names, method names, channel types, request names.</summary>
     public const int MaxShortString = 256;
 
-    /// <summary>Passwords as the shared auth layer accepts them.</summary>
-    public const int MaxPassword = 1024;
+    /// <summary>
+    /// Passwords are read up to this size; the shared auth layer then refuses anything over 1024 bytes as an
+    /// ordinary failed login, so only absurd lengths are protocol errors.
+    /// </summary>
+    public const int MaxPasswordField = 64 * 1024;
 
     /// <summary>Public key blobs and signatures: an RSA-16384 key is about 2 KiB.</summary>
     public const int MaxKeyBlob = 16 * 1024;
