@@ -67,7 +67,12 @@ public sealed class TestServer : IAsyncDisposable
     /// <summary>Where a user's files are on disk.</summary>
     public string HomeOf(string user) => Path.Combine(DataRoot, user);
 
-    public static async Task<TestServer> StartAsync(Action<Dictionary<string, string?>>? configure = null)
+    /// <param name="configure">Overrides configuration keys before the host is built.</param>
+    /// <param name="ecdsaHostKeys">
+    /// Also puts the test run's ECDSA host keys (P-256, P-384, P-521) into the keys directory, so a server configured
+    /// with ECDSA host key algorithms loads the keys OpenSshClient's known_hosts pins instead of generating new ones.
+    /// </param>
+    public static async Task<TestServer> StartAsync(Action<Dictionary<string, string?>>? configure = null, bool ecdsaHostKeys = false)
     {
         var root = Directory.CreateTempSubdirectory("mx-test-");
         string keys = Path.Combine(root.FullName, "keys");
@@ -77,7 +82,7 @@ public sealed class TestServer : IAsyncDisposable
             File.Copy(file, Path.Combine(keys, Path.GetFileName(file)));
         }
 
-        SshTestKeys.CopyHostKeys(keys);
+        SshTestKeys.CopyHostKeys(keys, includeEcdsa: ecdsaHostKeys);
 
         var settings = new Dictionary<string, string?>
         {
@@ -141,6 +146,25 @@ public sealed class TestServer : IAsyncDisposable
         }
 
         return text.ToString();
+    }
+
+    /// <summary>
+    /// Waits until the log contains <paramref name="fragment"/>: the effect a test observes (a file removed, a reply
+    /// sent) can come just before the line that reports it.
+    /// </summary>
+    public async Task<string> WaitForLogAsync(string fragment, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            string log = ReadLog();
+            if (log.Contains(fragment, StringComparison.Ordinal) || DateTime.UtcNow > deadline)
+            {
+                return log;
+            }
+
+            await Task.Delay(50);
+        }
     }
 
     /// <summary>Stops the server as SIGTERM would (drain, grace period), keeping its files for inspection.</summary>

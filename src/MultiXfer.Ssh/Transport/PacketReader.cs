@@ -51,6 +51,13 @@ internal sealed class PacketReader : IDisposable
         _cipher = cipher;
         BytesSinceKeyChange = 0;
         PacketsSinceKeyChange = 0;
+        if (_decompressor is not null)
+        {
+            // RFC 4253 §6.2: the peer's compression context restarts with its new keys.
+            _decompressor.Dispose();
+            _decompressor = new PayloadDecompressor();
+        }
+
         if (resetSequence)
         {
             Sequence = 0;

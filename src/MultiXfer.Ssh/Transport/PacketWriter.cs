@@ -178,6 +178,14 @@ internal sealed class PacketWriter : IDisposable
         if (item.KeyChange is { } change)
         {
             ReplaceCipher(change.Cipher);
+            if (_compressor is not null)
+            {
+                // RFC 4253 §6.2: the compression context is initialized after each key exchange (OpenSSH, paramiko and
+                // PuTTY restart their zlib streams at every NEWKEYS), so packets under the new keys start a new stream.
+                _compressor.Dispose();
+                _compressor = new PayloadCompressor();
+            }
+
             if (change.ResetSequence)
             {
                 Sequence = 0;

@@ -4,8 +4,8 @@ using MultiXfer.Ssh.Wire;
 namespace MultiXfer.Ssh.Transport;
 
 /// <summary>
-/// zlib@openssh.com outgoing (OpenSSH PROTOCOL §1.2, RFC 4253 §6.2): one zlib stream for the whole connection,
-/// flushed at the end of every payload so each packet decompresses on its own.
+/// zlib@openssh.com outgoing (OpenSSH PROTOCOL §1.2, RFC 4253 §6.2): one zlib stream per key exchange period (the
+/// context restarts with every NEWKEYS), flushed at the end of every payload so each packet decompresses on arrival.
 /// </summary>
 internal sealed class PayloadCompressor : IDisposable
 {

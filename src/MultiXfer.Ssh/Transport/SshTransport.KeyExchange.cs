@@ -30,15 +30,18 @@ internal sealed partial class SshTransport
     /// <summary>True once the first key exchange has completed in both directions.</summary>
     public bool IsEncrypted => _firstKeyExchangeDone;
 
-    /// <summary>Sends our KEXINIT unless one is already out for the exchange in progress (RFC 4253 §9).</summary>
-    public void StartKeyExchange()
+    /// <summary>
+    /// Sends our KEXINIT unless one is already out for the exchange in progress (RFC 4253 §9); true when this call
+    /// sent it.
+    /// </summary>
+    public bool StartKeyExchange()
     {
         KexInitMessage ours;
         lock (_keyExchangeLock)
         {
             if (_ourKexInit is not null)
             {
-                return;
+                return false;
             }
 
             var hostKeyAlgorithms = _policy.HostKeys.Where(h => _hostKeys.ForKeyType(h.KeyType) is not null).Select(h => h.Name).ToList();
@@ -50,6 +53,7 @@ internal sealed partial class SshTransport
         }
 
         _writer.Post(OutgoingPacket.Copy(ours.Payload));
+        return true;
     }
 
     /// <summary>Starts a rekey when a volume, packet count or time limit is reached (RFC 4253 §9).</summary>
@@ -64,10 +68,9 @@ internal sealed partial class SshTransport
         bool due = _reader.BytesSinceKeyChange >= limit || _writer.BytesSinceKeyChange >= limit
             || _reader.PacketsSinceKeyChange >= MaxPacketsPerKey || _writer.PacketsSinceKeyChange >= MaxPacketsPerKey
             || (_options.RekeyIntervalSeconds > 0 && _time.GetElapsedTime(Interlocked.Read(ref _lastKeyChange)).TotalSeconds >= _options.RekeyIntervalSeconds);
-        if (due)
+        if (due && StartKeyExchange())
         {
             LogRekeyDue();
-            StartKeyExchange();
         }
     }
 

@@ -87,7 +87,7 @@ internal sealed partial class UserAuthService
         }
 
         var payload = await ReceiveAuthMessageAsync(cancellationToken);
-        if (payload.Span[0] == MessageNumbers.UserAuthRequest)
+        if (payload.Span[0] is MessageNumbers.UserAuthRequest or MessageNumbers.ServiceRequest)
         {
             return AttemptOutcome.NotCounted with { Interrupted = payload };
         }

@@ -35,7 +35,7 @@ public sealed class CrashLeftoverTests
             Assert.False(File.Exists(stale));
             Assert.True(File.Exists(fresh));
             Assert.True(File.Exists(userFile));
-            Assert.Contains("removed 1 abandoned upload temporaries", server.ReadLog());
+            Assert.Contains("removed 1 abandoned upload temporaries", await server.WaitForLogAsync("removed 1 abandoned upload temporaries"));
         }
         finally
         {

@@ -209,7 +209,7 @@ internal sealed class ParamikoReport(ProcessResult result)
     }
 }
 
-internal static class Paramiko
+internal static class HostileParamiko
 {
     public static async Task<ParamikoReport> RunAsync(TestServer server, string hostileCase, string user = "alice")
     {
