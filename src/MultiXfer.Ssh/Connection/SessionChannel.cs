@@ -30,7 +30,6 @@ internal sealed class SessionChannel : IDisposable
     private TaskCompletionSource? _windowWaiter;
     private bool _eofSent;
     private bool _closeSent;
-    private bool _closeReceived;
 
     public SessionChannel(SshTransport transport, uint localId, uint remoteId, uint remoteWindow, uint remoteMaxPacket,
         CancellationToken connectionClosed)
@@ -104,7 +103,6 @@ internal sealed class SessionChannel : IDisposable
         TaskCompletionSource? waiter;
         lock (_lock)
         {
-            _closeReceived = true;
             reply = !_closeSent;
             _closeSent = true;
             waiter = _windowWaiter;
@@ -185,18 +183,6 @@ internal sealed class SessionChannel : IDisposable
 
         _transport.Post(ChannelMessage(MessageNumbers.ChannelEof));
         _transport.Post(ChannelMessage(MessageNumbers.ChannelClose));
-    }
-
-    /// <summary>Whether both CLOSE messages have passed, so the channel number can be reused.</summary>
-    public bool IsFullyClosed
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _closeSent && _closeReceived;
-            }
-        }
     }
 
     public void Dispose()

@@ -27,9 +27,6 @@ internal sealed partial class SshTransport
     /// <summary>The host key the client verified in the first key exchange.</summary>
     public byte[] HostKeyBlob { get; private set; } = [];
 
-    /// <summary>True once the first key exchange has completed in both directions.</summary>
-    public bool IsEncrypted => _firstKeyExchangeDone;
-
     /// <summary>
     /// Sends our KEXINIT unless one is already out for the exchange in progress (RFC 4253 §9); true when this call
     /// sent it.

@@ -18,8 +18,7 @@ internal static class MessageNumbers
     public const byte KexEcdhInit = 30;
     public const byte KexEcdhReply = 31;
 
-    /// <summary>Group exchange (RFC 4419 §5).</summary>
-    public const byte KexDhGexRequestOld = 30;
+    /// <summary>Group exchange (RFC 4419 §5); the obsolete SSH_MSG_KEX_DH_GEX_REQUEST_OLD (30) is not accepted.</summary>
     public const byte KexDhGexGroup = 31;
     public const byte KexDhGexInit = 32;
     public const byte KexDhGexReply = 33;

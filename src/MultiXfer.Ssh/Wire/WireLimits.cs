@@ -6,9 +6,6 @@ internal static class WireLimits
     /// <summary>The largest packet_length accepted, as OpenSSH's PACKET_MAX_SIZE (RFC 4253 §6.1 requires at least 35000).</summary>
     public const int MaxPacketLength = 256 * 1024;
 
-    /// <summary>The largest payload we put in one packet; RFC 4253 §6.1 requires peers to accept 32768.</summary>
-    public const int MaxOutgoingPayload = 32768 + 1024;
-
     /// <summary>One name-list in KEXINIT: OpenSSH's full default offer is about 1.5 KiB.</summary>
     public const int MaxNameListBytes = 16 * 1024;
 
