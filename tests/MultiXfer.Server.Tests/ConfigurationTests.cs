@@ -67,6 +67,18 @@ public sealed class ConfigurationTests
     [InlineData("Ftp:ReplyTimeoutSeconds", "0", "Ftp:ReplyTimeoutSeconds")]
     [InlineData("Server:Ipv6PrefixLength", "16", "Server:Ipv6PrefixLength")]
     [InlineData("Server:StaleUploadMinutes", "5", "Server:StaleUploadMinutes")]
+    [InlineData("Ssh:Ciphers:0", "rot13", "Ssh:Ciphers: unknown or unavailable algorithm 'rot13'")]
+    [InlineData("Ssh:KexAlgorithms:0", "diffie-hellman-group1-sha1", "Ssh:KexAlgorithms: unknown or unavailable")]
+    [InlineData("Listeners:ssh:Ssh:Macs:0", "hmac-md5", "Listeners:ssh:Ssh:Macs: unknown or unavailable algorithm 'hmac-md5'")]
+    [InlineData("Listeners:ssh:Ssh:Cipher:0", "aes128-ctr", "Listeners:ssh:Ssh:Cipher: unknown setting")]
+    [InlineData("Listeners:ftp:Ssh:Ciphers:0", "aes128-ctr", "Listeners:ftp:Ssh: applies to")]
+    [InlineData("Ssh:LoginGraceSeconds", "0", "Ssh:LoginGraceSeconds")]
+    [InlineData("Ssh:MaxAuthTries", "0", "Ssh:MaxAuthTries")]
+    [InlineData("Ssh:MinimumRsaKeyBits", "512", "Ssh:MinimumRsaKeyBits")]
+    [InlineData("Ssh:HostKey", "keys/x", "Ssh:HostKey: unknown setting")]
+    [InlineData("Users:bob:AuthorizedKeys:0", "ssh-ed25519 not-base64!", "Users:bob:AuthorizedKeys:0")]
+    [InlineData("Users:bob:AuthorizedKeys:0", "command=\"/bin/sh\" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBbFN5RA3vQr4Qz1DYh0d5yj8w9T0S9oV6XGcT1l5yzE",
+        "Users:bob:AuthorizedKeys:0")]
     public void Each_problem_names_its_key(string key, string value, string expected)
     {
         var problems = ProblemsWith((key, value));
@@ -79,6 +91,15 @@ public sealed class ConfigurationTests
         var result = MultiXferHost.Build([], [new("Server:MaxConnections", "many")], TextWriter.Null);
         Assert.Null(result.Host);
         Assert.Contains(result.Problems, p => p.Contains("Server:MaxConnections", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_listener_s_algorithm_list_replaces_the_global_one_and_is_validated_on_its_own()
+    {
+        var problems = ProblemsWith(("Ssh:Ciphers:0", "aes128-ctr"), ("Listeners:ssh:Ssh:Ciphers:0", "chacha20-poly1305@openssh.com"),
+            ("Listeners:ssh:Ssh:Ciphers:1", "chacha20-poly1305@openssh.com"));
+        Assert.Contains(problems, p => p.StartsWith("Listeners:ssh:Ssh:Ciphers: 'chacha20-poly1305@openssh.com' is listed twice", StringComparison.Ordinal));
+        Assert.DoesNotContain(problems, p => p.StartsWith("Ssh:Ciphers", StringComparison.Ordinal));
     }
 
     [Fact]

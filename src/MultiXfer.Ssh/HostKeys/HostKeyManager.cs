@@ -154,10 +154,10 @@ public sealed partial class HostKeyManager : IHostedService, IDisposable
         _store.Replace(new HostKeySet(keys));
         for (int i = 0; i < keys.Count; i++)
         {
-            LogHostKey(what, keys[i].KeyType, keys[i].PublicKey.Fingerprint, _files[i].Path);
+            LogHostKey(what, keys[i].KeyType, keys[i].PublicKey.Fingerprint, Path.GetFullPath(_files[i].Path));
             if ((File.GetUnixFileMode(_files[i].Path) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead)) != 0)
             {
-                LogReadableKey(_files[i].Path);
+                LogReadableKey(Path.GetFullPath(_files[i].Path));
             }
         }
     }
@@ -172,7 +172,7 @@ public sealed partial class HostKeyManager : IHostedService, IDisposable
         File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         File.Move(temporary, file.Path, overwrite: false);
         File.WriteAllText(file.Path + ".pub", PrivateKeyFile.PublicKeyLine(key.PublicKey, comment) + "\n");
-        LogGenerated(key.KeyType, file.Path, key.PublicKey.Fingerprint);
+        LogGenerated(key.KeyType, Path.GetFullPath(file.Path), key.PublicKey.Fingerprint);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "generated SSH host key {File} ({KeyType}), fingerprint {Fingerprint}")]

@@ -46,21 +46,8 @@ internal static class SshTestSupport
             timeout ?? TimeSpan.FromSeconds(90), standardInput: standardInput);
 
     /// <summary>Polls the server log until it contains <paramref name="text"/>; returns whether it did in time.</summary>
-    public static async Task<bool> WaitForLogAsync(TestServer server, string text, TimeSpan timeout)
-    {
-        var watch = Stopwatch.StartNew();
-        while (watch.Elapsed < timeout)
-        {
-            if (server.ReadLog().Contains(text, StringComparison.Ordinal))
-            {
-                return true;
-            }
-
-            await Task.Delay(100);
-        }
-
-        return server.ReadLog().Contains(text, StringComparison.Ordinal);
-    }
+    public static async Task<bool> WaitForLogAsync(TestServer server, string text, TimeSpan timeout) =>
+        (await server.WaitForLogAsync(text, timeout)).Contains(text, StringComparison.Ordinal);
 
     /// <summary>
     /// How often <paramref name="text"/> occurs in the server log, ignoring case (the file sink renders logged
