@@ -46,4 +46,7 @@ public sealed class UserOptions
 
     /// <summary>Per-path rules: path to a comma-separated list of permission names ("*" for all).</summary>
     public Dictionary<string, string> Permissions { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>SFTP version and extension overrides for this user.</summary>
+    public MultiXfer.Connections.SftpUserOptions? Sftp { get; set; }
 }

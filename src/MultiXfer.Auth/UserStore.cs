@@ -97,6 +97,7 @@ public sealed class UserStore
             Permissions = new PermissionRules(rules, options.ReadOnly),
             AuthorizedKeys = [.. options.AuthorizedKeys],
             AuthorizedKeysFile = string.IsNullOrWhiteSpace(options.AuthorizedKeysFile) ? null : options.AuthorizedKeysFile,
+            Sftp = options.Sftp,
         };
         return new UserRecord(account, hash);
     }

@@ -24,6 +24,9 @@ public sealed class UserAccount
     /// <summary>An OpenSSH authorized_keys file for this user, if configured.</summary>
     public string? AuthorizedKeysFile { get; init; }
 
+    /// <summary>SFTP version and extension overrides for this user, if configured.</summary>
+    public MultiXfer.Connections.SftpUserOptions? Sftp { get; init; }
+
     /// <summary>
     /// Whether the user may use a protocol. "ssh" is the SSH login itself, before the session says whether it
     /// will run SFTP or SCP: it is allowed to users who may use either.

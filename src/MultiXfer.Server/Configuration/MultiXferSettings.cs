@@ -21,6 +21,8 @@ public sealed class MultiXferSettings
 
     public SshOptions Ssh { get; init; } = new();
 
+    public SftpOptions Sftp { get; init; } = new();
+
     public LoggingOptions Logging { get; init; } = new();
 
     public Dictionary<string, UserOptions> Users { get; init; } = new(StringComparer.Ordinal);
@@ -37,6 +39,7 @@ public sealed class MultiXferSettings
         configuration.GetSection(AuthOptions.Section).Bind(settings.Auth);
         configuration.GetSection(TlsOptions.Section).Bind(settings.Tls);
         configuration.GetSection(SshOptions.Section).Bind(settings.Ssh);
+        configuration.GetSection(SftpOptions.Section).Bind(settings.Sftp);
         configuration.GetSection(LoggingOptions.Section).Bind(settings.Logging);
         foreach (var listener in configuration.GetSection("Listeners").GetChildren())
         {

@@ -6,6 +6,7 @@ using MultiXfer.Auth;
 using MultiXfer.Connections;
 using MultiXfer.Fsio;
 using MultiXfer.Ftp;
+using MultiXfer.Sftp;
 using MultiXfer.Ssh;
 using MultiXfer.Transport.Data;
 using Serilog.Events;
@@ -21,7 +22,7 @@ public static class SettingsValidator
     /// <summary>Listener protocols this build serves.</summary>
     public static readonly IReadOnlyList<string> ListenerProtocols = ["ftp", "ftps-implicit", "ssh"];
 
-    private static readonly IReadOnlyList<string> Sections = ["Server", "Listeners", "Ftp", "Tls", "Ssh", "Auth", "Logging", "Users"];
+    private static readonly IReadOnlyList<string> Sections = ["Server", "Listeners", "Ftp", "Tls", "Ssh", "Sftp", "Auth", "Logging", "Users"];
 
     public static List<string> Validate(MultiXferSettings settings, IConfiguration configuration)
     {
@@ -38,6 +39,7 @@ public static class SettingsValidator
         problems.AddRange(SshServer.Validate(settings.Ssh, settings.SshListeners));
         problems.AddRange(UserStore.Validate(settings.Users));
         CheckAuthorizedKeys(settings, problems);
+        CheckSftp(settings, problems);
         return problems;
     }
 
@@ -123,6 +125,35 @@ public static class SettingsValidator
         }
     }
 
+    private static void CheckSftp(MultiXferSettings settings, List<string> problems)
+    {
+        CheckSftpVersion(settings.Sftp.MaxVersion, "Sftp:MaxVersion", problems);
+        CheckExtensionNames(settings.Sftp.Extensions, "Sftp:Extensions", problems);
+        Require(problems, settings.Sftp.MaxOpenHandles is >= 1 and <= 65536, "Sftp:MaxOpenHandles", "must be 1-65536");
+        foreach (var (name, user) in settings.Users)
+        {
+            if (user.Sftp?.MaxVersion is { } version)
+            {
+                CheckSftpVersion(version, $"Users:{name}:Sftp:MaxVersion", problems);
+            }
+
+            CheckExtensionNames(user.Sftp?.Extensions, $"Users:{name}:Sftp:Extensions", problems);
+        }
+    }
+
+    private static void CheckSftpVersion(int version, string key, List<string> problems) =>
+        Require(problems, version is >= SftpPolicy.MinVersion and <= SftpPolicy.HighestVersion, key, "must be 3-6");
+
+    private static void CheckExtensionNames(List<string>? names, string key, List<string> problems)
+    {
+        var unknown = new List<string>();
+        SftpExtensions.Resolve(new HashSet<string>(), names, unknown);
+        foreach (string name in unknown)
+        {
+            problems.Add($"{key}: unknown extension '{name}' (known: {string.Join(", ", SftpExtensions.All)})");
+        }
+    }
+
     private static void CheckAuth(AuthOptions auth, List<string> problems)
     {
         Require(problems, auth.FailureDelayMilliseconds is >= 0 and <= 60000, "Auth:FailureDelayMilliseconds", "must be 0-60000");
@@ -177,6 +208,7 @@ public static class SettingsValidator
         CheckKeys(configuration.GetSection(LoggingOptions.Section), typeof(LoggingOptions), problems);
         CheckKeys(configuration.GetSection(TlsOptions.Section), typeof(TlsOptions), problems);
         CheckKeys(configuration.GetSection(SshOptions.Section), typeof(SshOptions), problems);
+        CheckKeys(configuration.GetSection(SftpOptions.Section), typeof(SftpOptions), problems);
         foreach (var certificate in configuration.GetSection($"{TlsOptions.Section}:Certificates").GetChildren())
         {
             CheckKeys(certificate, typeof(CertificateOptions), problems);
@@ -190,6 +222,7 @@ public static class SettingsValidator
         foreach (var user in configuration.GetSection("Users").GetChildren())
         {
             CheckKeys(user, typeof(UserOptions), problems);
+            CheckKeys(user.GetSection(nameof(UserOptions.Sftp)), typeof(SftpUserOptions), problems);
         }
     }
 

@@ -7,6 +7,7 @@ using MultiXfer.Connections;
 using MultiXfer.Fsio;
 using MultiXfer.Ftp;
 using MultiXfer.Server.Configuration;
+using MultiXfer.Sftp;
 using MultiXfer.Server.Certificates;
 using MultiXfer.Ssh;
 using MultiXfer.Ssh.Connection;
@@ -121,8 +122,10 @@ internal static class MultiXferHost
         var tls = new TlsServer(provider.GetRequiredService<CertificateStore>(), "ftp");
         var ftp = new FtpServerContext(settings.Server, settings.Ftp, authenticator, files, tls,
             TimeSpan.FromSeconds(settings.Tls.HandshakeTimeoutSeconds), loggers);
+        var applications = new SshApplicationRegistry();
+        applications.AddSubsystem(SftpSubsystem.Name, Protocols.Sftp, new SftpSubsystem(settings.Sftp, files, loggers));
         var ssh = hostKeys is null ? null : new SshServer(settings.Ssh, settings.Server, settings.SshListeners, hostKeys, authenticator,
-            new SshApplicationRegistry(), time, loggers);
+            applications, time, loggers);
         var handlers = settings.Listeners.ToDictionary(l => l.Key, l => l.Value.Protocol == "ssh"
                 ? ssh!.CreateHandler(l.Key)
                 : (IConnectionHandler)new FtpConnectionHandler(ftp,

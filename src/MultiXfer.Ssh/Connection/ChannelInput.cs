@@ -72,18 +72,20 @@ internal sealed class ChannelInput
 
     public async ValueTask<int> ReadAsync(Memory<byte> destination, CancellationToken cancellationToken)
     {
-        if (destination.IsEmpty)
-        {
-            return 0;
-        }
-
         while (true)
         {
             Task wait = Task.CompletedTask;
             int taken = 0;
             lock (_lock)
             {
-                if (_segments.TryPeek(out var head))
+                if (destination.IsEmpty && (_segments.Count > 0 || _ended))
+                {
+                    // A zero-byte read waits for data without taking any (as a socket's does), so that an idle
+                    // application need not hold a buffer while it waits.
+                    return 0;
+                }
+
+                if (!destination.IsEmpty && _segments.TryPeek(out var head))
                 {
                     taken = Math.Min(destination.Length, head.Length - _headConsumed);
                     head.Buffer.AsSpan(_headConsumed, taken).CopyTo(destination.Span);

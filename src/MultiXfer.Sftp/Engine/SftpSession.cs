@@ -1,0 +1,360 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using Microsoft.Extensions.Logging;
+using MultiXfer.Fsio;
+using MultiXfer.Sftp.Codec;
+using MultiXfer.Sftp.Protocol;
+using MultiXfer.Sftp.Wire;
+
+namespace MultiXfer.Sftp.Engine;
+
+/// <summary>
+/// One SFTP session over a byte stream (an SSH channel or stdio). Requests are read in batches: every complete
+/// packet that has arrived is handled in order, the replies collect in one buffer and leave in one write, then the
+/// next batch is read. Clients keep many requests outstanding (OpenSSH 64, lftp and rclone more), so a batch
+/// usually holds many, while reading stops whenever replies cannot be written (the back-pressure of the
+/// channel's flow control reaches the client through its window).
+/// </summary>
+internal sealed partial class SftpSession
+{
+    /// <summary>Largest packet accepted, as OpenSSH's sftp-server (SFTP_MAX_MSG_LENGTH), announced by limits@openssh.com.</summary>
+    public const int MaxPacketLength = 256 * 1024;
+
+    /// <summary>READ replies are clamped to this, and WRITE data may be this long (SFTP_MAX_READ_LENGTH).</summary>
+    public const int MaxReadLength = MaxPacketLength - 1024;
+
+    /// <summary>Replies pending above this are written before more requests are handled.</summary>
+    private const int FlushThreshold = 256 * 1024;
+
+    private readonly Stream _stream;
+    private readonly IFileSystem _files;
+    private readonly SftpPolicy _policy;
+    private readonly OwnerNames _owners;
+    private readonly ILogger _logger;
+    private readonly bool _waitWithoutBuffer;
+    private readonly SftpWriter _output = new();
+    private readonly SftpHandles _handles;
+    private readonly TimeProvider _time;
+    private SftpCodec? _codec;
+    private bool _versionSelectAllowed;
+
+    /// <param name="waitWithoutBuffer">
+    /// The stream supports zero-byte reads that wait for data (an SSH channel does): an idle session then holds no
+    /// input buffer at all.
+    /// </param>
+    public SftpSession(Stream stream, IFileSystem files, SftpPolicy policy, OwnerNames owners, ILogger logger,
+        bool waitWithoutBuffer, TimeProvider? time = null)
+    {
+        _stream = stream;
+        _files = files;
+        _policy = policy;
+        _owners = owners;
+        _logger = logger;
+        _waitWithoutBuffer = waitWithoutBuffer;
+        _handles = new SftpHandles(policy.MaxOpenHandles);
+        _time = time ?? TimeProvider.System;
+    }
+
+    private SftpCodec Codec => _codec!;
+
+    /// <summary>Serves until the client closes its side; returns the exit status for the channel.</summary>
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        byte[]? buffer = null;
+        int start = 0;
+        int end = 0;
+        try
+        {
+            while (true)
+            {
+                if (start == end)
+                {
+                    start = end = 0;
+                    if (_waitWithoutBuffer)
+                    {
+                        ReturnBuffer(ref buffer);
+                        // A zero-byte read returns when data has arrived, consuming none of it.
+                        _ = await _stream.ReadAsync(Memory<byte>.Empty, cancellationToken);
+                    }
+                }
+
+                buffer ??= ArrayPool<byte>.Shared.Rent(MaxPacketLength + 4);
+                if (buffer.Length - end < 4 || (end - start >= 4 && buffer.Length - start < PacketSize(buffer, start)))
+                {
+                    // Move the partial packet to the front so that a whole one fits.
+                    buffer.AsSpan(start, end - start).CopyTo(buffer);
+                    end -= start;
+                    start = 0;
+                }
+
+                int read = await _stream.ReadAsync(buffer.AsMemory(end), cancellationToken);
+                if (read == 0)
+                {
+                    if (end > start)
+                    {
+                        _logger.LogInformation("SFTP client ended the stream inside a packet ({Bytes} bytes pending)", end - start);
+                    }
+
+                    return 0;
+                }
+
+                end += read;
+                while (end - start >= 4)
+                {
+                    int size = PacketSize(buffer, start);
+                    if (end - start < size)
+                    {
+                        break;
+                    }
+
+                    await HandlePacketAsync(buffer.AsMemory(start + 4, size - 4), cancellationToken);
+                    start += size;
+                    if (_output.Length >= FlushThreshold)
+                    {
+                        await _output.FlushAsync(_stream, cancellationToken);
+                    }
+                }
+
+                await _output.FlushAsync(_stream, cancellationToken);
+            }
+        }
+        catch (SftpFatalProtocolException e)
+        {
+            _logger.LogWarning("SFTP session closed: {Reason}", e.Message);
+            return 2;
+        }
+        finally
+        {
+            ReturnBuffer(ref buffer);
+            _output.Dispose();
+            await CloseAllHandlesAsync();
+        }
+    }
+
+    /// <summary>The whole packet (length field included); a length over the limit or under 5 ends the session.</summary>
+    private static int PacketSize(byte[] buffer, int start)
+    {
+        uint length = BinaryPrimitives.ReadUInt32BigEndian(buffer.AsSpan(start));
+        if (length > MaxPacketLength)
+        {
+            throw new SftpFatalProtocolException($"packet of {length} bytes is over the {MaxPacketLength}-byte limit");
+        }
+
+        if (length < 5)
+        {
+            // A type byte and a request id at least (draft -13 §4).
+            throw new SftpFatalProtocolException($"packet of {length} bytes is too short");
+        }
+
+        return (int)length + 4;
+    }
+
+    private static void ReturnBuffer(ref byte[]? buffer)
+    {
+        if (buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            buffer = null;
+        }
+    }
+
+    private async ValueTask HandlePacketAsync(ReadOnlyMemory<byte> packet, CancellationToken cancellationToken)
+    {
+        var type = (SftpMessageType)packet.Span[0];
+        if (_codec is null)
+        {
+            HandleInit(type, packet[1..]);
+            return;
+        }
+
+        if (type == SftpMessageType.Init)
+        {
+            throw new SftpFatalProtocolException("second INIT");
+        }
+
+        uint id = BinaryPrimitives.ReadUInt32BigEndian(packet.Span[1..]);
+        var body = packet[5..];
+        bool wasFirstRequest = _versionSelectAllowed;
+        _versionSelectAllowed = false;
+        try
+        {
+            await DispatchAsync(type, id, body, wasFirstRequest, cancellationToken);
+        }
+        catch (SftpBadMessageException e)
+        {
+            _output.AbandonPacket();
+            _logger.LogDebug("SFTP request {Type} {Id}: bad message: {Reason}", type, id, e.Message);
+            WriteStatus(id, SftpStatusCode.BadMessage, e.Message);
+        }
+        catch (SftpStatusException e)
+        {
+            _output.AbandonPacket();
+            WriteStatus(id, e.Code, e.Message);
+        }
+        catch (FsException e)
+        {
+            _output.AbandonPacket();
+            var code = StatusMapping.From(e.Kind);
+            if (e.Kind == FsErrorKind.IoError)
+            {
+                _logger.LogWarning("SFTP request {Type}: {Detail}", type, e.Message);
+            }
+
+            WriteStatus(id, code, StatusMapping.Message(code));
+        }
+    }
+
+    /// <summary>
+    /// SSH_FXP_INIT (draft -13 §4.3): the version is the lower of the client's and ours. Versions below 3 have
+    /// other packet layouts this server does not speak: such a client is disconnected.
+    /// </summary>
+    private void HandleInit(SftpMessageType type, ReadOnlyMemory<byte> body)
+    {
+        if (type != SftpMessageType.Init)
+        {
+            throw new SftpFatalProtocolException($"request type {(byte)type} before INIT");
+        }
+
+        if (body.Length < 4)
+        {
+            throw new SftpFatalProtocolException("INIT without a version");
+        }
+
+        uint clientVersion = BinaryPrimitives.ReadUInt32BigEndian(body.Span);
+        if (clientVersion < SftpPolicy.MinVersion)
+        {
+            throw new SftpFatalProtocolException($"client version {clientVersion} is below 3");
+        }
+
+        int version = (int)Math.Min(clientVersion, (uint)_policy.MaxVersion);
+        _codec = CodecFor(version);
+        _versionSelectAllowed = _policy.Extensions.Contains(SftpExtensions.Versions);
+        _logger.LogInformation("SFTP session started: version {Version} (client offered {ClientVersion})", version, clientVersion);
+        WriteVersion();
+    }
+
+    internal static SftpCodec CodecFor(int version) => version switch
+    {
+        3 => new SftpCodecV3(),
+        4 => new SftpCodecV4(),
+        5 => new SftpCodecV5(),
+        _ => new SftpCodecV6(),
+    };
+
+    private async ValueTask DispatchAsync(SftpMessageType type, uint id, ReadOnlyMemory<byte> body, bool firstRequest,
+        CancellationToken cancellationToken)
+    {
+        if (!Codec.Defines(type))
+        {
+            WriteStatus(id, SftpStatusCode.OpUnsupported, $"request type {(byte)type} is not part of version {Codec.Version}");
+            return;
+        }
+
+        if (type != SftpMessageType.Extended && !_policy.IsPermitted(RequestName(type)))
+        {
+            WriteStatus(id, SftpStatusCode.PermissionDenied, $"{RequestName(type)} is not permitted");
+            return;
+        }
+
+        switch (type)
+        {
+            case SftpMessageType.Open: await OpenAsync(id, body, cancellationToken); break;
+            case SftpMessageType.Close: await CloseAsync(id, body, cancellationToken); break;
+            case SftpMessageType.Read: await ReadAsync(id, body, cancellationToken); break;
+            case SftpMessageType.Write: await WriteAsync(id, body, cancellationToken); break;
+            case SftpMessageType.Lstat: await StatAsync(id, body, followLinks: false, cancellationToken); break;
+            case SftpMessageType.Stat: await StatAsync(id, body, followLinks: true, cancellationToken); break;
+            case SftpMessageType.Fstat: await FstatAsync(id, body, cancellationToken); break;
+            case SftpMessageType.Setstat: await SetstatAsync(id, body, followLinks: true, cancellationToken); break;
+            case SftpMessageType.Fsetstat: await FsetstatAsync(id, body, cancellationToken); break;
+            case SftpMessageType.Opendir: await OpendirAsync(id, body, cancellationToken); break;
+            case SftpMessageType.Readdir: await ReaddirAsync(id, body, cancellationToken); break;
+            case SftpMessageType.Remove: await RemoveAsync(id, body, cancellationToken); break;
+            case SftpMessageType.Mkdir: await MkdirAsync(id, body, cancellationToken); break;
+            case SftpMessageType.Rmdir: await RmdirAsync(id, body, cancellationToken); break;
+            case SftpMessageType.Realpath: await RealpathAsync(id, body, cancellationToken); break;
+            case SftpMessageType.Rename: await RenameAsync(id, body, cancellationToken); break;
+            case SftpMessageType.Readlink: await ReadlinkAsync(id, body, cancellationToken); break;
+            case SftpMessageType.Symlink: await SymlinkAsync(id, body, cancellationToken); break;
+            case SftpMessageType.Link: await LinkAsync(id, body, cancellationToken); break;
+            case SftpMessageType.Block: await BlockAsync(id, body, cancellationToken); break;
+            case SftpMessageType.Unblock: await UnblockAsync(id, body, cancellationToken); break;
+            case SftpMessageType.Extended: await ExtendedAsync(id, body, firstRequest, cancellationToken); break;
+            default:
+                WriteStatus(id, SftpStatusCode.OpUnsupported, $"request type {(byte)type} is not a request");
+                break;
+        }
+    }
+
+    /// <summary>Request names as OpenSSH's sftp-server -Q requests lists them (used by -p/-P and logs).</summary>
+    internal static string RequestName(SftpMessageType type) => type switch
+    {
+        SftpMessageType.Open => "open",
+        SftpMessageType.Close => "close",
+        SftpMessageType.Read => "read",
+        SftpMessageType.Write => "write",
+        SftpMessageType.Lstat => "lstat",
+        SftpMessageType.Fstat => "fstat",
+        SftpMessageType.Setstat => "setstat",
+        SftpMessageType.Fsetstat => "fsetstat",
+        SftpMessageType.Opendir => "opendir",
+        SftpMessageType.Readdir => "readdir",
+        SftpMessageType.Remove => "remove",
+        SftpMessageType.Mkdir => "mkdir",
+        SftpMessageType.Rmdir => "rmdir",
+        SftpMessageType.Realpath => "realpath",
+        SftpMessageType.Stat => "stat",
+        SftpMessageType.Rename => "rename",
+        SftpMessageType.Readlink => "readlink",
+        SftpMessageType.Symlink => "symlink",
+        SftpMessageType.Link => "link",
+        SftpMessageType.Block => "block",
+        SftpMessageType.Unblock => "unblock",
+        _ => "extended",
+    };
+
+    internal static readonly IReadOnlyList<string> RequestNames =
+    [
+        "open", "close", "read", "write", "lstat", "fstat", "setstat", "fsetstat", "opendir", "readdir", "remove", "mkdir",
+        "rmdir", "realpath", "stat", "rename", "readlink", "symlink", "link", "block", "unblock",
+    ];
+
+    private void WriteStatus(uint id, SftpStatusCode code, string? message = null)
+    {
+        _output.BeginPacket(SftpMessageType.Status);
+        _output.WriteUInt32(id);
+        _output.WriteUInt32((uint)Codec.FoldStatus(code));
+        _output.WriteString(message ?? StatusMapping.Message(code));
+        _output.WriteString("en");
+        _output.EndPacket();
+    }
+
+    private void WriteOk(uint id) => WriteStatus(id, SftpStatusCode.Ok);
+
+    private VirtualPath ResolvePath(string input)
+    {
+        if (!VirtualPath.TryResolve(_policy.StartDirectory, input.Length == 0 ? "." : input, out var path, out _))
+        {
+            throw new SftpStatusException(SftpStatusCode.InvalidFilename);
+        }
+
+        return path;
+    }
+
+    private async ValueTask CloseAllHandlesAsync()
+    {
+        foreach (var handle in _handles.All.ToList())
+        {
+            try
+            {
+                await ReleaseAsync(handle, commit: false, CancellationToken.None);
+            }
+            catch (Exception e) when (e is FsException or IOException)
+            {
+                _logger.LogDebug("SFTP handle {Path} at session end: {Reason}", handle.Path, e.Message);
+            }
+        }
+
+        _handles.Clear();
+    }
+}

@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Logging;
+using MultiXfer.Auth;
+using MultiXfer.Connections;
+using MultiXfer.Fsio;
+using MultiXfer.Sftp.Codec;
+using MultiXfer.Sftp.Engine;
+
+namespace MultiXfer.Sftp;
+
+/// <summary>
+/// The "sftp" subsystem (RFC 4254 §6.5): one SFTP session per channel, over the user's FSIO view, with the
+/// version and extensions the global settings and the user's overrides allow.
+/// </summary>
+public sealed class SftpSubsystem(SftpOptions options, IFileSystemProvider files, ILoggerFactory loggers) : IChannelApplication
+{
+    public const string Name = "sftp";
+
+    private readonly IReadOnlySet<string> _globalExtensions =
+        SftpExtensions.Resolve(new HashSet<string>(SftpExtensions.All, StringComparer.Ordinal), options.Extensions);
+
+    private readonly ILogger _logger = loggers.CreateLogger("MultiXfer.Sftp");
+
+    public async Task<int> RunAsync(ChannelSession session)
+    {
+        await using var fileSystem = await files.OpenAsync(session.User, session.Cancellation);
+        var policy = PolicyFor(session.User);
+        var engine = new SftpSession(session.Stream, fileSystem, policy, OwnerNames.System, _logger, waitWithoutBuffer: true);
+        return await engine.RunAsync(session.Cancellation);
+    }
+
+    /// <summary>Global settings, then the user's overrides (virtual hosts will slot in between).</summary>
+    public SftpPolicy PolicyFor(UserAccount user) => new()
+    {
+        MaxVersion = user.Sftp?.MaxVersion ?? options.MaxVersion,
+        Extensions = SftpExtensions.Resolve(_globalExtensions, user.Sftp?.Extensions),
+        MaxOpenHandles = options.MaxOpenHandles,
+        UserName = user.Name,
+        ReadOnly = user.ReadOnly,
+    };
+}
