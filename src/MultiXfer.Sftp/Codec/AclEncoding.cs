@@ -3,8 +3,9 @@ using MultiXfer.Fsio;
 namespace MultiXfer.Sftp.Codec;
 
 /// <summary>
-/// POSIX permission bits shown as an NFSv4-style ACL (draft -13 §7.8): three ALLOW entries for OWNER@, GROUP@ and
-/// EVERYONE@. That is exactly what the mode says; storage has no other ACLs to report.
+/// POSIX permission bits shown as an NFSv4-style ACL: three ALLOW entries for OWNER@, GROUP@ and EVERYONE@. That
+/// is exactly what the mode says; storage has no other ACLs to report. Drafts -04 and -05 put the entries inline
+/// (uint32 ace-count, entries); draft -13 §7.8 wraps acl-flags, ace-count and entries in one string.
 /// </summary>
 internal static class AclEncoding
 {
@@ -14,20 +15,20 @@ internal static class AclEncoding
     private const uint DirectoryWriteMask = 0x00000040; // DELETE_CHILD
     private const uint ExecuteMask = 0x00000020;
 
-    public static void WriteFromMode(Wire.SftpWriter writer, FileStatus status, bool withAclFlags)
+    public static void WriteFromMode(Wire.SftpWriter writer, FileStatus status, bool asVersion6String)
     {
-        // The ACL travels as a string: its length (every entry is 3 uint32 and a short ASCII name) comes first.
         int mode = status.Permissions;
         var who = new[] { ("OWNER@", mode >> 6), ("GROUP@", mode >> 3), ("EVERYONE@", mode) };
-        int length = (withAclFlags ? 4 : 0) + 4;
-        foreach (var (name, _) in who)
+        if (asVersion6String)
         {
-            length += 12 + 4 + name.Length;
-        }
+            // The string's length first: acl-flags, ace-count, and per entry 3 uint32 and a short ASCII name.
+            int length = 8;
+            foreach (var (name, _) in who)
+            {
+                length += 12 + 4 + name.Length;
+            }
 
-        writer.WriteUInt32((uint)length);
-        if (withAclFlags)
-        {
+            writer.WriteUInt32((uint)length);
             writer.WriteUInt32(0);
         }
 

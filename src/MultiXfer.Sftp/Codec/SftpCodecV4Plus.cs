@@ -93,7 +93,7 @@ internal abstract class SftpCodecV4Plus : SftpCodec
 
         if ((flags & SftpAttributeFlags.Acl) != 0)
         {
-            reader.ReadString();
+            SkipAcl(ref reader);
             attributes.HasAcl = true;
         }
 
@@ -197,7 +197,7 @@ internal abstract class SftpCodecV4Plus : SftpCodec
 
         if ((flags & SftpAttributeFlags.Acl) != 0)
         {
-            AclEncoding.WriteFromMode(writer, status, withAclFlags: HasVersion6Fields);
+            AclEncoding.WriteFromMode(writer, status, asVersion6String: HasVersion6Fields);
         }
 
         if ((flags & SftpAttributeFlags.Bits) != 0)
@@ -230,7 +230,9 @@ internal abstract class SftpCodecV4Plus : SftpCodec
         }
         else
         {
-            WriteAttributes(writer, name, status, SupportedAttributes & ~SftpAttributeFlags.Acl, owners);
+            // Listings carry no ACL (costly, rarely wanted) and no allocation size: lftp's version 6 parser reads
+            // owner where draft -13 puts allocation-size, and a client wanting it can STAT.
+            WriteAttributes(writer, name, status, SupportedAttributes & ~(SftpAttributeFlags.Acl | SftpAttributeFlags.AllocationSize), owners);
         }
     }
 
@@ -240,6 +242,25 @@ internal abstract class SftpCodecV4Plus : SftpCodec
         string link = reader.ReadUtf8();
         string target = reader.ReadUtf8();
         return (link, target);
+    }
+
+    /// <summary>Drafts -04/-05 carry ACL entries inline, draft -13 as one string (see <see cref="AclEncoding"/>).</summary>
+    private void SkipAcl(ref SftpReader reader)
+    {
+        if (HasVersion6Fields)
+        {
+            reader.ReadString();
+            return;
+        }
+
+        int count = reader.ReadCount(16);
+        for (int i = 0; i < count; i++)
+        {
+            reader.ReadUInt32();
+            reader.ReadUInt32();
+            reader.ReadUInt32();
+            reader.ReadString();
+        }
     }
 
     private static SftpFileType TypeOf(FileStatus status) => status.Type switch
