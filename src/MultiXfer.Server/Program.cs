@@ -11,6 +11,11 @@ if (args is ["hash-password", .. var rest])
     return HashPasswordCommand.Run(rest, Console.In, Console.Out, Console.Error);
 }
 
+if (args is ["sftp-server", .. var sftpArgs])
+{
+    return await SftpServerCommand.RunAsync(sftpArgs, Console.Out, Console.Error);
+}
+
 var (host, problems) = MultiXferHost.Build(args);
 if (host is null)
 {
