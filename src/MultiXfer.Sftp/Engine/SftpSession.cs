@@ -23,6 +23,12 @@ internal sealed partial class SftpSession
     /// <summary>READ replies are clamped to this, and WRITE data may be this long (SFTP_MAX_READ_LENGTH).</summary>
     public const int MaxReadLength = MaxPacketLength - 1024;
 
+    /// <summary>
+    /// The input buffer a session starts with: enough for requests other than large WRITEs, and below the large
+    /// object heap's threshold, so sessions that never upload never touch a 256 KiB buffer.
+    /// </summary>
+    private const int InitialInputSize = 64 * 1024;
+
     /// <summary>Replies pending above this are written before more requests are handled.</summary>
     private const int FlushThreshold = 256 * 1024;
 
@@ -78,8 +84,19 @@ internal sealed partial class SftpSession
                     }
                 }
 
-                buffer ??= ArrayPool<byte>.Shared.Rent(MaxPacketLength + 4);
-                if (buffer.Length - end < 4 || (end - start >= 4 && buffer.Length - start < PacketSize(buffer, start)))
+                buffer ??= ArrayPool<byte>.Shared.Rent(InitialInputSize);
+                int needed = end - start >= 4 ? PacketSize(buffer, start) : 4;
+                if (needed > buffer.Length)
+                {
+                    // Only a packet larger than the small buffer (a 255 KiB WRITE) earns the large one.
+                    var larger = ArrayPool<byte>.Shared.Rent(MaxPacketLength + 4);
+                    buffer.AsSpan(start, end - start).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                    end -= start;
+                    start = 0;
+                }
+                else if (buffer.Length - start < needed || buffer.Length == end)
                 {
                     // Move the partial packet to the front so that a whole one fits.
                     buffer.AsSpan(start, end - start).CopyTo(buffer);
