@@ -44,6 +44,23 @@ public sealed class ConfigurationTests
         Assert.False(settings.Ftp.AllowAnonymous);
         Assert.Equal("/pub", settings.Ftp.AnonymousRoot);
         Assert.Empty(settings.Users);
+        Assert.Equal(6, settings.Sftp.MaxVersion);
+        Assert.Null(settings.Sftp.Extensions);
+        Assert.Equal(512, settings.Sftp.MaxOpenHandles);
+    }
+
+    [Fact]
+    public void Sftp_extension_lists_add_to_remove_from_or_replace_the_default_set()
+    {
+        var all = new HashSet<string>(Sftp.SftpExtensions.All);
+        Assert.Equal(all, Sftp.SftpExtensions.Resolve(all, null));
+        var fewer = Sftp.SftpExtensions.Resolve(all, ["-copy-data", "-posix-rename@openssh.com"]);
+        Assert.Equal(all.Count - 2, fewer.Count);
+        Assert.DoesNotContain("copy-data", fewer);
+        Assert.Equal(["limits@openssh.com"], Sftp.SftpExtensions.Resolve(all, ["limits@openssh.com"]));
+        Assert.Contains("copy-data", Sftp.SftpExtensions.Resolve(fewer, ["+copy-data"]));
+        Assert.Empty(ProblemsWith(("Sftp:Extensions:0", "-copy-data"), ("Users:bob:Sftp:Extensions:0", "+copy-data"),
+            ("Users:bob:Sftp:MaxVersion", "3"), ("Users:bob:PasswordHash", Auth.PasswordHasher.Hash("x", 10_000))));
     }
 
     [Theory]
@@ -79,6 +96,14 @@ public sealed class ConfigurationTests
     [InlineData("Users:bob:AuthorizedKeys:0", "ssh-ed25519 not-base64!", "Users:bob:AuthorizedKeys:0")]
     [InlineData("Users:bob:AuthorizedKeys:0", "command=\"/bin/sh\" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBbFN5RA3vQr4Qz1DYh0d5yj8w9T0S9oV6XGcT1l5yzE",
         "Users:bob:AuthorizedKeys:0")]
+    [InlineData("Sftp:MaxVersion", "7", "Sftp:MaxVersion")]
+    [InlineData("Sftp:MaxVersion", "2", "Sftp:MaxVersion")]
+    [InlineData("Sftp:Extensions:0", "-rm-rf@evil", "Sftp:Extensions: unknown extension 'rm-rf@evil'")]
+    [InlineData("Sftp:MaxOpenHandles", "0", "Sftp:MaxOpenHandles")]
+    [InlineData("Sftp:MaxVerson", "5", "Sftp:MaxVerson: unknown setting")]
+    [InlineData("Users:bob:Sftp:MaxVersion", "9", "Users:bob:Sftp:MaxVersion")]
+    [InlineData("Users:bob:Sftp:Extensions:0", "+teleport", "Users:bob:Sftp:Extensions: unknown extension 'teleport'")]
+    [InlineData("Users:bob:Sftp:Extension:0", "copy-data", "Users:bob:Sftp:Extension: unknown setting")]
     public void Each_problem_names_its_key(string key, string value, string expected)
     {
         var problems = ProblemsWith((key, value));
