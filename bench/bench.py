@@ -1,11 +1,16 @@
 #!/usr/bin/python3
-"""FTP, FTPS and SSH cases, each server in turn, median of N runs; prints tables with MultiXfer / peer ratios."""
-import argparse, os, re, shutil, statistics, subprocess, time
+"""FTP, FTPS, SSH and SFTP cases, each server in turn, median of N runs; prints tables with MultiXfer / peer ratios.
+A case that fails on one server prints "fail" in that cell (and the first line of the error on stderr, once)."""
+import argparse, os, re, shutil, socket, statistics, struct, subprocess, sys, time
 
-SERVERS = [("MultiXfer", 2124, "multixfer-bench.json"), ("vsftpd", 2123, "vsftpd.conf"), ("ProFTPD", 2121, "proftpd")]
+SERVERS = [("MultiXfer", 2124), ("vsftpd", 2123), ("ProFTPD", 2121)]
 AUTH = "bench:benchpass"
 WORK = os.environ.get("BENCH_WORK", "/tmp/xferbench")
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+# Generous bound on one sample, so a server that stalls fails its cell instead of hanging the run.
+TIMEOUT = 600
 
 
 def timed(command, before=None):
@@ -14,8 +19,18 @@ def timed(command, before=None):
     # Every sample starts with no dirty pages left by the one before (1 GiB uploads leave plenty).
     subprocess.run(["sync"], check=True)
     start = time.monotonic()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    subprocess.run(command, check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                   timeout=TIMEOUT)
     return time.monotonic() - start
+
+
+def listener_pid(port):
+    """PID of the process listening on 127.0.0.1:port (a forking server's master)."""
+    out = subprocess.run(["ss", "-ltnpH", f"sport = :{port}"], check=True, capture_output=True, text=True).stdout
+    found = re.search(r"pid=(\d+)", out)
+    if not found:
+        raise RuntimeError(f"nothing listens on port {port}")
+    return int(found.group(1))
 
 
 def url(port, path):
@@ -75,8 +90,11 @@ def case_ftps_stor(name, port):
 
 
 SSH_SERVERS = [("MultiXfer", 2223, "multixfer-echo"), ("OpenSSH", 2222, "sftp"), ("ProFTPD", 2022, "sftp")]
-SSH_OPTIONS = ["-F", "/dev/null", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
-               "-o", "IdentitiesOnly=yes", "-o", "LogLevel=ERROR", "-i", os.path.join(WORK, "id_ed25519"), "-l", "bench"]
+KEY = os.path.join(WORK, "id_ed25519")
+SSH_KEY_OPTIONS = ["-F", "/dev/null", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
+                   "-o", "IdentitiesOnly=yes", "-o", "LogLevel=ERROR", "-i", KEY]
+# User as an option rather than -l, which sftp does not take.
+SSH_OPTIONS = SSH_KEY_OPTIONS + ["-o", "User=bench"]
 
 
 def ssh_login_case(subsystem):
@@ -106,10 +124,97 @@ def ssh_echo_case(cipher, mac):
     return case
 
 
-def idle_memory(name, port, pattern):
-    out = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "peers", "idle_conns.py"), "ftp", str(port), "200", pattern],
-                         check=True, capture_output=True, text=True).stdout
-    return float(re.search(r"per_session_kib=(-?\d+)", out).group(1))
+def idle_memory(kind, sessions):
+    """PSS growth per logged-in idle session of the process listening on the port and its descendants (per-session
+    children of forking servers), so neither the other MultiXfer instance nor the client itself is counted."""
+    def case(name, port):
+        out = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "peers", "idle_conns.py"), kind, str(port), str(sessions),
+                              f"tree:{listener_pid(port)}"], check=True, capture_output=True, text=True, timeout=TIMEOUT).stdout
+        return float(re.search(r"per_session_kib=(-?\d+)", out).group(1))
+    return case
+
+
+def sftp_batch(name, port, label, commands, cipher=None):
+    """OpenSSH sftp in batch mode (-b FILE): any failing command fails the sample."""
+    batch = os.path.join(WORK, f"sftp-{name}-{label}.batch")
+    with open(batch, "w") as f:
+        f.write("".join(line + "\n" for line in commands))
+    return ["sftp", *SSH_OPTIONS, *(["-o", f"Ciphers={cipher}"] if cipher else []), "-P", str(port), "-b", batch, "127.0.0.1"]
+
+
+class Unsupported(Exception):
+    """The server does not offer what the case needs: "n/a" in its cell rather than "fail"."""
+
+
+def offered_ciphers(port):
+    """Client-to-server ciphers in the server's KEXINIT (sent in clear after the identification lines), or None."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+            connection.sendall(b"SSH-2.0-xferbench-probe\r\n")
+            stream = connection.makefile("rb")
+            while not stream.readline().startswith(b"SSH-"):
+                pass
+            length, _ = struct.unpack(">IB", stream.read(5))
+            payload = stream.read(length - 1)
+            offset = 17  # message number and cookie
+            lists = []
+            for _ in range(3):  # kex, host key, then encryption client to server
+                size = struct.unpack(">I", payload[offset:offset + 4])[0]
+                lists.append(payload[offset + 4:offset + 4 + size].decode())
+                offset += 4 + size
+            return lists[2].split(",") if payload[0] == 20 else None
+    except (OSError, struct.error, UnicodeDecodeError):
+        return None
+
+
+def require_cipher(port, cipher):
+    offered = offered_ciphers(port)
+    if cipher and offered is not None and cipher not in offered:
+        raise Unsupported(f"server does not offer {cipher} (offers {','.join(offered)})")
+
+
+def sftp_get_case(cipher):
+    def case(name, port):
+        require_cipher(port, cipher)
+        return timed(sftp_batch(name, port, "get", ["get data/1g.bin /dev/null"], cipher))
+    return case
+
+
+def sftp_put_case(cipher):
+    def case(name, port):
+        require_cipher(port, cipher)
+        target = f"/srv/bench/upload/{name}-sftp-1g.bin"
+
+        def clean():
+            if os.path.exists(target):
+                os.remove(target)
+
+        seconds = timed(sftp_batch(name, port, "put", [f"put /srv/bench/data/1g.bin upload/{name}-sftp-1g.bin"], cipher), clean)
+        assert os.path.getsize(target) == 1 << 30, f"upload has {os.path.getsize(target)} bytes"
+        return seconds
+    return case
+
+
+def small_files_case(run):
+    """1000 x 4 KiB from data/small into a fresh local folder, counted after."""
+    def case(name, port):
+        local = os.path.join(WORK, f"small-{name}")
+        seconds = timed(run(name, port, local), lambda: shutil.rmtree(local, ignore_errors=True))
+        count = len(os.listdir(local)) if os.path.isdir(local) else 0
+        assert count == 1000, f"{count} files arrived"
+        return seconds
+    return case
+
+
+def lftp_sftp(name, port, local):
+    # lftp runs ssh itself; the key does the authentication, the password given to lftp is never asked for.
+    connect = " ".join(["ssh", "-a", "-x", *SSH_KEY_OPTIONS])
+    return ["lftp", "-u", "bench,x", "-e", f"set sftp:connect-program \"{connect}\"; set cmd:fail-exit yes; set net:max-retries 1; "
+            f"mirror data/small {local}; quit", f"sftp://127.0.0.1:{port}"]
+
+
+def sftp_get_r(name, port, local):
+    return sftp_batch(name, port, "get-r", [f"get -r data/small {local}"])
 
 
 CASES = [
@@ -120,64 +225,141 @@ CASES = [
 ]
 
 
-def measure(case, servers, runs):
-    """Median per server; the order rotates each repetition so no server always runs right after another's load."""
+def failure_text(error):
+    if isinstance(error, subprocess.CalledProcessError):
+        stderr = error.stderr.decode(errors="replace") if isinstance(error.stderr, bytes) else (error.stderr or "")
+        lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+        return lines[0] if lines else f"{error.cmd[0]} exited with status {error.returncode}"
+    if isinstance(error, subprocess.TimeoutExpired):
+        return f"{error.cmd[0]} timed out after {error.timeout:.0f} s"
+    return f"{type(error).__name__}: {error}"
+
+
+def measure(case, servers, runs, title):
+    """Median per server; the order rotates each repetition so no server always runs right after another's load.
+    A server whose sample fails gets None ("fail") for the case and is not tried again in it; the error goes to stderr.
+    One that lacks what the case needs (Unsupported) gets "n/a"."""
     samples = {name: [] for name, _ in servers}
+    failed, unsupported = set(), set()
     for repetition in range(runs):
         shift = repetition % len(servers)
         for name, port in servers[shift:] + servers[:shift]:
-            samples[name].append(case(name, port))
-    return {name: statistics.median(values) for name, values in samples.items()}
+            if name in failed:
+                continue
+            try:
+                samples[name].append(case(name, port))
+            except Unsupported as error:
+                failed.add(name)
+                unsupported.add(name)
+                print(f"[{title}] {name} n/a: {error}", file=sys.stderr, flush=True)
+            except Exception as error:
+                failed.add(name)
+                print(f"[{title}] {name} failed: {failure_text(error)}", file=sys.stderr, flush=True)
+    return {name: ("n/a" if name in unsupported else None) if name in failed else statistics.median(values)
+            for name, values in samples.items()}
+
+
+def cell(value, unit="s"):
+    if value is None:
+        return "fail"
+    if isinstance(value, str):
+        return value
+    return f"{value:.2f} s" if unit == "s" else f"{value:.0f} KiB"
+
+
+def ratio(value, peers):
+    """MultiXfer over the best (lowest) peer that did not fail."""
+    usable = [peer for peer in peers if isinstance(peer, float)]
+    if not isinstance(value, float) or not usable:
+        return "-"
+    best = min(usable)
+    return f"{value / best:.2f}" if best > 0 else "-"
+
+
+GROUPS = ["ftp", "ftps", "ssh", "sftp"]
+
+
+def ftp_group(runs):
+    servers = SERVERS
+    rows = []
+    for title, case, unit in CASES:
+        rows.append((title, measure(case, servers, runs, title), unit))
+    uncached = dict(rows[-1][1])
+    title = "20 sequential logins + LIST, MultiXfer password cache off"
+    uncached.update(measure(case_logins, [("MultiXfer", 2125)], runs, title))
+    rows.append((title, uncached, "s"))
+    title = "idle logged-in session, server memory"
+    rows.append((title, measure(idle_memory("ftp", 200), servers, 1, title), "KiB"))
+    print(f"| case | MultiXfer | vsftpd | ProFTPD | MultiXfer / best peer |")
+    print(f"|---|---|---|---|---|")
+    for title, results, unit in rows:
+        print(f"| {title} | {cell(results['MultiXfer'], unit)} | {cell(results['vsftpd'], unit)} | {cell(results['ProFTPD'], unit)} | "
+              f"{ratio(results['MultiXfer'], [results['vsftpd'], results['ProFTPD']])} |")
+
+
+def ftps_group(runs):
+    # ProFTPD mod_tls is the peer (the shared vsftpd configuration has no TLS).
+    tls_servers = [(n, p) for n, p in SERVERS if n != "vsftpd"]
+    print("| case | MultiXfer | ProFTPD | MultiXfer / ProFTPD |")
+    print("|---|---|---|---|")
+    for title, case in [("FTPS PROT P RETR 1 GiB (curl --ssl-reqd)", case_ftps_retr), ("FTPS PROT P STOR 1 GiB (curl --ssl-reqd -T)", case_ftps_stor)]:
+        results = measure(case, tls_servers, runs, title)
+        print(f"| {title} | {cell(results['MultiXfer'])} | {cell(results['ProFTPD'])} | {ratio(results['MultiXfer'], [results['ProFTPD']])} |")
+
+
+def ssh_group(runs):
+    # OpenSSH sshd is the peer (ProFTPD mod_sftp for logins too); the echo cases run cat on sshd.
+    subsystems = {name: subsystem for name, _, subsystem in SSH_SERVERS}
+    title = "20 sequential SSH logins, ed25519 key"
+    logins = measure(ssh_login_case(subsystems), [(n, p) for n, p, _ in SSH_SERVERS], runs, title)
+    print("| case | MultiXfer | OpenSSH | ProFTPD mod_sftp | MultiXfer / OpenSSH |")
+    print("|---|---|---|---|---|")
+    print(f"| {title} | {cell(logins['MultiXfer'])} | {cell(logins['OpenSSH'])} | {cell(logins['ProFTPD'])} | "
+          f"{ratio(logins['MultiXfer'], [logins['OpenSSH']])} |")
+    echo_servers = [(n, p) for n, p, _ in SSH_SERVERS if n != "ProFTPD"]
+    for cipher, mac in [("chacha20-poly1305@openssh.com", None), ("aes128-gcm@openssh.com", None),
+                        ("aes256-ctr", "hmac-sha2-256-etm@openssh.com")]:
+        label = cipher + (f" + {mac}" if mac else "")
+        title = f"1 GiB echoed through a channel, {label}"
+        results = measure(ssh_echo_case(cipher, mac), echo_servers, runs, title)
+        print(f"| {title} | {cell(results['MultiXfer'])} | {cell(results['OpenSSH'])} | - | "
+              f"{ratio(results['MultiXfer'], [results['OpenSSH']])} |")
+
+
+SFTP_SERVERS = [("MultiXfer", 2223), ("OpenSSH", 2222), ("ProFTPD", 2022)]
+SFTP_CIPHERS = ["chacha20-poly1305@openssh.com", "aes128-gcm@openssh.com"]
+
+
+def sftp_group(runs):
+    # The "sftp" subsystem of each server (sftp-server under sshd, mod_sftp, MultiXfer's own); home is /srv/bench on all three.
+    cases = [(f"SFTP get 1 GiB (sftp -b), {cipher}", sftp_get_case(cipher), "s") for cipher in SFTP_CIPHERS]
+    cases += [(f"SFTP put 1 GiB (sftp -b), {cipher}", sftp_put_case(cipher), "s") for cipher in SFTP_CIPHERS]
+    cases += [("lftp mirror 1000 x 4 KiB over SFTP", small_files_case(lftp_sftp), "s"),
+              ("sftp get -r 1000 x 4 KiB", small_files_case(sftp_get_r), "s"),
+              ("idle SFTP session (50, paramiko), server memory", idle_memory("sftp", 50), "KiB")]
+    print("| case | MultiXfer | OpenSSH | ProFTPD mod_sftp | MultiXfer / best peer |")
+    print("|---|---|---|---|---|")
+    for title, case, unit in cases:
+        results = measure(case, SFTP_SERVERS, runs if unit == "s" else 1, title)
+        print(f"| {title} | {cell(results['MultiXfer'], unit)} | {cell(results['OpenSSH'], unit)} | {cell(results['ProFTPD'], unit)} | "
+              f"{ratio(results['MultiXfer'], [results['OpenSSH'], results['ProFTPD']])} |", flush=True)
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
-    runs = parser.parse_args().runs
-    rows = []
-    for title, case, unit in CASES:
-        rows.append((title, measure(case, [(n, p) for n, p, _ in SERVERS], runs), unit))
-    uncached = dict(rows[-1][1])
-    uncached["MultiXfer"] = statistics.median([case_logins("MultiXfer", 2125) for _ in range(runs)])
-    rows.append(("20 sequential logins + LIST, MultiXfer password cache off", uncached, "s"))
-    memory = {name: idle_memory(name, port, pattern) for name, port, pattern in SERVERS}
-    rows.append(("idle logged-in session, server memory", memory, "KiB"))
-
-    # FTPS: ProFTPD mod_tls is the peer (the shared vsftpd configuration has no TLS).
-    tls_rows = []
-    tls_servers = [(n, p) for n, p, _ in SERVERS if n != "vsftpd"]
-    for title, case in [("FTPS PROT P RETR 1 GiB (curl --ssl-reqd)", case_ftps_retr), ("FTPS PROT P STOR 1 GiB (curl --ssl-reqd -T)", case_ftps_stor)]:
-        tls_rows.append((title, measure(case, tls_servers, runs)))
-
-    print(f"\nmedian of {runs} runs, loopback, {os.cpu_count()} cores")
-    print(f"| case | MultiXfer | vsftpd | ProFTPD | MultiXfer / best peer |")
-    print(f"|---|---|---|---|---|")
-    for title, results, unit in rows:
-        best = min(results["vsftpd"], results["ProFTPD"])
-        fmt = (lambda v: f"{v:.2f} s") if unit == "s" else (lambda v: f"{v:.0f} KiB")
-        ratio = results["MultiXfer"] / best if best > 0 else float("nan")
-        print(f"| {title} | {fmt(results['MultiXfer'])} | {fmt(results['vsftpd'])} | {fmt(results['ProFTPD'])} | {ratio:.2f} |")
-    print()
-    print("| case | MultiXfer | ProFTPD | MultiXfer / ProFTPD |")
-    print("|---|---|---|---|")
-    for title, results in tls_rows:
-        print(f"| {title} | {results['MultiXfer']:.2f} s | {results['ProFTPD']:.2f} s | {results['MultiXfer'] / results['ProFTPD']:.2f} |")
-
-    # SSH: OpenSSH sshd is the peer (ProFTPD mod_sftp for logins too); the echo cases run cat on sshd.
-    subsystems = {name: subsystem for name, _, subsystem in SSH_SERVERS}
-    logins = measure(ssh_login_case(subsystems), [(n, p) for n, p, _ in SSH_SERVERS], runs)
-    print()
-    print("| case | MultiXfer | OpenSSH | ProFTPD mod_sftp | MultiXfer / OpenSSH |")
-    print("|---|---|---|---|---|")
-    print(f"| 20 sequential SSH logins, ed25519 key | {logins['MultiXfer']:.2f} s | {logins['OpenSSH']:.2f} s | "
-          f"{logins['ProFTPD']:.2f} s | {logins['MultiXfer'] / logins['OpenSSH']:.2f} |")
-    echo_servers = [(n, p) for n, p, _ in SSH_SERVERS if n != "ProFTPD"]
-    for cipher, mac in [("chacha20-poly1305@openssh.com", None), ("aes128-gcm@openssh.com", None),
-                        ("aes256-ctr", "hmac-sha2-256-etm@openssh.com")]:
-        results = measure(ssh_echo_case(cipher, mac), echo_servers, runs)
-        label = cipher + (f" + {mac}" if mac else "")
-        print(f"| 1 GiB echoed through a channel, {label} | {results['MultiXfer']:.2f} s | {results['OpenSSH']:.2f} s | - | "
-              f"{results['MultiXfer'] / results['OpenSSH']:.2f} |")
+    parser.add_argument("--only", default=",".join(GROUPS),
+                        help=f"comma-separated groups to run, of {','.join(GROUPS)} (default: all)")
+    args = parser.parse_args()
+    groups = [group.strip() for group in args.only.split(",") if group.strip()]
+    unknown = [group for group in groups if group not in GROUPS]
+    if unknown or not groups:
+        parser.error(f"--only takes groups among {','.join(GROUPS)}, got {args.only!r}")
+    print(f"\nmedian of {args.runs} runs, loopback, {os.cpu_count()} cores", flush=True)
+    for name, group in [("ftp", ftp_group), ("ftps", ftps_group), ("ssh", ssh_group), ("sftp", sftp_group)]:
+        if name in groups:
+            print(flush=True)
+            group(args.runs)
 
 
 if __name__ == "__main__":
