@@ -6,6 +6,7 @@ using MultiXfer.Auth;
 using MultiXfer.Connections;
 using MultiXfer.Fsio;
 using MultiXfer.Ftp;
+using MultiXfer.Scp;
 using MultiXfer.Server.Configuration;
 using MultiXfer.Sftp;
 using MultiXfer.Server.Certificates;
@@ -124,6 +125,7 @@ internal static class MultiXferHost
             TimeSpan.FromSeconds(settings.Tls.HandshakeTimeoutSeconds), loggers);
         var applications = new SshApplicationRegistry();
         applications.AddSubsystem(SftpSubsystem.Name, Protocols.Sftp, new SftpSubsystem(settings.Sftp, files, loggers));
+        applications.AddCommand(ScpApplication.Program, Protocols.Scp, new ScpApplication(files, loggers));
         var ssh = hostKeys is null ? null : new SshServer(settings.Ssh, settings.Server, settings.SshListeners, hostKeys, authenticator,
             applications, time, loggers);
         var handlers = settings.Listeners.ToDictionary(l => l.Key, l => l.Value.Protocol == "ssh"

@@ -1,0 +1,79 @@
+using System.Text;
+using Microsoft.Extensions.Logging;
+using MultiXfer.Connections;
+using MultiXfer.Fsio;
+
+namespace MultiXfer.Scp;
+
+/// <summary>
+/// The legacy scp protocol over "exec" (what scp -O, older OpenSSH, pscp, curl and libraries speak): the command line
+/// is parsed here, never by a shell, and the transfer runs against the user's FSIO view.
+/// </summary>
+public sealed class ScpApplication(IFileSystemProvider files, ILoggerFactory loggers) : IChannelApplication
+{
+    public const string Program = "scp";
+
+    private readonly ILogger _logger = loggers.CreateLogger("MultiXfer.Scp");
+
+    public async Task<int> RunAsync(ChannelSession session)
+    {
+        var cancellationToken = session.Cancellation;
+        ScpCommandLine command;
+        List<VirtualPath> paths;
+        try
+        {
+            command = ScpCommandLine.Parse(session.Command);
+            paths = command.Paths.Select(ToVirtualPath).ToList();
+        }
+        catch (ScpUsageException e)
+        {
+            _logger.LogWarning("scp refused: {Reason}: {Command}", e.Message, session.Command);
+            // As an scp error on the protocol stream: the client prints it and exits non-zero.
+            await session.Stream.WriteAsync(Encoding.UTF8.GetBytes($"\x01scp: {e.Message}\n"), cancellationToken);
+            return 1;
+        }
+
+        await using var fileSystem = await files.OpenAsync(session.User, cancellationToken);
+        using var channel = new ScpChannel(session.Stream);
+        _logger.LogInformation("scp {Direction} {Paths}{Recursive}", command.Sink ? "upload to" : "download of",
+            string.Join(", ", paths), command.Recursive ? " (recursive)" : "");
+        try
+        {
+            bool complete = command.Sink
+                ? await new ScpSink(channel, fileSystem, command, paths[0], _logger).RunAsync(cancellationToken)
+                : await new ScpSource(channel, fileSystem, command, _logger).RunAsync(paths, cancellationToken);
+            return complete ? 0 : 1;
+        }
+        catch (ScpProtocolException e)
+        {
+            _logger.LogWarning("scp ended: {Reason}", e.Message);
+            return 1;
+        }
+    }
+
+    /// <summary>Paths are relative to the user's root ("." is the root); a leading "~" is the root too.</summary>
+    private static VirtualPath ToVirtualPath(string path)
+    {
+        if (path == "~" || path.StartsWith("~/", StringComparison.Ordinal))
+        {
+            path = "/" + path[1..].TrimStart('/');
+        }
+
+        return VirtualPath.TryResolve(VirtualPath.Root, path, out var resolved, out string problem)
+            ? resolved
+            : throw new ScpUsageException($"{path}: {problem}");
+    }
+
+    internal static string Describe(FsErrorKind kind) => kind switch
+    {
+        FsErrorKind.NotFound => "No such file or directory",
+        FsErrorKind.PermissionDenied => "Permission denied",
+        FsErrorKind.AlreadyExists => "File exists",
+        FsErrorKind.NotADirectory => "Not a directory",
+        FsErrorKind.IsADirectory => "Is a directory",
+        FsErrorKind.NoSpace => "No space left on device",
+        FsErrorKind.QuotaExceeded => "Disk quota exceeded",
+        FsErrorKind.InvalidName => "Invalid file name",
+        _ => "Failure",
+    };
+}
