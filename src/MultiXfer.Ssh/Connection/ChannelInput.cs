@@ -85,11 +85,13 @@ internal sealed class ChannelInput
                     return 0;
                 }
 
-                if (!destination.IsEmpty && _segments.TryPeek(out var head))
+                // As much as is queued and fits, across packets: one read per burst, not one per SSH packet.
+                while (taken < destination.Length && _segments.TryPeek(out var head))
                 {
-                    taken = Math.Min(destination.Length, head.Length - _headConsumed);
-                    head.Buffer.AsSpan(_headConsumed, taken).CopyTo(destination.Span);
-                    _headConsumed += taken;
+                    int count = Math.Min(destination.Length - taken, head.Length - _headConsumed);
+                    head.Buffer.AsSpan(_headConsumed, count).CopyTo(destination.Span[taken..]);
+                    taken += count;
+                    _headConsumed += count;
                     if (_headConsumed == head.Length)
                     {
                         _segments.Dequeue();
@@ -97,12 +99,14 @@ internal sealed class ChannelInput
                         _headConsumed = 0;
                     }
                 }
-                else if (_ended)
+
+                if (taken == 0)
                 {
-                    return 0;
-                }
-                else
-                {
+                    if (_ended)
+                    {
+                        return 0;
+                    }
+
                     _waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                     wait = _waiter.Task;
                 }
