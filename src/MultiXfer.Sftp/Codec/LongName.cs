@@ -9,7 +9,8 @@ namespace MultiXfer.Sftp.Codec;
 /// </summary>
 internal static class LongName
 {
-    private static readonly TimeSpan SixMonths = TimeSpan.FromDays(365 / 2);
+    /// <summary>Half of a 365-day year, to the second, as OpenSSH's ls_file computes it.</summary>
+    private static readonly TimeSpan SixMonths = TimeSpan.FromSeconds(365 * 24 * 60 * 60 / 2);
 
     public static string Format(string name, FileStatus status, OwnerNames owners, DateTime nowUtc)
     {

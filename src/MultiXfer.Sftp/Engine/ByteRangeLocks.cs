@@ -26,7 +26,9 @@ internal sealed class ByteRangeLocks
     private readonly Lock _lock = new();
     private readonly Dictionary<LockKey, List<RangeLock>> _locks = [];
 
-    public void Acquire(LockKey key, object owner, ulong offset, ulong length, SftpOpenFlags mask)
+    /// <param name="owner">The handle the lock belongs to.</param>
+    /// <param name="session">The handle's session: its requests by path are not blocked by its own locks.</param>
+    public void Acquire(LockKey key, object owner, object session, ulong offset, ulong length, SftpOpenFlags mask)
     {
         ulong end = End(offset, length);
         lock (_lock)
@@ -49,7 +51,7 @@ internal sealed class ByteRangeLocks
                 throw new SftpStatusException(SftpStatusCode.ByteRangeLockRefused, "too many locks on this file");
             }
 
-            list.Add(new RangeLock(owner, offset, end, length, mask));
+            list.Add(new RangeLock(owner, session, offset, end, length, mask));
         }
     }
 
@@ -84,10 +86,14 @@ internal sealed class ByteRangeLocks
         }
     }
 
-    /// <summary>Throws when another handle holds a lock with <paramref name="blocked"/> over any byte of the range.</summary>
+    /// <summary>
+    /// Throws when a lock with <paramref name="blocked"/> over any byte of the range belongs to neither
+    /// <paramref name="accessor"/> (a handle, or a session acting by path) nor, when the accessor is a session, to
+    /// one of its handles.
+    /// </summary>
     public void CheckAccess(LockKey key, object accessor, ulong offset, ulong length, SftpOpenFlags blocked)
     {
-        ulong end = End(offset, Math.Max(length, 1));
+        ulong end = End(offset, Math.Max(length, 1)); // ulong.MaxValue: the whole file
         lock (_lock)
         {
             if (!_locks.TryGetValue(key, out var list))
@@ -97,7 +103,7 @@ internal sealed class ByteRangeLocks
 
             foreach (var existing in list)
             {
-                if (existing.Owner != accessor && (existing.Mask & blocked) != 0 && existing.Offset < end && offset < existing.End)
+                if (existing.Owner != accessor && existing.Session != accessor && (existing.Mask & blocked) != 0 && existing.Offset < end && offset < existing.End)
                 {
                     throw new SftpStatusException(SftpStatusCode.LockConflict);
                 }
@@ -120,5 +126,5 @@ internal sealed class ByteRangeLocks
     private static ulong End(ulong offset, ulong length) =>
         length == 0 || length > ulong.MaxValue - offset ? ulong.MaxValue : offset + length;
 
-    private sealed record RangeLock(object Owner, ulong Offset, ulong End, ulong Length, SftpOpenFlags Mask);
+    private sealed record RangeLock(object Owner, object Session, ulong Offset, ulong End, ulong Length, SftpOpenFlags Mask);
 }

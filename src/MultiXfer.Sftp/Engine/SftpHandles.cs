@@ -44,12 +44,18 @@ internal sealed class SftpHandles(int maxHandles)
 
     public IEnumerable<SftpHandle> All => _open.Values;
 
-    public byte[] Add(SftpHandle handle)
+    /// <summary>Checked before anything is opened: a refused OPEN must not leave a file behind.</summary>
+    public void EnsureRoom()
     {
         if (_open.Count >= maxHandles)
         {
             throw new SftpStatusException(SftpStatusCode.Failure, $"too many open handles (limit {maxHandles})");
         }
+    }
+
+    public byte[] Add(SftpHandle handle)
+    {
+        EnsureRoom();
 
         var bytes = RandomNumberGenerator.GetBytes(HandleLength);
         _open.Add(Key(bytes), handle);

@@ -71,6 +71,7 @@ internal sealed partial class SftpSession
         await CheckOwnerChangeAsync(attributes, () => _files.GetStatusAsync(path, followLinks, cancellationToken));
         if (attributes.Size is { } size)
         {
+            await CheckPathLockAsync(path, SftpOpenFlags.BlockWrite, followLinks: true, cancellationToken);
             await _files.SetLengthAsync(path, CheckedSize(size), cancellationToken);
         }
 
@@ -107,6 +108,7 @@ internal sealed partial class SftpSession
         await CheckOwnerChangeAsync(attributes, () => file.File.GetStatusAsync(cancellationToken));
         if (attributes.Size is { } size)
         {
+            await CheckLocksAsync(file, 0, ulong.MaxValue, SftpOpenFlags.BlockWrite, cancellationToken);
             await file.File.SetLengthAsync(CheckedSize(size), cancellationToken);
         }
 

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Security.Cryptography;
 using MultiXfer.Fsio;
 using MultiXfer.Sftp.Protocol;
 using MultiXfer.Sftp.Wire;
@@ -39,11 +38,14 @@ internal sealed partial class SftpSession
             throw new SftpStatusException(SftpStatusCode.PermissionDenied, "copy-data needs a readable source and a writable target");
         }
 
-        ulong limit = readLength == 0 ? long.MaxValue : readLength;
-        if (readOffset > long.MaxValue || writeOffset > long.MaxValue || limit > long.MaxValue - Math.Max(readOffset, writeOffset))
+        if (readOffset > long.MaxValue || writeOffset > long.MaxValue ||
+            (readLength != 0 && readLength > long.MaxValue - Math.Max(readOffset, writeOffset)))
         {
             throw new SftpStatusException(SftpStatusCode.InvalidParameter, "offsets beyond the largest file size");
         }
+
+        // Length 0 copies to the end of the source (OpenSSH PROTOCOL §4.7).
+        ulong limit = readLength != 0 ? readLength : long.MaxValue - Math.Max(readOffset, writeOffset);
 
         if (source == target && readOffset < writeOffset + limit && writeOffset < readOffset + limit)
         {
@@ -98,6 +100,7 @@ internal sealed partial class SftpSession
 
         var sourcePath = ResolvePath(from);
         var targetPath = ResolvePath(to);
+        await CheckPathLockAsync(targetPath, SftpOpenFlags.BlockWrite | SftpOpenFlags.BlockDelete, followLinks: true, cancellationToken);
         await using var sourceFile = await _files.OpenFileAsync(sourcePath, FileOpenOptions.ReadOnly, cancellationToken);
         var sourceStatus = await sourceFile.GetStatusAsync(cancellationToken);
         await using var targetFile = await _files.OpenFileAsync(targetPath,
@@ -166,11 +169,17 @@ internal sealed partial class SftpSession
             throw new SftpStatusException(SftpStatusCode.PermissionDenied, "handle is not open for reading");
         }
 
-        long size = (await file.GetStatusAsync(cancellationToken)).Size;
+        var fileStatus = await file.GetStatusAsync(cancellationToken);
+        if (!ByteRangeLocks.Shared.IsEmpty)
+        {
+            ByteRangeLocks.Shared.CheckAccess(LockKey.For(handle?.Path ?? ResolvePath(name!), fileStatus), (object?)handle ?? this, 0, ulong.MaxValue,
+                SftpOpenFlags.BlockRead);
+        }
+
+        long size = fileStatus.Size;
         long end = length == 0 || length > (ulong)(long.MaxValue - (long)start) ? size : Math.Min(size, (long)start + (long)length);
         long span = Math.Max(0, end - (long)start);
-        var hashName = HashAlgorithmFor(algorithm);
-        int hashLength = HashLength(algorithm);
+        int hashLength = CheckFileHash.LengthOf(algorithm);
         long blocks = blockSize == 0 ? 1 : Math.Max(1, (span + blockSize - 1) / blockSize);
         if (blocks * hashLength > MaxReadLength)
         {
@@ -184,7 +193,7 @@ internal sealed partial class SftpSession
             long blockLength = blockSize == 0 ? Math.Max(span, 1) : blockSize;
             for (long block = 0; block < blocks; block++)
             {
-                using var hash = IncrementalHash.CreateHash(hashName);
+                using var hash = new CheckFileHash(algorithm);
                 long offset = (long)start + block * blockLength;
                 long blockEnd = Math.Min(end, offset + blockLength);
                 while (offset < blockEnd)
@@ -195,11 +204,11 @@ internal sealed partial class SftpSession
                         break;
                     }
 
-                    hash.AppendData(buffer, 0, read);
+                    hash.Append(buffer.AsSpan(0, read));
                     offset += read;
                 }
 
-                hash.GetHashAndReset(hashes.AsSpan((int)(block * hashLength), hashLength));
+                hash.Finish(hashes.AsSpan((int)(block * hashLength), hashLength));
             }
         }
         finally
@@ -217,24 +226,4 @@ internal sealed partial class SftpSession
 
         _output.EndPacket();
     }
-
-    private static HashAlgorithmName HashAlgorithmFor(string name) => name switch
-    {
-        "md5" => HashAlgorithmName.MD5,
-        "sha1" => HashAlgorithmName.SHA1,
-        "sha224" => new HashAlgorithmName("SHA224"),
-        "sha256" => HashAlgorithmName.SHA256,
-        "sha384" => HashAlgorithmName.SHA384,
-        _ => HashAlgorithmName.SHA512,
-    };
-
-    private static int HashLength(string name) => name switch
-    {
-        "md5" => 16,
-        "sha1" => 20,
-        "sha224" => 28,
-        "sha256" => 32,
-        "sha384" => 48,
-        _ => 64,
-    };
 }

@@ -22,6 +22,7 @@ internal sealed partial class SftpSession
         }
 
         var path = ResolvePath(input);
+        _handles.EnsureRoom();
         var status = await _files.GetStatusAsync(path, followLinks: true, cancellationToken);
         if (!status.IsDirectory)
         {
@@ -89,6 +90,14 @@ internal sealed partial class SftpSession
             handle.HasPending = false;
             Codec.WriteNameEntry(_output, entry.Name, entry.Status, _owners, now);
             count++;
+        }
+
+        if (count == 0)
+        {
+            // A NAME carries one or more names (draft -13 §8.5); the end is EOF.
+            _output.AbandonPacket();
+            WriteStatus(id, SftpStatusCode.Eof);
+            return;
         }
 
         Codec.WriteEndOfList(_output, handle.Finished);

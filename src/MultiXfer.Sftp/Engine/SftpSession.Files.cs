@@ -20,6 +20,7 @@ internal sealed partial class SftpSession
         }
 
         var path = ResolvePath(request.Path);
+        _handles.EnsureRoom();
         // Neither READ nor WRITE opens for reading, as POSIX O_RDONLY is 0 (OpenSSH does the same).
         var access = request.Write ? (request.Read ? FileAccessMode.ReadWrite : FileAccessMode.Write) : FileAccessMode.Read;
         var create = request.Create;
@@ -33,6 +34,11 @@ internal sealed partial class SftpSession
         if (request.NoFollow && await TryLstatAsync(path, cancellationToken) is { IsSymbolicLink: true })
         {
             throw new SftpStatusException(SftpStatusCode.LinkLoop, "the file is a symbolic link and NOFOLLOW was asked");
+        }
+
+        if (request.Write)
+        {
+            await CheckPathLockAsync(path, SftpOpenFlags.BlockWrite, followLinks: true, cancellationToken);
         }
 
         if (request.Attributes.HasAcl)
@@ -52,7 +58,7 @@ internal sealed partial class SftpSession
             if ((request.BlockFlags & LockBits) != 0)
             {
                 entry.LockKey = LockKey.For(path, await file.GetStatusAsync(cancellationToken));
-                ByteRangeLocks.Shared.Acquire(entry.LockKey.Value, entry, 0, 0, request.BlockFlags & LockBits);
+                ByteRangeLocks.Shared.Acquire(entry.LockKey.Value, entry, this, 0, 0, request.BlockFlags & LockBits);
             }
 
             WriteHandle(id, _handles.Add(entry));
@@ -117,7 +123,14 @@ internal sealed partial class SftpSession
 
                 if (file.DeleteOnClose)
                 {
-                    await _files.DeleteFileAsync(file.Path, cancellationToken);
+                    try
+                    {
+                        await _files.DeleteFileAsync(file.Path, cancellationToken);
+                    }
+                    catch (FsException e) when (e.Kind == FsErrorKind.NotFound)
+                    {
+                        // A new file opened with truncation was never committed: there is nothing to delete.
+                    }
                 }
 
                 break;
@@ -145,7 +158,14 @@ internal sealed partial class SftpSession
             return;
         }
 
-        int wanted = (int)Math.Min(length, MaxReadLength);
+        // Clamped to the announced maximum, and so that offset + length stays a valid file position.
+        int wanted = (int)Math.Min(Math.Min(length, MaxReadLength), (ulong)long.MaxValue - offset);
+        if (wanted == 0)
+        {
+            WriteStatus(id, SftpStatusCode.Eof);
+            return;
+        }
+
         await CheckLocksAsync(handle, offset, (ulong)wanted, SftpOpenFlags.BlockRead, cancellationToken);
         _output.BeginPacket(SftpMessageType.Data);
         _output.WriteUInt32(id);

@@ -28,7 +28,7 @@ internal sealed partial class SftpSession
             throw new SftpStatusException(SftpStatusCode.InvalidParameter, "unknown lock mask bits");
         }
 
-        ByteRangeLocks.Shared.Acquire(await LockKeyOfAsync(handle, cancellationToken), handle, offset, length, mask);
+        ByteRangeLocks.Shared.Acquire(await LockKeyOfAsync(handle, cancellationToken), handle, this, offset, length, mask);
         WriteOk(id);
     }
 

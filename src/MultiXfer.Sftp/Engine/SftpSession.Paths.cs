@@ -22,11 +22,25 @@ internal sealed partial class SftpSession
     }
 
     /// <summary>A version 6 BLOCK_DELETE lock held by any handle keeps the file from being removed or renamed.</summary>
-    private async ValueTask CheckDeleteLockAsync(VirtualPath path, CancellationToken cancellationToken)
+    private ValueTask CheckDeleteLockAsync(VirtualPath path, CancellationToken cancellationToken) =>
+        CheckPathLockAsync(path, SftpOpenFlags.BlockDelete, followLinks: false, cancellationToken);
+
+    /// <summary>
+    /// Whether a lock of any handle over any byte of the file at <paramref name="path"/> forbids
+    /// <paramref name="blocked"/>: for operations that change a file by name (truncating SETSTAT, replacing
+    /// uploads and copies, removal), which no per-handle check sees.
+    /// </summary>
+    private async ValueTask CheckPathLockAsync(VirtualPath path, SftpOpenFlags blocked, bool followLinks, CancellationToken cancellationToken)
     {
-        if (!ByteRangeLocks.Shared.IsEmpty && await TryLstatAsync(path, cancellationToken) is { IsRegular: true } status)
+        if (ByteRangeLocks.Shared.IsEmpty)
         {
-            ByteRangeLocks.Shared.CheckAccess(LockKey.For(path, status), this, 0, 0, SftpOpenFlags.BlockDelete);
+            return;
+        }
+
+        var status = followLinks ? await TryStatAsync(path, cancellationToken) : await TryLstatAsync(path, cancellationToken);
+        if (status is { IsRegular: true })
+        {
+            ByteRangeLocks.Shared.CheckAccess(LockKey.For(path, status), this, 0, ulong.MaxValue, blocked);
         }
     }
 

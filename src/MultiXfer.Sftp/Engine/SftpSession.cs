@@ -206,18 +206,24 @@ internal sealed partial class SftpSession
         catch (SftpStatusException e)
         {
             _output.AbandonPacket();
-            WriteStatus(id, e.Code, e.Message);
+            WriteStatus(id, e.Code, e.Detail);
         }
         catch (FsException e)
         {
             _output.AbandonPacket();
-            var code = StatusMapping.From(e.Kind);
             if (e.Kind == FsErrorKind.IoError)
             {
                 _logger.LogWarning("SFTP request {Type}: {Detail}", type, e.Message);
             }
 
-            WriteStatus(id, code, StatusMapping.Message(code));
+            WriteStatus(id, StatusMapping.From(e.Kind));
+        }
+        catch (Exception e) when (e is not (OperationCanceledException or IOException or SftpFatalProtocolException))
+        {
+            // A fault of this server's, not the client's: the request fails, the session and the process live on.
+            _output.AbandonPacket();
+            _logger.LogError(e, "SFTP request {Type} failed", type);
+            WriteStatus(id, SftpStatusCode.Failure);
         }
     }
 
@@ -336,12 +342,14 @@ internal sealed partial class SftpSession
         "rmdir", "realpath", "stat", "rename", "readlink", "symlink", "link", "block", "unblock",
     ];
 
+    /// <summary>A STATUS reply; without a message of its own, the text names the code the client actually receives.</summary>
     private void WriteStatus(uint id, SftpStatusCode code, string? message = null)
     {
+        var folded = Codec.FoldStatus(code);
         _output.BeginPacket(SftpMessageType.Status);
         _output.WriteUInt32(id);
-        _output.WriteUInt32((uint)Codec.FoldStatus(code));
-        _output.WriteString(message ?? StatusMapping.Message(code));
+        _output.WriteUInt32((uint)folded);
+        _output.WriteString(message ?? StatusMapping.Message(folded));
         _output.WriteString("en");
         _output.EndPacket();
     }

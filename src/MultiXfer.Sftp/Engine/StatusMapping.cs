@@ -56,7 +56,10 @@ internal static class StatusMapping
 }
 
 /// <summary>A request ends with this status (raised where a plain FSIO error does not say enough).</summary>
-internal sealed class SftpStatusException(SftpStatusCode code, string? message = null) : Exception(message ?? StatusMapping.Message(code))
+internal sealed class SftpStatusException(SftpStatusCode code, string? detail = null) : Exception(detail ?? StatusMapping.Message(code))
 {
     public SftpStatusCode Code { get; } = code;
+
+    /// <summary>The message for the client, or null for the standard text of the code it receives.</summary>
+    public string? Detail { get; } = detail;
 }
