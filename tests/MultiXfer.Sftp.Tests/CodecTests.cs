@@ -580,12 +580,12 @@ public sealed class CodecTests : IDisposable
     {
         byte[] bytes = new PacketBuilder().String("first").String("second").ToArray();
         var v3 = new SftpReader(bytes);
-        // OpenSSH's (reversed) order: targetpath first, then linkpath.
+        // OpenSSH's (reversed) order: targetpath first, then linkpath; kept for versions 4 and 5 as lftp sends it.
         Assert.Equal(("second", "first"), SftpSession.CodecFor(3).ReadSymlink(ref v3));
         var v4 = new SftpReader(bytes);
-        Assert.Equal(("first", "second"), SftpSession.CodecFor(4).ReadSymlink(ref v4));
+        Assert.Equal(("second", "first"), SftpSession.CodecFor(4).ReadSymlink(ref v4));
         var v5 = new SftpReader(bytes);
-        Assert.Equal(("first", "second"), SftpSession.CodecFor(5).ReadSymlink(ref v5));
+        Assert.Equal(("second", "first"), SftpSession.CodecFor(5).ReadSymlink(ref v5));
         Assert.Throws<SftpBadMessageException>(() =>
         {
             var v6 = new SftpReader(bytes);

@@ -789,11 +789,11 @@ public sealed class SessionRequestTests : SftpTestBase
     [Theory]
     [InlineData(4u)]
     [InlineData(5u)]
-    public async Task Version4And5SymlinkTakesTheLinkFirst(uint version)
+    public async Task Version4And5SymlinkTakesTheTargetFirstAsLftpSendsIt(uint version)
     {
         Harness.Put("target.txt", "T");
         var client = await ConnectAsync(version);
-        Assert.Equal(Fx.Ok, await client.StatusAsync(Fxp.Symlink, b => b.String("link").String("target.txt")));
+        Assert.Equal(Fx.Ok, await client.StatusAsync(Fxp.Symlink, b => b.String("target.txt").String("link")));
         Assert.Equal("target.txt", new FileInfo(Harness.Host("link")).LinkTarget);
         Assert.Equal("target.txt", await client.SingleNameAsync(client.RequestAsync(Fxp.Readlink, b => b.String("link"))));
     }

@@ -103,6 +103,18 @@ internal sealed partial class SessionFileSystem(
         throw new FsException(FsErrorKind.LinkLoop, $"{path}: too many links");
     }
 
+    private async ValueTask<bool> IsSymbolicLinkAsync(VirtualPath path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await backend.GetStatusAsync(path, followLinks: false, cancellationToken)).IsSymbolicLink;
+        }
+        catch (FsException e) when (e.Kind is FsErrorKind.NotFound)
+        {
+            return false;
+        }
+    }
+
     private async ValueTask<FileStatus?> TryStatAsync(VirtualPath path, CancellationToken cancellationToken)
     {
         try
@@ -144,16 +156,21 @@ internal sealed partial class SessionFileSystem(
         await Demand(path, replacing ? Permission.Upload | Permission.Overwrite : Permission.Upload, "upload", cancellationToken);
         if (uploads.Atomic && options.Create == FileCreateMode.Replace)
         {
-            var temporary = path.Parent.Append(UploadPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)));
+            // Through a symbolic link (dangling or not) the upload lands where the link points, as open(2) with
+            // O_TRUNC would write there, and the link stays a link.
+            var target = await IsSymbolicLinkAsync(path, cancellationToken) ? await RealLocationAsync(path, cancellationToken) : path;
+            var targetExisting = target == path ? existing : await TryStatAsync(target, cancellationToken);
+            var temporary = target.Parent.Append(UploadPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)));
             var inner = await backend.OpenFileAsync(temporary, options with { Create = FileCreateMode.CreateNew }, cancellationToken);
-            if (existing is not null && options.Permissions is null)
+            if (targetExisting is not null)
             {
-                // The new content replaces the old file, not its access rights.
-                await inner.SetPermissionsAsync(existing.Permissions, cancellationToken);
+                // The new content replaces the old file, not its access rights: a mode sent with the upload applies
+                // to a file it creates (as with open(2)), so a private file never turns world-readable by an upload.
+                await inner.SetPermissionsAsync(targetExisting.Permissions, cancellationToken);
             }
 
-            LogOpened(replacing ? "overwrite" : "upload", path);
-            return new AtomicUploadHandle(backend, inner, temporary, path, overwrite: replacing, uploads.Fsync, this);
+            LogOpened(targetExisting is not null ? "overwrite" : "upload", target);
+            return new AtomicUploadHandle(backend, inner, temporary, target, overwrite: targetExisting is not null, uploads.Fsync, this);
         }
 
         var handle = await backend.OpenFileAsync(path, options, cancellationToken);

@@ -236,11 +236,15 @@ internal abstract class SftpCodecV4Plus : SftpCodec
         }
     }
 
-    /// <summary>Drafts -04 and -05 name the link first (the order OpenSSH reverses in version 3).</summary>
+    /// <summary>
+    /// Drafts -04 and -05 name the link first, but lftp, the version 4/5 client tested here, keeps OpenSSH's
+    /// version 3 order (target first) for every version below 6. Practice wins: a link must land where the user
+    /// asked. Version 6 has LINK, whose order is unambiguous.
+    /// </summary>
     public override (string Link, string Target) ReadSymlink(ref SftpReader reader)
     {
-        string link = reader.ReadUtf8();
         string target = reader.ReadUtf8();
+        string link = reader.ReadUtf8();
         return (link, target);
     }
 

@@ -98,8 +98,8 @@ internal sealed partial class SftpSession
             overwrite = reader.ReadBoolean();
         }
 
-        var sourcePath = ResolvePath(from);
-        var targetPath = ResolvePath(to);
+        var sourcePath = (await ResolvePathAsync(from, cancellationToken));
+        var targetPath = (await ResolvePathAsync(to, cancellationToken));
         await CheckPathLockAsync(targetPath, SftpOpenFlags.BlockWrite | SftpOpenFlags.BlockDelete, followLinks: true, cancellationToken);
         await using var sourceFile = await _files.OpenFileAsync(sourcePath, FileOpenOptions.ReadOnly, cancellationToken);
         var sourceStatus = await sourceFile.GetStatusAsync(cancellationToken);
@@ -160,9 +160,8 @@ internal sealed partial class SftpSession
             throw new SftpStatusException(SftpStatusCode.InvalidParameter, "start beyond the largest file size");
         }
 
-        await using var opened = handle is null
-            ? await _files.OpenFileAsync(ResolvePath(name!), FileOpenOptions.ReadOnly, cancellationToken)
-            : null;
+        var path = handle?.Path ?? await ResolvePathAsync(name!, cancellationToken);
+        await using var opened = handle is null ? await _files.OpenFileAsync(path, FileOpenOptions.ReadOnly, cancellationToken) : null;
         var file = opened ?? handle!.File;
         if ((file.Access & FileAccessMode.Read) == 0)
         {
@@ -172,7 +171,7 @@ internal sealed partial class SftpSession
         var fileStatus = await file.GetStatusAsync(cancellationToken);
         if (!ByteRangeLocks.Shared.IsEmpty)
         {
-            ByteRangeLocks.Shared.CheckAccess(LockKey.For(handle?.Path ?? ResolvePath(name!), fileStatus), (object?)handle ?? this, 0, ulong.MaxValue,
+            ByteRangeLocks.Shared.CheckAccess(LockKey.For(path, fileStatus), (object?)handle ?? this, 0, ulong.MaxValue,
                 SftpOpenFlags.BlockRead);
         }
 

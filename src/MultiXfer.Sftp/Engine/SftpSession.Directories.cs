@@ -21,7 +21,7 @@ internal sealed partial class SftpSession
             input = reader.ReadUtf8();
         }
 
-        var path = ResolvePath(input);
+        var path = (await ResolvePathAsync(input, cancellationToken));
         _handles.EnsureRoom();
         var status = await _files.GetStatusAsync(path, followLinks: true, cancellationToken);
         if (!status.IsDirectory)
@@ -115,7 +115,7 @@ internal sealed partial class SftpSession
             attributes = Codec.ReadAttributes(ref reader);
         }
 
-        await _files.CreateDirectoryAsync(ResolvePath(input), attributes.Permissions, cancellationToken);
+        await _files.CreateDirectoryAsync((await ResolvePathAsync(input, cancellationToken)), attributes.Permissions, cancellationToken);
         WriteOk(id);
     }
 
@@ -127,7 +127,7 @@ internal sealed partial class SftpSession
             input = reader.ReadUtf8();
         }
 
-        await _files.DeleteDirectoryAsync(ResolvePath(input), cancellationToken);
+        await _files.DeleteDirectoryAsync((await ResolvePathAsync(input, cancellationToken)), cancellationToken);
         WriteOk(id);
     }
 }

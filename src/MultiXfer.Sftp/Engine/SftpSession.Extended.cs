@@ -48,7 +48,7 @@ internal sealed partial class SftpSession
             case "copy-data": await CopyDataAsync(id, arguments, cancellationToken); break;
             case "home-directory": HomeDirectoryRequest(id, arguments.Span); break;
             case "users-groups-by-id@openssh.com": UsersGroupsById(id, arguments.Span); break;
-            case "check-file-handle": await CheckFileAsync(id, arguments, byHandle: true, cancellationToken); break;
+            case "check-file-handle" or "check-file": await CheckFileAsync(id, arguments, byHandle: true, cancellationToken); break;
             case "check-file-name": await CheckFileAsync(id, arguments, byHandle: false, cancellationToken); break;
             case "copy-file": await CopyFileAsync(id, arguments, cancellationToken); break;
             case "space-available": await SpaceAvailableAsync(id, arguments, cancellationToken); break;
@@ -59,7 +59,8 @@ internal sealed partial class SftpSession
     /// <summary>Which configurable extension an EXTENDED request name belongs to; null for names this server lacks.</summary>
     private static string? ExtensionOf(string requestName) => requestName switch
     {
-        "check-file-handle" or "check-file-name" => SftpExtensions.CheckFile,
+        // paramiko sends "check-file" with check-file-handle's arguments (an early draft's name).
+        "check-file-handle" or "check-file-name" or "check-file" => SftpExtensions.CheckFile,
         "version-select" => SftpExtensions.Versions,
         SftpExtensions.PosixRename or SftpExtensions.Statvfs or SftpExtensions.Fstatvfs or SftpExtensions.Hardlink or
             SftpExtensions.Fsync or SftpExtensions.Lsetstat or SftpExtensions.Limits or SftpExtensions.ExpandPath or
@@ -92,11 +93,21 @@ internal sealed partial class SftpSession
     /// <summary>statvfs@openssh.com and fstatvfs@openssh.com (OpenSSH PROTOCOL §4.4): struct statvfs as 11 uint64.</summary>
     private async ValueTask StatvfsAsync(uint id, ReadOnlyMemory<byte> arguments, bool byHandle, CancellationToken cancellationToken)
     {
-        VirtualPath path;
+        VirtualPath? handlePath = null;
+        string? name = null;
         {
             var reader = new SftpReader(arguments.Span);
-            path = byHandle ? _handles.Get<SftpHandle>(reader.ReadString()).Path : ResolvePath(reader.ReadUtf8());
+            if (byHandle)
+            {
+                handlePath = _handles.Get<SftpHandle>(reader.ReadString()).Path;
+            }
+            else
+            {
+                name = reader.ReadUtf8();
+            }
         }
+
+        var path = handlePath ?? await ResolvePathAsync(name!, cancellationToken);
 
         var space = await _files.GetSpaceAsync(path, cancellationToken);
         ulong blockSize = (ulong)Math.Max(1, space.BlockSize);
@@ -128,7 +139,7 @@ internal sealed partial class SftpSession
             link = reader.ReadUtf8();
         }
 
-        await _files.CreateHardLinkAsync(ResolvePath(existing), ResolvePath(link), cancellationToken);
+        await _files.CreateHardLinkAsync((await ResolvePathAsync(existing, cancellationToken)), (await ResolvePathAsync(link, cancellationToken)), cancellationToken);
         WriteOk(id);
     }
 
@@ -181,7 +192,7 @@ internal sealed partial class SftpSession
             input = rest.Length == 0 ? _policy.HomeDirectory.Value : _policy.HomeDirectory.Value.TrimEnd('/') + "/" + rest;
         }
 
-        var path = await CanonicalAsync(ResolvePath(input), cancellationToken);
+        var path = await CanonicalAsync((await ResolvePathAsync(input, cancellationToken)), cancellationToken);
         WriteSingleName(id, path.Value, null);
     }
 
@@ -247,7 +258,7 @@ internal sealed partial class SftpSession
             input = reader.ReadUtf8();
         }
 
-        var space = await _files.GetSpaceAsync(ResolvePath(input), cancellationToken);
+        var space = await _files.GetSpaceAsync((await ResolvePathAsync(input, cancellationToken)), cancellationToken);
         BeginExtendedReply(id);
         _output.WriteUInt64((ulong)space.TotalBytes);
         _output.WriteUInt64((ulong)space.FreeBytes);

@@ -15,7 +15,7 @@ internal sealed partial class SftpSession
             input = reader.ReadUtf8();
         }
 
-        var path = ResolvePath(input);
+        var path = (await ResolvePathAsync(input, cancellationToken));
         await CheckDeleteLockAsync(path, cancellationToken);
         await _files.DeleteFileAsync(path, cancellationToken);
         WriteOk(id);
@@ -64,8 +64,8 @@ internal sealed partial class SftpSession
 
     private async ValueTask RenamePathsAsync(string from, string to, bool overwrite, CancellationToken cancellationToken)
     {
-        var source = ResolvePath(from);
-        var target = ResolvePath(to);
+        var source = (await ResolvePathAsync(from, cancellationToken));
+        var target = (await ResolvePathAsync(to, cancellationToken));
         await CheckDeleteLockAsync(source, cancellationToken);
         if (overwrite)
         {
@@ -99,7 +99,7 @@ internal sealed partial class SftpSession
             }
         }
 
-        var path = ResolvePath(input);
+        var path = (await ResolvePathAsync(input, cancellationToken));
         foreach (string next in compose)
         {
             if (!VirtualPath.TryResolve(path, next, out path, out _))
@@ -184,7 +184,7 @@ internal sealed partial class SftpSession
             input = reader.ReadUtf8();
         }
 
-        string target = await _files.ReadSymbolicLinkAsync(ResolvePath(input), cancellationToken);
+        string target = await _files.ReadSymbolicLinkAsync((await ResolvePathAsync(input, cancellationToken)), cancellationToken);
         WriteSingleName(id, target, null);
     }
 
@@ -198,7 +198,7 @@ internal sealed partial class SftpSession
         }
 
         // The target is stored as given: FSIO resolves every link inside the user's root, whatever it says.
-        await _files.CreateSymbolicLinkAsync(ResolvePath(link), target, cancellationToken);
+        await _files.CreateSymbolicLinkAsync((await ResolvePathAsync(link, cancellationToken)), target, cancellationToken);
         WriteOk(id);
     }
 
@@ -217,11 +217,11 @@ internal sealed partial class SftpSession
 
         if (symbolic)
         {
-            await _files.CreateSymbolicLinkAsync(ResolvePath(link), existing, cancellationToken);
+            await _files.CreateSymbolicLinkAsync((await ResolvePathAsync(link, cancellationToken)), existing, cancellationToken);
         }
         else
         {
-            await _files.CreateHardLinkAsync(ResolvePath(existing), ResolvePath(link), cancellationToken);
+            await _files.CreateHardLinkAsync((await ResolvePathAsync(existing, cancellationToken)), (await ResolvePathAsync(link, cancellationToken)), cancellationToken);
         }
 
         WriteOk(id);

@@ -356,14 +356,63 @@ internal sealed partial class SftpSession
 
     private void WriteOk(uint id) => WriteStatus(id, SftpStatusCode.Ok);
 
-    private VirtualPath ResolvePath(string input)
+    /// <summary>
+    /// A client path as FSIO names it: relative paths start at the start directory. Without "..", resolution is
+    /// textual. A ".." is applied where the kernel applies it, to the directory reached so far with its links
+    /// followed ("link/.." is the link target's parent, "file/.." is not a directory), as OpenSSH's sftp-server
+    /// gets from the kernel; FSIO keeps the result inside the root either way.
+    /// </summary>
+    private ValueTask<VirtualPath> ResolvePathAsync(string input, CancellationToken cancellationToken)
     {
-        if (!VirtualPath.TryResolve(_policy.StartDirectory, input.Length == 0 ? "." : input, out var path, out _))
+        if (input.Length == 0)
         {
-            throw new SftpStatusException(SftpStatusCode.InvalidFilename);
+            input = ".";
         }
 
-        return path;
+        if (!input.Split('/').Contains(".."))
+        {
+            return ValueTask.FromResult(VirtualPath.TryResolve(_policy.StartDirectory, input, out var path, out _)
+                ? path
+                : throw new SftpStatusException(SftpStatusCode.InvalidFilename));
+        }
+
+        return ResolveThroughLinksAsync(input, cancellationToken);
+    }
+
+    private async ValueTask<VirtualPath> ResolveThroughLinksAsync(string input, CancellationToken cancellationToken)
+    {
+        var current = input.StartsWith('/') ? VirtualPath.Root : _policy.StartDirectory;
+        foreach (string segment in input.Split('/'))
+        {
+            if (segment is "" or ".")
+            {
+                continue;
+            }
+
+            if (segment == "..")
+            {
+                if (current.IsRoot)
+                {
+                    continue;
+                }
+
+                var real = await _files.GetRealPathAsync(current, cancellationToken);
+                if (!(await _files.GetStatusAsync(real, followLinks: true, cancellationToken)).IsDirectory)
+                {
+                    throw new SftpStatusException(SftpStatusCode.NotADirectory);
+                }
+
+                current = real.Parent;
+                continue;
+            }
+
+            if (!VirtualPath.TryResolve(current, segment, out current, out _))
+            {
+                throw new SftpStatusException(SftpStatusCode.InvalidFilename);
+            }
+        }
+
+        return current;
     }
 
     private async ValueTask CloseAllHandlesAsync()
