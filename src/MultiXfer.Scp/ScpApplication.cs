@@ -29,7 +29,7 @@ public sealed class ScpApplication(IFileSystemProvider files, ILoggerFactory log
         {
             _logger.LogWarning("scp refused: {Reason}: {Command}", e.Message, session.Command);
             // As an scp error on the protocol stream: the client prints it and exits non-zero.
-            await session.Stream.WriteAsync(Encoding.UTF8.GetBytes($"\x01scp: {e.Message}\n"), cancellationToken);
+            await TellClientAsync(session, e.Message, cancellationToken);
             return 1;
         }
 
@@ -47,7 +47,24 @@ public sealed class ScpApplication(IFileSystemProvider files, ILoggerFactory log
         catch (ScpProtocolException e)
         {
             _logger.LogWarning("scp ended: {Reason}", e.Message);
+            if (!e.ClientGaveUp)
+            {
+                await TellClientAsync(session, $"protocol error: {e.Message}", cancellationToken);
+            }
             return 1;
+        }
+    }
+
+    /// <summary>The reason goes to the client as an scp error line (as OpenSSH's run_err), if it still listens.</summary>
+    private static async Task TellClientAsync(ChannelSession session, string message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await session.Stream.WriteAsync(Encoding.UTF8.GetBytes($"\x01scp: {message.Replace('\n', ' ')}\n"), cancellationToken);
+        }
+        catch (IOException)
+        {
+            // The client is gone; the log has the reason.
         }
     }
 

@@ -91,6 +91,23 @@ internal sealed class ScpChannel(Stream stream) : IDisposable
         stream.WriteAsync(Encoding.UTF8.GetBytes(line + "\n"), cancellationToken);
 
     /// <summary>
+    /// A status byte that may also be the end of the stream: ok, the end (no error), or a warning's message. A fatal
+    /// error ends the transfer.
+    /// </summary>
+    public async ValueTask<(bool Ended, string? Error)> ReadStatusAsync(CancellationToken cancellationToken)
+    {
+        int code = await ReadByteAsync(cancellationToken);
+        return code switch
+        {
+            0 => (false, null),
+            -1 => (true, null),
+            1 => (false, await ReadLineAsync(cancellationToken) ?? ""),
+            2 => throw new ScpProtocolException("client ended the transfer: " + await ReadLineAsync(cancellationToken), clientGaveUp: true),
+            _ => throw new ScpProtocolException($"unexpected status byte {code}"),
+        };
+    }
+
+    /// <summary>
     /// The peer's acknowledgement: null when it is 0 (ok), else its message. A fatal error or the end of the stream
     /// ends the transfer.
     /// </summary>
@@ -104,9 +121,9 @@ internal sealed class ScpChannel(Stream stream) : IDisposable
             case 1:
                 return await ReadLineAsync(cancellationToken) ?? "";
             case 2:
-                throw new ScpProtocolException("client ended the transfer: " + await ReadLineAsync(cancellationToken));
+                throw new ScpProtocolException("client ended the transfer: " + await ReadLineAsync(cancellationToken), clientGaveUp: true);
             case -1:
-                throw new ScpProtocolException("client closed the stream");
+                throw new ScpProtocolException("client closed the stream", clientGaveUp: true);
             default:
                 throw new ScpProtocolException($"unexpected acknowledgement byte {code}");
         }
@@ -131,5 +148,8 @@ internal sealed class ScpChannel(Stream stream) : IDisposable
     }
 }
 
-/// <summary>The transfer cannot go on: the peer broke the protocol or gave up.</summary>
-internal sealed class ScpProtocolException(string message) : Exception(message);
+/// <summary>The transfer cannot go on: the peer broke the protocol, or gave up (then there is nothing to tell it).</summary>
+internal sealed class ScpProtocolException(string message, bool clientGaveUp = false) : Exception(message)
+{
+    public bool ClientGaveUp { get; } = clientGaveUp;
+}

@@ -135,6 +135,12 @@ internal sealed record ScpCommandLine(bool Sink, bool Recursive, bool PreserveTi
                     inWord = true;
                     break;
                 default:
+                    if (c == '&')
+                    {
+                        // Unquoted, '&' would send the command to the background; quoted ("R&D") it is a name.
+                        throw new ScpUsageException("unquoted '&' needs a shell: there is none here");
+                    }
+
                     if (c == '$')
                     {
                         // A variable would need a shell to expand. (Leading '~' and globs in a download's last path

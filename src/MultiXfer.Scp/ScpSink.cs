@@ -136,7 +136,12 @@ internal sealed class ScpSink(ScpChannel channel, IFileSystem files, ScpCommandL
         {
             if (!await IsDirectoryAsync(path, cancellationToken))
             {
-                await files.CreateDirectoryAsync(path, command.PreserveTimes ? mode : null, cancellationToken);
+                await files.CreateDirectoryAsync(path, mode, cancellationToken);
+            }
+
+            if (command.PreserveTimes)
+            {
+                await files.SetPermissionsAsync(path, mode, cancellationToken);
             }
         }
         catch (FsException e)
@@ -227,12 +232,16 @@ internal sealed class ScpSink(ScpChannel channel, IFileSystem files, ScpCommandL
                 offset += data.Length;
             }
 
-            string? clientError = await channel.ReadAckAsync(cancellationToken);
-            if (clientError is not null)
+            // The client's status for the file it sent. libssh2 (curl) sends none and closes its side once the
+            // data is out; every announced byte has arrived by then, so the file counts as sent.
+            var status = await channel.ReadStatusAsync(cancellationToken);
+            if (status.Error is { } clientError)
             {
                 logger.LogWarning("scp client could not send {Path}: {Message}", path, clientError);
                 _errors = true;
-                return; // not committed: the target keeps its old content
+                // Not committed: the target keeps its old content. The client waits for an answer all the same.
+                await channel.SendErrorAsync(fatal: false, $"{path}: not stored: the client reported an error", cancellationToken);
+                return;
             }
 
             if (failure is null)
@@ -248,11 +257,16 @@ internal sealed class ScpSink(ScpChannel channel, IFileSystem files, ScpCommandL
             }
         }
 
-        if (failure is null && command.PreserveTimes && times is { } t)
+        if (failure is null && command.PreserveTimes)
         {
+            // -p: the exact mode (umask does not apply, an existing file takes it too) and the times.
             try
             {
-                await files.SetTimesAsync(path, t.Accessed, t.Modified, cancellationToken);
+                await files.SetPermissionsAsync(path, mode, cancellationToken);
+                if (times is { } t)
+                {
+                    await files.SetTimesAsync(path, t.Accessed, t.Modified, cancellationToken);
+                }
             }
             catch (FsException e)
             {
@@ -310,6 +324,7 @@ internal readonly record struct ScpTimes(DateTime Modified, DateTime Accessed)
             DateTime.UnixEpoch.AddSeconds(accessed).AddTicks(accessedMicros * 10L));
     }
 
+    /// <summary>Times before 1970 go out as 0, as OpenSSH's scp sends them: the protocol has no sign.</summary>
     public string ToLine() => string.Create(CultureInfo.InvariantCulture,
-        $"T{(long)(Modified - DateTime.UnixEpoch).TotalSeconds} 0 {(long)(Accessed - DateTime.UnixEpoch).TotalSeconds} 0");
+        $"T{Math.Max(0, (long)(Modified - DateTime.UnixEpoch).TotalSeconds)} 0 {Math.Max(0, (long)(Accessed - DateTime.UnixEpoch).TotalSeconds)} 0");
 }

@@ -19,7 +19,7 @@ internal sealed class ScpSource(ScpChannel channel, IFileSystem files, ScpComman
         // The client starts with an ack: it is ready.
         if (await channel.ReadAckAsync(cancellationToken) is { } refusal)
         {
-            throw new ScpProtocolException("client refused to start: " + refusal);
+            throw new ScpProtocolException("client refused to start: " + refusal, clientGaveUp: true);
         }
 
         foreach (var pattern in paths)
@@ -46,7 +46,7 @@ internal sealed class ScpSource(ScpChannel channel, IFileSystem files, ScpComman
         {
             await foreach (var entry in files.ListDirectoryAsync(pattern.Parent, cancellationToken))
             {
-                if (Wildcard.Matches(name, entry.Name))
+                if (Wildcard.Matches(name, entry.Name) && !await SkipUnsendableAsync(pattern.Parent, entry.Name, cancellationToken))
                 {
                     matches.Add(pattern.Parent.Append(entry.Name));
                 }
@@ -117,6 +117,11 @@ internal sealed class ScpSource(ScpChannel channel, IFileSystem files, ScpComman
         {
             await foreach (var entry in files.ListDirectoryAsync(path, cancellationToken))
             {
+                if (await SkipUnsendableAsync(path, entry.Name, cancellationToken))
+                {
+                    continue;
+                }
+
                 await SendPathAsync(path.Append(entry.Name), cancellationToken);
             }
         }
@@ -205,6 +210,21 @@ internal sealed class ScpSource(ScpChannel channel, IFileSystem files, ScpComman
 
             await ReportAckAsync(path, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// A name on disk that cannot go on an scp control line (a newline would end the line early) is skipped with a
+    /// warning; its siblings are still sent.
+    /// </summary>
+    private async Task<bool> SkipUnsendableAsync(VirtualPath directory, string name, CancellationToken cancellationToken)
+    {
+        if (VirtualPath.IsValidName(name) && !name.Contains('\n'))
+        {
+            return false;
+        }
+
+        await WarnAsync($"{directory}: skipped an entry whose name cannot be sent", cancellationToken);
+        return true;
     }
 
     private async Task<bool> SendTimesAsync(FileStatus status, CancellationToken cancellationToken)
