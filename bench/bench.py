@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """FTP, FTPS, SSH and SFTP cases, each server in turn, median of N runs; prints tables with MultiXfer / peer ratios.
 A case that fails on one server prints "fail" in that cell (and the first line of the error on stderr, once)."""
-import argparse, os, re, shutil, socket, statistics, struct, subprocess, sys, time
+import argparse, functools, os, re, shutil, socket, statistics, struct, subprocess, sys, time
 
 SERVERS = [("MultiXfer", 2124), ("vsftpd", 2123), ("ProFTPD", 2121)]
 AUTH = "bench:benchpass"
@@ -10,7 +10,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 # Generous bound on one sample, so a server that stalls fails its cell instead of hanging the run.
-TIMEOUT = 600
+TIMEOUT = 300
 
 
 def timed(command, before=None):
@@ -60,7 +60,7 @@ def case_mirror(name, port):
         shutil.rmtree(local, ignore_errors=True)
 
     seconds = timed(["lftp", "-u", "bench,benchpass", "-e",
-                     f"set ftp:ssl-allow no; set cmd:fail-exit yes; mirror data/small {local}; quit",
+                     f"set ftp:ssl-allow no; set cmd:fail-exit yes; set net:max-retries 1; mirror data/small {local}; quit",
                      f"ftp://127.0.0.1:{port}"], clean)
     assert len(os.listdir(local)) == 1000, "mirror incomplete"
     return seconds
@@ -69,7 +69,7 @@ def case_mirror(name, port):
 def case_logins(name, port):
     start = time.monotonic()
     for _ in range(20):
-        subprocess.run(["curl", "-sS", "-o", "/dev/null", url(port, "data/")], check=True)
+        subprocess.run(["curl", "-sS", "-o", "/dev/null", url(port, "data/")], check=True, stderr=subprocess.PIPE, timeout=TIMEOUT)
     return time.monotonic() - start
 
 
@@ -103,7 +103,7 @@ def ssh_login_case(subsystem):
         start = time.monotonic()
         for _ in range(20):
             subprocess.run(["ssh", *SSH_OPTIONS, "-p", str(port), "-s", "127.0.0.1", subsystem[name]], check=True,
-                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=TIMEOUT)
         return time.monotonic() - start
     return case
 
@@ -117,7 +117,7 @@ def ssh_echo_case(cipher, mac):
             subprocess.run(["sync"], check=True)
             start = time.monotonic()
             result = subprocess.run(["ssh", *SSH_OPTIONS, *options, "-p", str(port), *remote], check=True, stdin=source,
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT)
             seconds = time.monotonic() - start
         assert len(result.stdout) == 1 << 30, f"echo returned {len(result.stdout)} bytes"
         return seconds
@@ -146,14 +146,20 @@ class Unsupported(Exception):
     """The server does not offer what the case needs: "n/a" in its cell rather than "fail"."""
 
 
+@functools.lru_cache(maxsize=None)
 def offered_ciphers(port):
-    """Client-to-server ciphers in the server's KEXINIT (sent in clear after the identification lines), or None."""
+    """Client-to-server ciphers in the server's KEXINIT (sent in clear after the identification lines), or None.
+    Asked once per port and run."""
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
             connection.sendall(b"SSH-2.0-xferbench-probe\r\n")
             stream = connection.makefile("rb")
-            while not stream.readline().startswith(b"SSH-"):
-                pass
+            for _ in range(50):
+                line = stream.readline()
+                if not line or line.startswith(b"SSH-"):
+                    break
+            if not line.startswith(b"SSH-"):
+                return None
             length, _ = struct.unpack(">IB", stream.read(5))
             payload = stream.read(length - 1)
             offset = 17  # message number and cookie
@@ -193,6 +199,22 @@ def sftp_put_case(cipher):
         assert os.path.getsize(target) == 1 << 30, f"upload has {os.path.getsize(target)} bytes"
         return seconds
     return case
+
+
+def scp_get_case(name, port):
+    return timed(["scp", "-O", *SSH_OPTIONS, "-P", str(port), "127.0.0.1:data/1g.bin", "/dev/null"])
+
+
+def scp_put_case(name, port):
+    target = f"/srv/bench/upload/{name}-scp-1g.bin"
+
+    def clean():
+        if os.path.exists(target):
+            os.remove(target)
+
+    seconds = timed(["scp", "-O", *SSH_OPTIONS, "-P", str(port), "/srv/bench/data/1g.bin", f"127.0.0.1:upload/{name}-scp-1g.bin"], clean)
+    assert os.path.getsize(target) == 1 << 30, f"upload has {os.path.getsize(target)} bytes"
+    return seconds
 
 
 def small_files_case(run):
@@ -276,7 +298,7 @@ def ratio(value, peers):
     return f"{value / best:.2f}" if best > 0 else "-"
 
 
-GROUPS = ["ftp", "ftps", "ssh", "sftp"]
+GROUPS = ["ftp", "ftps", "ssh", "sftp", "scp"]
 
 
 def ftp_group(runs):
@@ -345,6 +367,16 @@ def sftp_group(runs):
               f"{ratio(results['MultiXfer'], [results['OpenSSH'], results['ProFTPD']])} |", flush=True)
 
 
+def scp_group(runs):
+    # The legacy protocol (scp -O, client default cipher chacha20-poly1305): scp on sshd, mod_sftp's SCP, MultiXfer's own.
+    print("| case | MultiXfer | OpenSSH | ProFTPD mod_sftp | MultiXfer / best peer |")
+    print("|---|---|---|---|---|")
+    for title, case in [("scp -O get 1 GiB", scp_get_case), ("scp -O put 1 GiB", scp_put_case)]:
+        results = measure(case, SFTP_SERVERS, runs, title)
+        print(f"| {title} | {cell(results['MultiXfer'])} | {cell(results['OpenSSH'])} | {cell(results['ProFTPD'])} | "
+              f"{ratio(results['MultiXfer'], [results['OpenSSH'], results['ProFTPD']])} |", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
@@ -356,7 +388,7 @@ def main():
     if unknown or not groups:
         parser.error(f"--only takes groups among {','.join(GROUPS)}, got {args.only!r}")
     print(f"\nmedian of {args.runs} runs, loopback, {os.cpu_count()} cores", flush=True)
-    for name, group in [("ftp", ftp_group), ("ftps", ftps_group), ("ssh", ssh_group), ("sftp", sftp_group)]:
+    for name, group in [("ftp", ftp_group), ("ftps", ftps_group), ("ssh", ssh_group), ("sftp", sftp_group), ("scp", scp_group)]:
         if name in groups:
             print(flush=True)
             group(args.runs)

@@ -2,8 +2,10 @@
 # Side-by-side benchmark on loopback: MultiXfer against vsftpd, ProFTPD and OpenSSH sshd from Debian, same machine,
 # same run.
 # Run as root: installs the peers, creates user "bench" and the test files, starts everything, prints a table.
-#   bench/run.sh            all cases, median of 3
-#   RUNS=5 bench/run.sh     more repetitions
+#   bench/run.sh                     all cases, median of 3
+#   RUNS=5 bench/run.sh              more repetitions
+#   bench/run.sh --only sftp         only some groups, comma-separated among ftp,ftps,ssh,sftp
+#   RUNS=1 bench/run.sh --only ssh,sftp
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
@@ -48,4 +50,4 @@ nohup dotnet "$SERVER" --config "$BENCH_WORK/multixfer-bench.json" --Listeners:f
   --Ftp:PassivePorts=43000-43999 --Listeners:ftps:Port=2992 --Listeners:ssh:Port=2224 > "$BENCH_WORK/multixfer-nocache.log" 2>&1 < /dev/null &
 for _ in $(seq 1 100); do ss -ltn | grep -q ":2125 " && ss -ltn | grep -q ":2124 " && ss -ltn | grep -q ":2223 " && break; sleep 0.2; done
 
-python3 "$HERE/bench.py" --runs "${RUNS:-3}"
+python3 "$HERE/bench.py" --runs "${RUNS:-3}" "$@"
