@@ -48,5 +48,5 @@ public sealed class UserOptions
     public Dictionary<string, string> Permissions { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>SFTP version and extension overrides for this user.</summary>
-    public MultiXfer.Connections.SftpUserOptions? Sftp { get; set; }
+    public MultiXfer.Connections.SftpOverrideOptions? Sftp { get; set; }
 }

@@ -11,7 +11,8 @@ namespace MultiXfer.Sftp;
 /// The "sftp" subsystem (RFC 4254 §6.5): one SFTP session per channel, over the user's FSIO view, with the
 /// version and extensions the global settings and the user's overrides allow.
 /// </summary>
-public sealed class SftpSubsystem(SftpOptions options, IFileSystemProvider files, ILoggerFactory loggers) : IChannelApplication
+public sealed class SftpSubsystem(SftpOptions options, IReadOnlyDictionary<string, SftpOverrideOptions> listeners, IFileSystemProvider files,
+    ILoggerFactory loggers) : IChannelApplication
 {
     public const string Name = "sftp";
 
@@ -23,18 +24,25 @@ public sealed class SftpSubsystem(SftpOptions options, IFileSystemProvider files
     public async Task<int> RunAsync(ChannelSession session)
     {
         await using var fileSystem = await files.OpenAsync(session.User, session.Cancellation);
-        var policy = PolicyFor(session.User);
+        var policy = PolicyFor(session.User, session.Connection.ListenerName);
         var engine = new SftpSession(session.Stream, fileSystem, policy, OwnerNames.System, _logger, waitWithoutBuffer: true);
         return await engine.RunAsync(session.Cancellation);
     }
 
-    /// <summary>Global settings, then the user's overrides (virtual hosts will slot in between).</summary>
-    public SftpPolicy PolicyFor(UserAccount user) => new()
+    /// <summary>
+    /// Global settings, then the listener's overrides (for SSH a listener is the virtual host: the protocol has no
+    /// host name before authentication), then the user's.
+    /// </summary>
+    public SftpPolicy PolicyFor(UserAccount user, string listenerName)
     {
-        MaxVersion = user.Sftp?.MaxVersion ?? options.MaxVersion,
-        Extensions = SftpExtensions.Resolve(_globalExtensions, user.Sftp?.Extensions),
+        var listener = listeners.GetValueOrDefault(listenerName);
+        return new SftpPolicy
+        {
+            MaxVersion = user.Sftp?.MaxVersion ?? listener?.MaxVersion ?? options.MaxVersion,
+            Extensions = SftpExtensions.Resolve(SftpExtensions.Resolve(_globalExtensions, listener?.Extensions), user.Sftp?.Extensions),
         MaxOpenHandles = options.MaxOpenHandles,
-        UserName = user.Name,
-        ReadOnly = user.ReadOnly,
-    };
+            UserName = user.Name,
+            ReadOnly = user.ReadOnly,
+        };
+    }
 }

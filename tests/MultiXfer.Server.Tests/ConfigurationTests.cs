@@ -104,6 +104,9 @@ public sealed class ConfigurationTests
     [InlineData("Users:bob:Sftp:MaxVersion", "9", "Users:bob:Sftp:MaxVersion")]
     [InlineData("Users:bob:Sftp:Extensions:0", "+teleport", "Users:bob:Sftp:Extensions: unknown extension 'teleport'")]
     [InlineData("Users:bob:Sftp:Extension:0", "copy-data", "Users:bob:Sftp:Extension: unknown setting")]
+    [InlineData("Listeners:ssh:Sftp:MaxVersion", "8", "Listeners:ssh:Sftp:MaxVersion")]
+    [InlineData("Listeners:ssh:Sftp:Extensions:0", "-nope", "Listeners:ssh:Sftp:Extensions: unknown extension 'nope'")]
+    [InlineData("Listeners:ftp:Sftp:MaxVersion", "3", "Listeners:ftp:Sftp: applies to")]
     public void Each_problem_names_its_key(string key, string value, string expected)
     {
         var problems = ProblemsWith((key, value));

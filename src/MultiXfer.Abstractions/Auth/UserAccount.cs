@@ -25,7 +25,7 @@ public sealed class UserAccount
     public string? AuthorizedKeysFile { get; init; }
 
     /// <summary>SFTP version and extension overrides for this user, if configured.</summary>
-    public MultiXfer.Connections.SftpUserOptions? Sftp { get; init; }
+    public MultiXfer.Connections.SftpOverrideOptions? Sftp { get; init; }
 
     /// <summary>
     /// Whether the user may use a protocol. "ssh" is the SSH login itself, before the session says whether it

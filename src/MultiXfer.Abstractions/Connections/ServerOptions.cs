@@ -64,4 +64,7 @@ public sealed class ListenerOptions
 
     /// <summary>SSH listeners: algorithm lists that replace the global <c>Ssh</c> ones for this listener.</summary>
     public SshAlgorithmOptions? Ssh { get; set; }
+
+    /// <summary>For "ssh" listeners: SFTP version and extensions for connections on this listener.</summary>
+    public SftpOverrideOptions? Sftp { get; set; }
 }

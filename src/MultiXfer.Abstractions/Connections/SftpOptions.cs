@@ -17,8 +17,8 @@ public sealed class SftpOptions
     public int MaxOpenHandles { get; set; } = 512;
 }
 
-/// <summary>Per-user SFTP overrides; unset members keep the global value.</summary>
-public sealed class SftpUserOptions
+/// <summary>SFTP overrides for one listener or one user; unset members keep the value from the level above.</summary>
+public sealed class SftpOverrideOptions
 {
     public int? MaxVersion { get; set; }
 

@@ -130,6 +130,22 @@ public static class SettingsValidator
         CheckSftpVersion(settings.Sftp.MaxVersion, "Sftp:MaxVersion", problems);
         CheckExtensionNames(settings.Sftp.Extensions, "Sftp:Extensions", problems);
         Require(problems, settings.Sftp.MaxOpenHandles is >= 1 and <= 65536, "Sftp:MaxOpenHandles", "must be 1-65536");
+        foreach (var (name, listener) in settings.Listeners)
+        {
+            if (listener.Sftp is null)
+            {
+                continue;
+            }
+
+            Require(problems, listener.Protocol == "ssh", $"Listeners:{name}:Sftp", "applies to \"ssh\" listeners only");
+            if (listener.Sftp.MaxVersion is { } listenerVersion)
+            {
+                CheckSftpVersion(listenerVersion, $"Listeners:{name}:Sftp:MaxVersion", problems);
+            }
+
+            CheckExtensionNames(listener.Sftp.Extensions, $"Listeners:{name}:Sftp:Extensions", problems);
+        }
+
         foreach (var (name, user) in settings.Users)
         {
             if (user.Sftp?.MaxVersion is { } version)
@@ -217,12 +233,13 @@ public static class SettingsValidator
         {
             CheckKeys(listener, typeof(ListenerOptions), problems);
             CheckKeys(listener.GetSection(nameof(ListenerOptions.Ssh)), typeof(SshAlgorithmOptions), problems);
+            CheckKeys(listener.GetSection(nameof(ListenerOptions.Sftp)), typeof(SftpOverrideOptions), problems);
         }
 
         foreach (var user in configuration.GetSection("Users").GetChildren())
         {
             CheckKeys(user, typeof(UserOptions), problems);
-            CheckKeys(user.GetSection(nameof(UserOptions.Sftp)), typeof(SftpUserOptions), problems);
+            CheckKeys(user.GetSection(nameof(UserOptions.Sftp)), typeof(SftpOverrideOptions), problems);
         }
     }
 

@@ -124,7 +124,9 @@ internal static class MultiXferHost
         var ftp = new FtpServerContext(settings.Server, settings.Ftp, authenticator, files, tls,
             TimeSpan.FromSeconds(settings.Tls.HandshakeTimeoutSeconds), loggers);
         var applications = new SshApplicationRegistry();
-        applications.AddSubsystem(SftpSubsystem.Name, Protocols.Sftp, new SftpSubsystem(settings.Sftp, files, loggers));
+        applications.AddSubsystem(SftpSubsystem.Name, Protocols.Sftp, new SftpSubsystem(settings.Sftp,
+            settings.SshListeners.Where(l => l.Value.Sftp is not null).ToDictionary(l => l.Key, l => l.Value.Sftp!, StringComparer.OrdinalIgnoreCase),
+            files, loggers));
         applications.AddCommand(ScpApplication.Program, Protocols.Scp, new ScpApplication(files, loggers));
         var ssh = hostKeys is null ? null : new SshServer(settings.Ssh, settings.Server, settings.SshListeners, hostKeys, authenticator,
             applications, time, loggers);

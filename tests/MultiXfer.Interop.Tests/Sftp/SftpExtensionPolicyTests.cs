@@ -203,3 +203,52 @@ public sealed class GlobalSftpPolicyTests(GlobalSftpPolicyServer fixture) : ICla
         Assert.Matches(@"(?m)^\s*\d+\s+\d+\s+\d+\s+\d+\s+\d+%\s*$", limited.Output);
     }
 }
+
+/// <summary>
+/// A server whose SSH listener (for SSH, the virtual host) offers SFTP version 4 at most and no hardlink@openssh.com;
+/// the limited user adds hardlink back on top of the listener's set.
+/// </summary>
+public sealed class ListenerSftpPolicyServer : IAsyncLifetime
+{
+    public TestServer Server { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Server = await TestServer.StartAsync(settings =>
+        {
+            settings["Listeners:ssh:Sftp:MaxVersion"] = "4";
+            settings["Listeners:ssh:Sftp:Extensions:0"] = "-hardlink@openssh.com";
+            settings[$"Users:{SftpServer.LimitedUser}:AuthorizedKeys:0"] = SshTestKeys.ClientPublicKey("id_ed25519");
+            settings[$"Users:{SftpServer.LimitedUser}:Sftp:Extensions:0"] = "+hardlink@openssh.com";
+        });
+        Directory.CreateDirectory(Server.HomeOf(SftpServer.LimitedUser));
+    }
+
+    public async Task DisposeAsync() => await Server.DisposeAsync();
+}
+
+/// <summary>Listener-level Sftp settings sit between the global ones and the user's.</summary>
+public sealed class ListenerSftpPolicyTests(ListenerSftpPolicyServer fixture) : IClassFixture<ListenerSftpPolicyServer>
+{
+    [ClientFact(ClientTools.Python)]
+    public async Task The_listener_s_settings_apply_and_a_user_can_add_an_extension_back()
+    {
+        foreach (string user in new[] { "alice", SftpServer.LimitedUser })
+        {
+            await File.WriteAllBytesAsync(Path.Combine(fixture.Server.HomeOf(user), "probe.bin"), SshTestSupport.RandomBytes(100));
+        }
+
+        var alice = (await ParamikoSftp.RunAsync(fixture.Server, "version", "alice", "--init-version", "6", "--probe",
+            "hardlink@openssh.com")).Ok();
+        Assert.Equal("4", alice.Value("VERSION"));
+        Assert.DoesNotContain("hardlink@openssh.com", ParamikoSftp.Extensions(alice).Keys);
+        Assert.Equal("3,4", ParamikoSftp.Extensions(alice)["versions"]);
+        Assert.StartsWith("8 ", ParamikoSftp.Probes(alice)["hardlink@openssh.com"], StringComparison.Ordinal);
+
+        var limited = (await ParamikoSftp.RunAsync(fixture.Server, "version", SftpServer.LimitedUser, "--init-version", "6", "--probe",
+            "hardlink@openssh.com")).Ok();
+        Assert.Equal("4", limited.Value("VERSION"));
+        Assert.Equal("1", ParamikoSftp.Extensions(limited)["hardlink@openssh.com"]);
+        Assert.DoesNotMatch("^8 ", ParamikoSftp.Probes(limited)["hardlink@openssh.com"]);
+    }
+}
