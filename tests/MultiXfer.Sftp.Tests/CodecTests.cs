@@ -166,12 +166,28 @@ public sealed class CodecTests : IDisposable
     public void OnlyRequestedAndSupportedAttributesAreSent(int version)
     {
         var a = WriteThenParse(version, Sample(), requested: SftpAttributeFlags.Size | SftpAttributeFlags.MimeType | SftpAttributeFlags.TextHint);
-        Assert.Equal(ClientAttrs.Size, a.Flags);
+        // Versions 4 and 5 have no text hint or MIME type; version 6 guesses them from the name ("file.txt").
+        Assert.Equal(ClientAttrs.Size | (version == 6 ? ClientAttrs.TextHint | ClientAttrs.MimeType : 0), a.Flags);
         Assert.Equal(123_456_789_012ul, a.FileSize);
 
         // No time asked for: SUBSECOND_TIMES alone is dropped, as it would say nothing.
         var b = WriteThenParse(version, Sample(), requested: SftpAttributeFlags.Permissions | SftpAttributeFlags.SubsecondTimes);
         Assert.Equal(ClientAttrs.Permissions, b.Flags);
+    }
+
+    [Fact]
+    public void Version6GuessesTextHintAndMimeTypeFromTheNameOnlyForKnownRegularFiles()
+    {
+        const SftpAttributeFlags wanted = SftpAttributeFlags.TextHint | SftpAttributeFlags.MimeType;
+        var text = WriteThenParse(6, Sample(), "notes.TXT", wanted);
+        Assert.Equal((byte)1, text.Hint); // SSH_FILEXFER_ATTR_GUESSED_TEXT
+        Assert.Equal("text/plain", text.Mime);
+        var binary = WriteThenParse(6, Sample(), "photo.jpeg", wanted);
+        Assert.Equal((byte)3, binary.Hint); // SSH_FILEXFER_ATTR_GUESSED_BINARY
+        Assert.Equal("image/jpeg", binary.Mime);
+        Assert.Equal(0u, WriteThenParse(6, Sample(), "archive.unknownext", wanted).Flags);
+        var directory = new FileStatus { Type = FileType.Directory, Size = 0, Permissions = 0x1ED, ModifiedUtc = Modified, AccessedUtc = Modified };
+        Assert.Equal(0u, WriteThenParse(6, directory, "folder.txt", wanted).Flags);
     }
 
     [Theory]

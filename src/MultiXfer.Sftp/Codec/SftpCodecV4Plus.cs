@@ -34,7 +34,8 @@ internal abstract class SftpCodecV4Plus : SftpCodec
 
             if (HasVersion6Fields)
             {
-                flags |= SftpAttributeFlags.AllocationSize | SftpAttributeFlags.ChangeTime | SftpAttributeFlags.LinkCount;
+                flags |= SftpAttributeFlags.AllocationSize | SftpAttributeFlags.ChangeTime | SftpAttributeFlags.LinkCount |
+                         SftpAttributeFlags.TextHint | SftpAttributeFlags.MimeType;
             }
 
             return flags;
@@ -145,6 +146,13 @@ internal abstract class SftpCodecV4Plus : SftpCodec
             flags &= ~SftpAttributeFlags.CreateTime;
         }
 
+        string mimeType = "";
+        byte textHint = 0;
+        if (!status.IsRegular || !MediaTypes.TryGuess(name, out mimeType, out textHint))
+        {
+            flags &= ~(SftpAttributeFlags.TextHint | SftpAttributeFlags.MimeType);
+        }
+
         if ((flags & (SftpAttributeFlags.AccessTime | SftpAttributeFlags.CreateTime | SftpAttributeFlags.ModifyTime |
                       SftpAttributeFlags.ChangeTime)) == 0)
         {
@@ -209,6 +217,16 @@ internal abstract class SftpCodecV4Plus : SftpCodec
             }
         }
 
+        if ((flags & SftpAttributeFlags.TextHint) != 0)
+        {
+            writer.WriteByte(textHint);
+        }
+
+        if ((flags & SftpAttributeFlags.MimeType) != 0)
+        {
+            writer.WriteString(mimeType);
+        }
+
         if ((flags & SftpAttributeFlags.LinkCount) != 0)
         {
             writer.WriteUInt32((uint)Math.Clamp(status.LinkCount, 0, uint.MaxValue));
@@ -230,9 +248,10 @@ internal abstract class SftpCodecV4Plus : SftpCodec
         }
         else
         {
-            // Listings carry no ACL (costly, rarely wanted) and no allocation size: lftp's version 6 parser reads
-            // owner where draft -13 puts allocation-size, and a client wanting it can STAT.
-            WriteAttributes(writer, name, status, SupportedAttributes & ~(SftpAttributeFlags.Acl | SftpAttributeFlags.AllocationSize), owners);
+            // Listings carry no ACL (rarely wanted), no name-based guesses, and no allocation size: lftp's version 6
+            // parser reads owner where draft -13 puts allocation-size. A client wanting them can STAT.
+            WriteAttributes(writer, name, status, SupportedAttributes & ~(SftpAttributeFlags.Acl | SftpAttributeFlags.AllocationSize |
+                SftpAttributeFlags.TextHint | SftpAttributeFlags.MimeType), owners);
         }
     }
 
