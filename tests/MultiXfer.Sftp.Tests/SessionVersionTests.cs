@@ -87,7 +87,8 @@ public sealed class SessionVersionTests : SftpTestBase
         uint attributeMask = r.UInt32();
         uint expectedMask = ClientAttrs.Size | ClientAttrs.OwnerGroup | ClientAttrs.Permissions | ClientAttrs.AccessTime |
                             ClientAttrs.CreateTime | ClientAttrs.ModifyTime | ClientAttrs.Subsecond | ClientAttrs.Acl |
-                            ClientAttrs.Bits | ClientAttrs.AllocationSize | ClientAttrs.ChangeTime | ClientAttrs.LinkCount;
+                            ClientAttrs.Bits | ClientAttrs.AllocationSize | ClientAttrs.ChangeTime | ClientAttrs.LinkCount |
+                            ClientAttrs.TextHint | ClientAttrs.MimeType;
         Assert.Equal(expectedMask, attributeMask);
         Assert.Equal(0x4u | 0x8u, r.UInt32());
         uint openFlags = r.UInt32();
