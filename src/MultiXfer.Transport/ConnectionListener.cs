@@ -42,6 +42,10 @@ public sealed partial class ConnectionListener : IAsyncDisposable
     /// <summary>Where the listener is bound; with port 0 in configuration, the port the system chose.</summary>
     public IPEndPoint BoundEndPoint => (IPEndPoint)(_socket?.LocalEndPoint ?? throw new InvalidOperationException("not started"));
 
+    /// <summary>SOL_SOCKET and SO_REUSEADDR as Linux numbers them (asm-generic/socket.h).</summary>
+    private const int SolSocket = 1;
+    private const int SoReuseAddr = 2;
+
     /// <summary>Binds and starts accepting. Fails at once (port taken, bad address) so start-up can report it.</summary>
     public void Start()
     {
@@ -53,7 +57,10 @@ public sealed partial class ConnectionListener : IAsyncDisposable
                 socket.DualMode = true;
             }
 
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            // SO_REUSEADDR alone, so that a restart binds despite connections in TIME_WAIT. .NET's ReuseAddress
+            // option would also set SO_REUSEPORT on Linux, letting a second process listen on the same port and
+            // take half its connections.
+            socket.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
             socket.Bind(_endPoint);
             socket.Listen(512);
         }

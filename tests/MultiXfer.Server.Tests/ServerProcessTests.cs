@@ -78,6 +78,20 @@ public sealed partial class ServerProcessTests : IDisposable
         Assert.Contains($"Listeners:ftp: cannot listen on 127.0.0.1:{port}", server.Error);
     }
 
+    /// <summary>Another MultiXfer on the port is taken too (no SO_REUSEPORT sharing the port between processes).</summary>
+    [Fact]
+    public async Task A_second_instance_on_the_same_port_fails_start_up()
+    {
+        await using var first = ServerProcess.Start(_work, LoopbackListener);
+        int port = await first.WaitForListenerAsync(StartTimeout);
+        string second = Path.Combine(_work, "second");
+        Directory.CreateDirectory(second);
+        await using var server = ServerProcess.Start(second,
+            ["--Listeners:ftp:Address=127.0.0.1", $"--Listeners:ftp:Port={port}", "--Listeners:ftps:Port=0", "--Listeners:ssh:Port=0"]);
+        Assert.Equal(1, await server.WaitForExitAsync(StartTimeout));
+        Assert.Contains($"Listeners:ftp: cannot listen on 127.0.0.1:{port}", server.Error);
+    }
+
     [Fact]
     public async Task SIGTERM_says_goodbye_to_idle_sessions_and_exits_cleanly()
     {
