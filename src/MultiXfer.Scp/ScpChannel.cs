@@ -81,7 +81,9 @@ internal sealed class ScpChannel(Stream stream) : IDisposable
         return data;
     }
 
-    public ValueTask SendOkAsync(CancellationToken cancellationToken) => stream.WriteAsync(new byte[] { 0 }, cancellationToken);
+    private static readonly byte[] Ok = [0];
+
+    public ValueTask SendOkAsync(CancellationToken cancellationToken) => stream.WriteAsync(Ok, cancellationToken);
 
     /// <summary>An error for one file (1: the transfer goes on) or for the whole transfer (2).</summary>
     public ValueTask SendErrorAsync(bool fatal, string message, CancellationToken cancellationToken) =>

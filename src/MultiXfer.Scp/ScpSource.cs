@@ -12,6 +12,7 @@ namespace MultiXfer.Scp;
 /// </summary>
 internal sealed class ScpSource(ScpChannel channel, IFileSystem files, ScpCommandLine command, ILogger logger)
 {
+    private readonly HashSet<(ulong Device, ulong Inode)> _directoriesBeingSent = [];
     private bool _errors;
 
     public async Task<bool> RunAsync(IReadOnlyList<VirtualPath> paths, CancellationToken cancellationToken)
@@ -36,7 +37,7 @@ internal sealed class ScpSource(ScpChannel channel, IFileSystem files, ScpComman
     private async Task<IReadOnlyList<VirtualPath>> ExpandAsync(VirtualPath pattern, CancellationToken cancellationToken)
     {
         string name = pattern.Name;
-        if (pattern.IsRoot || name.IndexOfAny(['*', '?']) < 0 || await ExistsAsync(pattern, cancellationToken))
+        if (pattern.IsRoot || !NamePattern.HasWildcards(name) || await ExistsAsync(pattern, cancellationToken))
         {
             return [pattern];
         }
@@ -106,6 +107,27 @@ internal sealed class ScpSource(ScpChannel channel, IFileSystem files, ScpComman
     }
 
     private async Task SendDirectoryAsync(VirtualPath path, FileStatus status, CancellationToken cancellationToken)
+    {
+        // Links are followed (as scp does), so a link to a directory above would recurse until paths grow too long:
+        // a directory already being sent further up is skipped instead.
+        var identity = (status.Device, status.Inode);
+        if (status.Inode != 0 && !_directoriesBeingSent.Add(identity))
+        {
+            await WarnAsync($"{path}: symbolic link loop, not sent again", cancellationToken);
+            return;
+        }
+
+        try
+        {
+            await SendDirectoryContentAsync(path, status, cancellationToken);
+        }
+        finally
+        {
+            _directoriesBeingSent.Remove(identity);
+        }
+    }
+
+    private async Task SendDirectoryContentAsync(VirtualPath path, FileStatus status, CancellationToken cancellationToken)
     {
         if (!await SendTimesAsync(status, cancellationToken) ||
             !await SendHeaderAsync('D', status.Permissions, 0, path.Name, cancellationToken))

@@ -1,44 +1,10 @@
+using MultiXfer.Fsio;
+
 namespace MultiXfer.Scp;
 
-/// <summary>Shell-style * and ? matching of one name (fnmatch without brackets); a leading '.' must be matched literally.</summary>
+/// <summary>A shell's matching of one name for scp downloads: <see cref="NamePattern"/>, plus the shell's rule that a leading '.' is matched only literally.</summary>
 internal static class Wildcard
 {
-    public static bool Matches(string pattern, string name)
-    {
-        if (name.StartsWith('.') && !pattern.StartsWith('.'))
-        {
-            return false;
-        }
-
-        int p = 0, n = 0, starP = -1, starN = 0;
-        while (n < name.Length)
-        {
-            if (p < pattern.Length && (pattern[p] == '?' || pattern[p] == name[n]))
-            {
-                p++;
-                n++;
-            }
-            else if (p < pattern.Length && pattern[p] == '*')
-            {
-                starP = p++;
-                starN = n;
-            }
-            else if (starP >= 0)
-            {
-                p = starP + 1;
-                n = ++starN;
-            }
-            else
-            {
-                return false;
-            }
-        }
-
-        while (p < pattern.Length && pattern[p] == '*')
-        {
-            p++;
-        }
-
-        return p == pattern.Length;
-    }
+    public static bool Matches(string pattern, string name) =>
+        (!name.StartsWith('.') || pattern.StartsWith('.')) && NamePattern.Matches(name, pattern);
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MultiXfer.Ftp.Listing;
+using MultiXfer.Fsio;
 
 namespace MultiXfer.Ftp.Tests;
 
@@ -26,7 +27,7 @@ public sealed class GlobPatternTests
     [InlineData("a", "", false)]
     public void Stars_and_question_marks_match_as_in_a_shell(string name, string pattern, bool matches)
     {
-        Assert.Equal(matches, GlobPattern.Matches(name, pattern));
+        Assert.Equal(matches, NamePattern.Matches(name, pattern));
     }
 
     [Theory]
@@ -37,7 +38,7 @@ public sealed class GlobPatternTests
     public void A_star_in_the_name_is_still_matched_by_a_star_in_the_pattern(string name, string pattern)
     {
         // '*' is a legal character in a Unix file name; the pattern's star must stay a wildcard when it meets one.
-        Assert.True(GlobPattern.Matches(name, pattern));
+        Assert.True(NamePattern.Matches(name, pattern));
     }
 
     [Fact]
@@ -45,12 +46,12 @@ public sealed class GlobPatternTests
     {
         string name = new('a', 255);
         var watch = Stopwatch.StartNew();
-        Assert.False(GlobPattern.Matches(name, new string('*', 100) + "b"));
-        Assert.False(GlobPattern.Matches(name, string.Concat(Enumerable.Repeat("a*", 100)) + "b"));
-        Assert.True(GlobPattern.Matches(name, string.Concat(Enumerable.Repeat("*a", 100)) + "*"));
+        Assert.False(NamePattern.Matches(name, new string('*', 100) + "b"));
+        Assert.False(NamePattern.Matches(name, string.Concat(Enumerable.Repeat("a*", 100)) + "b"));
+        Assert.True(NamePattern.Matches(name, string.Concat(Enumerable.Repeat("*a", 100)) + "*"));
         for (int i = 0; i < 100; i++)
         {
-            GlobPattern.Matches(name, string.Concat(Enumerable.Repeat("?*", 120)) + "b");
+            NamePattern.Matches(name, string.Concat(Enumerable.Repeat("?*", 120)) + "b");
         }
 
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"took {watch.Elapsed}");
@@ -63,7 +64,7 @@ public sealed class GlobPatternTests
     [InlineData("[abc]", false)]
     public void Only_star_and_question_mark_are_wildcards(string segment, bool wild)
     {
-        Assert.Equal(wild, GlobPattern.HasWildcards(segment));
+        Assert.Equal(wild, NamePattern.HasWildcards(segment));
     }
 }
 

@@ -126,6 +126,19 @@ public sealed class ScpSourceApplicationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_link_back_up_the_tree_is_not_followed_round_again()
+    {
+        Put("tree/a.txt", "a");
+        File.CreateSymbolicLink(_harness.OnDisk("tree/loop"), "..");
+        var run = await _harness.RunAsync("scp -r -f tree", Acks);
+        Assert.Equal(1, run.Status);
+        var records = Records(run);
+        // tree is sent once, through "tree/loop" its parent once more, and tree (reached again) is refused.
+        Assert.Contains("WARN scp: /tree/loop/tree: symbolic link loop, not sent again", records);
+        Assert.Single(records, r => r == "DATA a");
+    }
+
+    [Fact]
     public async Task Several_paths_with_a_missing_one_go_on_after_the_warning()
     {
         Put("a", "1");

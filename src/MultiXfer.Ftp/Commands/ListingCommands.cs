@@ -103,7 +103,7 @@ internal static class ListingCommands
         string raw = args.Path.TrimEnd('/', '\\');
         int cut = raw.LastIndexOfAny(['/', '\\']);
         string last = raw[(cut + 1)..];
-        if (GlobPattern.HasWildcards(last))
+        if (NamePattern.HasWildcards(last))
         {
             string prefix = cut < 0 ? "" : raw[..(cut + 1)];
             var directory = session.Resolve(prefix);
@@ -159,7 +159,7 @@ internal static class ListingCommands
         {
             bool hidden = entry.Name.StartsWith('.') && !args.ShowHidden && target.Pattern is not ['.', ..];
             if (!hidden && UnixListFormatter.IsListable(entry.Name) &&
-                (target.Pattern is null || GlobPattern.Matches(entry.Name, target.Pattern)))
+                (target.Pattern is null || NamePattern.Matches(entry.Name, target.Pattern)))
             {
                 yield return entry;
             }

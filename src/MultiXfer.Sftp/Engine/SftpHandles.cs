@@ -11,10 +11,9 @@ internal abstract class SftpHandle(VirtualPath path)
     public VirtualPath Path { get; } = path;
 }
 
-internal sealed class FileHandleEntry(VirtualPath path, IFileHandle file, bool append, bool deleteOnClose) : SftpHandle(path)
+internal sealed class FileHandleEntry(VirtualPath path, IFileHandle file, bool deleteOnClose) : SftpHandle(path)
 {
     public IFileHandle File { get; } = file;
-    public bool Append { get; } = append;
     public bool DeleteOnClose { get; } = deleteOnClose;
     /// <summary>Identity of the file for byte-range locks (device, inode), looked up when locks first matter.</summary>
     public LockKey? LockKey { get; set; }

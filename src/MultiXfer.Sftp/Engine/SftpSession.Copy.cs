@@ -108,8 +108,8 @@ internal sealed partial class SftpSession
             {
                 Permissions = sourceStatus.Permissions & 0x1FF,
             }, cancellationToken);
-        var source = new FileHandleEntry(sourcePath, sourceFile, append: false, deleteOnClose: false);
-        var target = new FileHandleEntry(targetPath, targetFile, append: false, deleteOnClose: false);
+        var source = new FileHandleEntry(sourcePath, sourceFile, deleteOnClose: false);
+        var target = new FileHandleEntry(targetPath, targetFile, deleteOnClose: false);
         await CopyAsync(source, 0, long.MaxValue, target, 0, cancellationToken);
         await targetFile.CommitAsync(cancellationToken);
         WriteOk(id);

@@ -15,11 +15,7 @@ internal sealed partial class SftpSession
 
     private async ValueTask OpendirAsync(uint id, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
-        string input;
-        {
-            var reader = new SftpReader(body.Span);
-            input = reader.ReadUtf8();
-        }
+        string input = SinglePathArgument(body);
 
         var path = (await ResolvePathAsync(input, cancellationToken));
         _handles.EnsureRoom();
@@ -121,11 +117,7 @@ internal sealed partial class SftpSession
 
     private async ValueTask RmdirAsync(uint id, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
-        string input;
-        {
-            var reader = new SftpReader(body.Span);
-            input = reader.ReadUtf8();
-        }
+        string input = SinglePathArgument(body);
 
         await _files.DeleteDirectoryAsync((await ResolvePathAsync(input, cancellationToken)), cancellationToken);
         WriteOk(id);

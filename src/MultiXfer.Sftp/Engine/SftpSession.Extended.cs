@@ -173,11 +173,7 @@ internal sealed partial class SftpSession
     /// </summary>
     private async ValueTask ExpandPathAsync(uint id, ReadOnlyMemory<byte> arguments, CancellationToken cancellationToken)
     {
-        string input;
-        {
-            var reader = new SftpReader(arguments.Span);
-            input = reader.ReadUtf8();
-        }
+        string input = SinglePathArgument(arguments);
 
         if (input.StartsWith('~'))
         {
@@ -252,11 +248,7 @@ internal sealed partial class SftpSession
     /// <summary>space-available (draft -13 §9.2 / filexfer-extensions): sizes of the file system and what the user may use.</summary>
     private async ValueTask SpaceAvailableAsync(uint id, ReadOnlyMemory<byte> arguments, CancellationToken cancellationToken)
     {
-        string input;
-        {
-            var reader = new SftpReader(arguments.Span);
-            input = reader.ReadUtf8();
-        }
+        string input = SinglePathArgument(arguments);
 
         var space = await _files.GetSpaceAsync((await ResolvePathAsync(input, cancellationToken)), cancellationToken);
         BeginExtendedReply(id);

@@ -52,7 +52,7 @@ internal sealed partial class SftpSession
             Append = request.Append && create != FileCreateMode.Replace,
         };
         var file = await _files.OpenFileAsync(path, options, cancellationToken);
-        var entry = new FileHandleEntry(path, file, options.Append, request.DeleteOnClose);
+        var entry = new FileHandleEntry(path, file, request.DeleteOnClose);
         try
         {
             if ((request.BlockFlags & LockBits) != 0)

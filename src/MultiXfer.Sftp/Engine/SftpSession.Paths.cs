@@ -9,11 +9,7 @@ internal sealed partial class SftpSession
 {
     private async ValueTask RemoveAsync(uint id, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
-        string input;
-        {
-            var reader = new SftpReader(body.Span);
-            input = reader.ReadUtf8();
-        }
+        string input = SinglePathArgument(body);
 
         var path = (await ResolvePathAsync(input, cancellationToken));
         await CheckDeleteLockAsync(path, cancellationToken);
@@ -178,11 +174,7 @@ internal sealed partial class SftpSession
 
     private async ValueTask ReadlinkAsync(uint id, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
-        string input;
-        {
-            var reader = new SftpReader(body.Span);
-            input = reader.ReadUtf8();
-        }
+        string input = SinglePathArgument(body);
 
         string target = await _files.ReadSymbolicLinkAsync((await ResolvePathAsync(input, cancellationToken)), cancellationToken);
         WriteSingleName(id, target, null);

@@ -273,9 +273,9 @@ internal sealed partial class SftpSession
             return;
         }
 
-        if (type != SftpMessageType.Extended && !_policy.IsPermitted(RequestName(type)))
+        if (type != SftpMessageType.Extended && RequestName(type) is var name && !_policy.IsPermitted(name))
         {
-            WriteStatus(id, SftpStatusCode.PermissionDenied, $"{RequestName(type)} is not permitted");
+            WriteStatus(id, SftpStatusCode.PermissionDenied, $"{name} is not permitted");
             return;
         }
 
@@ -369,7 +369,7 @@ internal sealed partial class SftpSession
             input = ".";
         }
 
-        if (!input.Split('/').Contains(".."))
+        if (!HasDotDotSegment(input))
         {
             return ValueTask.FromResult(VirtualPath.TryResolve(_policy.StartDirectory, input, out var path, out _)
                 ? path
@@ -377,6 +377,27 @@ internal sealed partial class SftpSession
         }
 
         return ResolveThroughLinksAsync(input, cancellationToken);
+    }
+
+    /// <summary>The body of the many requests whose only argument is one path.</summary>
+    private static string SinglePathArgument(ReadOnlyMemory<byte> body)
+    {
+        var reader = new SftpReader(body.Span);
+        return reader.ReadUtf8();
+    }
+
+    /// <summary>Whether any '/'-separated segment is "..", without splitting: this runs for every path a request names.</summary>
+    private static bool HasDotDotSegment(string input)
+    {
+        for (int at = input.IndexOf("..", StringComparison.Ordinal); at >= 0; at = input.IndexOf("..", at + 1, StringComparison.Ordinal))
+        {
+            if ((at == 0 || input[at - 1] == '/') && (at + 2 == input.Length || input[at + 2] == '/'))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private async ValueTask<VirtualPath> ResolveThroughLinksAsync(string input, CancellationToken cancellationToken)

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using MultiXfer.Auth;
 using MultiXfer.Connections;
 using MultiXfer.Fsio;
+using MultiXfer.Sftp;
 using MultiXfer.Sftp.Codec;
 using MultiXfer.Sftp.Engine;
 
@@ -69,7 +70,7 @@ internal sealed class SftpHarness : IAsyncDisposable
         var toServer = new Pipe(new PipeOptions(pauseWriterThreshold: 0, resumeWriterThreshold: 0));
         var fromServer = new Pipe(new PipeOptions(pauseWriterThreshold: 0, resumeWriterThreshold: 0));
         var files = await _provider.OpenAsync(User, CancellationToken.None);
-        var stream = new PipeDuplexStream(toServer.Reader.AsStream(), fromServer.Writer.AsStream());
+        var stream = new DuplexStream(toServer.Reader.AsStream(), fromServer.Writer.AsStream());
         var session = new SftpSession(stream, files, policy ?? DefaultPolicy, OwnerNames.System, NullLogger.Instance,
             waitWithoutBuffer: false);
         var task = Task.Run(async () =>
@@ -168,43 +169,6 @@ internal sealed class SftpHarness : IAsyncDisposable
         {
         }
     }
-}
-
-/// <summary>The server's side of the pipe pair: reads what the client wrote, writes what the client reads.</summary>
-internal sealed class PipeDuplexStream(Stream input, Stream output) : Stream
-{
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        input.ReadAsync(buffer, cancellationToken);
-
-    public override int Read(byte[] buffer, int offset, int count) => input.Read(buffer, offset, count);
-
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        await output.WriteAsync(buffer, cancellationToken);
-        await output.FlushAsync(cancellationToken);
-    }
-
-    public override void Write(byte[] buffer, int offset, int count)
-    {
-        output.Write(buffer, offset, count);
-        output.Flush();
-    }
-
-    public override void Flush() => output.Flush();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 }
 
 /// <summary>Each test class instance gets its own harness (xunit creates one instance per test).</summary>

@@ -1,11 +1,12 @@
-namespace MultiXfer.Ftp.Listing;
+namespace MultiXfer.Fsio;
 
 /// <summary>
-/// '*' and '?' wildcards in the last path segment of LIST/NLST/STAT arguments. Matching is iterative with a single
+/// '*' and '?' wildcards in the last path segment (FTP LIST/NLST/STAT arguments, scp downloads). Matching is
+/// iterative with a single
 /// backtrack point, O(name x pattern) at worst with both bounded by NAME_MAX, and never recurses into directories
 /// (the glob-expansion CPU attacks on vsftpd and libc glob, CVE-2011-0762 and CVE-2010-2632).
 /// </summary>
-internal static class GlobPattern
+public static class NamePattern
 {
     public static bool HasWildcards(string segment) => segment.AsSpan().IndexOfAny('*', '?') >= 0;
 
