@@ -18,6 +18,7 @@ public sealed class LoginThrottle(AuthOptions options, TimeProvider time, int ip
         public long BannedUntil;
     }
 
+    private int _evicting;
     private readonly ConcurrentDictionary<IPAddress, Record> _records = new();
 
     /// <summary>Milliseconds on the monotonic clock. Divides before multiplying: nanosecond timestamps times 1000
@@ -40,9 +41,18 @@ public sealed class LoginThrottle(AuthOptions options, TimeProvider time, int ip
     public bool RecordFailure(IPAddress address)
     {
         address = ClientNetwork.KeyOf(address, ipv6PrefixLength);
-        if (!_records.ContainsKey(address) && _records.Count >= options.MaxTrackedAddresses)
+        // One eviction at a time, and each frees an eighth of the table, so a client spraying new addresses at
+        // a full table pays one sort per thousands of failures, not one per failure.
+        if (!_records.ContainsKey(address) && _records.Count >= options.MaxTrackedAddresses && Interlocked.Exchange(ref _evicting, 1) == 0)
         {
-            Evict();
+            try
+            {
+                Evict();
+            }
+            finally
+            {
+                Volatile.Write(ref _evicting, 0);
+            }
         }
 
         var record = _records.GetOrAdd(address, _ => new Record { WindowStart = Now });
@@ -79,7 +89,7 @@ public sealed class LoginThrottle(AuthOptions options, TimeProvider time, int ip
         }
 
         // Still full of live entries: drop the oldest windows that are not banned, then any.
-        int excess = _records.Count - options.MaxTrackedAddresses + 1;
+        int excess = _records.Count - options.MaxTrackedAddresses + 1 + options.MaxTrackedAddresses / 8;
         if (excess > 0)
         {
             foreach (var (address, _) in _records.OrderBy(r => r.Value.BannedUntil > now).ThenBy(r => r.Value.WindowStart).Take(excess).ToList())

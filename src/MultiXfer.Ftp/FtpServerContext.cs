@@ -23,7 +23,6 @@ public sealed class FtpServerContext
         PortRange.TryParse(ftp.PassivePorts, out var range, out _);
         PassivePorts = new PassivePortPool(range, ftp.MaxPassivePortsPerClient, server.Ipv6PrefixLength);
         PassiveAddress = string.IsNullOrWhiteSpace(ftp.PassiveAddress) ? null : ResolvePassiveAddress(ftp.PassiveAddress);
-        AnonymousRoot = VirtualPath.Resolve(VirtualPath.Root, ftp.AnonymousRoot);
         Logger = loggerFactory.CreateLogger("MultiXfer.Ftp");
     }
 
@@ -44,8 +43,6 @@ public sealed class FtpServerContext
 
     /// <summary>The configured address to advertise for passive mode, or null for the control connection's own.</summary>
     public IPAddress? PassiveAddress { get; }
-
-    public VirtualPath AnonymousRoot { get; }
 
     internal ILogger Logger { get; }
 

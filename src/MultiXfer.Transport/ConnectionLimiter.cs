@@ -12,17 +12,6 @@ public sealed class ConnectionLimiter(int maxTotal, int maxPerAddress, int ipv6P
     private readonly Dictionary<IPAddress, int> _perAddress = [];
     private int _total;
 
-    public int Active
-    {
-        get
-        {
-            lock (_perAddress)
-            {
-                return _total;
-            }
-        }
-    }
-
     /// <summary>Takes a slot; returns why not when the client must be refused.</summary>
     public RejectReason? TryAcquire(IPAddress address)
     {

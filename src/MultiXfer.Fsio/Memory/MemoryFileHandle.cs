@@ -32,8 +32,7 @@ internal sealed class MemoryFileHandle(MemoryStorage storage, MemoryFile file, V
             EnsureOpen(FileAccessMode.Write);
             long at = append ? file.Length : offset;
             long growth = Math.Max(0, at + data.Length - file.Length);
-            storage.Account(growth);
-            file.Write(at, data.Span);
+            storage.Grow(growth, (file, at, data), static s => s.file.Write(s.at, s.data.Span));
         }
 
         return ValueTask.CompletedTask;
@@ -53,9 +52,7 @@ internal sealed class MemoryFileHandle(MemoryStorage storage, MemoryFile file, V
         lock (Gate)
         {
             EnsureOpen(FileAccessMode.Write);
-            long growth = length - file.Length;
-            storage.Account(growth);
-            file.SetLength(length);
+            storage.Resize(file, length);
         }
 
         return ValueTask.CompletedTask;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace MultiXfer.Fsio.Memory;
 
 /// <summary>
@@ -69,16 +70,16 @@ internal sealed partial class MemoryFileSystem(MemoryStorage storage, MemoryDire
 
         if (options.Create == FileCreateMode.Replace)
         {
-            storage.Account(file.SetLength(0));
+            storage.Resize(file, 0);
         }
 
         file.OpenHandles++;
         return new MemoryFileHandle(storage, file, path, options.Access, options.Append);
     }
 
-    public IAsyncEnumerable<FsEntry> ListDirectoryAsync(VirtualPath path, CancellationToken cancellationToken) => List(path);
+    public IAsyncEnumerable<FsEntry> ListDirectoryAsync(VirtualPath path, CancellationToken cancellationToken) => List(path, cancellationToken);
 
-    private async IAsyncEnumerable<FsEntry> List(VirtualPath path)
+    private async IAsyncEnumerable<FsEntry> List(VirtualPath path, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         List<FsEntry> snapshot;
         lock (Gate)
@@ -93,6 +94,7 @@ internal sealed partial class MemoryFileSystem(MemoryStorage storage, MemoryDire
 
         foreach (var entry in snapshot)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             yield return entry;
         }
 
@@ -254,7 +256,7 @@ internal sealed partial class MemoryFileSystem(MemoryStorage storage, MemoryDire
                 throw new FsException(FsErrorKind.InvalidArgument, $"truncate {path}: not a regular file");
             }
 
-            storage.Account(file.SetLength(length));
+            storage.Resize(file, length);
         }
 
         return ValueTask.CompletedTask;

@@ -83,9 +83,8 @@ internal sealed class MemoryFile(long inode, int permissions) : MemoryNode(inode
         return growth;
     }
 
-    public long SetLength(long length)
+    public void SetLength(long length)
     {
-        long growth = length - Length;
         EnsureCapacity(length);
         if (length > Length)
         {
@@ -94,7 +93,6 @@ internal sealed class MemoryFile(long inode, int permissions) : MemoryNode(inode
 
         Length = length;
         ModifiedUtc = DateTime.UtcNow;
-        return growth;
     }
 
     private void EnsureCapacity(long size)

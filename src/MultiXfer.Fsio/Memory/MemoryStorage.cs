@@ -32,6 +32,31 @@ public sealed class MemoryStorage(long capacityBytes = 1L << 30)
         UsedBytes += growth;
     }
 
+    /// <summary>
+    /// Truncates or extends a file, reserving the growth first: a size beyond the capacity fails before anything is
+    /// allocated, and the accounting never drifts from the files' lengths. Call under the gate.
+    /// </summary>
+    internal void Resize(MemoryFile file, long length) =>
+        Grow(length - file.Length, (file, length), static s => s.file.SetLength(s.length));
+
+    /// <summary>
+    /// Reserves <paramref name="growth"/>, then changes the file; the reservation is undone if that fails. The state
+    /// travels as an argument so that writes allocate no closure.
+    /// </summary>
+    internal void Grow<TState>(long growth, TState state, Action<TState> change)
+    {
+        Account(growth);
+        try
+        {
+            change(state);
+        }
+        catch
+        {
+            UsedBytes -= growth;
+            throw;
+        }
+    }
+
     /// <summary>Gives back a file's space once no name and no open handle refers to it. Call under the gate.</summary>
     internal void ReleaseIfUnreferenced(MemoryFile file)
     {

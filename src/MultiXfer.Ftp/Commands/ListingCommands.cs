@@ -48,7 +48,8 @@ internal static class ListingCommands
             await emit(facts.Format(".", status, rules.For(path), "cdir"));
             await foreach (var entry in files.ListDirectoryAsync(path, token))
             {
-                if (!UnixListFormatter.IsListable(entry.Name))
+                // A name FSIO cannot address (a backslash, a control character) is left out, not fatal to the listing.
+                if (!VirtualPath.IsValidName(entry.Name))
                 {
                     continue;
                 }
@@ -132,7 +133,7 @@ internal static class ListingCommands
 
         await foreach (var entry in Entries(files, target, args, token))
         {
-            var link = await LinkTargetAsync(files, target.Directory.Append(entry.Name), entry.Status, token);
+            var link = entry.Status.IsSymbolicLink ? await LinkTargetAsync(files, target.Directory.Append(entry.Name), entry.Status, token) : null;
             await emit(UnixListFormatter.Format(entry.Name, entry.Status, link, now));
         }
     }
@@ -157,8 +158,10 @@ internal static class ListingCommands
     {
         await foreach (var entry in files.ListDirectoryAsync(target.Directory, token))
         {
+            // The STAT cap stops a listing by cancelling; storage need not look at the token between entries.
+            token.ThrowIfCancellationRequested();
             bool hidden = entry.Name.StartsWith('.') && !args.ShowHidden && target.Pattern is not ['.', ..];
-            if (!hidden && UnixListFormatter.IsListable(entry.Name) &&
+            if (!hidden && VirtualPath.IsValidName(entry.Name) &&
                 (target.Pattern is null || NamePattern.Matches(entry.Name, target.Pattern)))
             {
                 yield return entry;

@@ -13,7 +13,7 @@ internal static class TransferCommands
     public static async ValueTask Retrieve(FtpSession session, string argument)
     {
         long offset = TakeRestart(session);
-        if (!await RequireDataEndpointAsync(session))
+        if (!await session.CheckDataChannelAsync())
         {
             return;
         }
@@ -38,7 +38,7 @@ internal static class TransferCommands
     public static async ValueTask Store(FtpSession session, string argument)
     {
         long offset = TakeRestart(session);
-        if (!await RequireDataEndpointAsync(session))
+        if (!await session.CheckDataChannelAsync())
         {
             return;
         }
@@ -67,7 +67,7 @@ internal static class TransferCommands
     public static async ValueTask Append(FtpSession session, string argument)
     {
         TakeRestart(session);
-        if (!await RequireDataEndpointAsync(session))
+        if (!await session.CheckDataChannelAsync())
         {
             return;
         }
@@ -92,13 +92,18 @@ internal static class TransferCommands
     public static async ValueTask StoreUnique(FtpSession session, string argument)
     {
         TakeRestart(session);
-        if (!await RequireDataEndpointAsync(session))
+        if (!await session.CheckDataChannelAsync())
         {
             return;
         }
 
-        string stem = argument.Length is > 0 and <= 200 && VirtualPath.IsValidName(argument) ? argument : "ftp";
-        string name = $"{stem}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}";
+        string suffix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        string name = $"{argument}.{suffix}";
+        if (argument.Length is 0 or > 200 || !VirtualPath.IsValidName(argument) || !VirtualPath.IsValidName(name))
+        {
+            // The suffix must fit too: a name of many multi-byte characters can pass alone and not with it.
+            name = $"ftp.{suffix}";
+        }
         var path = session.CurrentDirectory.Append(name);
         var file = await session.FilesOrThrow.OpenFileAsync(path, new FileOpenOptions(FileAccessMode.Write, FileCreateMode.Replace),
             session.Connection.ConnectionClosed);
@@ -150,17 +155,6 @@ internal static class TransferCommands
         long offset = session.RestartOffset;
         session.RestartOffset = 0;
         return offset;
-    }
-
-    private static async ValueTask<bool> RequireDataEndpointAsync(FtpSession session)
-    {
-        if (session.HasDataEndpoint)
-        {
-            return true;
-        }
-
-        await session.ReplyAsync(Replies.UseDataCommandFirst);
-        return false;
     }
 
     /// <summary>Runs the checks that follow an open; the handle is disposed unless a transfer took it over.</summary>

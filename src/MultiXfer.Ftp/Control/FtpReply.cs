@@ -40,7 +40,6 @@ internal static class Replies
     public static readonly FtpReply LineTooLong = new(500, "Command line too long.");
     public static readonly FtpReply SyntaxErrorInArguments = new(501, "Syntax error in parameters or arguments.");
     public static readonly FtpReply NotImplementedParameter = new(504, "Command not implemented for that parameter.");
-    public static readonly FtpReply BadSequence = new(503, "Bad sequence of commands.");
     public static readonly FtpReply UseDataCommandFirst = new(425, "Use PORT, EPRT, PASV or EPSV first.");
     public static readonly FtpReply DataConnectionFailed = new(425, "Cannot open data connection.");
     public static readonly FtpReply TransferAborted = new(426, "Connection closed; transfer aborted.");

@@ -46,7 +46,26 @@ internal sealed partial class FtpSession
         }
     }
 
-    internal bool HasDataEndpoint => _dataEndpoint is not null;
+    /// <summary>
+    /// Whether a transfer may start: a PASV/PORT came first (else 425) and, where the listener requires it, data is
+    /// protected (else 534). Uploads ask before they open their file, so a refused STOR or APPE changes nothing.
+    /// </summary>
+    internal async ValueTask<bool> CheckDataChannelAsync()
+    {
+        if (_dataEndpoint is null)
+        {
+            await ReplyAsync(Replies.UseDataCommandFirst);
+            return false;
+        }
+
+        if (Policy.RequireTlsForData && !DataProtected)
+        {
+            await ReplyAsync(Replies.DataProtectionRequired);
+            return false;
+        }
+
+        return true;
+    }
 
     /// <summary>
     /// Starts <paramref name="job"/> in the background: opens the data connection, replies 150, moves the data and
@@ -54,20 +73,13 @@ internal sealed partial class FtpSession
     /// </summary>
     internal async ValueTask StartTransferAsync(string verb, VirtualPath target, ITransferJob job)
     {
-        if (_dataEndpoint is not { } endpoint)
+        if (!await CheckDataChannelAsync())
         {
             await job.DisposeAsync();
-            await ReplyAsync(Replies.UseDataCommandFirst);
             return;
         }
 
-        if (Policy.RequireTlsForData && !DataProtected)
-        {
-            await job.DisposeAsync();
-            await ReplyAsync(Replies.DataProtectionRequired);
-            return;
-        }
-
+        var endpoint = _dataEndpoint!;
         _dataEndpoint = null;
         var transfer = new Transfer(verb, target.Value, TimeSpan.FromSeconds(Server.Ftp.DataStallTimeoutSeconds), Connection.ConnectionClosed);
         lock (_readTimerGate)

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using MultiXfer.Ssh.Algorithms.KeyExchange;
+using MultiXfer.Ssh.Keys;
 
 namespace MultiXfer.Ssh.Algorithms;
 
@@ -91,9 +92,9 @@ internal static class SshAlgorithms
         [
             new Curve25519KeyExchange("curve25519-sha256"),
             new Curve25519KeyExchange("curve25519-sha256@libssh.org"),
-            new EcdhKeyExchange("ecdh-sha2-nistp256", ECCurve.NamedCurves.nistP256, 32, HashAlgorithmName.SHA256),
-            new EcdhKeyExchange("ecdh-sha2-nistp384", ECCurve.NamedCurves.nistP384, 48, HashAlgorithmName.SHA384),
-            new EcdhKeyExchange("ecdh-sha2-nistp521", ECCurve.NamedCurves.nistP521, 66, HashAlgorithmName.SHA512),
+            new EcdhKeyExchange(EcdsaCurve.NistP256),
+            new EcdhKeyExchange(EcdsaCurve.NistP384),
+            new EcdhKeyExchange(EcdsaCurve.NistP521),
             new GroupExchangeKeyExchange(),
             new FixedGroupKeyExchange("diffie-hellman-group16-sha512", DhGroup.Group16, HashAlgorithmName.SHA512),
             new FixedGroupKeyExchange("diffie-hellman-group18-sha512", DhGroup.Group18, HashAlgorithmName.SHA512),

@@ -4,12 +4,18 @@ namespace MultiXfer.Ssh.Connection;
 
 /// <summary>
 /// Data the client sent on a channel, waiting for the application to read it. It never holds more than the
-/// window we granted, because data beyond the window ends the connection before it gets here.
+/// window we granted, because data beyond the window ends the connection before it gets here; small packets are
+/// packed into shared segments, so a client sending one byte per packet costs no more memory than one sending
+/// full packets.
 /// </summary>
 internal sealed class ChannelInput
 {
     private readonly Lock _lock = new();
+    /// <summary>Small packets fill a segment of at least this size before another is taken.</summary>
+    private const int SegmentSize = 16 * 1024;
+
     private readonly Queue<Segment> _segments = new();
+    private Segment? _tail;
     private readonly Action<int> _consumed;
     private int _headConsumed;
     private TaskCompletionSource? _waiter;
@@ -21,20 +27,41 @@ internal sealed class ChannelInput
         _consumed = consumed;
     }
 
+    /// <summary>Segments holding unread data (tests check the packing).</summary>
+    internal int BufferedSegments
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _segments.Count;
+            }
+        }
+    }
+
     public void Append(ReadOnlySpan<byte> data)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(data.Length);
-        data.CopyTo(buffer);
         TaskCompletionSource? waiter;
         lock (_lock)
         {
             if (_ended)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
                 return;
             }
 
-            _segments.Enqueue(new Segment(buffer, data.Length));
+            if (_tail is { } tail && tail.Buffer.Length - tail.Length >= data.Length)
+            {
+                data.CopyTo(tail.Buffer.AsSpan(tail.Length));
+                tail.Length += data.Length;
+            }
+            else
+            {
+                var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(data.Length, SegmentSize));
+                data.CopyTo(buffer);
+                _tail = new Segment(buffer, data.Length);
+                _segments.Enqueue(_tail);
+            }
+
             waiter = TakeWaiter();
         }
 
@@ -65,6 +92,8 @@ internal sealed class ChannelInput
             {
                 ArrayPool<byte>.Shared.Return(segment.Buffer);
             }
+
+            _tail = null;
 
             TakeWaiter()?.TrySetResult();
         }
@@ -97,6 +126,10 @@ internal sealed class ChannelInput
                         _segments.Dequeue();
                         ArrayPool<byte>.Shared.Return(head.Buffer);
                         _headConsumed = 0;
+                        if (ReferenceEquals(head, _tail))
+                        {
+                            _tail = null;
+                        }
                     }
                 }
 
@@ -129,5 +162,11 @@ internal sealed class ChannelInput
         return waiter;
     }
 
-    private readonly record struct Segment(byte[] Buffer, int Length);
+    private sealed class Segment(byte[] buffer, int length)
+    {
+        public byte[] Buffer { get; } = buffer;
+
+        /// <summary>Bytes filled; grows while this is the newest segment.</summary>
+        public int Length { get; set; } = length;
+    }
 }

@@ -17,12 +17,6 @@ internal sealed partial class ConnectionService
     {
         string name = reader.ReadAscii(WireLimits.MaxShortString, "request name");
         bool wantReply = reader.ReadBoolean();
-        OutgoingPacket? reply = name switch
-        {
-            HostKeysProof => ProveHostKeys(ref reader),
-            _ => null,
-        };
-
         if (name == "no-more-sessions@openssh.com")
         {
             // OpenSSH PROTOCOL §2.2: the client promises to open no further sessions; hold it to that.
@@ -31,10 +25,11 @@ internal sealed partial class ConnectionService
 
         if (!wantReply)
         {
-            reply?.Release();
+            // Nothing to answer, so nothing is computed: proofs are host key signatures, costly for RSA.
             return;
         }
 
+        var reply = name == HostKeysProof ? ProveHostKeys(ref reader) : null;
         transport.Post(reply ?? OutgoingPacket.Copy([MessageNumbers.RequestFailure]));
     }
 

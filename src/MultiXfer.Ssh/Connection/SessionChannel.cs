@@ -61,7 +61,10 @@ internal sealed class SessionChannel : IDisposable
     public void OnData(ReadOnlySpan<byte> data)
     {
         TakeWindow(data.Length);
-        Input.Append(data);
+        if (!data.IsEmpty)
+        {
+            Input.Append(data);
+        }
     }
 
     /// <summary>Extended data from the client (nothing here reads it): counted, then released at once.</summary>

@@ -64,6 +64,11 @@ internal sealed class PacketWriter : IDisposable
     public async ValueTask SendAsync(OutgoingPacket packet, CancellationToken cancellationToken)
     {
         Enqueue(new OutgoingItem(packet, null, enableCompression: false));
+        if (Interlocked.Read(ref _queuedBytes) <= HighWater)
+        {
+            return; // the common case, per packet: no lock (under the lock the same test decides again)
+        }
+
         Task wait;
         lock (_backpressureLock)
         {

@@ -132,8 +132,6 @@ internal sealed partial class SshTransport : IDisposable
     }
 
     /// <summary>The sequence number of the last message returned by <see cref="ReceiveAsync"/>, for SSH_MSG_UNIMPLEMENTED.</summary>
-    public uint LastReceivedSequence => _lastReceivedSequence;
-
     private uint _lastReceivedSequence;
 
     /// <summary>Queues a message without waiting (replies from the read loop).</summary>
@@ -231,8 +229,9 @@ internal sealed partial class SshTransport : IDisposable
     {
         var reader = new SshReader(payload[1..]);
         var reason = (DisconnectReason)reader.ReadUInt32();
-        string description = reader.IsAtEnd ? "" : reader.ReadUtf8(1024, "disconnect description");
-        return new PeerDisconnectedException(reason, LogText(Encoding.UTF8.GetBytes(description)));
+        // The description is only logged: whatever its bytes or length, a leaving peer is not a protocol error.
+        var description = reader.IsAtEnd ? ReadOnlySpan<byte>.Empty : reader.ReadString();
+        return new PeerDisconnectedException(reason, LogText(description[..Math.Min(description.Length, 1024)].ToArray()));
     }
 
     /// <summary>OpenSSH PROTOCOL §1.9: PING carries up to a few bytes of data, returned in PONG.</summary>

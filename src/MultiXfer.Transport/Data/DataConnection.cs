@@ -24,10 +24,7 @@ public sealed class DataConnection : IAsyncDisposable
         _socket = socket;
         _plain = new NetworkStream(socket, ownsSocket: true);
         Stream = _plain;
-        RemoteEndPoint = (IPEndPoint)socket.RemoteEndPoint!;
     }
-
-    public IPEndPoint RemoteEndPoint { get; }
 
     public Stream Stream { get; private set; }
 

@@ -164,6 +164,31 @@ public sealed class FtpsProtocolTests
         Assert.Equal("protected", Encoding.ASCII.GetString(await ProtectedRetrieveAsync(client, "RETR f.txt")));
     }
 
+    /// <summary>An upload refused for lack of PROT P changes nothing: the check comes before the file is opened.</summary>
+    [Fact]
+    public async Task Uploads_refused_for_unprotected_data_leave_files_untouched()
+    {
+        await using var server = await TestServer.StartAsync(c =>
+        {
+            c["Listeners:ftp:RequireTlsForData"] = "true";
+            c["Server:AtomicUploads"] = "false"; // STOR would truncate in place if it opened the file
+        });
+        string existing = Path.Combine(server.HomeOf("alice"), "keep.txt");
+        File.WriteAllText(existing, "keep me");
+        await using var client = await SecureLoginAsync(server.FtpPort);
+        await client.ExpectAsync("PBSZ 0", 200);
+        foreach (string command in new[] { "STOR keep.txt", "APPE new.txt", "STOU new" })
+        {
+            using (await client.OpenPassiveAsync())
+            {
+                Assert.Equal(534, (await client.CommandAsync(command)).Code);
+            }
+        }
+
+        Assert.Equal("keep me", File.ReadAllText(existing));
+        Assert.Equal(["keep.txt"], Directory.GetFiles(server.HomeOf("alice")).Select(Path.GetFileName));
+    }
+
     [Fact]
     public async Task Protected_data_flows_both_ways_and_a_thief_from_another_address_gets_nothing()
     {

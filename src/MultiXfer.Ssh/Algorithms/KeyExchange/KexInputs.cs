@@ -24,16 +24,8 @@ internal sealed class KexInputs(byte[] clientVersion, byte[] serverVersion, byte
         data.WriteString(HostKeyBlob);
         data.WriteBytes(methodFields);
         data.WriteBytes(encodedSecret);
-        return Digest(hash, data.Written);
+        return CryptographicOperations.HashData(hash, data.Written);
     }
 
     public byte[] Sign(ReadOnlySpan<byte> exchangeHash) => hostKey.Sign(signatureAlgorithm, exchangeHash);
-
-    public static byte[] Digest(HashAlgorithmName hash, ReadOnlySpan<byte> data) => hash.Name switch
-    {
-        "SHA256" => SHA256.HashData(data),
-        "SHA384" => SHA384.HashData(data),
-        "SHA512" => SHA512.HashData(data),
-        _ => throw new CryptographicException($"no exchange hash {hash.Name}"),
-    };
 }
