@@ -1,3 +1,5 @@
+using MultiXfer.Connections;
+
 namespace MultiXfer.Ftp.Control;
 
 /// <summary>
@@ -6,7 +8,7 @@ namespace MultiXfer.Ftp.Control;
 /// follow it on the same connection; reading through TLS until close_notify must not pull those commands into
 /// TLS's buffers, where they would be lost.
 /// </summary>
-internal sealed class TlsRecordBoundaryStream(Stream inner) : Stream
+internal sealed class TlsRecordBoundaryStream(Stream inner) : RelayStream(inner)
 {
     private const int HeaderLength = 5;
 
@@ -21,18 +23,18 @@ internal sealed class TlsRecordBoundaryStream(Stream inner) : Stream
     {
         if (buffer.IsEmpty)
         {
-            return await inner.ReadAsync(buffer, cancellationToken);
+            return await Input.ReadAsync(buffer, cancellationToken);
         }
 
         if (_bodyLeft > 0)
         {
-            int n = await inner.ReadAsync(buffer[..Math.Min(buffer.Length, _bodyLeft)], cancellationToken);
+            int n = await Input.ReadAsync(buffer[..Math.Min(buffer.Length, _bodyLeft)], cancellationToken);
             _bodyLeft -= n;
             return n;
         }
 
         // At a record boundary: hand over the header, learning the record's length as it passes.
-        int count = await inner.ReadAsync(buffer[..Math.Min(buffer.Length, HeaderLength - _headerRead)], cancellationToken);
+        int count = await Input.ReadAsync(buffer[..Math.Min(buffer.Length, HeaderLength - _headerRead)], cancellationToken);
         buffer.Span[..count].CopyTo(_header.AsSpan(_headerRead));
         _headerRead += count;
         if (_headerRead == HeaderLength)
@@ -47,35 +49,4 @@ internal sealed class TlsRecordBoundaryStream(Stream inner) : Stream
 
         return count;
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
-
-    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
-        inner.WriteAsync(buffer, cancellationToken);
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        inner.WriteAsync(buffer, offset, count, cancellationToken);
-
-    public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
-
-    public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-
-    public override void Flush() => inner.Flush();
-
-    public override bool CanRead => true;
-
-    public override bool CanWrite => true;
-
-    public override bool CanSeek => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 }
