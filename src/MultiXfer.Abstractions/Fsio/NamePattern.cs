@@ -10,7 +10,8 @@ public static class NamePattern
 {
     public static bool HasWildcards(string segment) => segment.AsSpan().IndexOfAny('*', '?') >= 0;
 
-    public static bool Matches(ReadOnlySpan<char> name, ReadOnlySpan<char> pattern)
+    /// <param name="ignoreCase">For host names (ssh_config(5) PATTERNS in authorized_keys from=, case-insensitive as sshd's match_hostname).</param>
+    public static bool Matches(ReadOnlySpan<char> name, ReadOnlySpan<char> pattern, bool ignoreCase = false)
     {
         int n = 0, p = 0, starP = -1, starN = 0;
         while (n < name.Length)
@@ -20,7 +21,8 @@ public static class NamePattern
                 starP = p++;
                 starN = n;
             }
-            else if (p < pattern.Length && (pattern[p] == '?' || pattern[p] == name[n]))
+            else if (p < pattern.Length && (pattern[p] == '?' || pattern[p] == name[n] ||
+                (ignoreCase && char.ToLowerInvariant(pattern[p]) == char.ToLowerInvariant(name[n]))))
             {
                 n++;
                 p++;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using MultiXfer.Fsio;
 
 namespace MultiXfer.Ssh.Keys;
 
@@ -78,7 +79,7 @@ internal sealed class AddressPatternList
         bool admitted = false;
         foreach (var entry in _entries)
         {
-            if (entry.Network is { } network ? network.Contains(address) : WildcardMatch(text, entry.Pattern))
+            if (entry.Network is { } network ? network.Contains(address) : NamePattern.Matches(text, entry.Pattern, ignoreCase: true))
             {
                 if (entry.Negated)
                 {
@@ -93,45 +94,6 @@ internal sealed class AddressPatternList
     }
 
     public override string ToString() => Text;
-
-    /// <summary>
-    /// ssh_config(5) PATTERNS: '*' matches any run of characters, '?' exactly one; case-insensitive as sshd's
-    /// match_hostname.
-    /// </summary>
-    private static bool WildcardMatch(ReadOnlySpan<char> text, ReadOnlySpan<char> pattern)
-    {
-        int t = 0, p = 0, starP = -1, starT = 0;
-        while (t < text.Length)
-        {
-            if (p < pattern.Length && pattern[p] == '*')
-            {
-                starP = p++;
-                starT = t;
-            }
-            else if (p < pattern.Length && (pattern[p] == '?' || char.ToLowerInvariant(pattern[p]) == char.ToLowerInvariant(text[t])))
-            {
-                p++;
-                t++;
-            }
-            else if (starP >= 0)
-            {
-                // Let the last '*' swallow one more character and retry: linear backtracking, no recursion.
-                p = starP + 1;
-                t = ++starT;
-            }
-            else
-            {
-                return false;
-            }
-        }
-
-        while (p < pattern.Length && pattern[p] == '*')
-        {
-            p++;
-        }
-
-        return p == pattern.Length;
-    }
 
     private readonly record struct Entry(bool Negated, IPNetwork? Network, string Pattern);
 }
