@@ -74,7 +74,7 @@ internal sealed partial class ConnectionService
         var channel = Find(reader.ReadUInt32());
         string request = reader.ReadAscii(WireLimits.MaxShortString, "request type");
         bool wantReply = reader.ReadBoolean();
-        bool accepted = false;
+        Func<Task>? run = null;
         if (!channel.Started)
         {
             switch (request)
@@ -82,7 +82,7 @@ internal sealed partial class ConnectionService
                 case "subsystem":
                 {
                     string name = reader.ReadAscii(WireLimits.MaxShortString, "subsystem name");
-                    accepted = TryStart(channel, applications.FindSubsystem(name), name);
+                    run = Prepare(channel, applications.FindSubsystem(name), name);
                     break;
                 }
 
@@ -90,28 +90,36 @@ internal sealed partial class ConnectionService
                 {
                     string command = reader.ReadUtf8(4096, "command");
                     var found = applications.FindCommand(command);
-                    accepted = found is not null ? TryStart(channel, found, command) : RefuseWithMessage(channel, command, 127);
+                    run = found is not null ? Prepare(channel, found, command) : PrepareRefusal(channel, command, 127);
                     break;
                 }
 
                 case "shell":
-                    accepted = RefuseWithMessage(channel, "shell", 1);
+                    run = PrepareRefusal(channel, "shell", 1);
                     break;
             }
         }
 
+        // The reply is queued before the application starts, so the client learns the request succeeded before
+        // any of its output, exit status or CLOSE (Go's x/crypto/ssh fails a request whose channel closes first).
         if (wantReply)
         {
-            transport.Post(ChannelReply(channel.RemoteId, accepted ? MessageNumbers.ChannelSuccess : MessageNumbers.ChannelFailure));
+            transport.Post(ChannelReply(channel.RemoteId, run is not null ? MessageNumbers.ChannelSuccess : MessageNumbers.ChannelFailure));
+        }
+
+        if (run is not null)
+        {
+            channel.Application = Task.Run(run);
         }
     }
 
-    private bool TryStart(SessionChannel channel, RegisteredApplication? registered, string command)
+    /// <summary>What runs the application on the channel, or null when it may not start.</summary>
+    private Func<Task>? Prepare(SessionChannel channel, RegisteredApplication? registered, string command)
     {
         if (registered is null || !user.MayUse(registered.Protocol))
         {
             LogApplicationRefused(LogText.Clean(command), registered is null ? "not offered" : $"user may not use {registered.Protocol}");
-            return false;
+            return null;
         }
 
         channel.Started = true;
@@ -125,8 +133,7 @@ internal sealed partial class ConnectionService
             Cancellation = channel.Closed,
         };
         LogApplicationStarted(LogText.Clean(command), channel.LocalId);
-        channel.Application = Task.Run(() => RunApplicationAsync(channel, registered.Application, session));
-        return true;
+        return () => RunApplicationAsync(channel, registered.Application, session);
     }
 
     /// <summary>The exit status goes to the client, then EOF and CLOSE; a failing application ends its channel, not the connection.</summary>
@@ -154,11 +161,11 @@ internal sealed partial class ConnectionService
     /// A shell or an unknown command: the request succeeds so the client shows our one-line explanation (on
     /// standard error), then the channel ends with a non-zero exit status.
     /// </summary>
-    private bool RefuseWithMessage(SessionChannel channel, string what, int exitStatus)
+    private Func<Task> PrepareRefusal(SessionChannel channel, string what, int exitStatus)
     {
         LogApplicationRefused(LogText.Clean(what), "no shell or command execution");
         channel.Started = true;
-        channel.Application = Task.Run(async () =>
+        return async () =>
         {
             try
             {
@@ -169,8 +176,7 @@ internal sealed partial class ConnectionService
             {
                 // The client closed first.
             }
-        });
-        return true;
+        };
     }
 
     private static Wire.OutgoingPacket ChannelReply(uint remoteId, byte number)
