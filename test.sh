@@ -5,8 +5,8 @@ set -uo pipefail
 cd "$(dirname "$0")"
 
 # Real peers written by others: curl, lftp, Python's ftplib and paramiko, OpenSSH's ssh/sftp/scp/ssh-keygen, PuTTY's
-# plink, openssl (TLS tests), ssh-audit, rclone, and OpenSSH's sshd and sftp-server (the sftp-server drop-in tests).
-PACKAGES=(curl lftp python3 openssl openssh-client openssh-server openssh-sftp-server python3-paramiko putty-tools ssh-audit rclone)
+# plink, openssl (TLS tests), ssh-audit, rclone, HAProxy (PROXY protocol tests), and OpenSSH's sshd and sftp-server (the sftp-server drop-in tests).
+PACKAGES=(curl lftp python3 openssl openssh-client openssh-server openssh-sftp-server python3-paramiko putty-tools ssh-audit rclone haproxy)
 missing=()
 for package in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -4,8 +4,8 @@ using MultiXfer.Fsio;
 
 namespace MultiXfer.Auth;
 
-/// <summary>Anonymous FTP: off unless configured; read-only and confined to its root.</summary>
-public sealed record AnonymousPolicy(bool Enabled, VirtualPath Root);
+/// <summary>Anonymous FTP: off unless configured; read-only and confined to its root (in a virtual host's storage).</summary>
+public sealed record AnonymousPolicy(bool Enabled, VirtualPath Root, IFileSystemProvider? Storage = null);
 
 /// <summary>
 /// The one authenticator behind every protocol. Unknown users, wrong passwords and protocols a user may not use
@@ -28,10 +28,11 @@ public sealed partial class Authenticator : IAuthenticator
     private readonly ILogger _logger;
 
     /// <summary>
-    /// PBKDF2 runs at most this many at once; further logins wait without holding a thread, so a login flood costs
-    /// CPU at a bounded rate instead of starving the thread pool that serves transfers.
+    /// PBKDF2 runs at most this many at once, across every virtual host's authenticator; further logins wait
+    /// without holding a thread, so a login flood costs CPU at a bounded rate instead of starving the thread pool
+    /// that serves transfers.
     /// </summary>
-    private readonly SemaphoreSlim _hashing = new(Math.Max(1, Environment.ProcessorCount - 1));
+    private static readonly SemaphoreSlim s_hashing = new(Math.Max(1, Environment.ProcessorCount - 1));
 
     public Authenticator(UserStore users, LoginThrottle throttle, AuthOptions options, AnonymousPolicy anonymous,
         TimeProvider time, ILogger<Authenticator> logger)
@@ -65,14 +66,14 @@ public sealed partial class Authenticator : IAuthenticator
         bool verified = stored is not null && _cache.Contains(user, password);
         if (!verified)
         {
-            await _hashing.WaitAsync(cancellationToken);
+            await s_hashing.WaitAsync(cancellationToken);
             try
             {
                 verified = PasswordHasher.Verify(password, stored ?? DummyHash.Value) && stored is not null;
             }
             finally
             {
-                _hashing.Release();
+                s_hashing.Release();
             }
         }
 
@@ -146,6 +147,7 @@ public sealed partial class Authenticator : IAuthenticator
             IsAnonymous = true,
             Protocols = new HashSet<string> { Protocols.Ftp, Protocols.Ftps },
             Permissions = new PermissionRules([(VirtualPath.Root, Permission.List | Permission.Download)], readOnly: true),
+            Storage = _anonymous.Storage,
         });
     }
 

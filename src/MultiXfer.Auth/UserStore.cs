@@ -80,8 +80,12 @@ public sealed class UserStore
         return problems;
     }
 
-    /// <summary>Builds a record from an entry that <see cref="Validate"/> accepted.</summary>
-    public static UserRecord FromOptions(string name, UserOptions options)
+    /// <summary>
+    /// Builds a record from an entry that <see cref="Validate"/> accepted. A virtual host passes its storage and
+    /// its SFTP settings, which the user's own SFTP settings override member by member.
+    /// </summary>
+    public static UserRecord FromOptions(string name, UserOptions options, IFileSystemProvider? storage = null,
+        MultiXfer.Connections.SftpOverrideOptions? siteSftp = null)
     {
         ParsedHash? hash = PasswordHasher.TryParse(options.PasswordHash, out var parsed, out _) ? parsed : null;
         var rules = options.Permissions.Select(rule => (
@@ -97,7 +101,12 @@ public sealed class UserStore
             Permissions = new PermissionRules(rules, options.ReadOnly),
             AuthorizedKeys = [.. options.AuthorizedKeys],
             AuthorizedKeysFile = string.IsNullOrWhiteSpace(options.AuthorizedKeysFile) ? null : options.AuthorizedKeysFile,
-            Sftp = options.Sftp,
+            Storage = storage,
+            Sftp = siteSftp is null ? options.Sftp : new MultiXfer.Connections.SftpOverrideOptions
+            {
+                MaxVersion = options.Sftp?.MaxVersion ?? siteSftp.MaxVersion,
+                Extensions = options.Sftp?.Extensions ?? siteSftp.Extensions,
+            },
         };
         return new UserRecord(account, hash);
     }

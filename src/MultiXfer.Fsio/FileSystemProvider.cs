@@ -37,6 +37,12 @@ public sealed class FileSystemProvider : IFileSystemProvider, IDisposable
 
     public async ValueTask<IFileSystem> OpenAsync(UserAccount user, CancellationToken cancellationToken)
     {
+        if (user.Storage is { } storage && !ReferenceEquals(storage, this))
+        {
+            // The account belongs to a virtual host with its own data root.
+            return await storage.OpenAsync(user, cancellationToken);
+        }
+
         IFileSystem root;
         if (_memory is not null)
         {

@@ -11,14 +11,13 @@ namespace MultiXfer.Ftp;
 /// <summary>What every FTP session of one server shares: settings, the auth and storage services, passive ports.</summary>
 public sealed class FtpServerContext
 {
-    public FtpServerContext(ServerOptions server, FtpOptions ftp, IAuthenticator authenticator, IFileSystemProvider files,
+    public FtpServerContext(ServerOptions server, FtpOptions ftp, IFileSystemProvider files,
         TlsServer tls, TimeSpan tlsHandshakeTimeout, ILoggerFactory loggerFactory)
     {
         Tls = tls;
         TlsHandshakeTimeout = tlsHandshakeTimeout;
         Server = server;
         Ftp = ftp;
-        Authenticator = authenticator;
         Files = files;
         PortRange.TryParse(ftp.PassivePorts, out var range, out _);
         PassivePorts = new PassivePortPool(range, ftp.MaxPassivePortsPerClient, server.Ipv6PrefixLength);
@@ -29,8 +28,6 @@ public sealed class FtpServerContext
     public ServerOptions Server { get; }
 
     public FtpOptions Ftp { get; }
-
-    public IAuthenticator Authenticator { get; }
 
     public IFileSystemProvider Files { get; }
 

@@ -1,16 +1,17 @@
 using MultiXfer.Connections;
 using MultiXfer.Ssh.Algorithms;
+using MultiXfer.Ssh.HostKeys;
 using MultiXfer.Ssh.Transport;
 using MultiXfer.Ssh.Wire;
 
 namespace MultiXfer.Ssh;
 
 /// <summary>SSH as the connection handler of one listener: one <see cref="SshSession"/> per connection.</summary>
-internal sealed class SshConnectionHandler(SshServer server, AlgorithmPolicy policy) : IConnectionHandler
+internal sealed class SshConnectionHandler(SshServer server, AlgorithmPolicy policy, HostKeyStore hostKeys) : IConnectionHandler
 {
     public string Protocol => "ssh";
 
-    public Task RunAsync(ConnectionContext connection) => new SshSession(server, policy, connection).RunAsync();
+    public Task RunAsync(ConnectionContext connection) => new SshSession(server, policy, hostKeys, connection).RunAsync();
 
     /// <summary>
     /// Before any session: our identification line, then SSH_MSG_DISCONNECT in the clear (allowed before keys

@@ -7,6 +7,14 @@ public sealed class SshOptions : SshAlgorithmOptions
 {
     public const string Section = "Ssh";
 
+    /// <summary>These settings with other host key files (a virtual host's).</summary>
+    public SshOptions WithHostKeys(List<string> hostKeys)
+    {
+        var copy = (SshOptions)MemberwiseClone();
+        copy.HostKeys = hostKeys;
+        return copy;
+    }
+
     /// <summary>
     /// Host key files (OpenSSH or PEM private keys). Unset: ssh_host_ed25519_key and ssh_host_rsa_key in
     /// Server:KeysDirectory (plus ssh_host_ecdsa_key when ECDSA host keys are enabled), generated on first start.
@@ -27,6 +35,12 @@ public sealed class SshOptions : SshAlgorithmOptions
 
     /// <summary>Text shown before authentication (SSH_MSG_USERAUTH_BANNER); empty for none.</summary>
     public string Banner { get; set; } = "";
+
+    /// <summary>
+    /// Logins as "user@host" pick the virtual host named after the last '@' (SSH carries no server name of its
+    /// own). Off by default: with it on, user names containing '@' followed by a host name cannot log in as such.
+    /// </summary>
+    public bool VirtualHostLogins { get; set; }
 
     /// <summary>Session channels one connection may have open at once (OpenSSH MaxSessions).</summary>
     public int MaxChannelsPerConnection { get; set; } = 10;

@@ -15,12 +15,16 @@ namespace MultiXfer.Ssh;
 public sealed class SshServer
 {
     private readonly Dictionary<string, AlgorithmPolicy> _policies;
+    private readonly IReadOnlyDictionary<string, HostKeyManager> _listenerHostKeys;
 
+    /// <param name="listenerHostKeys">Listeners with host keys of their own (a virtual host's); the others use
+    /// <paramref name="hostKeys"/>.</param>
     public SshServer(SshOptions options, ServerOptions server, IReadOnlyDictionary<string, ListenerOptions> sshListeners,
-        HostKeyManager hostKeys, IAuthenticator authenticator, SshApplicationRegistry applications, TimeProvider time, ILoggerFactory loggers)
+        HostKeyManager hostKeys, IReadOnlyDictionary<string, HostKeyManager> listenerHostKeys, SshApplicationRegistry applications,
+        TimeProvider time, ILoggerFactory loggers)
     {
         Options = options;
-        Authenticator = authenticator;
+        _listenerHostKeys = listenerHostKeys;
         Applications = applications;
         Time = time;
         Loggers = loggers;
@@ -37,8 +41,6 @@ public sealed class SshServer
     }
 
     public SshOptions Options { get; }
-
-    internal IAuthenticator Authenticator { get; }
 
     internal SshApplicationRegistry Applications { get; }
 
@@ -98,5 +100,14 @@ public sealed class SshServer
         return result.Problems.Count > 0 ? result.Problems[0].Reason : result.Keys.Count == 0 ? "no key on the line" : null;
     }
 
-    public IConnectionHandler CreateHandler(string listenerName) => new SshConnectionHandler(this, _policies[listenerName]);
+    public IConnectionHandler CreateHandler(string listenerName) => new SshConnectionHandler(this, _policies[listenerName],
+        _listenerHostKeys.TryGetValue(listenerName, out var own) ? own.Store : HostKeyStore);
+
+    /// <summary>Problems with a set of algorithm lists (a virtual host's), each named under <paramref name="key"/>.</summary>
+    public static List<string> ValidateAlgorithms(SshOptions options, SshAlgorithmOptions algorithms, string key)
+    {
+        var problems = new List<string>();
+        AlgorithmPolicy.Resolve(options, algorithms, key, problems);
+        return problems;
+    }
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using MultiXfer.Auth;
 using MultiXfer.Connections;
 using MultiXfer.Ssh.Algorithms;
+using MultiXfer.Ssh.HostKeys;
 using MultiXfer.Ssh.Connection;
 using MultiXfer.Ssh.Transport;
 using MultiXfer.Ssh.UserAuth;
@@ -15,7 +16,7 @@ namespace MultiXfer.Ssh;
 /// grace time, then the connection service until the client leaves or stays idle too long. Every protocol error
 /// ends here as SSH_MSG_DISCONNECT with its reason code.
 /// </summary>
-internal sealed partial class SshSession(SshServer server, AlgorithmPolicy policy, ConnectionContext connection)
+internal sealed partial class SshSession(SshServer server, AlgorithmPolicy policy, HostKeyStore hostKeys, ConnectionContext connection)
 {
     private readonly ILogger _logger = server.Loggers.CreateLogger("MultiXfer.Ssh");
     private readonly SshOptions _options = server.Options;
@@ -32,7 +33,7 @@ internal sealed partial class SshSession(SshServer server, AlgorithmPolicy polic
         bool unauthenticated = true;
         using var grace = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
         grace.CancelAfter(TimeSpan.FromSeconds(_options.LoginGraceSeconds));
-        using var transport = new SshTransport(connection.Transport, _options, policy, server.HostKeyStore.Current, server.Time, _logger);
+        using var transport = new SshTransport(connection.Transport, _options, policy, hostKeys.Current, server.Time, _logger);
         ConnectionService? service = null;
         string phase = "identification";
         try
@@ -43,7 +44,7 @@ internal sealed partial class SshSession(SshServer server, AlgorithmPolicy polic
                 await transport.ExchangeIdentificationAsync(identification.Token);
             }
 
-            if (server.Authenticator.IsThrottled(connection.ClientAddress))
+            if (connection.Site.Authenticator.IsThrottled(connection.ClientAddress))
             {
                 throw new SshProtocolException(DisconnectReason.HostNotAllowedToConnect, "too many failed logins from your address; try again later");
             }
@@ -52,13 +53,13 @@ internal sealed partial class SshSession(SshServer server, AlgorithmPolicy polic
             transport.Start(connection.ConnectionClosed);
             _ = transport.WriterCompletion.ContinueWith(_ => connection.Abort(), CancellationToken.None,
                 TaskContinuationOptions.NotOnRanToCompletion, TaskScheduler.Default);
-            var auth = new UserAuthService(transport, server.Authenticator, server.AuthorizedKeys, _options, connection, _logger);
+            var auth = new UserAuthService(transport, server.AuthorizedKeys, _options, connection, _logger);
             var user = await auth.AuthenticateAsync(grace.Token);
             server.Unauthenticated.Leave(connection.ClientAddress);
             unauthenticated = false;
 
             phase = "session";
-            service = new ConnectionService(transport, server.Applications, server.HostKeyStore, _options, connection, user, _logger);
+            service = new ConnectionService(transport, server.Applications, hostKeys, _options, connection, user, _logger);
             using var idle = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
             var idleTimeout = TimeSpan.FromSeconds(server.IdleTimeoutSeconds);
             await service.RunAsync(() =>

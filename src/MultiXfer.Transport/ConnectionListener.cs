@@ -3,12 +3,14 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using MultiXfer.Connections;
+using MultiXfer.Transport.FrontEnd;
 
 namespace MultiXfer.Transport;
 
 /// <summary>
-/// One listening socket and its accept loop. It is the only code that touches connection sockets: it applies the
-/// connection limits, wraps the socket in a stream, and hands a <see cref="ConnectionContext"/> to the handler.
+/// One listening socket and its accept loop. It is the only code that touches connection sockets: it reads a PROXY
+/// header from trusted proxies, applies the connection limits to the real client, picks the protocol on an "auto"
+/// listener, wraps the socket in a stream, and hands a <see cref="ConnectionContext"/> to the protocol's handler.
 /// </summary>
 public sealed partial class ConnectionListener : IAsyncDisposable
 {
@@ -16,7 +18,8 @@ public sealed partial class ConnectionListener : IAsyncDisposable
     private static long s_nextId;
 
     private readonly IPEndPoint _endPoint;
-    private readonly IConnectionHandler _handler;
+    private readonly ListenerFrontEnd _frontEnd;
+    private readonly VirtualHostDirectory _virtualHosts;
     private readonly ConnectionLimiter _limiter;
     private readonly ConnectionTracker _tracker;
     private readonly ILogger _logger;
@@ -24,12 +27,13 @@ public sealed partial class ConnectionListener : IAsyncDisposable
     private Socket? _socket;
     private Task? _acceptLoop;
 
-    public ConnectionListener(string name, IPEndPoint endPoint, IConnectionHandler handler, ConnectionLimiter limiter,
-        ConnectionTracker tracker, ILogger logger)
+    public ConnectionListener(string name, IPEndPoint endPoint, ListenerFrontEnd frontEnd, VirtualHostDirectory virtualHosts,
+        ConnectionLimiter limiter, ConnectionTracker tracker, ILogger logger)
     {
         Name = name;
         _endPoint = endPoint;
-        _handler = handler;
+        _frontEnd = frontEnd;
+        _virtualHosts = virtualHosts;
         _limiter = limiter;
         _tracker = tracker;
         _logger = logger;
@@ -37,7 +41,7 @@ public sealed partial class ConnectionListener : IAsyncDisposable
 
     public string Name { get; }
 
-    public string Protocol => _handler.Protocol;
+    public string Protocol => _frontEnd.Protocol;
 
     /// <summary>Where the listener is bound; with port 0 in configuration, the port the system chose.</summary>
     public IPEndPoint BoundEndPoint => (IPEndPoint)(_socket?.LocalEndPoint ?? throw new InvalidOperationException("not started"));
@@ -71,7 +75,7 @@ public sealed partial class ConnectionListener : IAsyncDisposable
         }
 
         _socket = socket;
-        LogListening(Name, _handler.Protocol, BoundEndPoint.ToString());
+        LogListening(Name, Protocol, BoundEndPoint.ToString());
         _acceptLoop = AcceptLoopAsync(socket);
     }
 
@@ -118,6 +122,10 @@ public sealed partial class ConnectionListener : IAsyncDisposable
             string id = $"{IdPrefix}{Interlocked.Increment(ref s_nextId):x5}";
             connection = new ConnectionContext(id, Name, (IPEndPoint)socket.LocalEndPoint!, (IPEndPoint)socket.RemoteEndPoint!,
                 new NetworkStream(socket, ownsSocket: true), _tracker.ShutdownRequested);
+
+            // The sites as they are now: a reload while this connection lives does not change what it serves.
+            connection.VirtualHosts = _virtualHosts.Current;
+            connection.VirtualHost = connection.VirtualHosts.ForListener(Name);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
@@ -139,12 +147,30 @@ public sealed partial class ConnectionListener : IAsyncDisposable
         var socketStream = connection.Transport;
         using var scope = _logger.BeginScope(connection.LogScope);
         using var abort = connection.ConnectionClosed.Register(static s => ((Socket)s!).Dispose(), socket);
-        var address = connection.ClientAddress;
+        IConnectionHandler? handler;
+        IPAddress address;
+        try
+        {
+            (handler, address) = await FrontEndAsync(connection, socket);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            LogDropped(e.GetType().Name, e.Message);
+            handler = null;
+            address = connection.ClientAddress;
+        }
+
+        if (handler is null)
+        {
+            await connection.Transport.DisposeAsync();
+            return;
+        }
+
         var refusal = _tracker.ShutdownRequested.IsCancellationRequested ? RejectReason.ShuttingDown : _limiter.TryAcquire(address);
         if (refusal is { } reason)
         {
             LogRefused(reason.ToString());
-            await RejectAsync(connection, reason);
+            await RejectAsync(handler, connection, reason);
             await connection.Transport.DisposeAsync();
             return;
         }
@@ -152,7 +178,7 @@ public sealed partial class ConnectionListener : IAsyncDisposable
         LogOpened(Name, new IPEndPoint(connection.LocalAddress, connection.LocalEndPoint.Port).ToString());
         try
         {
-            await _handler.RunAsync(connection);
+            await handler.RunAsync(connection);
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {
@@ -181,12 +207,52 @@ public sealed partial class ConnectionListener : IAsyncDisposable
         }
     }
 
-    private async Task RejectAsync(ConnectionContext connection, RejectReason reason)
+    /// <summary>
+    /// The PROXY stage (the client address a trusted proxy relays), then the protocol: the listener's own, or the
+    /// one detection picks. Null handler: the connection was refused and is to be closed without a word.
+    /// </summary>
+    private async Task<(IConnectionHandler? Handler, IPAddress Address)> FrontEndAsync(ConnectionContext connection, Socket socket)
+    {
+        var proxy = await ProxyHeaderReader.ReadAsync(socket, connection.ClientAddress, _frontEnd.Proxy, connection.ConnectionClosed);
+        if (proxy.Refusal is { } proxyRefusal)
+        {
+            LogFrontEndRefused(Name, proxyRefusal);
+            return (null, connection.ClientAddress);
+        }
+
+        if (proxy.Description is { } description)
+        {
+            LogProxyHeader(connection.RemoteEndPoint.ToString(), description);
+        }
+
+        if (proxy.Client is { } client)
+        {
+            connection.ClientAddress = client.Address;
+            connection.LogScope.RemoteAddress = client.Address;
+        }
+
+        if (_frontEnd.Detection is not { } detection)
+        {
+            return (_frontEnd.Handlers.Values.Single(), connection.ClientAddress);
+        }
+
+        var detected = await ProtocolDetector.DetectAsync(socket, detection, proxy.PeerStayedSilent, connection.ConnectionClosed);
+        if (detected.Protocol is not { } protocol)
+        {
+            LogFrontEndRefused(Name, detected.Refusal!);
+            return (null, connection.ClientAddress);
+        }
+
+        LogDetected(protocol);
+        return (_frontEnd.Handlers[protocol], connection.ClientAddress);
+    }
+
+    private static async Task RejectAsync(IConnectionHandler handler, ConnectionContext connection, RejectReason reason)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         try
         {
-            await _handler.RejectAsync(connection, reason).WaitAsync(timeout.Token);
+            await handler.RejectAsync(connection, reason).WaitAsync(timeout.Token);
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {
@@ -214,6 +280,15 @@ public sealed partial class ConnectionListener : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "listener {Name}: accept failed ({Error})")]
     private partial void LogAcceptFailed(string name, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "listener {Name}: connection closed before any protocol: {Reason}")]
+    private partial void LogFrontEndRefused(string name, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "proxied connection from {Proxy}: {Header}")]
+    private partial void LogProxyHeader(string proxy, string header);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "protocol detected: {Protocol}")]
+    private partial void LogDetected(string protocol);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "connection opened on {Listener} ({LocalEndPoint})")]
     private partial void LogOpened(string listener, string localEndPoint);

@@ -34,12 +34,15 @@ public sealed class ReloadTrigger : IDisposable
         });
     }
 
-    /// <summary>Watches the directories of <paramref name="files"/> (not the names: renames and symlink swaps change none).</summary>
+    /// <summary>
+    /// Watches the directories of <paramref name="files"/> (not the names: renames and symlink swaps change none).
+    /// A directory already watched is not watched twice, so this may be called again as the files change.
+    /// </summary>
     public void Watch(IEnumerable<string> files)
     {
         foreach (string directory in files.Where(f => f.Length > 0).Select(f => Path.GetDirectoryName(Path.GetFullPath(f))!).Distinct())
         {
-            if (!Directory.Exists(directory))
+            if (!Directory.Exists(directory) || _watchers.Any(w => w.Path == directory))
             {
                 continue;
             }

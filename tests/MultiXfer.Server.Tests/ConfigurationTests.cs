@@ -23,7 +23,10 @@ public sealed class ConfigurationTests
         Assert.Equal(100, settings.Server.MaxConnectionsPerIp);
         Assert.Equal(600, settings.Server.IdleTimeoutSeconds);
         Assert.Equal(60, settings.Server.LoginTimeoutSeconds);
-        Assert.Equal(3, settings.Listeners.Count);
+        Assert.Equal(4, settings.Listeners.Count);
+        var auto = settings.Listeners["auto"];
+        Assert.Equal(("0.0.0.0", 2100, "auto", "off"), (auto.Address, auto.Port, auto.Protocol, auto.ProxyProtocol));
+        Assert.Equal(["ftp", "ftps-implicit", "ssh"], auto.ServedProtocols());
         var ftp = settings.Listeners["ftp"];
         Assert.Equal(("0.0.0.0", 2121, "ftp"), (ftp.Address, ftp.Port, ftp.Protocol));
         Assert.False(ftp.RequireTlsForLogin || ftp.RequireTlsForData);
@@ -107,10 +110,35 @@ public sealed class ConfigurationTests
     [InlineData("Listeners:ssh:Sftp:MaxVersion", "8", "Listeners:ssh:Sftp:MaxVersion")]
     [InlineData("Listeners:ssh:Sftp:Extensions:0", "-nope", "Listeners:ssh:Sftp:Extensions: unknown extension 'nope'")]
     [InlineData("Listeners:ftp:Sftp:MaxVersion", "3", "Listeners:ftp:Sftp: applies to")]
+    [InlineData("Listeners:ftp:ProxyProtocol", "maybe", "Listeners:ftp:ProxyProtocol")]
+    [InlineData("Listeners:ftp:ProxyProtocol", "required", "Listeners:ftp:TrustedProxies: must list")]
+    [InlineData("Listeners:ftp:TrustedProxies:0", "10.0.0.0/99", "Listeners:ftp:TrustedProxies: '10.0.0.0/99'")]
+    [InlineData("Listeners:ftp:Protocols:0", "ssh", "Listeners:ftp:Protocols: applies to \"auto\"")]
+    [InlineData("Listeners:auto:Protocols:0", "gopher", "Listeners:auto:Protocols: must list")]
+    [InlineData("Listeners:auto:DetectionSilenceMilliseconds", "5", "Listeners:auto:DetectionSilenceMilliseconds")]
+    [InlineData("Listeners:auto:DetectionTimeoutMilliseconds", "100", "Listeners:auto:DetectionTimeoutMilliseconds")]
+    [InlineData("VirtualHosts:x:Listeners:0", "nope", "VirtualHosts:x:Listeners: no listener is named 'nope'")]
+    [InlineData("VirtualHosts:x:HostNames:0", "bad name!", "VirtualHosts:x:HostNames: 'bad name!'")]
+    [InlineData("VirtualHosts:x:Bogus", "1", "VirtualHosts:x:Bogus: unknown setting")]
+    [InlineData("VirtualHosts:x:Sftp:MaxVersion", "9", "VirtualHosts:x:Sftp:MaxVersion")]
+    [InlineData("VirtualHosts:x:Banner", "", "VirtualHosts:x: needs HostNames or Listeners")]
+    [InlineData("VirtualHosts:x:Ssh:Ciphers:0", "rot13", "VirtualHosts:x:Ssh")]
     public void Each_problem_names_its_key(string key, string value, string expected)
     {
         var problems = ProblemsWith((key, value));
         Assert.Contains(problems, p => p.StartsWith(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_listener_may_belong_to_one_virtual_host_and_a_name_to_one_host()
+    {
+        var problems = ProblemsWith(("VirtualHosts:a:Listeners:0", "ftp"), ("VirtualHosts:b:Listeners:0", "ftp"),
+            ("VirtualHosts:a:HostNames:0", "files.test"), ("VirtualHosts:b:HostNames:0", "FILES.test"));
+        Assert.Contains("VirtualHosts:b:Listeners: 'ftp' already belongs to a", problems);
+        Assert.Contains("VirtualHosts:b:HostNames: 'FILES.test' already names a", problems);
+        Assert.Empty(ProblemsWith(("VirtualHosts:a:HostNames:0", "*.files.test"), ("VirtualHosts:a:Listeners:0", "auto"),
+            ("Listeners:auto:ProxyProtocol", "optional"), ("Listeners:auto:TrustedProxies:0", "10.0.0.0/8"),
+            ("Listeners:auto:TrustedProxies:1", "2001:db8::1")));
     }
 
     [Fact]

@@ -12,7 +12,7 @@ public sealed partial class ServerProcessTests : IDisposable
     private static readonly string[] LoopbackListener =
     [
         "--Listeners:ftp:Address=127.0.0.1", "--Listeners:ftp:Port=0", "--Listeners:ftps:Address=127.0.0.1", "--Listeners:ftps:Port=0",
-        "--Listeners:ssh:Address=127.0.0.1", "--Listeners:ssh:Port=0",
+        "--Listeners:ssh:Address=127.0.0.1", "--Listeners:ssh:Port=0", "--Listeners:auto:Address=127.0.0.1", "--Listeners:auto:Port=0",
         "--Ftp:PassivePorts=",
     ];
     private readonly string _work = Directory.CreateTempSubdirectory("mx-proc-").FullName;
@@ -73,7 +73,7 @@ public sealed partial class ServerProcessTests : IDisposable
         squatter.Start();
         int port = ((System.Net.IPEndPoint)squatter.LocalEndpoint).Port;
         await using var server = ServerProcess.Start(_work,
-            ["--Listeners:ftp:Address=127.0.0.1", $"--Listeners:ftp:Port={port}", "--Listeners:ftps:Port=0", "--Listeners:ssh:Port=0"]);
+            ["--Listeners:ftp:Address=127.0.0.1", $"--Listeners:ftp:Port={port}", "--Listeners:ftps:Port=0", "--Listeners:ssh:Port=0", "--Listeners:auto:Address=127.0.0.1", "--Listeners:auto:Port=0"]);
         Assert.Equal(1, await server.WaitForExitAsync(StartTimeout));
         Assert.Contains($"Listeners:ftp: cannot listen on 127.0.0.1:{port}", server.Error);
     }
@@ -87,7 +87,7 @@ public sealed partial class ServerProcessTests : IDisposable
         string second = Path.Combine(_work, "second");
         Directory.CreateDirectory(second);
         await using var server = ServerProcess.Start(second,
-            ["--Listeners:ftp:Address=127.0.0.1", $"--Listeners:ftp:Port={port}", "--Listeners:ftps:Port=0", "--Listeners:ssh:Port=0"]);
+            ["--Listeners:ftp:Address=127.0.0.1", $"--Listeners:ftp:Port={port}", "--Listeners:ftps:Port=0", "--Listeners:ssh:Port=0", "--Listeners:auto:Address=127.0.0.1", "--Listeners:auto:Port=0"]);
         Assert.Equal(1, await server.WaitForExitAsync(StartTimeout));
         Assert.Contains($"Listeners:ftp: cannot listen on 127.0.0.1:{port}", server.Error);
     }

@@ -10,7 +10,7 @@ public sealed partial class SshProcessTests : IDisposable
     private static readonly string[] Loopback =
     [
         "--Listeners:ftp:Address=127.0.0.1", "--Listeners:ftp:Port=0", "--Listeners:ftps:Address=127.0.0.1", "--Listeners:ftps:Port=0",
-        "--Listeners:ssh:Address=127.0.0.1", "--Listeners:ssh:Port=0", "--Ftp:PassivePorts=",
+        "--Listeners:ssh:Address=127.0.0.1", "--Listeners:ssh:Port=0", "--Listeners:auto:Address=127.0.0.1", "--Listeners:auto:Port=0", "--Ftp:PassivePorts=",
     ];
 
     private readonly string _work = Directory.CreateTempSubdirectory("mx-ssh-process-").FullName;

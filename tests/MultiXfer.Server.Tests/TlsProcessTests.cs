@@ -10,7 +10,7 @@ public sealed class TlsProcessTests : IDisposable
     private static readonly string[] Loopback =
     [
         "--Listeners:ftp:Address=127.0.0.1", "--Listeners:ftp:Port=0", "--Listeners:ftps:Address=127.0.0.1", "--Listeners:ftps:Port=0",
-        "--Listeners:ssh:Address=127.0.0.1", "--Listeners:ssh:Port=0",
+        "--Listeners:ssh:Address=127.0.0.1", "--Listeners:ssh:Port=0", "--Listeners:auto:Address=127.0.0.1", "--Listeners:auto:Port=0",
         "--Ftp:PassivePorts=",
     ];
 

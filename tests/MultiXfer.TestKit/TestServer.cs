@@ -37,8 +37,9 @@ public sealed class TestServer : IAsyncDisposable
         return directory;
     });
 
-    private TestServer(IHost host, DirectoryInfo root, int ftpPort, int ftpsPort, int sshPort)
+    private TestServer(IHost host, DirectoryInfo root, int ftpPort, int ftpsPort, int sshPort, int autoPort)
     {
+        AutoPort = autoPort;
         _host = host;
         _root = root;
         FtpPort = ftpPort;
@@ -50,6 +51,9 @@ public sealed class TestServer : IAsyncDisposable
 
     /// <summary>The implicit FTPS listener.</summary>
     public int FtpsPort { get; }
+
+    /// <summary>The "auto" listener, which detects the protocol per connection (0 when a test configured it away).</summary>
+    public int AutoPort { get; }
 
     /// <summary>The SSH listener (0 when a test configured it away).</summary>
     public int SshPort { get; }
@@ -98,6 +102,8 @@ public sealed class TestServer : IAsyncDisposable
             ["Listeners:ssh:Address"] = "127.0.0.1",
             ["Listeners:ssh:Port"] = "0",
             ["Listeners:ssh:Protocol"] = "ssh",
+            ["Listeners:auto:Address"] = "127.0.0.1",
+            ["Listeners:auto:Port"] = "0",
             ["Ssh:EchoSubsystem"] = "true",
             ["Ftp:PassivePorts"] = "",
             ["Auth:FailureDelayMilliseconds"] = "20",
@@ -132,7 +138,8 @@ public sealed class TestServer : IAsyncDisposable
         int ftpPort = listeners.Single(l => l.Name == "ftp").BoundEndPoint.Port;
         int ftpsPort = listeners.SingleOrDefault(l => l.Protocol == "ftps-implicit")?.BoundEndPoint.Port ?? 0;
         int sshPort = listeners.SingleOrDefault(l => l.Protocol == "ssh")?.BoundEndPoint.Port ?? 0;
-        return new TestServer(host, root, ftpPort, ftpsPort, sshPort);
+        int autoPort = listeners.SingleOrDefault(l => l.Name == "auto")?.BoundEndPoint.Port ?? 0;
+        return new TestServer(host, root, ftpPort, ftpsPort, sshPort, autoPort);
     }
 
     /// <summary>What the server logged so far (the daily-rolling file sink puts the date in the file name).</summary>

@@ -24,6 +24,11 @@ public sealed class UserAccount
     /// <summary>An OpenSSH authorized_keys file for this user, if configured.</summary>
     public string? AuthorizedKeysFile { get; init; }
 
+    /// <summary>
+    /// The storage this account lives in: its virtual host's data root. Null: the server's (Server:DataRoot).
+    /// </summary>
+    public IFileSystemProvider? Storage { get; init; }
+
     /// <summary>SFTP version and extension overrides for this user, if configured.</summary>
     public MultiXfer.Connections.SftpOverrideOptions? Sftp { get; init; }
 

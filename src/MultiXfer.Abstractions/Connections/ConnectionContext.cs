@@ -44,6 +44,18 @@ public sealed class ConnectionContext
     /// <summary>The server name a TLS client asked for (SNI), once a handshake has happened; for virtual hosts.</summary>
     public string? TlsServerName { get; set; }
 
+    /// <summary>The virtual hosts as they were when the connection arrived; later reloads do not change them.</summary>
+    public VirtualHostCatalog? VirtualHosts { get; set; }
+
+    /// <summary>
+    /// The site this connection serves: the listener's, until the client names another before logging in (TLS SNI,
+    /// FTP HOST, SSH user@host).
+    /// </summary>
+    public VirtualHost? VirtualHost { get; set; }
+
+    /// <summary>The virtual host, which the listener assigns on accept before any protocol runs.</summary>
+    public VirtualHost Site => VirtualHost ?? throw new InvalidOperationException("the connection has no virtual host");
+
     /// <summary>Signalled when the connection is aborted, by the server or by <see cref="Abort"/>.</summary>
     public CancellationToken ConnectionClosed => _closed.Token;
 

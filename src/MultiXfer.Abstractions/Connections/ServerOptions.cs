@@ -54,7 +54,23 @@ public sealed class ListenerOptions
 
     public int Port { get; set; }
 
+    /// <summary>"ftp", "ftps-implicit", "ssh", or "auto": each connection goes to the protocol its first bytes show.</summary>
     public string Protocol { get; set; } = "";
+
+    /// <summary>"auto" listeners: the protocols detection may route to; unset, all of them.</summary>
+    public List<string>? Protocols { get; set; }
+
+    /// <summary>"auto": a client silent this long is an FTP client waiting for the greeting (RFC 959 §5.4).</summary>
+    public int DetectionSilenceMilliseconds { get; set; } = 300;
+
+    /// <summary>"auto": a client whose first bytes do not settle the protocol within this is closed.</summary>
+    public int DetectionTimeoutMilliseconds { get; set; } = 3000;
+
+    /// <summary>"off", "optional" (trusted proxies may send a PROXY header) or "required" (only trusted proxies, each with one).</summary>
+    public string ProxyProtocol { get; set; } = "off";
+
+    /// <summary>Networks (CIDR, or single addresses) whose PROXY headers are believed.</summary>
+    public List<string> TrustedProxies { get; set; } = [];
 
     /// <summary>FTP: USER/PASS only after AUTH TLS (implicit FTPS listeners always are).</summary>
     public bool RequireTlsForLogin { get; set; }
@@ -67,4 +83,13 @@ public sealed class ListenerOptions
 
     /// <summary>For "ssh" listeners: SFTP version and extensions for connections on this listener.</summary>
     public SftpOverrideOptions? Sftp { get; set; }
+
+    /// <summary>Every protocol an "auto" listener can detect.</summary>
+    public static readonly IReadOnlyList<string> DetectableProtocols = ["ftp", "ftps-implicit", "ssh"];
+
+    /// <summary>The protocols connections on this listener may speak.</summary>
+    public IReadOnlyList<string> ServedProtocols() =>
+        Protocol == "auto" ? Protocols ?? (IReadOnlyList<string>)DetectableProtocols : [Protocol];
+
+    public bool Serves(string protocol) => ServedProtocols().Contains(protocol);
 }

@@ -36,6 +36,7 @@ internal static class CommandTable
         new("PASS", LoginCommands.Pass, PreLogin, "PASS <sp> password"),
         new("ACCT", LoginCommands.Account, Arg, "ACCT <sp> account"),
         new("REIN", LoginCommands.Reinitialize, CommandFlags.None, "REIN"),
+        new("HOST", HostCommand.Host, PreLogin | Arg, "HOST <sp> host-name"),
         new("QUIT", LoginCommands.Quit, PreLogin, "QUIT"),
         new("CWD", NavigationCommands.ChangeDirectory, Arg, "CWD <sp> pathname"),
         new("XCWD", NavigationCommands.ChangeDirectory, Arg, "XCWD <sp> pathname"),

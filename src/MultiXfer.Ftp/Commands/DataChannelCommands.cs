@@ -119,7 +119,7 @@ internal static class DataChannelCommands
         }
 
         var local = session.Connection.LocalAddress;
-        var advertised = session.Server.PassiveAddress ?? local;
+        var advertised = session.Connection.Site.PassiveAddress ?? session.Server.PassiveAddress ?? local;
         if (advertised.AddressFamily != AddressFamily.InterNetwork || local.AddressFamily != AddressFamily.InterNetwork)
         {
             await session.ReplyAsync(425, "PASV carries IPv4 only; use EPSV.");
@@ -174,7 +174,7 @@ internal static class DataChannelCommands
                 return null;
             }
 
-            var endpoint = new PassiveEndpoint(listener, session.Connection.ClientAddress,
+            var endpoint = new PassiveEndpoint(listener, session.Connection.ClientAddress, session.Policy.Proxy,
                 peer => session.LogForeignDataPeer(peer.ToString()));
             await session.SetDataEndpointAsync(endpoint);
             return endpoint;

@@ -21,6 +21,7 @@ internal static partial class InfoCommands
         "CLNT",
         "EPRT",
         "EPSV",
+        "HOST",
         "MDTM",
         "MFMT",
         session.Facts.FeatureLine,

@@ -26,7 +26,7 @@ internal static class LoginCommands
         session.PendingUser = argument;
 
         // The same reply whether or not the user exists, or anonymous access is on: no user enumeration.
-        await session.ReplyAsync(331, IsAnonymousName(argument) && session.Server.Ftp.AllowAnonymous
+        await session.ReplyAsync(331, IsAnonymousName(argument) && session.Connection.Site.AllowAnonymous
             ? "Anonymous login ok, send your email address as password."
             : "Password required.");
     }
@@ -53,8 +53,8 @@ internal static class LoginCommands
 
         session.PendingUser = null;
         var attempt = new LoginAttempt(name, session.Protocol, session.Connection.ClientAddress, session.Connection.Id);
-        var authenticator = session.Server.Authenticator;
-        var result = IsAnonymousName(name) && session.Server.Ftp.AllowAnonymous
+        var authenticator = session.Connection.Site.Authenticator;
+        var result = IsAnonymousName(name) && session.Connection.Site.AllowAnonymous
             ? await authenticator.AuthenticateAnonymousAsync(attempt, session.Connection.ConnectionClosed)
             : await authenticator.AuthenticatePasswordAsync(attempt, argument, session.Connection.ConnectionClosed);
         switch (result.Outcome)
@@ -94,7 +94,7 @@ internal static class LoginCommands
     public static async ValueTask Reinitialize(FtpSession session, string argument)
     {
         await session.LogOutAsync();
-        await session.ReplyAsync(220, session.Server.Server.Banner);
+        await session.ReplyAsync(220, session.Connection.Site.Banner);
     }
 
     public static async ValueTask Quit(FtpSession session, string argument)

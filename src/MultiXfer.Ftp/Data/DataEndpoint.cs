@@ -1,5 +1,6 @@
 using System.Net;
 using MultiXfer.Transport.Data;
+using MultiXfer.Transport.FrontEnd;
 
 namespace MultiXfer.Ftp.Data;
 
@@ -12,12 +13,13 @@ internal abstract class DataEndpoint : IAsyncDisposable
 }
 
 /// <summary>PASV/EPSV: accept one connection, from the control connection's client only.</summary>
-internal sealed class PassiveEndpoint(PassiveListener listener, IPAddress client, Action<IPEndPoint> onForeignPeer) : DataEndpoint
+internal sealed class PassiveEndpoint(PassiveListener listener, IPAddress client, ProxyPolicy proxy, Action<IPEndPoint> onForeignPeer)
+    : DataEndpoint
 {
     public int Port => listener.Port;
 
     public override Task<DataConnection> OpenAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
-        listener.AcceptAsync(client, timeout, onForeignPeer, cancellationToken);
+        listener.AcceptAsync(client, proxy, timeout, onForeignPeer, cancellationToken);
 
     public override ValueTask DisposeAsync() => listener.DisposeAsync();
 }

@@ -41,13 +41,15 @@ internal sealed partial class FtpSession
         try
         {
             // Record-at-a-time underneath, so that CCC can later read the client's close_notify through TLS.
+            // After HOST (RFC 7151 §3.2), a client that sends no SNI gets the certificate of the host it named.
             var session = await Server.Tls.AcceptAsync(new TlsRecordBoundaryStream(_plainControl), leaveInnerOpen: true,
-                Server.TlsHandshakeTimeout, Connection.ConnectionClosed);
+                Server.TlsHandshakeTimeout, Connection.ConnectionClosed, RequestedHostName);
             ControlTls = session;
             Control.Replace(session.Stream);
             Connection.Transport = session.Stream;
             Connection.TlsServerName = session.ServerName;
             LogControlTls(session.Describe(), session.ServerName ?? "-");
+            SelectSiteByServerName(session.ServerName);
             return true;
         }
         catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException or ObjectDisposedException
@@ -56,6 +58,20 @@ internal sealed partial class FtpSession
             LogHandshakeFailed("control", e.Message);
             Closing = true;
             return false;
+        }
+    }
+
+    /// <summary>
+    /// The TLS server name picks the virtual host, unless HOST already did: a client that named its host wants
+    /// that host's users and root, and its SNI only picked the certificate.
+    /// </summary>
+    private void SelectSiteByServerName(string? serverName)
+    {
+        if (RequestedHostName is null && User is null && Connection.VirtualHosts?.ForHostName(serverName) is { } site &&
+            !ReferenceEquals(site, Connection.VirtualHost))
+        {
+            Connection.VirtualHost = site;
+            LogSiteSelected(site.ToString(), "TLS server name");
         }
     }
 
@@ -137,6 +153,9 @@ internal sealed partial class FtpSession
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "dropped {Bytes} bytes sent after CCC before the client's close_notify")]
     private partial void LogCccDataDropped(int bytes);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "virtual host {Site} selected by {How}")]
+    internal partial void LogSiteSelected(string site, string how);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "control connection protected: {Tls}, SNI {ServerName}")]
     private partial void LogControlTls(string tls, string serverName);

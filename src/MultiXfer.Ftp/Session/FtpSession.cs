@@ -50,6 +50,9 @@ internal sealed partial class FtpSession
 
     internal VirtualPath CurrentDirectory { get; set; }
 
+    /// <summary>The name HOST gave (RFC 7151); it picks the certificate when the client sends no SNI.</summary>
+    internal string? RequestedHostName { get; set; }
+
     /// <summary>Set by USER, consumed by PASS.</summary>
     internal string? PendingUser { get; set; }
 
@@ -77,7 +80,7 @@ internal sealed partial class FtpSession
     {
         try
         {
-            if (Server.Authenticator.IsThrottled(Connection.ClientAddress))
+            if (Connection.Site.Authenticator.IsThrottled(Connection.ClientAddress))
             {
                 // Like ProFTPD's mod_ban: a banned address is told so at once and gets no session (on an implicit
                 // FTPS port, not even a handshake: the closed connection is the answer).
@@ -101,7 +104,7 @@ internal sealed partial class FtpSession
                 DataProtected = true;
             }
 
-            await ReplyAsync(220, Server.Server.Banner);
+            await ReplyAsync(220, Connection.Site.Banner);
             while (!Closing)
             {
                 var input = await ReadNextAsync();

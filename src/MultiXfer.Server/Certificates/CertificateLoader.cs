@@ -5,16 +5,33 @@ using MultiXfer.Transport.Tls;
 
 namespace MultiXfer.Server.Certificates;
 
-/// <summary>Builds a <see cref="CertificateSet"/> from the Tls section; any file that cannot be used fails the load.</summary>
+/// <summary>
+/// Builds a <see cref="CertificateSet"/> from the Tls section and the virtual hosts' certificates; any file that
+/// cannot be used fails the load.
+/// </summary>
 internal static class CertificateLoader
 {
-    public static CertificateSet Load(TlsOptions options)
+    /// <param name="sites">Virtual hosts' certificates by configuration key, after the Tls section's own.</param>
+    public static CertificateSet Load(TlsOptions options, IReadOnlyList<(string Key, CertificateOptions Certificate)> sites)
     {
         var main = LoadOne(options.CertificateFile, options.KeyFile, options.Password, [], "Tls");
         var more = options.Certificates.Select((c, i) =>
-            LoadOne(c.CertificateFile, c.KeyFile, c.Password, c.ServerNames, $"Tls:Certificates:{i}")).ToList();
+            LoadOne(c.CertificateFile, c.KeyFile, c.Password, c.ServerNames, $"Tls:Certificates:{i}"))
+            .Concat(sites.Select(s => LoadOne(s.Certificate.CertificateFile, s.Certificate.KeyFile, s.Certificate.Password,
+                s.Certificate.ServerNames, s.Key)))
+            .ToList();
         return new CertificateSet(main, more);
     }
+
+    /// <summary>Each virtual host's certificate, selected by its ServerNames or else by the host's names.</summary>
+    public static List<(string Key, CertificateOptions Certificate)> SiteCertificates(MultiXferSettings settings) =>
+        settings.VirtualHosts.Where(h => h.Value.Tls is not null).Select(h => ($"{VirtualHostOptions.Section}:{h.Key}:Tls", new CertificateOptions
+        {
+            CertificateFile = h.Value.Tls!.CertificateFile,
+            KeyFile = h.Value.Tls.KeyFile,
+            Password = h.Value.Tls.Password,
+            ServerNames = h.Value.Tls.ServerNames.Count > 0 ? h.Value.Tls.ServerNames : h.Value.HostNames,
+        })).ToList();
 
     private static ServerCertificate LoadOne(string certificateFile, string keyFile, string password, List<string> serverNames, string key)
     {

@@ -20,10 +20,13 @@ internal sealed partial class CertificateManager : IHostedService, IDisposable
     private readonly ILogger _logger;
     private readonly ReloadTrigger _trigger;
     private readonly Lock _reloadGate = new();
+    private IReadOnlyList<(string Key, CertificateOptions Certificate)> _sites;
 
-    public CertificateManager(TlsOptions options, CertificateStore store, ILogger logger)
+    public CertificateManager(TlsOptions options, IReadOnlyList<(string Key, CertificateOptions Certificate)> sites, CertificateStore store,
+        ILogger logger)
     {
         _options = options;
+        _sites = sites;
         _store = store;
         _logger = logger;
         // From the start, not from StartAsync: an operator may send SIGHUP while start-up is still generating keys.
@@ -56,7 +59,7 @@ internal sealed partial class CertificateManager : IHostedService, IDisposable
         DescribePolicy();
         try
         {
-            var set = CertificateLoader.Load(_options);
+            var set = CertificateLoader.Load(_options, _sites);
             _store.Replace(set);
             Describe(set, "loaded");
             WarnAboutKeyPermissions();
@@ -84,7 +87,7 @@ internal sealed partial class CertificateManager : IHostedService, IDisposable
 
     private void WarnAboutKeyPermissions()
     {
-        foreach (string key in _options.Certificates.Select(c => c.KeyFile).Append(_options.KeyFile).Where(File.Exists))
+        foreach (string key in Configured().Select(c => c.KeyFile).Append(_options.KeyFile).Where(File.Exists))
         {
             if ((File.GetUnixFileMode(key) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead)) != 0)
             {
@@ -120,9 +123,48 @@ internal sealed partial class CertificateManager : IHostedService, IDisposable
     /// <summary>Certificates are reloaded when a file in their directories changes (certbot, Kubernetes secret swaps).</summary>
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _trigger.Watch(_options.Certificates.SelectMany(c => new[] { c.CertificateFile, c.KeyFile })
+        _trigger.Watch(Configured().SelectMany(c => new[] { c.CertificateFile, c.KeyFile })
             .Concat([_options.CertificateFile, _options.KeyFile]));
         return Task.CompletedTask;
+    }
+
+    private static string Describe(IEnumerable<(string Key, CertificateOptions Certificate)> sites) => string.Join("\n", sites.Select(s =>
+        $"{s.Key}|{s.Certificate.CertificateFile}|{s.Certificate.KeyFile}|{s.Certificate.Password}|{string.Join(",", s.Certificate.ServerNames)}"));
+
+    private IEnumerable<CertificateOptions> Configured() => _options.Certificates.Concat(_sites.Select(s => s.Certificate));
+
+    /// <summary>
+    /// A configuration reload changed the virtual hosts: load their certificates with the others. Returns the
+    /// problem when they cannot be loaded (the current certificates then stay, and so do the old site list).
+    /// </summary>
+    public string? UseSiteCertificates(IReadOnlyList<(string Key, CertificateOptions Certificate)> sites)
+    {
+        lock (_reloadGate)
+        {
+            if (Describe(sites) == Describe(_sites))
+            {
+                // Unchanged: the files themselves are this manager's own business (watcher, SIGHUP).
+                return null;
+            }
+
+            try
+            {
+                var set = CertificateLoader.Load(_options, sites);
+                _sites = sites;
+                _trigger.Watch(sites.SelectMany(s => new[] { s.Certificate.CertificateFile, s.Certificate.KeyFile }));
+                if (_store.Current is not { } previous || Identity(set) != Identity(previous))
+                {
+                    _store.Replace(set);
+                    Describe(set, "reloaded (configuration)");
+                }
+
+                return null;
+            }
+            catch (CertificateLoadException e)
+            {
+                return e.Message;
+            }
+        }
     }
 
     /// <summary>Loads the configured files again; keeps the current set when they fail, whatever the failure.</summary>
@@ -132,7 +174,7 @@ internal sealed partial class CertificateManager : IHostedService, IDisposable
         {
             try
             {
-                var set = CertificateLoader.Load(_options);
+                var set = CertificateLoader.Load(_options, _sites);
                 var previous = _store.Current;
                 if (previous is not null && Identity(set) == Identity(previous))
                 {

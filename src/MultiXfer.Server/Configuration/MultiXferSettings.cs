@@ -27,9 +27,31 @@ public sealed class MultiXferSettings
 
     public Dictionary<string, UserOptions> Users { get; init; } = new(StringComparer.Ordinal);
 
-    /// <summary>The listeners that serve SSH, by name.</summary>
+    public Dictionary<string, VirtualHostOptions> VirtualHosts { get; init; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The listeners that serve SSH (alone or among others on an "auto" listener), by name.</summary>
     public IReadOnlyDictionary<string, ListenerOptions> SshListeners =>
-        Listeners.Where(l => l.Value.Protocol == "ssh").ToDictionary(l => l.Key, l => l.Value, StringComparer.OrdinalIgnoreCase);
+        Listeners.Where(l => l.Value.Serves("ssh")).ToDictionary(l => l.Key, l => l.Value, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// A virtual host's SSH algorithm lists apply on its listeners as Listeners:NAME:Ssh would (validation has
+    /// ensured no listener sets both).
+    /// </summary>
+    public void ApplyVirtualHostAlgorithms()
+    {
+        foreach (var host in VirtualHosts.Values)
+        {
+            if (host.Ssh is not { } ssh || !VirtualHostValidator.HasAlgorithms(ssh))
+            {
+                continue;
+            }
+
+            foreach (string listener in host.Listeners)
+            {
+                Listeners[listener].Ssh = ssh;
+            }
+        }
+    }
 
     public static MultiXferSettings Bind(IConfiguration configuration)
     {
@@ -45,10 +67,34 @@ public sealed class MultiXferSettings
         {
             var options = new ListenerOptions();
             listener.Bind(options);
+            if (listener.GetSection(nameof(ListenerOptions.Protocols)).Exists())
+            {
+                options.Protocols = listener.GetSection(nameof(ListenerOptions.Protocols)).GetChildren().Select(c => c.Value ?? "").ToList();
+            }
+
             settings.Listeners[listener.Key] = options;
         }
 
-        foreach (var user in configuration.GetSection("Users").GetChildren())
+        BindUsers(configuration.GetSection("Users"), settings.Users);
+        foreach (var host in configuration.GetSection(VirtualHostOptions.Section).GetChildren())
+        {
+            var options = new VirtualHostOptions();
+            host.Bind(options);
+            if (host.GetSection(nameof(VirtualHostOptions.Users)).Exists())
+            {
+                options.Users = new Dictionary<string, UserOptions>(StringComparer.Ordinal);
+                BindUsers(host.GetSection(nameof(VirtualHostOptions.Users)), options.Users);
+            }
+
+            settings.VirtualHosts[host.Key] = options;
+        }
+
+        return settings;
+    }
+
+    private static void BindUsers(IConfigurationSection section, Dictionary<string, UserOptions> users)
+    {
+        foreach (var user in section.GetChildren())
         {
             var options = new UserOptions();
             user.Bind(options);
@@ -59,9 +105,7 @@ public sealed class MultiXferSettings
                 options.Protocols = user.GetSection(nameof(UserOptions.Protocols)).GetChildren().Select(c => c.Value ?? "").ToList();
             }
 
-            settings.Users[user.Key] = options;
+            users[user.Key] = options;
         }
-
-        return settings;
     }
 }

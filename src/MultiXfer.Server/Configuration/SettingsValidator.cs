@@ -8,6 +8,7 @@ using MultiXfer.Fsio;
 using MultiXfer.Ftp;
 using MultiXfer.Sftp;
 using MultiXfer.Ssh;
+using MultiXfer.Server.Hosting;
 using MultiXfer.Transport.Data;
 using Serilog.Events;
 
@@ -20,9 +21,9 @@ namespace MultiXfer.Server.Configuration;
 public static class SettingsValidator
 {
     /// <summary>Listener protocols this build serves.</summary>
-    public static readonly IReadOnlyList<string> ListenerProtocols = ["ftp", "ftps-implicit", "ssh"];
+    public static readonly IReadOnlyList<string> ListenerProtocols = ["ftp", "ftps-implicit", "ssh", "auto"];
 
-    private static readonly IReadOnlyList<string> Sections = ["Server", "Listeners", "Ftp", "Tls", "Ssh", "Sftp", "Auth", "Logging", "Users"];
+    private static readonly IReadOnlyList<string> Sections = ["Server", "Listeners", "Ftp", "Tls", "Ssh", "Sftp", "Auth", "Logging", "Users", "VirtualHosts"];
 
     public static List<string> Validate(MultiXferSettings settings, IConfiguration configuration)
     {
@@ -40,6 +41,7 @@ public static class SettingsValidator
         problems.AddRange(UserStore.Validate(settings.Users));
         CheckAuthorizedKeys(settings, problems);
         CheckSftp(settings, problems);
+        VirtualHostValidator.Check(settings, problems);
         return problems;
     }
 
@@ -80,9 +82,37 @@ public static class SettingsValidator
                 $"'{listener.Protocol}' is not one of: {string.Join(", ", ListenerProtocols)}");
             Require(problems, listener.Port == 0 || seen.Add($"{listener.Address}:{listener.Port}"), $"{key}:Port",
                 $"{listener.Address}:{listener.Port} is used by another listener");
-            Require(problems, listener.Protocol == "ftp" || !listener.RequireTlsForLogin, $"{key}:RequireTlsForLogin",
-                "applies to \"ftp\" listeners; implicit FTPS always requires TLS for login");
-            Require(problems, listener.Protocol == "ssh" || listener.Ssh is null, $"{key}:Ssh", "applies to \"ssh\" listeners only");
+            Require(problems, listener.Serves("ftp") || !listener.RequireTlsForLogin, $"{key}:RequireTlsForLogin",
+                "applies to listeners serving \"ftp\"; implicit FTPS always requires TLS for login");
+            Require(problems, listener.Serves("ssh") || listener.Ssh is null, $"{key}:Ssh", "applies to listeners serving \"ssh\" only");
+            CheckFrontEnd(key, listener, problems);
+        }
+    }
+
+    private static void CheckFrontEnd(string key, ListenerOptions listener, List<string> problems)
+    {
+        if (listener.Protocol == "auto")
+        {
+            var protocols = listener.ServedProtocols();
+            Require(problems, protocols.Count > 0 && protocols.All(ListenerOptions.DetectableProtocols.Contains), $"{key}:Protocols",
+                $"must list one or more of: {string.Join(", ", ListenerOptions.DetectableProtocols)}");
+        }
+        else
+        {
+            Require(problems, listener.Protocols is null, $"{key}:Protocols", "applies to \"auto\" listeners only");
+        }
+
+        Require(problems, listener.DetectionSilenceMilliseconds is >= 50 and <= 10000, $"{key}:DetectionSilenceMilliseconds", "must be 50-10000");
+        Require(problems, listener.DetectionTimeoutMilliseconds >= listener.DetectionSilenceMilliseconds && listener.DetectionTimeoutMilliseconds <= 60000,
+            $"{key}:DetectionTimeoutMilliseconds", "must be at least DetectionSilenceMilliseconds and at most 60000");
+        Require(problems, listener.ProxyProtocol is "off" or "optional" or "required", $"{key}:ProxyProtocol",
+            "must be \"off\", \"optional\" or \"required\"");
+        Require(problems, listener.ProxyProtocol == "off" || listener.TrustedProxies.Count > 0, $"{key}:TrustedProxies",
+            "must list the proxies' networks when ProxyProtocol is on (a header is believed from them only)");
+        foreach (string network in listener.TrustedProxies)
+        {
+            Require(problems, ListenerFrontEnds.TryParseNetwork(network, out _), $"{key}:TrustedProxies",
+                $"'{network}' is not an address or CIDR network (10.0.0.0/8, 2001:db8::/32)");
         }
     }
 
@@ -137,7 +167,7 @@ public static class SettingsValidator
                 continue;
             }
 
-            Require(problems, listener.Protocol == "ssh", $"Listeners:{name}:Sftp", "applies to \"ssh\" listeners only");
+            Require(problems, listener.Serves("ssh"), $"Listeners:{name}:Sftp", "applies to listeners serving \"ssh\" only");
             if (listener.Sftp.MaxVersion is { } listenerVersion)
             {
                 CheckSftpVersion(listenerVersion, $"Listeners:{name}:Sftp:MaxVersion", problems);
@@ -157,10 +187,10 @@ public static class SettingsValidator
         }
     }
 
-    private static void CheckSftpVersion(int version, string key, List<string> problems) =>
+    internal static void CheckSftpVersion(int version, string key, List<string> problems) =>
         Require(problems, version is >= SftpPolicy.MinVersion and <= SftpPolicy.HighestVersion, key, "must be 3-6");
 
-    private static void CheckExtensionNames(List<string>? names, string key, List<string> problems)
+    internal static void CheckExtensionNames(List<string>? names, string key, List<string> problems)
     {
         var unknown = new List<string>();
         SftpExtensions.Resolve(new HashSet<string>(), names, unknown);
@@ -241,6 +271,8 @@ public static class SettingsValidator
             CheckKeys(user, typeof(UserOptions), problems);
             CheckKeys(user.GetSection(nameof(UserOptions.Sftp)), typeof(SftpOverrideOptions), problems);
         }
+
+        VirtualHostValidator.CheckUnknownKeys(configuration, (section, type) => CheckKeys(section, type, problems));
     }
 
     private static void CheckKeys(IConfigurationSection section,

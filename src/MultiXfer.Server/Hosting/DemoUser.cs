@@ -23,7 +23,7 @@ internal static class DemoUser
     }
 
     /// <summary>Loads or creates the demo user; <paramref name="announce"/> receives the password on creation only.</summary>
-    public static UserRecord Provision(string dataRoot, Action<string> announce)
+    public static UserOptions Provision(string dataRoot, Action<string> announce)
     {
         string directory = Path.Combine(dataRoot, StateDirectory);
         string path = Path.Combine(directory, StateFile);
@@ -47,11 +47,11 @@ internal static class DemoUser
         return Build(hash);
     }
 
-    private static UserRecord Build(string hash) => UserStore.FromOptions(Name, new UserOptions
+    private static UserOptions Build(string hash) => new()
     {
         PasswordHash = hash,
         Home = "/" + Name,
-    });
+    };
 }
 
 [JsonSerializable(typeof(DemoUser.State))]

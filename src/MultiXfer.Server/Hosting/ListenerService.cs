@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using MultiXfer.Connections;
 using MultiXfer.Server.Configuration;
 using MultiXfer.Transport;
+using MultiXfer.Transport.FrontEnd;
 
 namespace MultiXfer.Server.Hosting;
 
@@ -14,7 +15,8 @@ namespace MultiXfer.Server.Hosting;
 /// </summary>
 internal sealed partial class ListenerService(
     MultiXferSettings settings,
-    IReadOnlyDictionary<string, IConnectionHandler> handlersByListener,
+    IReadOnlyDictionary<string, ListenerFrontEnd> frontEndsByListener,
+    VirtualHostDirectory virtualHosts,
     ConnectionTracker tracker,
     ILoggerFactory loggerFactory) : IHostedService
 {
@@ -31,7 +33,7 @@ internal sealed partial class ListenerService(
         foreach (var (name, options) in settings.Listeners)
         {
             var endPoint = new IPEndPoint(IPAddress.Parse(options.Address), options.Port);
-            var listener = new ConnectionListener(name, endPoint, handlersByListener[name], limiter, tracker, connectionLogger);
+            var listener = new ConnectionListener(name, endPoint, frontEndsByListener[name], virtualHosts, limiter, tracker, connectionLogger);
             try
             {
                 listener.Start();

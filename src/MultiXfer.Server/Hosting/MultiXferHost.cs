@@ -50,38 +50,33 @@ internal static class MultiXferHost
             return new HostBuildResult(null, problems);
         }
 
+        settings.ApplyVirtualHostAlgorithms();
         PrepareDirectories(settings.Server);
         // Certificates load before the host exists (a bad one is a start-up problem), logging where the host will.
         var earlyLogger = SerilogSetup.Create(settings.Logging);
         var loggerFactory = new SerilogLoggerFactory(earlyLogger, dispose: false);
         var certificates = new CertificateStore();
-        var certificateManager = new CertificateManager(settings.Tls, certificates, loggerFactory.CreateLogger("MultiXfer.Tls"));
+        var certificateManager = new CertificateManager(settings.Tls, CertificateLoader.SiteCertificates(settings), certificates, loggerFactory.CreateLogger("MultiXfer.Tls"));
         if (certificateManager.LoadAtStart(settings.Server.KeysDirectory) is { } certificateProblem)
         {
             earlyLogger.Dispose();
             return new HostBuildResult(null, [certificateProblem]);
         }
 
-        HostKeyManager? hostKeys = null;
-        if (settings.SshListeners.Count > 0)
+        var hostKeys = SiteHostKeys.LoadAtStart(settings, loggerFactory.CreateLogger("MultiXfer.Ssh.HostKeys"), out var hostKeyProblem);
+        if (hostKeyProblem is not null)
         {
-            hostKeys = HostKeyManager.Create(settings.Ssh, settings.Server.KeysDirectory, settings.SshListeners,
-                loggerFactory.CreateLogger("MultiXfer.Ssh.HostKeys"));
-            if (hostKeys.LoadAtStart(settings.Server.KeysDirectory) is { } hostKeyProblem)
-            {
-                hostKeys.Dispose();
-                certificateManager.Dispose();
-                earlyLogger.Dispose();
-                return new HostBuildResult(null, [hostKeyProblem]);
-            }
+            certificateManager.Dispose();
+            earlyLogger.Dispose();
+            return new HostBuildResult(null, [hostKeyProblem]);
         }
 
-        var users = settings.Users.Select(u => UserStore.FromOptions(u.Key, u.Value)).ToList();
-        if (users.Count == 0)
+        var demoUsers = new Dictionary<string, UserOptions>(StringComparer.Ordinal);
+        if (settings.Users.Count == 0)
         {
-            users.Add(DemoUser.Provision(settings.Server.DataRoot, password => (announce ?? Console.Out).WriteLine(
+            demoUsers[DemoUser.Name] = DemoUser.Provision(settings.Server.DataRoot, password => (announce ?? Console.Out).WriteLine(
                 $"First start: created user '{DemoUser.Name}' with password '{password}'. It is shown only this once; " +
-                "only its hash is kept. Configure Users to replace it.")));
+                "only its hash is kept. Configure Users to replace it."));
         }
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, Args = args });
@@ -91,51 +86,52 @@ internal static class MultiXferHost
         builder.Logging.SetMinimumLevel(LogLevel.Trace);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(settings.Server.ShutdownGraceSeconds + 15));
         builder.Services.AddSingleton(settings);
-        builder.Services.AddSingleton(new UserStore(users));
         builder.Services.AddSingleton(provider => new FileSystemProvider(settings.Server, provider.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddSingleton(provider => new VirtualHostFactory(provider.GetRequiredService<FileSystemProvider>(), demoUsers,
+            new LoginThrottle(settings.Auth, TimeProvider.System, settings.Server.Ipv6PrefixLength), TimeProvider.System,
+            provider.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddSingleton(provider => new VirtualHostDirectory(provider.GetRequiredService<VirtualHostFactory>().Build(settings)));
         builder.Services.AddSingleton(certificates);
         builder.Services.AddSingleton(provider => Compose(settings, hostKeys, provider));
         builder.Services.AddSingleton<IHostedService>(certificateManager);
-        if (hostKeys is not null)
+        foreach (var manager in hostKeys.All)
         {
-            builder.Services.AddSingleton<IHostedService>(hostKeys);
+            builder.Services.AddSingleton<IHostedService>(manager);
         }
+
+        builder.Services.AddSingleton<IHostedService>(provider => new ConfigurationReloader(args, overrides,
+            provider.GetRequiredService<VirtualHostFactory>(), provider.GetRequiredService<VirtualHostDirectory>(), certificateManager,
+            provider.GetRequiredService<ILoggerFactory>().CreateLogger("MultiXfer.Configuration")));
 
         builder.Services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<ListenerService>());
         builder.Services.AddSingleton<IHostedService>(provider => new StaleUploadService(
-            provider.GetRequiredService<FileSystemProvider>(), settings.Server.StaleUploadMinutes, TimeProvider.System,
+            () => [provider.GetRequiredService<FileSystemProvider>(), .. provider.GetRequiredService<VirtualHostFactory>().ExtraStorage()],
+            settings.Server.StaleUploadMinutes, TimeProvider.System,
             provider.GetRequiredService<ILoggerFactory>().CreateLogger("MultiXfer.Server")));
         return new HostBuildResult(builder.Build(), []);
     }
 
-    private static ListenerService Compose(MultiXferSettings settings, HostKeyManager? hostKeys, IServiceProvider provider)
+    private static ListenerService Compose(MultiXferSettings settings, SiteHostKeys hostKeys, IServiceProvider provider)
     {
         var loggers = provider.GetRequiredService<ILoggerFactory>();
         var time = TimeProvider.System;
-        var authenticator = new Authenticator(
-            provider.GetRequiredService<UserStore>(),
-            new LoginThrottle(settings.Auth, time, settings.Server.Ipv6PrefixLength),
-            settings.Auth,
-            new AnonymousPolicy(settings.Ftp.AllowAnonymous, VirtualPath.Resolve(VirtualPath.Root, settings.Ftp.AnonymousRoot)),
-            time,
-            loggers.CreateLogger<Authenticator>());
         var files = provider.GetRequiredService<FileSystemProvider>();
         var tls = new TlsServer(provider.GetRequiredService<CertificateStore>(), "ftp");
-        var ftp = new FtpServerContext(settings.Server, settings.Ftp, authenticator, files, tls,
+        var ftp = new FtpServerContext(settings.Server, settings.Ftp, files, tls,
             TimeSpan.FromSeconds(settings.Tls.HandshakeTimeoutSeconds), loggers);
         var applications = new SshApplicationRegistry();
         applications.AddSubsystem(SftpSubsystem.Name, Protocols.Sftp, new SftpSubsystem(settings.Sftp,
             settings.SshListeners.Where(l => l.Value.Sftp is not null).ToDictionary(l => l.Key, l => l.Value.Sftp!, StringComparer.OrdinalIgnoreCase),
             files, loggers));
         applications.AddCommand(ScpApplication.Program, Protocols.Scp, new ScpApplication(files, loggers));
-        var ssh = hostKeys is null ? null : new SshServer(settings.Ssh, settings.Server, settings.SshListeners, hostKeys, authenticator,
-            applications, time, loggers);
-        var handlers = settings.Listeners.ToDictionary(l => l.Key, l => l.Value.Protocol == "ssh"
+        var ssh = hostKeys.Default is not { } defaultKeys ? null : new SshServer(settings.Ssh, settings.Server, settings.SshListeners,
+            defaultKeys, hostKeys.ByListener, applications, time, loggers);
+        var frontEnds = settings.Listeners.ToDictionary(l => l.Key, l => ListenerFrontEnds.Build(l.Value, protocol => protocol == "ssh"
                 ? ssh!.CreateHandler(l.Key)
-                : (IConnectionHandler)new FtpConnectionHandler(ftp,
-                    FtpListenerPolicy.For(l.Value.Protocol == "ftps-implicit", l.Value.RequireTlsForLogin, l.Value.RequireTlsForData)),
+                : new FtpConnectionHandler(ftp, FtpListenerPolicy.For(protocol == "ftps-implicit", l.Value.RequireTlsForLogin,
+                    l.Value.RequireTlsForData, ListenerFrontEnds.ProxyPolicyOf(l.Value)))),
             StringComparer.OrdinalIgnoreCase);
-        return new ListenerService(settings, handlers, new ConnectionTracker(), loggers);
+        return new ListenerService(settings, frontEnds, provider.GetRequiredService<VirtualHostDirectory>(), new ConnectionTracker(), loggers);
     }
 
     /// <summary>First start: the data root and the keys directory (private to the server's account).</summary>

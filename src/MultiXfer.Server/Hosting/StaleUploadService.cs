@@ -4,8 +4,11 @@ using MultiXfer.Fsio;
 
 namespace MultiXfer.Server.Hosting;
 
-/// <summary>Runs the crash-leftover sweep at start and then every hour (Server:StaleUploadMinutes).</summary>
-internal sealed partial class StaleUploadService(FileSystemProvider files, int staleMinutes, TimeProvider time, ILogger logger)
+/// <summary>
+/// Runs the crash-leftover sweep at start and then every hour (Server:StaleUploadMinutes), over every data root
+/// in use (the server's and the virtual hosts').
+/// </summary>
+internal sealed partial class StaleUploadService(Func<IEnumerable<FileSystemProvider>> storage, int staleMinutes, TimeProvider time, ILogger logger)
     : BackgroundService
 {
     private static readonly TimeSpan Period = TimeSpan.FromHours(1);
@@ -24,7 +27,12 @@ internal sealed partial class StaleUploadService(FileSystemProvider files, int s
             while (!stoppingToken.IsCancellationRequested)
             {
                 var cutoff = time.GetUtcNow().UtcDateTime - TimeSpan.FromMinutes(staleMinutes);
-                int removed = await files.SweepStaleUploadsAsync(cutoff, stoppingToken);
+                int removed = 0;
+                foreach (var files in storage())
+                {
+                    removed += await files.SweepStaleUploadsAsync(cutoff, stoppingToken);
+                }
+
                 if (removed > 0)
                 {
                     LogSwept(removed, staleMinutes);

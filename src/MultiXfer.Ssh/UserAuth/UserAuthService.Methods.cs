@@ -41,7 +41,7 @@ internal sealed partial class UserAuthService
 
         if (signature is null)
         {
-            if (!authenticator.IsPublicKeyAcceptable(attempt, KeyIsAuthorized))
+            if (!_site.Authenticator.IsPublicKeyAcceptable(attempt, KeyIsAuthorized))
             {
                 return AttemptOutcome.Failed;
             }
@@ -62,7 +62,7 @@ internal sealed partial class UserAuthService
             return AttemptOutcome.Failed;
         }
 
-        return Judge(await authenticator.AuthenticatePublicKeyAsync(attempt, KeyIsAuthorized, cancellationToken));
+        return Judge(await _site.Authenticator.AuthenticatePublicKeyAsync(attempt, KeyIsAuthorized, cancellationToken));
     }
 
     /// <summary>RFC 8332 §3: rsa-sha2-* signatures are made with "ssh-rsa" keys; every other algorithm names its key type.</summary>
@@ -105,7 +105,7 @@ internal sealed partial class UserAuthService
         }
 
         string password = reader.ReadUtf8(WireLimits.MaxPasswordField, "response");
-        return Judge(await authenticator.AuthenticatePasswordAsync(attempt, password, cancellationToken));
+        return Judge(await _site.Authenticator.AuthenticatePasswordAsync(attempt, password, cancellationToken));
     }
 
     private static string LogText(string text) => MultiXfer.Connections.LogText.Clean(text);

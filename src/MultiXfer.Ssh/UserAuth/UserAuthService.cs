@@ -11,11 +11,11 @@ namespace MultiXfer.Ssh.UserAuth;
 /// <summary>
 /// The ssh-userauth service (RFC 4252) for one connection: none, password (§8), publickey (§7, with OpenSSH's
 /// publickey-hostbound-v00 variant) and keyboard-interactive (RFC 4256) asking for the password. Every decision
-/// about users goes through the shared <see cref="IAuthenticator"/>.
+/// about users goes through the <see cref="IAuthenticator"/> of the connection's virtual host, or, with
+/// Ssh:VirtualHostLogins, of the host a "user@host" login names.
 /// </summary>
 internal sealed partial class UserAuthService(
     SshTransport transport,
-    IAuthenticator authenticator,
     AuthorizedKeyStore authorizedKeys,
     SshOptions options,
     ConnectionContext connection,
@@ -28,6 +28,9 @@ internal sealed partial class UserAuthService(
     private int _failures;
     private int _attempts;
     private bool _bannerSent;
+
+    /// <summary>The virtual host the request being handled logs in to.</summary>
+    private VirtualHost _site = connection.Site;
 
     /// <summary>Runs until a user is authenticated; every other ending is an exception that closes the connection.</summary>
     public async Task<UserAccount> AuthenticateAsync(CancellationToken cancellationToken)
@@ -59,7 +62,8 @@ internal sealed partial class UserAuthService(
 
             SendBannerOnce();
             _attempts++;
-            var attempt = new LoginAttempt(request.User, Protocols.Ssh, connection.ClientAddress, connection.Id);
+            (string userName, _site) = SiteOf(request.User);
+            var attempt = new LoginAttempt(userName, Protocols.Ssh, connection.ClientAddress, connection.Id);
             var outcome = request.Method switch
             {
                 // OpenSSH's rule: "none" is free only as the first attempt, so it cannot probe without limit.
@@ -74,7 +78,8 @@ internal sealed partial class UserAuthService(
             {
                 transport.PostThenStartDelayedCompression(OutgoingPacket.Copy([MessageNumbers.UserAuthSuccess]));
                 connection.LogScope.User = account.Name;
-                LogAuthenticated(account.Name, request.Method);
+                connection.VirtualHost = _site;
+                LogAuthenticated(account.Name, request.Method, _site.ToString());
                 return account;
             }
 
@@ -91,6 +96,21 @@ internal sealed partial class UserAuthService(
 
             SendFailure();
         }
+    }
+
+    /// <summary>
+    /// "alice@files.example.org" with Ssh:VirtualHostLogins: user alice of the virtual host that name selects. A
+    /// name that selects no host stays whole, so it fails like any unknown user and reveals nothing.
+    /// </summary>
+    private (string User, VirtualHost Site) SiteOf(string requested)
+    {
+        int at = requested.LastIndexOf('@');
+        if (options.VirtualHostLogins && at > 0 && connection.VirtualHosts?.ForHostName(requested[(at + 1)..]) is { } named)
+        {
+            return (requested[..at], named);
+        }
+
+        return (requested, connection.Site);
     }
 
     /// <summary>RFC 4253 §10: the client asks for ssh-userauth before anything else.</summary>
@@ -155,19 +175,20 @@ internal sealed partial class UserAuthService(
             return AttemptOutcome.Failed;
         }
 
-        return Judge(await authenticator.AuthenticatePasswordAsync(attempt, password, cancellationToken));
+        return Judge(await _site.Authenticator.AuthenticatePasswordAsync(attempt, password, cancellationToken));
     }
 
     private void SendBannerOnce()
     {
-        if (_bannerSent || string.IsNullOrEmpty(options.Banner))
+        string text = connection.Site.SshBanner ?? options.Banner;
+        if (_bannerSent || string.IsNullOrEmpty(text))
         {
             return;
         }
 
         _bannerSent = true;
-        using var banner = SshWriter.ForPayload(MessageNumbers.UserAuthBanner, options.Banner.Length * 2 + 16);
-        banner.WriteString(options.Banner.ReplaceLineEndings("\r\n") + "\r\n");
+        using var banner = SshWriter.ForPayload(MessageNumbers.UserAuthBanner, text.Length * 2 + 16);
+        banner.WriteString(text.ReplaceLineEndings("\r\n") + "\r\n");
         banner.WriteString("");
         transport.Post(banner.ToPacket());
     }
@@ -188,6 +209,6 @@ internal sealed partial class UserAuthService(
         _ => AttemptOutcome.Failed,
     };
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "SSH user {User} authenticated by {Method}")]
-    private partial void LogAuthenticated(string user, string method);
+    [LoggerMessage(Level = LogLevel.Information, Message = "SSH user {User} authenticated by {Method} (virtual host {Site})")]
+    private partial void LogAuthenticated(string user, string method, string site);
 }

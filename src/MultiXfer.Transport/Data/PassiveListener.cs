@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using MultiXfer.Connections;
+using MultiXfer.Transport.FrontEnd;
 
 namespace MultiXfer.Transport.Data;
 
@@ -51,10 +52,13 @@ public sealed class PassiveListener : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits for <paramref name="expectedClient"/> to connect; refuses and reports any other peer.</summary>
+    /// <summary>
+    /// Waits for <paramref name="expectedClient"/> to connect, directly or through a proxy the control
+    /// connection's listener trusts (then the PROXY header names the client); refuses and reports any other peer.
+    /// </summary>
     /// <exception cref="TimeoutException">Nobody acceptable connected in time, or the listener had expired.</exception>
-    public async Task<DataConnection> AcceptAsync(IPAddress expectedClient, TimeSpan timeout, Action<IPEndPoint> onForeignPeer,
-        CancellationToken cancellationToken)
+    public async Task<DataConnection> AcceptAsync(IPAddress expectedClient, ProxyPolicy proxy, TimeSpan timeout,
+        Action<IPEndPoint> onForeignPeer, CancellationToken cancellationToken)
     {
         if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
         {
@@ -77,14 +81,37 @@ public sealed class PassiveListener : IAsyncDisposable
             }
 
             var peer = (IPEndPoint)accepted.RemoteEndPoint!;
-            if (ConnectionContext.Normalize(peer.Address).Equals(expectedClient))
+            var client = await ClientBehindAsync(accepted, peer, proxy, deadline.Token);
+            if (client is not null && client.Address.Equals(expectedClient))
             {
                 return new DataConnection(accepted);
             }
 
+            peer = client ?? peer;
+
             onForeignPeer(peer);
             accepted.LingerState = new LingerOption(true, 0);
             accepted.Dispose();
+        }
+    }
+
+    /// <summary>Who is really at the other end: the peer, or the client a trusted proxy's header names (null: refused).</summary>
+    private static async Task<IPEndPoint?> ClientBehindAsync(Socket accepted, IPEndPoint peer, ProxyPolicy proxy, CancellationToken cancellationToken)
+    {
+        var address = ConnectionContext.Normalize(peer.Address);
+        if (proxy.Mode == ProxyProtocolMode.Off || !proxy.Trusts(address))
+        {
+            return new IPEndPoint(address, peer.Port);
+        }
+
+        try
+        {
+            var outcome = await ProxyHeaderReader.ReadAsync(accepted, address, proxy, cancellationToken);
+            return outcome.Refusal is null ? outcome.Client ?? new IPEndPoint(address, peer.Port) : null;
+        }
+        catch (Exception e) when (e is IOException or SocketException)
+        {
+            return null;
         }
     }
 

@@ -1,0 +1,39 @@
+using System.Net;
+using MultiXfer.Auth;
+
+namespace MultiXfer.Connections;
+
+/// <summary>
+/// One site the server hosts: who may log in (its authenticator, whose accounts carry its storage and SFTP
+/// settings), what it greets with, and the names that select it. The unnamed default stands for the top-level
+/// configuration. Immutable: a reload builds new ones, and open sessions keep the one they started with.
+/// </summary>
+public sealed class VirtualHost
+{
+    public const string DefaultName = "";
+
+    /// <summary>The key under VirtualHosts, or <see cref="DefaultName"/>.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Host names (and "*.domain" wildcards) that select it by TLS SNI, FTP HOST and SSH user@host.</summary>
+    public required IReadOnlyList<string> HostNames { get; init; }
+
+    /// <summary>The FTP greeting (220).</summary>
+    public required string Banner { get; init; }
+
+    /// <summary>The SSH pre-authentication banner (RFC 4252 §5.4), or null for the Ssh section's.</summary>
+    public string? SshBanner { get; init; }
+
+    public required IAuthenticator Authenticator { get; init; }
+
+    /// <summary>FTP: USER anonymous/ftp logs in read-only at the anonymous root (the authenticator's policy).</summary>
+    public bool AllowAnonymous { get; init; }
+
+    /// <summary>The address FTP's PASV advertises for this site, or null for the Ftp section's.</summary>
+    public IPAddress? PassiveAddress { get; init; }
+
+    public bool IsDefault => Name.Length == 0;
+
+    /// <summary>For logs: the name, or "default".</summary>
+    public override string ToString() => IsDefault ? "default" : Name;
+}
