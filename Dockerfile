@@ -16,7 +16,7 @@ COPY config/multixfer.container.json /etc/multixfer/multixfer.json
 USER multixfer
 WORKDIR /srv/multixfer
 # Docker lets unprivileged processes bind ports below 1024 inside a container (ip_unprivileged_port_start=0).
-EXPOSE 21 22 990 50000-50199
+EXPOSE 21 22 990 2100 50000-50199
 VOLUME ["/srv/multixfer/data", "/srv/multixfer/keys"]
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["dotnet", "/app/MultiXfer.Server.dll", "--config", "/etc/multixfer/multixfer.json"]

@@ -147,37 +147,32 @@ public sealed partial class ConnectionListener : IAsyncDisposable
         var socketStream = connection.Transport;
         using var scope = _logger.BeginScope(connection.LogScope);
         using var abort = connection.ConnectionClosed.Register(static s => ((Socket)s!).Dispose(), socket);
-        IConnectionHandler? handler;
-        IPAddress address;
+        bool admitted = false;
+        bool opened = false;
         try
         {
-            (handler, address) = await FrontEndAsync(connection, socket);
-        }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
-        {
-            LogDropped(e.GetType().Name, e.Message);
-            handler = null;
-            address = connection.ClientAddress;
-        }
+            if (await ProxyStageAsync(connection, socket) is not { } peerStayedSilent)
+            {
+                return;
+            }
 
-        if (handler is null)
-        {
-            await connection.Transport.DisposeAsync();
-            return;
-        }
+            // Counted from here on, before detection, so connections still being looked at are bounded by the limits.
+            var refusal = _tracker.ShutdownRequested.IsCancellationRequested ? RejectReason.ShuttingDown : _limiter.TryAcquire(connection.ClientAddress);
+            admitted = refusal is null;
+            if (await SelectHandlerAsync(connection, socket, peerStayedSilent) is not { } handler)
+            {
+                return;
+            }
 
-        var refusal = _tracker.ShutdownRequested.IsCancellationRequested ? RejectReason.ShuttingDown : _limiter.TryAcquire(address);
-        if (refusal is { } reason)
-        {
-            LogRefused(reason.ToString());
-            await RejectAsync(handler, connection, reason);
-            await connection.Transport.DisposeAsync();
-            return;
-        }
+            if (refusal is { } reason)
+            {
+                LogRefused(reason.ToString());
+                await RejectAsync(handler, connection, reason);
+                return;
+            }
 
-        LogOpened(Name, new IPEndPoint(connection.LocalAddress, connection.LocalEndPoint.Port).ToString());
-        try
-        {
+            opened = true;
+            LogOpened(Name, new IPEndPoint(connection.LocalAddress, connection.LocalEndPoint.Port).ToString());
             await handler.RunAsync(connection);
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
@@ -191,7 +186,11 @@ public sealed partial class ConnectionListener : IAsyncDisposable
         }
         finally
         {
-            _limiter.Release(address);
+            if (admitted)
+            {
+                _limiter.Release(connection.ClientAddress);
+            }
+
             try
             {
                 socket.Shutdown(SocketShutdown.Both);
@@ -203,21 +202,24 @@ public sealed partial class ConnectionListener : IAsyncDisposable
             await connection.Transport.DisposeAsync();
             await socketStream.DisposeAsync();
             connection.Abort();
-            LogClosed();
+            if (opened)
+            {
+                LogClosed();
+            }
         }
     }
 
     /// <summary>
-    /// The PROXY stage (the client address a trusted proxy relays), then the protocol: the listener's own, or the
-    /// one detection picks. Null handler: the connection was refused and is to be closed without a word.
+    /// A trusted proxy's PROXY header: the client address it relays replaces the TCP peer. Returns null when the
+    /// connection is refused, otherwise whether the peer stayed silent while a header was awaited.
     /// </summary>
-    private async Task<(IConnectionHandler? Handler, IPAddress Address)> FrontEndAsync(ConnectionContext connection, Socket socket)
+    private async Task<bool?> ProxyStageAsync(ConnectionContext connection, Socket socket)
     {
         var proxy = await ProxyHeaderReader.ReadAsync(socket, connection.ClientAddress, _frontEnd.Proxy, connection.ConnectionClosed);
         if (proxy.Refusal is { } proxyRefusal)
         {
             LogFrontEndRefused(Name, proxyRefusal);
-            return (null, connection.ClientAddress);
+            return null;
         }
 
         if (proxy.Description is { } description)
@@ -231,20 +233,26 @@ public sealed partial class ConnectionListener : IAsyncDisposable
             connection.LogScope.RemoteAddress = client.Address;
         }
 
+        return proxy.PeerStayedSilent;
+    }
+
+    /// <summary>The listener's protocol, or the one detection picks; null when the connection is to be closed unanswered.</summary>
+    private async Task<IConnectionHandler?> SelectHandlerAsync(ConnectionContext connection, Socket socket, bool peerStayedSilent)
+    {
         if (_frontEnd.Detection is not { } detection)
         {
-            return (_frontEnd.Handlers.Values.Single(), connection.ClientAddress);
+            return _frontEnd.Handlers.Values.Single();
         }
 
-        var detected = await ProtocolDetector.DetectAsync(socket, detection, proxy.PeerStayedSilent, connection.ConnectionClosed);
+        var detected = await ProtocolDetector.DetectAsync(socket, detection, peerStayedSilent, connection.ConnectionClosed);
         if (detected.Protocol is not { } protocol)
         {
             LogFrontEndRefused(Name, detected.Refusal!);
-            return (null, connection.ClientAddress);
+            return null;
         }
 
         LogDetected(protocol);
-        return (_frontEnd.Handlers[protocol], connection.ClientAddress);
+        return _frontEnd.Handlers[protocol];
     }
 
     private static async Task RejectAsync(IConnectionHandler handler, ConnectionContext connection, RejectReason reason)

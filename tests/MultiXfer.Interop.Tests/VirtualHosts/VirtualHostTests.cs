@@ -20,7 +20,7 @@ public sealed class VirtualHostTests
 
     private static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
 
-    private static async Task<TestServer> StartAsync(bool userAtHostLogins = false)
+    private static async Task<TestServer> StartAsync(bool userAtHostLogins = false, Action<Dictionary<string, string?>, string>? more = null)
     {
         return await TestServer.StartAsync(settings =>
         {
@@ -49,6 +49,7 @@ public sealed class VirtualHostTests
             settings["VirtualHosts:beta:Sftp:Extensions:0"] = "posix-rename@openssh.com";
             settings["VirtualHosts:beta:Sftp:Extensions:1"] = "copy-data";
             settings["Ssh:VirtualHostLogins"] = userAtHostLogins ? "true" : "false";
+            more?.Invoke(settings, root);
         });
     }
 
@@ -187,5 +188,33 @@ public sealed class VirtualHostTests
                 Assert.DoesNotContain("beta-only.txt", result.Output);
             }
         }
+    }
+
+    [ClientFact("ssh", "ssh-keygen")]
+    public async Task Ssh_host_keys_and_algorithms_follow_the_listeners_host()
+    {
+        string? alphaKey = null;
+        await using var server = await StartAsync(more: (settings, root) =>
+        {
+            alphaKey = Path.Combine(root, "alpha_host_ed25519_key");
+            var generated = ProcessRunner.RunAsync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", alphaKey]).GetAwaiter().GetResult();
+            Assert.True(generated.ExitCode == 0, generated.ToString());
+            settings["VirtualHosts:alpha:Ssh:HostKeys:0"] = alphaKey;
+            settings["VirtualHosts:alpha:Ssh:Ciphers:0"] = "aes256-gcm@openssh.com";
+        });
+        var fingerprint = await ProcessRunner.RunAsync("ssh-keygen", ["-lf", alphaKey + ".pub"]);
+        string alphaFingerprint = fingerprint.Output.Split(' ')[1];
+
+        // ssh -v names the host key the server proved and fails early when no cipher is shared.
+        async Task<string> ConnectAsync(int port, string cipher) => (await ProcessRunner.RunAsync("ssh",
+            ["-v", "-F", "/dev/null", "-p", Port(port), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
+                "-o", $"Ciphers={cipher}", "-o", "HostKeyAlgorithms=ssh-ed25519", "-o", "PreferredAuthentications=none", "-l", "nobody",
+                "127.0.0.1", "true"], TimeSpan.FromSeconds(30))).Error;
+
+        Assert.Contains($"Server host key: ssh-ed25519 {alphaFingerprint}", await ConnectAsync(server.SshPort, "aes256-gcm@openssh.com"));
+        string beta = await ConnectAsync(server.AutoPort, "chacha20-poly1305@openssh.com");
+        Assert.Contains("Server host key: ssh-ed25519 SHA256:", beta);
+        Assert.DoesNotContain(alphaFingerprint, beta);
+        Assert.Contains("no matching cipher found", await ConnectAsync(server.SshPort, "chacha20-poly1305@openssh.com"));
     }
 }
