@@ -104,6 +104,25 @@ public sealed class VirtualHostTests
         Assert.Contains("virtual host alpha selected by HOST", await server.WaitForLogAsync("virtual host alpha selected by HOST"));
     }
 
+    [ClientFact(ClientTools.Python)]
+    public async Task Anonymous_ftp_is_a_setting_of_the_host()
+    {
+        await using var server = await StartAsync(more: (settings, root) =>
+        {
+            settings["VirtualHosts:alpha:Ftp:AllowAnonymous"] = "true";
+            settings["VirtualHosts:alpha:Ftp:AnonymousRoot"] = "/pub";
+            Directory.CreateDirectory(Path.Combine(root, "alpha-data", "pub"));
+            File.WriteAllText(Path.Combine(root, "alpha-data", "pub", "public.txt"), "for everyone");
+        });
+
+        var alpha = await FtplibAsync(server.FtpPort, "alpha.test", "anonymous", "guest@example.org", tls: false);
+        Assert.Equal(["public.txt"], alpha.GetProperty("files").EnumerateArray().Select(f => f.GetString()!).ToArray());
+        var beta = await FtplibAsync(server.FtpPort, "beta.test", "anonymous", "guest@example.org", tls: false);
+        Assert.StartsWith("530", beta.GetProperty("login").GetString());
+        var neither = await FtplibAsync(server.FtpPort, "", "anonymous", "guest@example.org", tls: false);
+        Assert.StartsWith("530", neither.GetProperty("login").GetString());
+    }
+
     [ClientFact("curl", "openssl")]
     public async Task Sni_selects_the_certificate_and_the_host_on_implicit_ftps()
     {
