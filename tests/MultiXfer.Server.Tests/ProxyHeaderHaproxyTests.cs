@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -14,28 +13,14 @@ namespace MultiXfer.Server.Tests;
 /// </summary>
 public sealed class ProxyHeaderHaproxyTests : IDisposable
 {
-    private const string Haproxy = "/usr/sbin/haproxy";
+    private const string Haproxy = HaproxyProcess.Executable;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
 
-    private readonly string _work = Directory.CreateTempSubdirectory("mx-haproxy-").FullName;
     private readonly TcpListener _backend = new(IPAddress.Loopback, 0);
-    private readonly StringBuilder _haproxyOutput = new();
-    private Process? _haproxy;
 
     public ProxyHeaderHaproxyTests() => _backend.Start();
 
-    public void Dispose()
-    {
-        if (_haproxy is { HasExited: false })
-        {
-            _haproxy.Kill(entireProcessTree: true);
-            _haproxy.WaitForExit();
-        }
-
-        _haproxy?.Dispose();
-        _backend.Dispose();
-        Directory.Delete(_work, recursive: true);
-    }
+    public void Dispose() => _backend.Dispose();
 
     [ClientFact(Haproxy)]
     public async Task Haproxy_send_proxy_v1_header_carries_the_client_and_frontend_endpoints()
@@ -79,29 +64,20 @@ public sealed class ProxyHeaderHaproxyTests : IDisposable
     /// </summary>
     private async Task<(ProxyHeader Header, IPEndPoint Client, byte[] Bytes)> RelayThroughHaproxyAsync(string serverOptions, string frontendOptions = "")
     {
-        int frontendPort = FreePort();
+        int frontendPort = HaproxyProcess.FreePort(IPAddress.Loopback);
         int backendPort = ((IPEndPoint)_backend.LocalEndpoint).Port;
-        string config = Path.Combine(_work, "haproxy.cfg");
-        await File.WriteAllTextAsync(config, $"""
-            global
-                maxconn 100
-            defaults
-                mode tcp
-                timeout connect 5s
-                timeout client 30s
-                timeout server 30s
+        await using var haproxy = await HaproxyProcess.StartAsync($"""
             frontend fe
                 bind 127.0.0.1:{frontendPort}
                 {frontendOptions}
                 default_backend be
             backend be
                 server s1 127.0.0.1:{backendPort} {serverOptions}
-
-            """); // HAProxy refuses a last line without its LF
-        StartHaproxy(config);
+            """);
 
         using var cts = new CancellationTokenSource(Timeout);
-        using var client = await ConnectAsync(frontendPort, cts.Token);
+        using var client = new TcpClient(AddressFamily.InterNetwork);
+        await client.ConnectAsync(IPAddress.Loopback, frontendPort, cts.Token);
         await client.GetStream().WriteAsync("hello"u8.ToArray(), cts.Token);
         using var relayed = await _backend.AcceptTcpClientAsync(cts.Token);
 
@@ -111,7 +87,7 @@ public sealed class ProxyHeaderHaproxyTests : IDisposable
         while (header is null || received.Count < header.Length + 5)
         {
             int read = await relayed.GetStream().ReadAsync(buffer, cts.Token);
-            Assert.True(read > 0, $"HAProxy closed the backend connection after {received.Count} bytes\n{HaproxyOutput}");
+            Assert.True(read > 0, $"HAProxy closed the backend connection after {received.Count} bytes\n{haproxy.Output}");
             received.AddRange(buffer.AsSpan(0, read));
             var status = ProxyHeaderParser.TryParse(received.ToArray(), 1024, out header, out string? error);
             Assert.True(status != ProxyParseStatus.Invalid, $"{error}: {Convert.ToHexString(received.ToArray())}");
@@ -123,81 +99,5 @@ public sealed class ProxyHeaderHaproxyTests : IDisposable
         Assert.Equal(new IPEndPoint(IPAddress.Loopback, frontendPort), header.Destination);
         Assert.Equal("hello"u8.ToArray(), bytes[header.Length..]);
         return (header, clientEndpoint, bytes[..header.Length]);
-    }
-
-    private void StartHaproxy(string config)
-    {
-        var start = new ProcessStartInfo(ClientTools.Require(Haproxy))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = _work,
-        };
-        foreach (string argument in new[] { "-db", "-f", config })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        _haproxy = Process.Start(start)!;
-        _haproxy.OutputDataReceived += (_, e) => AppendOutput(e.Data);
-        _haproxy.ErrorDataReceived += (_, e) => AppendOutput(e.Data);
-        _haproxy.BeginOutputReadLine();
-        _haproxy.BeginErrorReadLine();
-    }
-
-    /// <summary>Connects once HAProxy listens; connection attempts before that are refused and never reach the backend.</summary>
-    private async Task<TcpClient> ConnectAsync(int port, CancellationToken cancellation)
-    {
-        var haproxy = _haproxy!;
-        while (true)
-        {
-            var client = new TcpClient(AddressFamily.InterNetwork);
-            try
-            {
-                await client.ConnectAsync(IPAddress.Loopback, port, cancellation);
-                return client;
-            }
-            catch (SocketException) when (!haproxy.HasExited)
-            {
-                client.Dispose();
-                await Task.Delay(50, cancellation);
-            }
-            catch (SocketException)
-            {
-                client.Dispose();
-                await haproxy.WaitForExitAsync(cancellation);
-                throw new InvalidOperationException($"haproxy exited with {haproxy.ExitCode}:\n{HaproxyOutput}");
-            }
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
-
-    private void AppendOutput(string? line)
-    {
-        if (line is not null)
-        {
-            lock (_haproxyOutput)
-            {
-                _haproxyOutput.AppendLine(line);
-            }
-        }
-    }
-
-    private string HaproxyOutput
-    {
-        get
-        {
-            lock (_haproxyOutput)
-            {
-                return _haproxyOutput.ToString();
-            }
-        }
     }
 }
