@@ -1,12 +1,14 @@
 #!/usr/bin/python3
 """FTP, FTPS, SSH and SFTP cases, each server in turn, median of N runs; prints tables with MultiXfer / peer ratios.
 A case that fails on one server prints "fail" in that cell (and the first line of the error on stderr, once)."""
-import argparse, functools, os, re, shutil, socket, statistics, struct, subprocess, sys, time
+import argparse, functools, os, re, shutil, socket, statistics, struct, subprocess, sys, threading, time
 
 SERVERS = [("MultiXfer", 2124), ("vsftpd", 2123), ("ProFTPD", 2121)]
 AUTH = "bench:benchpass"
 WORK = os.environ.get("BENCH_WORK", "/tmp/xferbench")
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "peers"))
+from idle_conns import pss_of  # noqa: E402  (PSS of a process tree, as the idle-memory cases read it)
 
 
 # Generous bound on one sample, so a server that stalls fails its cell instead of hanging the run.
@@ -286,6 +288,8 @@ def cell(value, unit="s"):
         return "fail"
     if isinstance(value, str):
         return value
+    if unit == "ms":
+        return f"{value:.1f} ms"
     return f"{value:.2f} s" if unit == "s" else f"{value:.0f} KiB"
 
 
@@ -298,7 +302,7 @@ def ratio(value, peers):
     return f"{value / best:.2f}" if best > 0 else "-"
 
 
-GROUPS = ["ftp", "ftps", "ssh", "sftp", "scp"]
+GROUPS = ["ftp", "ftps", "ssh", "sftp", "scp", "frontend"]
 
 
 def ftp_group(runs):
@@ -377,6 +381,205 @@ def scp_group(runs):
               f"{ratio(results['MultiXfer'], [results['OpenSSH'], results['ProFTPD']])} |", flush=True)
 
 
+# "frontend": MultiXfer's "auto" listener (127.0.0.1:2126), which serves FTP, implicit FTPS and SSH on one port and
+# tells them apart per connection (TLS ClientHello, "SSH-", or 300 ms of silence for FTP), against its dedicated ports.
+AUTO_PORT = 2126
+BANNER_CONNECTS = 50
+
+
+def banner_case(name, port):
+    """BANNER_CONNECTS sequential connects, each timed from connect() until the "220 " line has arrived, then closed
+    without QUIT: the median per connection, in ms."""
+    samples = []
+    for _ in range(BANNER_CONNECTS):
+        start = time.monotonic()
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+            stream = connection.makefile("rb")
+            while True:
+                line = stream.readline(4096)
+                if line.startswith(b"220 "):
+                    break
+                if not line.startswith(b"220-"):
+                    raise RuntimeError(f"expected a 220 greeting, got {line[:80]!r}")
+            samples.append(time.monotonic() - start)
+    return statistics.median(samples) * 1000
+
+
+def ftps_logins_case(explicit):
+    """20 sequential curl logins + LIST over TLS: ftps:// (implicit) on MultiXfer, --ssl-reqd ftp:// on the names in
+    `explicit` (ProFTPD has no implicit FTPS)."""
+    def case(name, port):
+        start = time.monotonic()
+        for _ in range(20):
+            target = ["--ssl-reqd", url(port, "data/")] if name in explicit else [f"ftps://{AUTH}@127.0.0.1:{port}/data/"]
+            subprocess.run(["curl", "-sS", "--insecure", "-o", "/dev/null", *target], check=True, stderr=subprocess.PIPE,
+                           timeout=TIMEOUT)
+        return time.monotonic() - start
+    return case
+
+
+MIXED_SESSIONS = 200
+MIXED_PATH = "data/32m.bin"
+MIXED_SIZE = 32 << 20
+
+
+def mixed_command(name, kind, port, explicit_ftps):
+    """One session of the mixed case: an OpenSSH sftp get, or curl printing the bytes it received (checked after)."""
+    if kind == "sftp":
+        return sftp_batch(re.sub(r"\W+", "-", name), port, "mixed", [f"get {MIXED_PATH} /dev/null"])
+    size = ["-o", "/dev/null", "-w", "%{size_download}"]
+    if kind == "ftp":
+        return ["curl", "-sS", *size, url(port, MIXED_PATH)]
+    if explicit_ftps:
+        return ["curl", "-sS", "--insecure", "--ssl-reqd", *size, url(port, MIXED_PATH)]
+    return ["curl", "-sS", "--insecure", *size, f"ftps://{AUTH}@127.0.0.1:{port}/{MIXED_PATH}"]
+
+
+class PssPeak(threading.Thread):
+    """Samples the PSS of the process trees under `roots` every 100 ms; `peak` is the highest sum seen (KiB)."""
+
+    def __init__(self, roots):
+        super().__init__(daemon=True)
+        self.roots, self.stop = roots, threading.Event()
+        self.peak = self.base = self.read()
+
+    def read(self):
+        return sum(pss_of(f"tree:{root}")[0] for root in self.roots)
+
+    def run(self):
+        while not self.stop.wait(0.1):
+            self.peak = max(self.peak, self.read())
+
+    def finish(self):
+        self.stop.set()
+        self.join()
+        self.peak = max(self.peak, self.read())
+        return self.peak
+
+
+def mixed_run(name, ports, explicit_ftps, sessions, memory=True):
+    """`sessions` downloads of MIXED_PATH at once, session i over ("sftp", "ftp", "ftps")[i % 3]. Returns the wall time
+    from the first start to the last exit, the time the last session of each protocol ended, failures per protocol
+    with the first error of each, and the server's PSS (the process trees of whatever listens on the ports) before
+    and at its peak, sampled every 100 ms."""
+    sampler = PssPeak(sorted({listener_pid(port) for port in ports.values()})) if memory else None
+    if sampler:
+        sampler.start()
+    kinds = [("sftp", "ftp", "ftps")[i % 3] for i in range(sessions)]
+    ended, problems = [None] * sessions, [None] * sessions
+
+    def wait(index, process):
+        # A thread per session, so that each end time is its own and no pipe fills while another is waited for.
+        try:
+            out, err = process.communicate(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            out, err = process.communicate()
+            err = b"timed out after %d s" % TIMEOUT
+        ended[index] = time.monotonic()
+        text = err.decode(errors="replace").strip().splitlines()
+        if process.returncode != 0:
+            problems[index] = text[0] if text else f"exit status {process.returncode}"
+        elif kinds[index] != "sftp" and out.strip() != str(MIXED_SIZE).encode():
+            problems[index] = f"received {out.decode(errors='replace').strip()} bytes"
+
+    start = time.monotonic()
+    waiters = []
+    for index, kind in enumerate(kinds):
+        process = subprocess.Popen(mixed_command(name, kind, ports[kind], explicit_ftps), stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        waiters.append(threading.Thread(target=wait, args=(index, process), daemon=True))
+        waiters[-1].start()
+    for waiter in waiters:
+        waiter.join()
+    wall = max(ended) - start
+    last = {kind: max(ended[i] for i in range(sessions) if kinds[i] == kind) - start for kind in set(kinds)}
+    failures, first_error = {}, {}
+    for kind, problem in zip(kinds, problems):
+        if problem:
+            failures[kind] = failures.get(kind, 0) + 1
+            first_error.setdefault(kind, problem)
+    return {"wall": wall, "last": last, "failures": failures, "errors": first_error,
+            "peak": sampler.finish() if sampler else None, "base": sampler.base if sampler else None}
+
+
+def frontend_group(runs):
+    title = f"time to the FTP 220 banner, median of {BANNER_CONNECTS} sequential connects"
+    servers = [("MultiXfer ftp", 2124), ("MultiXfer auto", AUTO_PORT), ("vsftpd", 2123), ("ProFTPD", 2121)]
+    banner = measure(banner_case, servers, runs, title)
+    auto, dedicated, peers = banner["MultiXfer auto"], banner["MultiXfer ftp"], [banner["vsftpd"], banner["ProFTPD"]]
+    extra = f"{auto - dedicated:+.1f} ms" if isinstance(auto, float) and isinstance(dedicated, float) else "-"
+    print("| case | MultiXfer :2124 ftp | MultiXfer :2126 auto | vsftpd | ProFTPD | auto - dedicated | dedicated / best peer | "
+          "auto / best peer |")
+    print("|---|---|---|---|---|---|---|---|")
+    print(f"| {title} | {cell(dedicated, 'ms')} | {cell(auto, 'ms')} | {cell(banner['vsftpd'], 'ms')} | "
+          f"{cell(banner['ProFTPD'], 'ms')} | {extra} | {ratio(dedicated, peers)} | {ratio(auto, peers)} |", flush=True)
+    print()
+
+    title = "20 sequential SSH logins, ed25519 key, subsystem with empty stdin"
+    servers = [("MultiXfer ssh", 2223), ("MultiXfer auto", AUTO_PORT), ("OpenSSH", 2222)]
+    subsystems = {"MultiXfer ssh": "multixfer-echo", "MultiXfer auto": "multixfer-echo", "OpenSSH": "sftp"}
+    logins = measure(ssh_login_case(subsystems), servers, runs, title)
+    print("| case | MultiXfer :2223 ssh | MultiXfer :2126 auto | OpenSSH | auto / dedicated | auto / OpenSSH |")
+    print("|---|---|---|---|---|---|")
+    print(f"| {title} | {cell(logins['MultiXfer ssh'])} | {cell(logins['MultiXfer auto'])} | {cell(logins['OpenSSH'])} | "
+          f"{ratio(logins['MultiXfer auto'], [logins['MultiXfer ssh']])} | "
+          f"{ratio(logins['MultiXfer auto'], [logins['OpenSSH']])} |", flush=True)
+    print()
+
+    title = "20 sequential FTPS logins + LIST (curl -k)"
+    servers = [("MultiXfer ftps", 2991), ("MultiXfer auto", AUTO_PORT), ("ProFTPD", 2121)]
+    tls = measure(ftps_logins_case({"ProFTPD"}), servers, runs, title)
+    print("| case | MultiXfer :2991 implicit | MultiXfer :2126 auto, implicit | ProFTPD :2121 explicit (AUTH TLS) | "
+          "auto / dedicated | auto / ProFTPD |")
+    print("|---|---|---|---|---|---|")
+    print(f"| {title} | {cell(tls['MultiXfer ftps'])} | {cell(tls['MultiXfer auto'])} | {cell(tls['ProFTPD'])} | "
+          f"{ratio(tls['MultiXfer auto'], [tls['MultiXfer ftps']])} | {ratio(tls['MultiXfer auto'], [tls['ProFTPD']])} |",
+          flush=True)
+    print()
+
+    # One run each (a median would take minutes), after a warm-up of one session per protocol on every target so the
+    # first target does not pay MultiXfer's JIT alone.
+    targets = [("MultiXfer, all on the auto port :2126", {"sftp": AUTO_PORT, "ftp": AUTO_PORT, "ftps": AUTO_PORT}, False),
+               ("MultiXfer, dedicated ports (:2223 sftp, :2124 ftp, :2991 implicit ftps)",
+                {"sftp": 2223, "ftp": 2124, "ftps": 2991}, False),
+               ("ProFTPD (:2022 mod_sftp, :2121 ftp and explicit ftps)", {"sftp": 2022, "ftp": 2121, "ftps": 2121}, True)]
+    subprocess.run(["cat", os.path.join("/srv/bench", MIXED_PATH)], check=True, stdout=subprocess.DEVNULL)
+    for label, ports, explicit in targets:
+        for kind, problem in mixed_run(label, ports, explicit, 3, memory=False)["errors"].items():
+            print(f"[mixed warm-up] {label} {kind}: {problem}", file=sys.stderr, flush=True)
+    results = {}
+    for label, ports, explicit in targets:
+        subprocess.run(["sync"], check=True)
+        time.sleep(2)
+        try:
+            results[label] = result = mixed_run(label, ports, explicit, MIXED_SESSIONS)
+        except Exception as error:  # e.g. nothing listens on a port: the row says "fail", the others still run
+            results[label] = None
+            print(f"[mixed] {label} failed: {failure_text(error)}", file=sys.stderr, flush=True)
+            continue
+        for kind, problem in result["errors"].items():
+            print(f"[mixed] {label} {kind}: {result['failures'][kind]} of "
+                  f"{len(range(('sftp', 'ftp', 'ftps').index(kind), MIXED_SESSIONS, 3))} failed, first: {problem}",
+                  file=sys.stderr, flush=True)
+    peer = results[targets[2][0]]
+    size = MIXED_SIZE >> 20
+    print(f"| {MIXED_SESSIONS} concurrent sessions, 1/3 each SFTP get / FTP RETR / FTPS RETR of {size} MiB, 1 run | "
+          f"wall, all done | last SFTP / FTP / FTPS done | MiB/s total | failures | server PSS peak (before) | "
+          f"wall / ProFTPD |")
+    print("|---|---|---|---|---|---|---|")
+    for label, result in results.items():
+        if result is None:
+            print(f"| {label} | fail | - | - | - | - | - |")
+            continue
+        failed = sum(result["failures"].values())
+        detail = "" if not failed else " (" + ", ".join(f"{kind} {count}" for kind, count in sorted(result["failures"].items())) + ")"
+        last = " / ".join(f"{result['last'][kind]:.1f}" for kind in ("sftp", "ftp", "ftps"))
+        versus = f"{result['wall'] / peer['wall']:.2f}" if peer else "-"
+        print(f"| {label} | {result['wall']:.2f} s | {last} s | {MIXED_SESSIONS * size / result['wall']:.0f} | {failed}{detail} | "
+              f"{result['peak'] / 1024:.0f} MiB ({result['base'] / 1024:.0f} MiB) | {versus} |", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
@@ -388,7 +591,8 @@ def main():
     if unknown or not groups:
         parser.error(f"--only takes groups among {','.join(GROUPS)}, got {args.only!r}")
     print(f"\nmedian of {args.runs} runs, loopback, {os.cpu_count()} cores", flush=True)
-    for name, group in [("ftp", ftp_group), ("ftps", ftps_group), ("ssh", ssh_group), ("sftp", sftp_group), ("scp", scp_group)]:
+    for name, group in [("ftp", ftp_group), ("ftps", ftps_group), ("ssh", ssh_group), ("sftp", sftp_group), ("scp", scp_group),
+                        ("frontend", frontend_group)]:
         if name in groups:
             print(flush=True)
             group(args.runs)

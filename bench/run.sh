@@ -4,7 +4,7 @@
 # Run as root: installs the peers, creates user "bench" and the test files, starts everything, prints a table.
 #   bench/run.sh                     all cases, median of 3
 #   RUNS=5 bench/run.sh              more repetitions
-#   bench/run.sh --only sftp         only some groups, comma-separated among ftp,ftps,ssh,sftp
+#   bench/run.sh --only sftp         only some groups, comma-separated among ftp,ftps,ssh,sftp,scp,frontend
 #   RUNS=1 bench/run.sh --only ssh,sftp
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -25,11 +25,16 @@ fi
 # Daemons started there must not keep this script's output open.
 bash "$HERE/peers/setup.sh" >/dev/null 2>&1
 mkdir -p /srv/bench/upload && chown bench:bench /srv/bench/upload
+# The file the "frontend" group's 200 concurrent sessions each download.
+[ -f /srv/bench/data/32m.bin ] || { head -c 33554432 /dev/urandom > /srv/bench/data/32m.bin; chown bench:bench /srv/bench/data/32m.bin; }
 
 dotnet build "$ROOT/src/MultiXfer.Server" -c Release -nologo -v q >/dev/null
 SERVER="$ROOT/src/MultiXfer.Server/bin/Release/net10.0/MultiXfer.Server.dll"
 HASH=$(echo benchpass | dotnet "$SERVER" hash-password)
 pkill -f "multixfer-bench.json" 2>/dev/null || true
+# Every client is 127.0.0.1 here, so the per-address limits are raised out of the way: connections, unauthenticated
+# SSH connections, and passive ports held between PASV/EPSV and the data connection (default 20; the "frontend"
+# group's 133 concurrent FTP/FTPS sessions got 425 replies with it).
 cat > "$BENCH_WORK/multixfer-bench.json" <<JSON
 {
   "Server": { "DataRoot": "/srv/bench", "KeysDirectory": "$BENCH_WORK/mx-keys", "MaxConnectionsPerIp": 5000,
@@ -37,9 +42,10 @@ cat > "$BENCH_WORK/multixfer-bench.json" <<JSON
   "Tls": { "CertificateFile": "$BENCH_WORK/mx-keys/tls.crt", "KeyFile": "$BENCH_WORK/mx-keys/tls.key" },
   "Listeners": { "ftp": { "Address": "127.0.0.1", "Port": 2124, "Protocol": "ftp" },
                  "ftps": { "Address": "127.0.0.1", "Port": 2991, "Protocol": "ftps-implicit" },
-                 "ssh": { "Address": "127.0.0.1", "Port": 2223, "Protocol": "ssh" } },
+                 "ssh": { "Address": "127.0.0.1", "Port": 2223, "Protocol": "ssh" },
+                 "auto": { "Address": "127.0.0.1", "Port": 2126, "Protocol": "auto" } },
   "Ssh": { "EchoSubsystem": true, "MaxUnauthenticatedPerIp": 1000 },
-  "Ftp": { "PassivePorts": "42000-42999" },
+  "Ftp": { "PassivePorts": "42000-42999", "MaxPassivePortsPerClient": 1000 },
   "Logging": { "Level": "Warning" },
   "Users": { "bench": { "PasswordHash": "$HASH", "Home": "/", "AuthorizedKeys": [ "$(cat "$BENCH_WORK/id_ed25519.pub")" ] } }
 }
@@ -47,7 +53,9 @@ JSON
 nohup dotnet "$SERVER" --config "$BENCH_WORK/multixfer-bench.json" > "$BENCH_WORK/multixfer.log" 2>&1 < /dev/null &
 # A second instance with the password cache off: every login pays the full PBKDF2 cost.
 nohup dotnet "$SERVER" --config "$BENCH_WORK/multixfer-bench.json" --Listeners:ftp:Port=2125 --Auth:PasswordCacheSeconds=0 \
-  --Ftp:PassivePorts=43000-43999 --Listeners:ftps:Port=2992 --Listeners:ssh:Port=2224 > "$BENCH_WORK/multixfer-nocache.log" 2>&1 < /dev/null &
-for _ in $(seq 1 100); do ss -ltn | grep -q ":2125 " && ss -ltn | grep -q ":2124 " && ss -ltn | grep -q ":2223 " && break; sleep 0.2; done
+  --Ftp:PassivePorts=43000-43999 --Listeners:ftps:Port=2992 --Listeners:ssh:Port=2224 --Listeners:auto:Port=2127 > "$BENCH_WORK/multixfer-nocache.log" 2>&1 < /dev/null &
+for _ in $(seq 1 100); do
+  ss -ltn | grep -q ":2125 " && ss -ltn | grep -q ":2124 " && ss -ltn | grep -q ":2223 " && ss -ltn | grep -q ":2126 " && break; sleep 0.2
+done
 
 python3 "$HERE/bench.py" --runs "${RUNS:-3}" "$@"
