@@ -187,13 +187,26 @@ def scenario_channels(args):
     transport.close()
 
 
+def open_after_close(transport):
+    """open_session, once more after a moment if refused for lack of resources: when the server's CLOSE arrives
+    first, paramiko's transport thread answers it with our CLOSE after marking the channel closed, so the next OPEN
+    from this thread can overtake that CLOSE (RFC 4254 §5.3: the channel is not closed until both were sent)."""
+    try:
+        return transport.open_session()
+    except paramiko.ChannelException as e:
+        if e.code != 4:
+            raise
+        time.sleep(0.2)
+        return transport.open_session()
+
+
 def scenario_sequential(args):
     """Channels one after another on one connection, each echoing and closed before the next opens."""
     transport = connect(args)
     authenticate(transport, args)
     for n in range(1, args.count + 1):
         try:
-            channel = transport.open_session()
+            channel = open_after_close(transport)
         except paramiko.ChannelException as e:
             print("SEQUENTIAL", n, "refused", e.code, e.text)
             continue
