@@ -33,6 +33,9 @@ public sealed class FileSystemProvider : IFileSystemProvider, IDisposable
         }
     }
 
+    /// <summary>The data root this provider serves (as a full path), fixed when it was opened.</summary>
+    public string Root => Path.GetFullPath(_options.DataRoot);
+
     public static bool IsMemory(string storage) => string.Equals(storage, "memory", StringComparison.OrdinalIgnoreCase);
 
     public async ValueTask<IFileSystem> OpenAsync(UserAccount user, CancellationToken cancellationToken)

@@ -159,15 +159,23 @@ public sealed partial class ConnectionListener : IAsyncDisposable
             // Counted from here on, before detection, so connections still being looked at are bounded by the limits.
             var refusal = _tracker.ShutdownRequested.IsCancellationRequested ? RejectReason.ShuttingDown : _limiter.TryAcquire(connection.ClientAddress);
             admitted = refusal is null;
+            if (refusal is { } reason && _frontEnd.Detection is not null)
+            {
+                // Detecting first would let refused clients hold sockets for the detection timeout, beyond every
+                // limit: on a shared port the refusal is the closed connection.
+                LogRefused(reason.ToString());
+                return;
+            }
+
             if (await SelectHandlerAsync(connection, socket, peerStayedSilent) is not { } handler)
             {
                 return;
             }
 
-            if (refusal is { } reason)
+            if (refusal is { } refused)
             {
-                LogRefused(reason.ToString());
-                await RejectAsync(handler, connection, reason);
+                LogRefused(refused.ToString());
+                await RejectAsync(handler, connection, refused);
                 return;
             }
 

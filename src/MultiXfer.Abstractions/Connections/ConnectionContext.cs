@@ -4,7 +4,7 @@ namespace MultiXfer.Connections;
 
 /// <summary>
 /// One accepted connection as protocols see it: an id, endpoints and a byte stream. Only the transport touches
-/// the socket; protocols read and write <see cref="Transport"/>, which middleware (TLS, detection) may replace.
+/// the socket; protocols read and write <see cref="Transport"/>, which a protocol's TLS layer may replace.
 /// </summary>
 public sealed class ConnectionContext
 {

@@ -60,10 +60,14 @@ public sealed class ListenerOptions
     /// <summary>"auto" listeners: the protocols detection may route to; unset, all of them.</summary>
     public List<string>? Protocols { get; set; }
 
-    /// <summary>"auto": a client silent this long is an FTP client waiting for the greeting (RFC 959 §5.4).</summary>
+    /// <summary>
+    /// "auto": a client silent this long is an FTP client waiting for the greeting (RFC 959 §5.4). With an optional
+    /// PROXY policy, also how long a trusted peer may stay silent before it counts as a direct client.
+    /// </summary>
     public int DetectionSilenceMilliseconds { get; set; } = 300;
 
-    /// <summary>"auto": a client whose first bytes do not settle the protocol within this is closed.</summary>
+    /// <summary>"auto": a client whose first bytes do not settle the protocol within this is closed; on any listener,
+    /// also the time a trusted proxy has for its PROXY header.</summary>
     public int DetectionTimeoutMilliseconds { get; set; } = 3000;
 
     /// <summary>"off", "optional" (trusted proxies may send a PROXY header) or "required" (only trusted proxies, each with one).</summary>

@@ -22,10 +22,15 @@ internal static class HostCommand
         if (IsAddressLiteral(name))
         {
             // §3.2: an address literal names no virtual host; the listener's own serves it.
-            session.Connection.VirtualHost = session.Connection.VirtualHosts?.ForListener(session.Connection.ListenerName)
-                                             ?? session.Connection.VirtualHost;
+            var listenerSite = session.Connection.VirtualHosts?.ForListener(session.Connection.ListenerName) ?? session.Connection.Site;
+            if (!await AgreesWithTlsAsync(session, listenerSite))
+            {
+                return;
+            }
+
+            session.Connection.VirtualHost = listenerSite;
             session.RequestedHostName = null;
-            await session.ReplyAsync(220, session.Connection.Site.Banner);
+            await session.ReplyAsync(220, listenerSite.Banner);
             return;
         }
 
@@ -41,12 +46,8 @@ internal static class HostCommand
             return;
         }
 
-        // §3.3 with TLS: a protected connection already chose its host by SNI; another name would cross sites
-        // under the first one's certificate.
-        if (session.ControlTls?.ServerName is { } serverName && session.Connection.VirtualHosts.ForHostName(serverName) is { } tlsSite &&
-            !ReferenceEquals(tlsSite, site))
+        if (!await AgreesWithTlsAsync(session, site))
         {
-            await session.ReplyAsync(504, "HOST does not match the TLS server name.");
             return;
         }
 
@@ -54,6 +55,22 @@ internal static class HostCommand
         session.RequestedHostName = name;
         session.LogSiteSelected(site.ToString(), "HOST");
         await session.ReplyAsync(220, site.Banner);
+    }
+
+    /// <summary>
+    /// §3.3 with TLS: a connection protected for a host name (SNI, or HOST before AUTH) keeps that host; another
+    /// would be served under the first one's certificate.
+    /// </summary>
+    private static async ValueTask<bool> AgreesWithTlsAsync(FtpSession session, MultiXfer.Connections.VirtualHost site)
+    {
+        if (session.ControlTls?.ServerName is not { } serverName || session.Connection.VirtualHosts?.ForHostName(serverName) is not { } tlsSite ||
+            ReferenceEquals(tlsSite, site))
+        {
+            return true;
+        }
+
+        await session.ReplyAsync(504, "HOST does not match the host the TLS session was made for.");
+        return false;
     }
 
     private static bool IsAddressLiteral(string name) =>

@@ -49,7 +49,14 @@ internal sealed partial class FtpSession
             Connection.Transport = session.Stream;
             Connection.TlsServerName = session.ServerName;
             LogControlTls(session.Describe(), session.ServerName ?? "-");
-            SelectSiteByServerName(session.ServerName);
+            if (!SelectSiteByServerName(session.ServerName))
+            {
+                // HOST named one site and the handshake another's certificate (RFC 7151 §3.3 expects them to agree).
+                await ReplyAsync(421, "The TLS server name and HOST name different hosts.");
+                Closing = true;
+                return false;
+            }
+
             return true;
         }
         catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException or ObjectDisposedException
@@ -62,17 +69,24 @@ internal sealed partial class FtpSession
     }
 
     /// <summary>
-    /// The TLS server name picks the virtual host, unless HOST already did: a client that named its host wants
-    /// that host's users and root, and its SNI only picked the certificate.
+    /// The TLS server name picks the virtual host (before login). After HOST it must name the same host, or none
+    /// at all; false when it names another.
     /// </summary>
-    private void SelectSiteByServerName(string? serverName)
+    private bool SelectSiteByServerName(string? serverName)
     {
-        if (RequestedHostName is null && User is null && Connection.VirtualHosts?.ForHostName(serverName) is { } site &&
-            !ReferenceEquals(site, Connection.VirtualHost))
+        if (User is not null || Connection.VirtualHosts?.ForHostName(serverName) is not { } site || ReferenceEquals(site, Connection.VirtualHost))
         {
-            Connection.VirtualHost = site;
-            LogSiteSelected(site.ToString(), "TLS server name");
+            return true;
         }
+
+        if (RequestedHostName is not null)
+        {
+            return false;
+        }
+
+        Connection.VirtualHost = site;
+        LogSiteSelected(site.ToString(), "TLS server name");
+        return true;
     }
 
     /// <summary>

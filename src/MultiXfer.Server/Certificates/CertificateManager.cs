@@ -150,7 +150,6 @@ internal sealed partial class CertificateManager : IHostedService, IDisposable
             try
             {
                 var set = CertificateLoader.Load(_options, sites);
-                _sites = sites;
                 _trigger.Watch(sites.SelectMany(s => new[] { s.Certificate.CertificateFile, s.Certificate.KeyFile }));
                 if (_store.Current is not { } previous || Identity(set) != Identity(previous))
                 {
@@ -158,9 +157,11 @@ internal sealed partial class CertificateManager : IHostedService, IDisposable
                     Describe(set, "reloaded (configuration)");
                 }
 
+                // Last, so that a failure above leaves the old list and the next reload tries again.
+                _sites = sites;
                 return null;
             }
-            catch (CertificateLoadException e)
+            catch (Exception e)
             {
                 return e.Message;
             }
@@ -193,9 +194,9 @@ internal sealed partial class CertificateManager : IHostedService, IDisposable
         }
     }
 
-    /// <summary>Leaves and chains: a new intermediate with the same leaf is a change too.</summary>
+    /// <summary>Leaves, chains and the names that select them: a new intermediate or a moved name is a change too.</summary>
     private static string Identity(CertificateSet set) => string.Join(";", set.All.Select(c =>
-        c.Fingerprint + ":" + string.Join(",", c.Context.IntermediateCertificates.Select(i =>
+        c.Fingerprint + "[" + string.Join(",", c.ServerNames) + "]:" + string.Join(",", c.Context.IntermediateCertificates.Select(i =>
             i.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256)))));
 
     private void Describe(CertificateSet set, string what)

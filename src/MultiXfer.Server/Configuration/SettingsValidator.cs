@@ -103,8 +103,9 @@ public static class SettingsValidator
         }
 
         Require(problems, listener.DetectionSilenceMilliseconds is >= 50 and <= 10000, $"{key}:DetectionSilenceMilliseconds", "must be 50-10000");
-        Require(problems, listener.DetectionTimeoutMilliseconds >= listener.DetectionSilenceMilliseconds && listener.DetectionTimeoutMilliseconds <= 60000,
-            $"{key}:DetectionTimeoutMilliseconds", "must be at least DetectionSilenceMilliseconds and at most 60000");
+        // The silence is waited out inside the detection deadline, so the deadline needs room beyond it.
+        Require(problems, listener.DetectionTimeoutMilliseconds >= listener.DetectionSilenceMilliseconds + 200 && listener.DetectionTimeoutMilliseconds <= 60000,
+            $"{key}:DetectionTimeoutMilliseconds", "must exceed DetectionSilenceMilliseconds by at least 200 and be at most 60000");
         Require(problems, listener.ProxyProtocol is "off" or "optional" or "required", $"{key}:ProxyProtocol",
             "must be \"off\", \"optional\" or \"required\"");
         Require(problems, listener.ProxyProtocol == "off" || listener.TrustedProxies.Count > 0, $"{key}:TrustedProxies",

@@ -38,7 +38,8 @@ public sealed class VirtualHostOptions
 
 /// <summary>
 /// SSH settings of a virtual host. SSH has no server name before the key exchange, so host keys and algorithms
-/// apply on the host's own listeners; the banner follows the host however it was chosen.
+/// apply on the host's own listeners, and so does the banner (it is sent before any user name, and so before a
+/// user@host login, is known).
 /// </summary>
 public sealed class VirtualHostSshOptions : SshAlgorithmOptions
 {

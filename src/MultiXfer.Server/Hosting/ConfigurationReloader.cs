@@ -11,7 +11,8 @@ namespace MultiXfer.Server.Hosting;
 /// Reads the configuration again on SIGHUP or when the --config file changes, and brings the virtual hosts (and the
 /// top-level users, greeting and FTP anonymous settings of the default host) up to date: new connections get the new
 /// catalog, open ones keep the one they started with. A configuration that fails validation is logged and changes
-/// nothing. Listeners, ports, algorithms and the other sections are read at start only.
+/// nothing. Listeners, ports, SSH host key files and algorithm lists (global, per listener and per virtual host)
+/// and the other sections are read at start only.
 /// </summary>
 internal sealed partial class ConfigurationReloader(
     string[] args,

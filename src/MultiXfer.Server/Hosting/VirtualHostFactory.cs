@@ -70,7 +70,8 @@ internal sealed class VirtualHostFactory(
         string full = Path.GetFullPath(dataRoot);
         lock (_storageByRoot)
         {
-            if (full == Path.GetFullPath(server.DataRoot))
+            // The provider opened at start, whatever Server:DataRoot says now (it is read at start only).
+            if (full == defaultStorage.Root)
             {
                 return defaultStorage;
             }

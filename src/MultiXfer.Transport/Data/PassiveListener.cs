@@ -81,7 +81,23 @@ public sealed class PassiveListener : IAsyncDisposable
             }
 
             var peer = (IPEndPoint)accepted.RemoteEndPoint!;
-            var client = await ClientBehindAsync(accepted, peer, proxy, deadline.Token);
+            IPEndPoint? client;
+            try
+            {
+                client = await ClientBehindAsync(accepted, peer, proxy, deadline.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                accepted.Dispose();
+                throw new TimeoutException("no data connection arrived in time");
+            }
+            catch
+            {
+                // Cancelled (ABOR, the control connection closed) while a trusted peer's header was awaited.
+                accepted.Dispose();
+                throw;
+            }
+
             if (client is not null && client.Address.Equals(expectedClient))
             {
                 return new DataConnection(accepted);

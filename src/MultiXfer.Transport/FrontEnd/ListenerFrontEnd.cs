@@ -11,8 +11,5 @@ public sealed record ListenerFrontEnd(IReadOnlyDictionary<string, IConnectionHan
 {
     public const string AutoProtocol = "auto";
 
-    public static ListenerFrontEnd Single(IConnectionHandler handler) =>
-        new(new Dictionary<string, IConnectionHandler> { [handler.Protocol] = handler }, null, ProxyPolicy.Off);
-
     public string Protocol => Detection is null ? Handlers.Values.Single().Protocol : AutoProtocol;
 }

@@ -17,8 +17,9 @@ public enum ProxyProtocolMode
 
 /// <summary>
 /// Who may say where a connection really comes from (HAProxy's PROXY protocol): the mode and the trusted source
-/// networks of one listener. A header is believed only from a trusted source; from anyone else it is refused,
-/// since it would let any client choose the address that limits, throttling and FTP's data checks rely on.
+/// networks of one listener. A header is believed only from a trusted source, never from anyone else (auto
+/// listeners close such a connection; on others it reaches the protocol as invalid input): it would let any
+/// client choose the address that limits, throttling and FTP's data checks rely on.
 /// </summary>
 /// <param name="Silence">Optional mode: a trusted peer silent this long is a direct client waiting for the server
 /// to speak (FTP), not a proxy.</param>
@@ -29,8 +30,6 @@ public sealed record ProxyPolicy(ProxyProtocolMode Mode, IReadOnlyList<IPNetwork
     /// addresses plus the TLVs it sends (ALPN, authority, unique id, SSL, CRC) stay well under this.
     /// </summary>
     public const int MaxHeaderLength = 1024;
-
-    public static readonly ProxyPolicy Off = new(ProxyProtocolMode.Off, [], TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(3));
 
     public bool Trusts(IPAddress peer)
     {

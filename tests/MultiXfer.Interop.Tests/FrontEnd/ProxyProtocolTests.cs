@@ -448,14 +448,16 @@ public sealed class ProxyProtocolTests
     [ClientFact(Haproxy)]
     public async Task Connection_limits_and_login_throttling_count_the_relayed_address_not_the_proxys()
     {
+        // The dedicated FTP listener, which refuses in words (421); an auto listener closes over-limit connections
+        // before detection, unanswered.
         await using var server = await TestServer.StartAsync(s =>
         {
-            TrustProxyOn(s, "auto");
+            TrustProxyOn(s, "ftp");
             s["Server:MaxConnectionsPerIp"] = "1";
             s["Auth:MaxFailuresPerAddress"] = "2";
         });
         int front = HaproxyProcess.FreePort();
-        await using var haproxy = await HaproxyProcess.StartAsync(Relay("auto", front, server.AutoPort, "send-proxy-v2"));
+        await using var haproxy = await HaproxyProcess.StartAsync(Relay("ftp", front, server.FtpPort, "send-proxy-v2"));
 
         // One connection per address: all three arrive from 127.0.0.9, but two different clients are relayed.
         var (first, firstGreeting) = await RawFtpClient.ConnectAsync(front, ClientAddress);
