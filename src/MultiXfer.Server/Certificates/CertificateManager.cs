@@ -128,7 +128,7 @@ internal sealed partial class CertificateManager : IHostedService, IDisposable
         return Task.CompletedTask;
     }
 
-    private static string Describe(IEnumerable<(string Key, CertificateOptions Certificate)> sites) => string.Join("\n", sites.Select(s =>
+    private static string SiteListKey(IEnumerable<(string Key, CertificateOptions Certificate)> sites) => string.Join("\n", sites.Select(s =>
         $"{s.Key}|{s.Certificate.CertificateFile}|{s.Certificate.KeyFile}|{s.Certificate.Password}|{string.Join(",", s.Certificate.ServerNames)}"));
 
     private IEnumerable<CertificateOptions> Configured() => _options.Certificates.Concat(_sites.Select(s => s.Certificate));
@@ -141,7 +141,7 @@ internal sealed partial class CertificateManager : IHostedService, IDisposable
     {
         lock (_reloadGate)
         {
-            if (Describe(sites) == Describe(_sites))
+            if (SiteListKey(sites) == SiteListKey(_sites))
             {
                 // Unchanged: the files themselves are this manager's own business (watcher, SIGHUP).
                 return null;

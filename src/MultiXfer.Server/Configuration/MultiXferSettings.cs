@@ -67,11 +67,6 @@ public sealed class MultiXferSettings
         {
             var options = new ListenerOptions();
             listener.Bind(options);
-            if (listener.GetSection(nameof(ListenerOptions.Protocols)).Exists())
-            {
-                options.Protocols = listener.GetSection(nameof(ListenerOptions.Protocols)).GetChildren().Select(c => c.Value ?? "").ToList();
-            }
-
             settings.Listeners[listener.Key] = options;
         }
 

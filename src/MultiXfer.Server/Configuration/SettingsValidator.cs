@@ -45,7 +45,7 @@ public static class SettingsValidator
         return problems;
     }
 
-    private static void Require(List<string> problems, bool condition, string key, string message)
+    internal static void Require(List<string> problems, bool condition, string key, string message)
     {
         if (!condition)
         {

@@ -5,6 +5,7 @@ using MultiXfer.Connections;
 using MultiXfer.Fsio;
 using MultiXfer.Ftp;
 using MultiXfer.Ssh;
+using static MultiXfer.Server.Configuration.SettingsValidator;
 
 namespace MultiXfer.Server.Configuration;
 
@@ -18,36 +19,28 @@ internal static class VirtualHostValidator
         foreach (var (name, host) in settings.VirtualHosts)
         {
             string key = $"{VirtualHostOptions.Section}:{name}";
-            Require(name.Length <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_'), key,
+            Require(problems, name.Length <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_'), key,
                 "a virtual host's key may hold letters, digits, '.', '-' and '_' only");
-            Require(host.HostNames.Count > 0 || host.Listeners.Count > 0, key, "needs HostNames or Listeners, or nothing selects it");
+            Require(problems, host.HostNames.Count > 0 || host.Listeners.Count > 0, key, "needs HostNames or Listeners, or nothing selects it");
             foreach (string hostName in host.HostNames)
             {
-                Require(IsHostName(hostName), $"{key}:HostNames", $"'{hostName}' is not a host name or *.domain wildcard");
-                Require(nameOwners.TryAdd(hostName, name), $"{key}:HostNames", $"'{hostName}' already names {nameOwners.GetValueOrDefault(hostName)}");
+                Require(problems, IsHostName(hostName), $"{key}:HostNames", $"'{hostName}' is not a host name or *.domain wildcard");
+                Require(problems, nameOwners.TryAdd(hostName, name), $"{key}:HostNames", $"'{hostName}' already names {nameOwners.GetValueOrDefault(hostName)}");
             }
 
             foreach (string listener in host.Listeners)
             {
-                Require(settings.Listeners.ContainsKey(listener), $"{key}:Listeners", $"no listener is named '{listener}'");
-                Require(listenerOwners.TryAdd(listener, name), $"{key}:Listeners", $"'{listener}' already belongs to {listenerOwners.GetValueOrDefault(listener)}");
+                Require(problems, settings.Listeners.ContainsKey(listener), $"{key}:Listeners", $"no listener is named '{listener}'");
+                Require(problems, listenerOwners.TryAdd(listener, name), $"{key}:Listeners", $"'{listener}' already belongs to {listenerOwners.GetValueOrDefault(listener)}");
             }
 
-            Require(host.Banner is null || (host.Banner.Length <= 200 && !host.Banner.Any(char.IsControl)), $"{key}:Banner",
+            Require(problems, host.Banner is null || (host.Banner.Length <= 200 && !host.Banner.Any(char.IsControl)), $"{key}:Banner",
                 "must be one line of at most 200 characters");
-            Require(host.DataRoot is null || !string.IsNullOrWhiteSpace(host.DataRoot), $"{key}:DataRoot", "must name a directory");
+            Require(problems, host.DataRoot is null || !string.IsNullOrWhiteSpace(host.DataRoot), $"{key}:DataRoot", "must name a directory");
             CheckUsers(key, host, settings, problems);
             CheckTls(key, host, problems);
             CheckFtp(key, host, problems);
             CheckSsh(key, host, settings, problems);
-        }
-
-        void Require(bool condition, string key, string message)
-        {
-            if (!condition)
-            {
-                problems.Add($"{key}: {message}");
-            }
         }
     }
 
@@ -124,8 +117,8 @@ internal static class VirtualHostValidator
             problems.AddRange(SshServer.ValidateAlgorithms(settings.Ssh, ssh, $"{key}:Ssh"));
         }
 
-        Require(ssh.Banner is null || ssh.Banner.Length <= 4096, $"{key}:Ssh:Banner", "must be at most 4096 characters");
-        Require(ssh.HostKeys is null || ssh.HostKeys.Count > 0, $"{key}:Ssh:HostKeys", "must list at least one file (or be left out)");
+        Require(problems, ssh.Banner is null || ssh.Banner.Length <= 4096, $"{key}:Ssh:Banner", "must be at most 4096 characters");
+        Require(problems, ssh.HostKeys is null || ssh.HostKeys.Count > 0, $"{key}:Ssh:HostKeys", "must list at least one file (or be left out)");
         foreach (string listener in host.Listeners)
         {
             if (settings.Listeners.TryGetValue(listener, out var options) && options.Ssh is not null && HasAlgorithms(ssh))
@@ -134,16 +127,9 @@ internal static class VirtualHostValidator
             }
         }
 
-        Require(host.Listeners.Any(l => settings.Listeners.TryGetValue(l, out var o) && o.Serves("ssh")) || (ssh.HostKeys is null && !HasAlgorithms(ssh)),
+        Require(problems, host.Listeners.Any(l => settings.Listeners.TryGetValue(l, out var o) && o.Serves("ssh")) || (ssh.HostKeys is null && !HasAlgorithms(ssh)),
             $"{key}:Ssh", "host keys and algorithms apply on the host's own SSH listeners, and it has none");
 
-        void Require(bool condition, string at, string message)
-        {
-            if (!condition)
-            {
-                problems.Add($"{at}: {message}");
-            }
-        }
     }
 
     public static bool HasAlgorithms(SshAlgorithmOptions ssh) =>

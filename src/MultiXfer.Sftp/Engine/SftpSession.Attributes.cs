@@ -18,7 +18,7 @@ internal sealed partial class SftpSession
             wanted = Codec.ReadStatFlags(ref reader);
         }
 
-        var path = (await ResolvePathAsync(input, cancellationToken));
+        var path = await ResolvePathAsync(input, cancellationToken);
         var status = await _files.GetStatusAsync(path, followLinks, cancellationToken);
         WriteAttrs(id, path.Name, status, wanted);
     }
@@ -57,7 +57,7 @@ internal sealed partial class SftpSession
             attributes = Codec.ReadAttributes(ref reader);
         }
 
-        var path = (await ResolvePathAsync(input, cancellationToken));
+        var path = await ResolvePathAsync(input, cancellationToken);
         if (!followLinks && await TryLstatAsync(path, cancellationToken) is { IsSymbolicLink: true })
         {
             // Linux cannot change a link's own mode, and FSIO sets times only through links.

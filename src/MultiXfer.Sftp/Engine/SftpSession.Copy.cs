@@ -98,8 +98,8 @@ internal sealed partial class SftpSession
             overwrite = reader.ReadBoolean();
         }
 
-        var sourcePath = (await ResolvePathAsync(from, cancellationToken));
-        var targetPath = (await ResolvePathAsync(to, cancellationToken));
+        var sourcePath = await ResolvePathAsync(from, cancellationToken);
+        var targetPath = await ResolvePathAsync(to, cancellationToken);
         await CheckPathLockAsync(targetPath, SftpOpenFlags.BlockWrite | SftpOpenFlags.BlockDelete, followLinks: true, cancellationToken);
         await using var sourceFile = await _files.OpenFileAsync(sourcePath, FileOpenOptions.ReadOnly, cancellationToken);
         var sourceStatus = await sourceFile.GetStatusAsync(cancellationToken);

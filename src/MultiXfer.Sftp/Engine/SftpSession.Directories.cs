@@ -17,7 +17,7 @@ internal sealed partial class SftpSession
     {
         string input = SinglePathArgument(body);
 
-        var path = (await ResolvePathAsync(input, cancellationToken));
+        var path = await ResolvePathAsync(input, cancellationToken);
         _handles.EnsureRoom();
         var status = await _files.GetStatusAsync(path, followLinks: true, cancellationToken);
         if (!status.IsDirectory)
@@ -111,7 +111,7 @@ internal sealed partial class SftpSession
             attributes = Codec.ReadAttributes(ref reader);
         }
 
-        await _files.CreateDirectoryAsync((await ResolvePathAsync(input, cancellationToken)), attributes.Permissions, cancellationToken);
+        await _files.CreateDirectoryAsync(await ResolvePathAsync(input, cancellationToken), attributes.Permissions, cancellationToken);
         WriteOk(id);
     }
 
@@ -119,7 +119,7 @@ internal sealed partial class SftpSession
     {
         string input = SinglePathArgument(body);
 
-        await _files.DeleteDirectoryAsync((await ResolvePathAsync(input, cancellationToken)), cancellationToken);
+        await _files.DeleteDirectoryAsync(await ResolvePathAsync(input, cancellationToken), cancellationToken);
         WriteOk(id);
     }
 }

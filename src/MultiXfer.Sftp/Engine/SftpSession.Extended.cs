@@ -139,7 +139,7 @@ internal sealed partial class SftpSession
             link = reader.ReadUtf8();
         }
 
-        await _files.CreateHardLinkAsync((await ResolvePathAsync(existing, cancellationToken)), (await ResolvePathAsync(link, cancellationToken)), cancellationToken);
+        await _files.CreateHardLinkAsync(await ResolvePathAsync(existing, cancellationToken), await ResolvePathAsync(link, cancellationToken), cancellationToken);
         WriteOk(id);
     }
 
@@ -188,7 +188,7 @@ internal sealed partial class SftpSession
             input = rest.Length == 0 ? _policy.HomeDirectory.Value : _policy.HomeDirectory.Value.TrimEnd('/') + "/" + rest;
         }
 
-        var path = await CanonicalAsync((await ResolvePathAsync(input, cancellationToken)), cancellationToken);
+        var path = await CanonicalAsync(await ResolvePathAsync(input, cancellationToken), cancellationToken);
         WriteSingleName(id, path.Value, null);
     }
 
@@ -250,7 +250,7 @@ internal sealed partial class SftpSession
     {
         string input = SinglePathArgument(arguments);
 
-        var space = await _files.GetSpaceAsync((await ResolvePathAsync(input, cancellationToken)), cancellationToken);
+        var space = await _files.GetSpaceAsync(await ResolvePathAsync(input, cancellationToken), cancellationToken);
         BeginExtendedReply(id);
         _output.WriteUInt64((ulong)space.TotalBytes);
         _output.WriteUInt64((ulong)space.FreeBytes);

@@ -19,7 +19,7 @@ internal sealed partial class SftpSession
             request = Codec.ReadOpen(ref reader);
         }
 
-        var path = (await ResolvePathAsync(request.Path, cancellationToken));
+        var path = await ResolvePathAsync(request.Path, cancellationToken);
         _handles.EnsureRoom();
         // Neither READ nor WRITE opens for reading, as POSIX O_RDONLY is 0 (OpenSSH does the same).
         var access = request.Write ? (request.Read ? FileAccessMode.ReadWrite : FileAccessMode.Write) : FileAccessMode.Read;

@@ -11,7 +11,7 @@ internal sealed partial class SftpSession
     {
         string input = SinglePathArgument(body);
 
-        var path = (await ResolvePathAsync(input, cancellationToken));
+        var path = await ResolvePathAsync(input, cancellationToken);
         await CheckDeleteLockAsync(path, cancellationToken);
         await _files.DeleteFileAsync(path, cancellationToken);
         WriteOk(id);
@@ -60,8 +60,8 @@ internal sealed partial class SftpSession
 
     private async ValueTask RenamePathsAsync(string from, string to, bool overwrite, CancellationToken cancellationToken)
     {
-        var source = (await ResolvePathAsync(from, cancellationToken));
-        var target = (await ResolvePathAsync(to, cancellationToken));
+        var source = await ResolvePathAsync(from, cancellationToken);
+        var target = await ResolvePathAsync(to, cancellationToken);
         await CheckDeleteLockAsync(source, cancellationToken);
         if (overwrite)
         {
@@ -95,7 +95,7 @@ internal sealed partial class SftpSession
             }
         }
 
-        var path = (await ResolvePathAsync(input, cancellationToken));
+        var path = await ResolvePathAsync(input, cancellationToken);
         foreach (string next in compose)
         {
             if (!VirtualPath.TryResolve(path, next, out path, out _))
@@ -176,7 +176,7 @@ internal sealed partial class SftpSession
     {
         string input = SinglePathArgument(body);
 
-        string target = await _files.ReadSymbolicLinkAsync((await ResolvePathAsync(input, cancellationToken)), cancellationToken);
+        string target = await _files.ReadSymbolicLinkAsync(await ResolvePathAsync(input, cancellationToken), cancellationToken);
         WriteSingleName(id, target, null);
     }
 
@@ -190,7 +190,7 @@ internal sealed partial class SftpSession
         }
 
         // The target is stored as given: FSIO resolves every link inside the user's root, whatever it says.
-        await _files.CreateSymbolicLinkAsync((await ResolvePathAsync(link, cancellationToken)), target, cancellationToken);
+        await _files.CreateSymbolicLinkAsync(await ResolvePathAsync(link, cancellationToken), target, cancellationToken);
         WriteOk(id);
     }
 
@@ -209,11 +209,11 @@ internal sealed partial class SftpSession
 
         if (symbolic)
         {
-            await _files.CreateSymbolicLinkAsync((await ResolvePathAsync(link, cancellationToken)), existing, cancellationToken);
+            await _files.CreateSymbolicLinkAsync(await ResolvePathAsync(link, cancellationToken), existing, cancellationToken);
         }
         else
         {
-            await _files.CreateHardLinkAsync((await ResolvePathAsync(existing, cancellationToken)), (await ResolvePathAsync(link, cancellationToken)), cancellationToken);
+            await _files.CreateHardLinkAsync(await ResolvePathAsync(existing, cancellationToken), await ResolvePathAsync(link, cancellationToken), cancellationToken);
         }
 
         WriteOk(id);

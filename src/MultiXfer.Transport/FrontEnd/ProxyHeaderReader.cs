@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
+using MultiXfer.Connections;
 using MultiXfer.Transport.Proxy;
 
 namespace MultiXfer.Transport.FrontEnd;
@@ -100,9 +101,7 @@ public static class ProxyHeaderReader
             return new ProxyOutcome(null, null, false, $"PROXY v{header.Version} without a client address (LOCAL or UNKNOWN)");
         }
 
-        var client = new IPEndPoint(Normalize(header.Source.Address), header.Source.Port);
+        var client = new IPEndPoint(ConnectionContext.Normalize(header.Source.Address), header.Source.Port);
         return new ProxyOutcome(client, null, false, $"PROXY v{header.Version}: client {client}, proxy destination {header.Destination}");
     }
-
-    private static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
 }
