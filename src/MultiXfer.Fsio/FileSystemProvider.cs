@@ -15,13 +15,17 @@ public sealed class FileSystemProvider : IFileSystemProvider, IDisposable
 {
     private readonly ServerOptions _options;
     private readonly ILoggerFactory _loggerFactory;
+    private readonly Func<IFileSystem, IFileSystem>? _storageLayer;
     private readonly LocalFileSystem? _dataRoot;
     private readonly MemoryStorage? _memory;
 
-    public FileSystemProvider(ServerOptions options, ILoggerFactory loggerFactory)
+    /// <param name="storageLayer">Wraps each user's backend view before the session layer (permissions, crash-safe
+    /// uploads) goes on top: where storage faults are injected in tests, and where quotas will count.</param>
+    public FileSystemProvider(ServerOptions options, ILoggerFactory loggerFactory, Func<IFileSystem, IFileSystem>? storageLayer = null)
     {
         _options = options;
         _loggerFactory = loggerFactory;
+        _storageLayer = storageLayer;
         if (IsMemory(_options.Storage))
         {
             _memory = new MemoryStorage();
@@ -32,6 +36,9 @@ public sealed class FileSystemProvider : IFileSystemProvider, IDisposable
             _dataRoot = LocalFileSystem.OpenHostDirectory(_options.DataRoot);
         }
     }
+
+    /// <summary>What wraps each user's backend view (null: nothing); virtual hosts' storage gets the same.</summary>
+    public Func<IFileSystem, IFileSystem>? StorageLayer => _storageLayer;
 
     /// <summary>The data root this provider serves (as a full path), fixed when it was opened.</summary>
     public string Root => Path.GetFullPath(_options.DataRoot);
@@ -55,6 +62,11 @@ public sealed class FileSystemProvider : IFileSystemProvider, IDisposable
         {
             await EnsureDirectoryAsync(_dataRoot!, user.Home, cancellationToken);
             root = _dataRoot!.OpenSubRoot(user.Home);
+        }
+
+        if (_storageLayer is not null)
+        {
+            root = _storageLayer(root);
         }
 
         return new SessionFileSystem(root, user.Permissions, new UploadPolicy(_options.AtomicUploads, _options.FsyncUploads),

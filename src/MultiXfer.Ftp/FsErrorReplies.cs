@@ -14,14 +14,18 @@ internal static class FsErrorReplies
         FsErrorKind.NotEmpty => new(550, "Directory not empty."),
         FsErrorKind.NotADirectory => new(550, "Not a directory."),
         FsErrorKind.IsADirectory => new(550, "Is a directory."),
-        FsErrorKind.NoSpace => new(452, "Insufficient storage space."),
-        FsErrorKind.QuotaExceeded => new(552, "Exceeded storage allocation."),
+        // RFC 959 §4.2: 452 is the system's storage, 552 the user's allocation (a quota, the largest file size).
+        FsErrorKind.NoSpace => new(452, "Insufficient storage space: No space left on device."),
+        FsErrorKind.QuotaExceeded => new(552, "Exceeded storage allocation: Disk quota exceeded."),
+        FsErrorKind.FileTooLarge => new(552, "Exceeded storage allocation: File too large."),
+        FsErrorKind.ReadOnlyStorage => new(550, "Read-only file system."),
+        FsErrorKind.StorageUnavailable => new(451, "Local error in processing: Storage unavailable."),
         FsErrorKind.InvalidName => new(553, "File name not allowed."),
         FsErrorKind.LinkLoop => new(550, "Too many levels of symbolic links."),
         FsErrorKind.CrossDevice => new(550, "Cannot move across file systems."),
         FsErrorKind.LockConflict => new(450, "File busy."),
         FsErrorKind.Unsupported => new(504, "Not supported by this storage."),
         FsErrorKind.InvalidArgument => new(550, "Requested action not taken: not possible for this file."),
-        _ => Replies.LocalError,
+        _ => new(451, "Local error in processing: Input/output error."),
     };
 }

@@ -80,17 +80,4 @@ public sealed class ScpApplication(IFileSystemProvider files, ILoggerFactory log
             ? resolved
             : throw new ScpUsageException($"{path}: {problem}");
     }
-
-    internal static string Describe(FsErrorKind kind) => kind switch
-    {
-        FsErrorKind.NotFound => "No such file or directory",
-        FsErrorKind.PermissionDenied => "Permission denied",
-        FsErrorKind.AlreadyExists => "File exists",
-        FsErrorKind.NotADirectory => "Not a directory",
-        FsErrorKind.IsADirectory => "Is a directory",
-        FsErrorKind.NoSpace => "No space left on device",
-        FsErrorKind.QuotaExceeded => "Disk quota exceeded",
-        FsErrorKind.InvalidName => "Invalid file name",
-        _ => "Failure",
-    };
 }

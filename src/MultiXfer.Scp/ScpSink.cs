@@ -287,7 +287,7 @@ internal sealed class ScpSink(ScpChannel channel, IFileSystem files, ScpCommandL
     private async Task WarnAsync(VirtualPath path, FsException e, CancellationToken cancellationToken)
     {
         _errors = true;
-        await channel.SendErrorAsync(fatal: false, $"{path}: {ScpApplication.Describe(e.Kind)}", cancellationToken);
+        await channel.SendErrorAsync(fatal: false, $"{path}: {FsException.Describe(e.Kind)}", cancellationToken);
     }
 
     private async Task<bool> IsDirectoryAsync(VirtualPath path, CancellationToken cancellationToken)

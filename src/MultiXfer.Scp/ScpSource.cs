@@ -76,7 +76,7 @@ internal sealed class ScpSource(ScpChannel channel, IFileSystem files, ScpComman
         }
         catch (FsException e)
         {
-            await WarnAsync($"{path}: {ScpApplication.Describe(e.Kind)}", cancellationToken);
+            await WarnAsync($"{path}: {FsException.Describe(e.Kind)}", cancellationToken);
             return;
         }
 
@@ -149,7 +149,7 @@ internal sealed class ScpSource(ScpChannel channel, IFileSystem files, ScpComman
         }
         catch (FsException e)
         {
-            await WarnAsync($"{path}: {ScpApplication.Describe(e.Kind)}", cancellationToken);
+            await WarnAsync($"{path}: {FsException.Describe(e.Kind)}", cancellationToken);
         }
 
         await channel.SendLineAsync("E", cancellationToken);
@@ -165,7 +165,7 @@ internal sealed class ScpSource(ScpChannel channel, IFileSystem files, ScpComman
         }
         catch (FsException e)
         {
-            await WarnAsync($"{path}: {ScpApplication.Describe(e.Kind)}", cancellationToken);
+            await WarnAsync($"{path}: {FsException.Describe(e.Kind)}", cancellationToken);
             return;
         }
 
@@ -197,7 +197,7 @@ internal sealed class ScpSource(ScpChannel channel, IFileSystem files, ScpComman
                         }
                         catch (FsException e)
                         {
-                            problem = ScpApplication.Describe(e.Kind);
+                            problem = FsException.Describe(e.Kind);
                         }
 
                         if (read == 0 && problem is null)

@@ -359,4 +359,18 @@ public abstract class FileSystemConformance : IAsyncLifetime
             Assert.Equal(name, await ReadFile("/" + name));
         }
     }
+
+    [Fact]
+    public async Task An_exclusive_lock_is_held_while_open_and_released_on_close()
+    {
+        var locked = new FileOpenOptions(FileAccessMode.Write, FileCreateMode.CreateNew) { ExclusiveLock = true };
+        var holder = await Fs.OpenFileAsync(P("/locked"), locked, None);
+        var probe = FileOpenOptions.ReadOnly with { ExclusiveLock = true };
+        Assert.Equal(FsErrorKind.LockConflict, (await Assert.ThrowsAsync<FsException>(() => Fs.OpenFileAsync(P("/locked"), probe, None).AsTask())).Kind);
+
+        // A plain open is not affected: the lock is advisory, between lockers only.
+        await (await Fs.OpenFileAsync(P("/locked"), FileOpenOptions.ReadOnly, None)).DisposeAsync();
+        await holder.DisposeAsync();
+        await (await Fs.OpenFileAsync(P("/locked"), probe, None)).DisposeAsync();
+    }
 }

@@ -76,7 +76,9 @@ public sealed class TestServer : IAsyncDisposable
     /// Also puts the test run's ECDSA host keys (P-256, P-384, P-521) into the keys directory, so a server configured
     /// with ECDSA host key algorithms loads the keys OpenSshClient's known_hosts pins instead of generating new ones.
     /// </param>
-    public static async Task<TestServer> StartAsync(Action<Dictionary<string, string?>>? configure = null, bool ecdsaHostKeys = false)
+    /// <param name="faults">Storage faults to slide under every user's session layer (nothing is injected until armed).</param>
+    public static async Task<TestServer> StartAsync(Action<Dictionary<string, string?>>? configure = null, bool ecdsaHostKeys = false,
+        StorageFaults? faults = null)
     {
         var root = Directory.CreateTempSubdirectory("mx-test-");
         string keys = Path.Combine(root.FullName, "keys");
@@ -122,7 +124,7 @@ public sealed class TestServer : IAsyncDisposable
         }
 
         configure?.Invoke(settings);
-        var (host, problems) = MultiXferHost.Build([], settings, TextWriter.Null);
+        var (host, problems) = MultiXferHost.Build([], settings, TextWriter.Null, faults is null ? null : faults.Wrap);
         if (host is null)
         {
             throw new InvalidOperationException("test configuration rejected: " + string.Join("; ", problems));

@@ -32,6 +32,14 @@ public readonly record struct FileOpenOptions(FileAccessMode Access, FileCreateM
     /// <summary>Every write goes to the current end of file whatever its offset (O_APPEND).</summary>
     public bool Append { get; init; }
 
+    /// <summary>
+    /// Hold an exclusive advisory lock (flock(2)) on the file for as long as the handle is open; if someone else holds
+    /// it, the open fails with <see cref="FsErrorKind.LockConflict"/>. With <see cref="FileCreateMode.CreateNew"/> the
+    /// returned handle is guaranteed to be the file under the name. Storage that cannot lock fails with
+    /// <see cref="FsErrorKind.Unsupported"/> for existing files and ignores the flag when creating.
+    /// </summary>
+    public bool ExclusiveLock { get; init; }
+
     public static FileOpenOptions ReadOnly => new(FileAccessMode.Read);
 
     public bool Writes => (Access & FileAccessMode.Write) != 0;

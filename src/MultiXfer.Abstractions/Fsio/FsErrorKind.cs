@@ -15,6 +15,12 @@ public enum FsErrorKind
     IsADirectory,
     NoSpace,
     QuotaExceeded,
+    /// <summary>The file would exceed the largest size the storage allows (EFBIG).</summary>
+    FileTooLarge,
+    /// <summary>The storage is mounted read-only (EROFS).</summary>
+    ReadOnlyStorage,
+    /// <summary>The storage went away under the server: an unmounted, stale or disconnected file system.</summary>
+    StorageUnavailable,
     /// <summary>The name is not acceptable: NUL or control characters, too long, reserved.</summary>
     InvalidName,
     InvalidHandle,

@@ -93,6 +93,13 @@ internal static unsafe partial class LinuxNative
     [LibraryImport(Libc, EntryPoint = "fsync", SetLastError = true)]
     public static partial int Fsync(int fd);
 
+    /// <summary>flock(2) operations (sys/file.h).</summary>
+    public const int LockExclusive = 2;
+    public const int LockNonBlocking = 4;
+
+    [LibraryImport(Libc, EntryPoint = "flock", SetLastError = true)]
+    public static partial int Flock(int fd, int operation);
+
     [LibraryImport(Libc, EntryPoint = "fstatvfs", SetLastError = true)]
     public static partial int Fstatvfs(int fd, StatVfs* buffer);
 

@@ -97,11 +97,14 @@ internal sealed unsafe class LocalFileSystem : IFileSystem
         }
     }
 
-    public ValueTask<FileStatus> GetStatusAsync(VirtualPath path, bool followLinks, CancellationToken cancellationToken)
+    public ValueTask<FileStatus> GetStatusAsync(VirtualPath path, bool followLinks, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(Stat(path, followLinks));
+
+    private FileStatus Stat(VirtualPath path, bool followLinks)
     {
         int flags = OpenFlags.PathOnly | (followLinks ? 0 : OpenFlags.NoFollow);
         using var fd = new Descriptor(OpenResolved(path, flags, "stat"));
-        return ValueTask.FromResult(Statx.Get(fd.Value, "", followLinks: false, path));
+        return Statx.Get(fd.Value, "", followLinks: false, path);
     }
 
     public ValueTask<IFileHandle> OpenFileAsync(VirtualPath path, FileOpenOptions options, CancellationToken cancellationToken)
@@ -137,12 +140,60 @@ internal sealed unsafe class LocalFileSystem : IFileSystem
                     $"open {path}: not a regular file");
             }
 
+            if (options.ExclusiveLock)
+            {
+                LockExclusively(fd, path, status, created: options.Create == FileCreateMode.CreateNew);
+            }
+
             return ValueTask.FromResult<IFileHandle>(new LocalFileHandle(path, options.Access, handle));
         }
         catch
         {
             handle.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// flock(2) without waiting: the lock lives with this open file and dies with the process, so a crash or a kill -9
+    /// releases it. Linux's NFS client maps flock to NFS byte-range locks, so nodes sharing a file system see each
+    /// other's locks. A file created for locking must still be the one under its name once locked: someone who took
+    /// the lock between our create and our lock may have removed the name.
+    /// </summary>
+    private void LockExclusively(int fd, VirtualPath path, FileStatus opened, bool created)
+    {
+        if (LinuxNative.Flock(fd, LinuxNative.LockExclusive | LinuxNative.LockNonBlocking) != 0)
+        {
+            int errno = LinuxNative.LastError;
+            switch (errno)
+            {
+                case Errno.EAGAIN:
+                    throw new FsException(FsErrorKind.LockConflict, $"lock {path}: held by another open file");
+                case Errno.ENOLCK or Errno.EOPNOTSUPP or Errno.ENOSYS or Errno.EINVAL when created:
+                    return; // This storage cannot lock; the file is ours all the same.
+                case Errno.ENOLCK or Errno.EOPNOTSUPP or Errno.ENOSYS or Errno.EINVAL:
+                    throw new FsException(FsErrorKind.Unsupported, $"lock {path}: the storage cannot lock files (errno {errno})");
+                default:
+                    throw Errno.Exception(errno, "lock", path);
+            }
+        }
+
+        if (created)
+        {
+            FileStatus named;
+            try
+            {
+                named = Stat(path, followLinks: false);
+            }
+            catch (FsException e) when (e.Kind == FsErrorKind.NotFound)
+            {
+                throw new FsException(FsErrorKind.LockConflict, $"lock {path}: removed before it could be locked");
+            }
+
+            if (named.Inode != opened.Inode || named.Device != opened.Device)
+            {
+                throw new FsException(FsErrorKind.LockConflict, $"lock {path}: replaced before it could be locked");
+            }
         }
     }
 

@@ -93,6 +93,11 @@ internal sealed class MemoryFileHandle(MemoryStorage storage, MemoryFile file, V
             {
                 _closed = true;
                 file.OpenHandles--;
+                if (file.LockedBy == this)
+                {
+                    file.LockedBy = null;
+                }
+
                 storage.ReleaseIfUnreferenced(file);
             }
         }

@@ -68,13 +68,24 @@ internal sealed partial class MemoryFileSystem(MemoryStorage storage, MemoryDire
             _ => throw new FsException(FsErrorKind.InvalidArgument, $"{path}: not a regular file"),
         };
 
+        if (options.ExclusiveLock && file.LockedBy is not null)
+        {
+            throw new FsException(FsErrorKind.LockConflict, $"lock {path}: held by another open file");
+        }
+
         if (options.Create == FileCreateMode.Replace)
         {
             storage.Resize(file, 0);
         }
 
         file.OpenHandles++;
-        return new MemoryFileHandle(storage, file, path, options.Access, options.Append);
+        var handle = new MemoryFileHandle(storage, file, path, options.Access, options.Append);
+        if (options.ExclusiveLock)
+        {
+            file.LockedBy = handle;
+        }
+
+        return handle;
     }
 
     public IAsyncEnumerable<FsEntry> ListDirectoryAsync(VirtualPath path, CancellationToken cancellationToken) => List(path, cancellationToken);

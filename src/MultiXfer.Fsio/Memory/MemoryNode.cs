@@ -48,6 +48,9 @@ internal sealed class MemoryFile(long inode, int permissions) : MemoryNode(inode
 
     public bool IsUnreferenced => LinkCount == 0 && OpenHandles == 0;
 
+    /// <summary>The handle holding the exclusive lock (flock(2) on disk), if any.</summary>
+    public object? LockedBy { get; set; }
+
     public long Length { get; private set; }
 
     public override FileType Type => FileType.Regular;

@@ -160,8 +160,7 @@ internal sealed partial class SessionFileSystem(
             // O_TRUNC would write there, and the link stays a link.
             var target = await IsSymbolicLinkAsync(path, cancellationToken) ? await RealLocationAsync(path, cancellationToken) : path;
             var targetExisting = target == path ? existing : await TryStatAsync(target, cancellationToken);
-            var temporary = target.Parent.Append(UploadPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)));
-            var inner = await backend.OpenFileAsync(temporary, options with { Create = FileCreateMode.CreateNew }, cancellationToken);
+            var (inner, temporary) = await CreateTemporaryAsync(target, options, cancellationToken);
             if (targetExisting is not null)
             {
                 // The new content replaces the old file, not its access rights: a mode sent with the upload applies
@@ -170,12 +169,35 @@ internal sealed partial class SessionFileSystem(
             }
 
             LogOpened(targetExisting is not null ? "overwrite" : "upload", target);
-            return new AtomicUploadHandle(backend, inner, temporary, target, overwrite: targetExisting is not null, uploads.Fsync, this);
+            return new UploadHandle(inner, target, new UploadTemporary(backend, temporary, Overwrite: targetExisting is not null, uploads.Fsync),
+                this);
         }
 
         var handle = await backend.OpenFileAsync(path, options, cancellationToken);
         LogOpened(replacing ? "modify" : "upload", path);
-        return handle;
+        return new UploadHandle(handle, path, temporary: null, this);
+    }
+
+    /// <summary>
+    /// A new hidden temporary beside <paramref name="target"/>, locked for as long as the upload holds it open. A
+    /// sweep that took the lock between our create and our lock is removing it: then another name is tried.
+    /// </summary>
+    private async ValueTask<(IFileHandle File, VirtualPath Path)> CreateTemporaryAsync(VirtualPath target, FileOpenOptions options,
+        CancellationToken cancellationToken)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            var temporary = target.Parent.Append(UploadPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)));
+            try
+            {
+                var file = await backend.OpenFileAsync(temporary, options with { Create = FileCreateMode.CreateNew, ExclusiveLock = true },
+                    cancellationToken);
+                return (file, temporary);
+            }
+            catch (FsException e) when (e.Kind == FsErrorKind.LockConflict && attempt < 3)
+            {
+            }
+        }
     }
 
     internal static bool IsUploadTemporary(string name) => name.StartsWith(UploadPrefix, StringComparison.Ordinal);
@@ -322,6 +344,18 @@ internal sealed partial class SessionFileSystem(
 
     internal void LogAbandoned(VirtualPath path) => LogUploadAbandoned(path);
 
+    internal void LogFailed(VirtualPath path, FsException failure, bool discarded)
+    {
+        if (discarded)
+        {
+            LogUploadDiscarded(path, FsException.Describe(failure.Kind), failure.Message);
+        }
+        else
+        {
+            LogWriteFailed(path, FsException.Describe(failure.Kind), failure.Message);
+        }
+    }
+
     [LoggerMessage(Level = LogLevel.Information, Message = "{Operation} {Path}")]
     private partial void LogChanged(string operation, VirtualPath path);
 
@@ -339,4 +373,12 @@ internal sealed partial class SessionFileSystem(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "upload abandoned {Path}: the target was left as it was")]
     private partial void LogUploadAbandoned(VirtualPath path);
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "upload failed {Path}: {Reason}; its temporary was removed and the target left as it was ({Detail})")]
+    private partial void LogUploadDiscarded(VirtualPath path, string reason, string detail);
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "write failed {Path}: {Reason}; the bytes written before it stay, nothing more is written through this handle ({Detail})")]
+    private partial void LogWriteFailed(VirtualPath path, string reason, string detail);
 }

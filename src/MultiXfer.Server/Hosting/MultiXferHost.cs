@@ -28,8 +28,9 @@ internal sealed record HostBuildResult(IHost? Host, IReadOnlyList<string> Proble
 /// </summary>
 internal static class MultiXferHost
 {
+    /// <param name="storageLayer">Wraps every user's storage under the session layer (tests inject faults there).</param>
     public static HostBuildResult Build(string[] args, IEnumerable<KeyValuePair<string, string?>>? overrides = null,
-        TextWriter? announce = null)
+        TextWriter? announce = null, Func<IFileSystem, IFileSystem>? storageLayer = null)
     {
         IConfigurationRoot configuration;
         MultiXferSettings settings;
@@ -86,7 +87,7 @@ internal static class MultiXferHost
         builder.Logging.SetMinimumLevel(LogLevel.Trace);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(settings.Server.ShutdownGraceSeconds + 15));
         builder.Services.AddSingleton(settings);
-        builder.Services.AddSingleton(provider => new FileSystemProvider(settings.Server, provider.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddSingleton(provider => new FileSystemProvider(settings.Server, provider.GetRequiredService<ILoggerFactory>(), storageLayer));
         builder.Services.AddSingleton(provider => new VirtualHostFactory(provider.GetRequiredService<FileSystemProvider>(), demoUsers,
             new LoginThrottle(settings.Auth, TimeProvider.System, settings.Server.Ipv6PrefixLength), TimeProvider.System,
             provider.GetRequiredService<ILoggerFactory>()));

@@ -5,8 +5,9 @@ using MultiXfer.Fsio;
 namespace MultiXfer.Server.Hosting;
 
 /// <summary>
-/// Runs the crash-leftover sweep at start and then every hour (Server:StaleUploadMinutes), over every data root
-/// in use (the server's and the virtual hosts').
+/// Runs the crash-leftover sweep at start and then every hour, over every data root in use (the server's and the
+/// virtual hosts'): temporaries no upload holds are removed (Server:StaleUploadMinutes is the age rule for storage
+/// that cannot lock files, and 0 turns the sweep off).
 /// </summary>
 internal sealed partial class StaleUploadService(Func<IEnumerable<FileSystemProvider>> storage, int staleMinutes, TimeProvider time, ILogger logger)
     : BackgroundService
@@ -35,7 +36,7 @@ internal sealed partial class StaleUploadService(Func<IEnumerable<FileSystemProv
 
                 if (removed > 0)
                 {
-                    LogSwept(removed, staleMinutes);
+                    LogSwept(removed);
                 }
 
                 await Task.Delay(Period, time, stoppingToken);
@@ -47,6 +48,6 @@ internal sealed partial class StaleUploadService(Func<IEnumerable<FileSystemProv
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "removed {Count} abandoned upload temporaries (untouched for {Minutes} min)")]
-    private partial void LogSwept(int count, int minutes);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "removed {Count} temporaries of uploads cut short by a crash or a kill")]
+    private partial void LogSwept(int count);
 }

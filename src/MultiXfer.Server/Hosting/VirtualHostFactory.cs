@@ -84,7 +84,7 @@ internal sealed class VirtualHostFactory(
                     Storage = server.Storage,
                     AtomicUploads = server.AtomicUploads,
                     FsyncUploads = server.FsyncUploads,
-                }, loggers);
+                }, loggers, defaultStorage.StorageLayer);
                 _storageByRoot[full] = storage;
             }
 

@@ -65,7 +65,7 @@ internal abstract class SftpCodec
         return code switch
         {
             SftpStatusCode.NoSuchPath or SftpStatusCode.NotADirectory or SftpStatusCode.LinkLoop => SftpStatusCode.NoSuchFile,
-            SftpStatusCode.WriteProtect or SftpStatusCode.CannotDelete => FoldStatus(SftpStatusCode.PermissionDenied),
+            SftpStatusCode.CannotDelete => FoldStatus(SftpStatusCode.PermissionDenied),
             SftpStatusCode.InvalidFilename => SftpStatusCode.BadMessage,
             SftpStatusCode.ByteRangeLockConflict or SftpStatusCode.ByteRangeLockRefused or SftpStatusCode.NoMatchingByteRangeLock =>
                 FoldStatus(SftpStatusCode.LockConflict),

@@ -216,7 +216,10 @@ internal sealed partial class SftpSession
                 _logger.LogWarning("SFTP request {Type}: {Detail}", type, e.Message);
             }
 
-            WriteStatus(id, StatusMapping.From(e.Kind));
+            // The status code a version knows may be vaguer than the failure (FAILURE for a full disk in version 3):
+            // then the message carries the reason.
+            var code = StatusMapping.From(e.Kind);
+            WriteStatus(id, code, code == SftpStatusCode.Failure || Codec.FoldStatus(code) != code ? FsException.Describe(e.Kind) : null);
         }
         catch (Exception e) when (e is not (OperationCanceledException or IOException or SftpFatalProtocolException))
         {
