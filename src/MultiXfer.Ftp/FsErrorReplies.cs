@@ -14,8 +14,10 @@ internal static class FsErrorReplies
         FsErrorKind.NotEmpty => new(550, "Directory not empty."),
         FsErrorKind.NotADirectory => new(550, "Not a directory."),
         FsErrorKind.IsADirectory => new(550, "Is a directory."),
-        // RFC 959 §4.2: 452 is the system's storage, 552 the user's allocation (a quota, the largest file size).
-        FsErrorKind.NoSpace => new(452, "Insufficient storage space: No space left on device."),
+        // RFC 959 allows 452 (transient) and 552 (permanent) for STOR. A full disk gets 552: clients retry a 4xx at
+        // once, and lftp 4.9 restarting an upload after 452 sends only the ~192 KiB it had buffered and ends the data
+        // connection as if complete, which would store a truncated file under the name (seen with lftp, see README).
+        FsErrorKind.NoSpace => new(552, "Insufficient storage space: No space left on device."),
         FsErrorKind.QuotaExceeded => new(552, "Exceeded storage allocation: Disk quota exceeded."),
         FsErrorKind.FileTooLarge => new(552, "Exceeded storage allocation: File too large."),
         FsErrorKind.ReadOnlyStorage => new(550, "Read-only file system."),

@@ -21,8 +21,8 @@ import time
 import paramiko
 
 # SSH_FXP_* packet types and the status codes the raw scenarios print.
-FXP_INIT, FXP_VERSION, FXP_OPEN, FXP_CLOSE = 1, 2, 3, 4
-FXP_STATUS, FXP_HANDLE, FXP_EXTENDED, FXP_EXTENDED_REPLY = 101, 102, 200, 201
+FXP_INIT, FXP_VERSION, FXP_OPEN, FXP_CLOSE, FXP_WRITE, FXP_OPENDIR, FXP_READDIR = 1, 2, 3, 4, 6, 11, 12
+FXP_STATUS, FXP_HANDLE, FXP_NAME, FXP_EXTENDED, FXP_EXTENDED_REPLY = 101, 102, 104, 200, 201
 
 
 def connect(args):
@@ -406,6 +406,74 @@ def scenario_version(args):
     transport.close()
 
 
+def scenario_upload_fault(args):
+    """Uploads the local file args.source to args.remote with raw SFTP at version args.init_version, one WRITE at a
+    time from args.offset (a resume writes into the existing file, a plain upload truncates), and prints what the
+    server answered: the first failing WRITE, one more WRITE after it, the CLOSE; then whether the session still
+    lists, uploads and reads; then the same upload through paramiko's own SFTPClient.put in a new session."""
+    with open(args.source, "rb") as f:
+        data = f.read()
+    transport = connect(args)
+    channel = transport.open_session()
+    channel.invoke_subsystem("sftp")
+    channel.sendall(packet(FXP_INIT, u32(args.init_version)))
+    kind, body = read_packet(channel)
+    version = struct.unpack(">I", body[:4])[0]
+    print("VERSION", version)
+    ids = iter(range(1, 1 << 30))
+
+    def request(kind, *fields):
+        channel.sendall(packet(kind, u32(next(ids)), *fields))
+        return read_packet(channel)
+
+    def open_handle(path, truncate):
+        kind, body = request(FXP_OPEN, sstr(path), *open_write_fields(version, truncate))
+        return (read_string(body, 4)[0], "handle") if kind == FXP_HANDLE else (None, status_of(kind, body))
+
+    handle, opened = open_handle(args.remote, truncate=args.offset == 0)
+    print("OPEN", opened)
+    if handle is not None:
+        offset, failed = args.offset, None
+        while offset < len(data):
+            chunk = data[offset:offset + 32768]
+            reply = status_of(*request(FXP_WRITE, sstr(handle), u64(offset), sstr(chunk)))
+            if not reply.startswith("0 "):
+                failed = reply
+                break
+            offset += len(chunk)
+        print("WRITE_FAILED", offset, failed if failed else "none")
+        if failed:
+            print("AFTER", status_of(*request(FXP_WRITE, sstr(handle), u64(offset + 32768), sstr(b"x" * 100))))
+        print("CLOSE", status_of(*request(FXP_CLOSE, sstr(handle))))
+
+    kind, body = request(FXP_OPENDIR, sstr("."))
+    if kind == FXP_HANDLE:
+        listing = read_string(body, 4)[0]
+        kind, body = request(FXP_READDIR, sstr(listing))
+        request(FXP_CLOSE, sstr(listing))
+    print("LISTED", "ok" if kind == FXP_NAME else status_of(kind, body))
+    small, opened = open_handle("usable.bin", truncate=True)
+    if small is None:
+        print("USABLE", opened)
+    else:
+        written = status_of(*request(FXP_WRITE, sstr(small), u64(0), sstr(b"still usable\n")))
+        print("USABLE", written, "/", status_of(*request(FXP_CLOSE, sstr(small))))
+    channel.close()
+    if args.put:
+        sftp = paramiko.SFTPClient.from_transport(transport)
+        step("put", lambda: sftp.put(args.source, args.put).st_size)
+    transport.close()
+
+
+def open_write_fields(version, truncate):
+    """OPEN's fields after the name for writing, creating the file; truncating it unless resuming."""
+    if version >= 5:
+        # ACE4_WRITE_DATA; SSH_FXF_CREATE_TRUNCATE (1) or SSH_FXF_OPEN_OR_CREATE (3)
+        return [u32(0x00000002), u32(1 if truncate else 3), u32(0), bytes([1])]
+    flags = 0x02 | 0x08 | (0x10 if truncate else 0)  # WRITE | CREAT | TRUNC
+    return [u32(flags), u32(0)] + ([bytes([1])] if version == 4 else [])
+
+
 def open_read_fields(version):
     """OPEN's fields after the name for reading an existing file, with empty ATTRS (versions 4+ add a type byte)."""
     if version >= 5:
@@ -421,6 +489,7 @@ SCENARIOS = {
     "interrupt": scenario_interrupt,
     "check": scenario_check,
     "version": scenario_version,
+    "upload-fault": scenario_upload_fault,
 }
 
 
@@ -437,6 +506,9 @@ def main():
     parser.add_argument("--size", type=int, default=8 * 1024 * 1024)
     parser.add_argument("--init-version", type=int, default=3)
     parser.add_argument("--probe", action="append", default=[])
+    parser.add_argument("--source", help="upload-fault: the local file to upload")
+    parser.add_argument("--offset", type=int, default=0, help="upload-fault: resume at this offset (no truncation)")
+    parser.add_argument("--put", help="upload-fault: afterwards, also upload the file there with SFTPClient.put")
     args = parser.parse_args()
     SCENARIOS[args.scenario](args)
     sys.stdout.flush()

@@ -2,11 +2,14 @@ using MultiXfer.TestKit;
 
 namespace MultiXfer.Interop.Tests.Ftp;
 
-/// <summary>After a crash mid-upload, the hidden temporary is cleaned up at the next start; live ones are not.</summary>
+/// <summary>
+/// After a crash mid-upload, the hidden temporary is cleaned up at the next start whatever its age; one that a live
+/// upload holds (locked, as another process or cluster node holds it) is not.
+/// </summary>
 public sealed class CrashLeftoverTests
 {
     [Fact]
-    public async Task Stale_upload_temporaries_are_removed_at_start_and_fresh_ones_are_kept()
+    public async Task Leftover_upload_temporaries_are_removed_at_start_and_live_ones_are_kept()
     {
         string root = Directory.CreateTempSubdirectory("mx-leftover-").FullName;
         try
@@ -16,9 +19,10 @@ public sealed class CrashLeftoverTests
             string stale = Path.Combine(home, ".mxpart-0123456789abcdef");
             string fresh = Path.Combine(home, ".mxpart-fedcba9876543210");
             string userFile = Path.Combine(home, "keep.txt");
-            File.WriteAllText(stale, "left by a crash");
-            File.SetLastWriteTimeUtc(stale, DateTime.UtcNow.AddHours(-2));
+            File.WriteAllText(stale, "left by a crash a moment ago");
             File.WriteAllText(fresh, "an upload in flight elsewhere");
+            // .NET takes flock(LOCK_EX) for FileShare.None, as the server's uploads hold their temporaries.
+            using var live = new FileStream(fresh, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
             File.WriteAllText(userFile, "user data");
             File.SetLastWriteTimeUtc(userFile, DateTime.UtcNow.AddYears(-1));
 
@@ -35,7 +39,7 @@ public sealed class CrashLeftoverTests
             Assert.False(File.Exists(stale));
             Assert.True(File.Exists(fresh));
             Assert.True(File.Exists(userFile));
-            Assert.Contains("removed 1 abandoned upload temporaries", await server.WaitForLogAsync("removed 1 abandoned upload temporaries"));
+            Assert.Contains("removed 1 temporaries of uploads cut short", await server.WaitForLogAsync("removed 1 temporaries of uploads cut short"));
         }
         finally
         {
