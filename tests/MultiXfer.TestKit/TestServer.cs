@@ -144,6 +144,10 @@ public sealed class TestServer : IAsyncDisposable
         return new TestServer(host, root, ftpPort, ftpsPort, sshPort, autoPort);
     }
 
+    /// <summary>Runs the crash-leftover sweep over the data root now (the server runs it at start and hourly).</summary>
+    public Task<int> SweepUploadLeftoversAsync() =>
+        _host.Services.GetRequiredService<MultiXfer.Fsio.FileSystemProvider>().SweepStaleUploadsAsync(DateTime.UtcNow, CancellationToken.None);
+
     /// <summary>What the server logged so far (the daily-rolling file sink puts the date in the file name).</summary>
     public string ReadLog()
     {

@@ -189,7 +189,7 @@ internal sealed partial class FtpSession
         catch (FsException e)
         {
             LogRefusedOperation(transfer.Verb, e.Kind.ToString(), e.Message);
-            return FsErrorReplies.For(e.Kind);
+            return job.SendsData ? FsErrorReplies.For(e.Kind) : FsErrorReplies.ForAbortedUpload(e.Kind);
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {
