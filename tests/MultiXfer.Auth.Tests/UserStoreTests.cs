@@ -69,7 +69,7 @@ public sealed class UserStoreTests
     [Theory]
     [InlineData("bob")]
     [InlineData("srv/bob")]
-    [InlineData("/bad\u0001name")]
+    [InlineData("/bad\u0000name")]
     public void A_bad_home_is_reported_under_its_key(string home)
     {
         var user = Good();

@@ -66,7 +66,7 @@ public sealed class FtpReplyTests
     [Theory]
     [InlineData(FsErrorKind.NotFound, 550)]
     [InlineData(FsErrorKind.PermissionDenied, 550)]
-    [InlineData(FsErrorKind.NoSpace, 452)]
+    [InlineData(FsErrorKind.NoSpace, 552)]
     [InlineData(FsErrorKind.QuotaExceeded, 552)]
     [InlineData(FsErrorKind.InvalidName, 553)]
     [InlineData(FsErrorKind.LockConflict, 450)]

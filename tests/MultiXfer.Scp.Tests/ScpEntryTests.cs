@@ -49,12 +49,6 @@ public sealed class ScpEntryTests
     [InlineData("C0644 10 /etc/x")]
     [InlineData("C0644 10 /")]
     [InlineData("C0644 10 x/")]
-    [InlineData("C0644 10 a\\b")]
-    [InlineData("C0644 10 ..\\x")]
-    [InlineData("C0644 10 \\etc\\x")]
-    [InlineData("C0644 10 a\u0001b")]
-    [InlineData("C0644 10 a\rb")]
-    [InlineData("C0644 10 a\u007fb")]
     [InlineData("C0644 10 a\u0000b")]
     [InlineData("D0755 0 ..")]
     [InlineData("D0755 0 .")]
@@ -66,6 +60,20 @@ public sealed class ScpEntryTests
         var (_, _, name) = ScpSink.ParseEntry(line);
         Assert.Null(name);
     }
+
+    /// <summary>
+    /// '/' is the only separator, so a backslash or a control character is part of a name that stays in the target
+    /// directory (OpenSSH's scp refuses only '/', '.' and '..' as well).
+    /// </summary>
+    [Theory]
+    [InlineData("C0644 10 a\\b", "a\\b")]
+    [InlineData("C0644 10 ..\\x", "..\\x")]
+    [InlineData("C0644 10 \\etc\\x", "\\etc\\x")]
+    [InlineData("C0644 10 a\u0001b", "a\u0001b")]
+    [InlineData("C0644 10 a\rb", "a\rb")]
+    [InlineData("C0644 10 a\u007fb", "a\u007fb")]
+    public void Backslashes_and_control_characters_are_part_of_a_name(string line, string expected) =>
+        Assert.Equal(expected, ScpSink.ParseEntry(line).Name);
 
     [Fact]
     public void A_name_over_255_bytes_comes_back_as_null()

@@ -226,7 +226,6 @@ public sealed class ScpSinkApplicationTests : IDisposable
     [InlineData("C0644 10 ")]
     [InlineData("C0644 10 a/b")]
     [InlineData("C0644 10 x-{id}/")]
-    [InlineData("C0644 10 ..\\x-{id}")]
     [InlineData("D0755 0 ..")]
     [InlineData("D0755 0 ../d-{id}")]
     [InlineData("D0755 0 /tmp/d-{id}")]

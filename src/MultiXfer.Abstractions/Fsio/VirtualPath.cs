@@ -48,9 +48,10 @@ public readonly struct VirtualPath : IEquatable<VirtualPath>
     public string Relative => Value[1..];
 
     /// <summary>
-    /// Resolves <paramref name="input"/> against <paramref name="current"/>. Backslashes are separators (clients on
-    /// Windows send them, and treating them as ordinary characters is how prefix checks have been bypassed);
-    /// '..' at the root stays at the root; NUL and control characters, overlong names and paths are refused.
+    /// Resolves <paramref name="input"/> against <paramref name="current"/>. '/' is the only separator, as in POSIX,
+    /// SFTP (draft -13 §6) and the kernel: '\' is an ordinary character of a name (OpenSSH, ProFTPD and vsftpd treat it
+    /// so), and because this is the one place paths are split and the kernel resolves the result, no layer can read a
+    /// name differently. '..' at the root stays at the root; NUL, overlong names and paths are refused.
     /// </summary>
     /// <exception cref="FsException">With <see cref="FsErrorKind.InvalidName"/>.</exception>
     public static VirtualPath Resolve(VirtualPath current, string input)
@@ -79,7 +80,7 @@ public readonly struct VirtualPath : IEquatable<VirtualPath>
             return false;
         }
 
-        bool absolute = input[0] is '/' or '\\';
+        bool absolute = input[0] == '/';
         var segments = new List<string>();
         if (!absolute && !current.IsRoot)
         {
@@ -92,13 +93,13 @@ public readonly struct VirtualPath : IEquatable<VirtualPath>
             if (i < input.Length)
             {
                 char c = input[i];
-                if (c < 0x20 || c == 0x7f)
+                if (c == '\0')
                 {
-                    problem = "path contains a control character";
+                    problem = "path contains a NUL character";
                     return false;
                 }
 
-                if (c is not ('/' or '\\'))
+                if (c != '/')
                 {
                     continue;
                 }
@@ -141,7 +142,8 @@ public readonly struct VirtualPath : IEquatable<VirtualPath>
         return true;
     }
 
-    /// <summary>True when <paramref name="name"/> can be one path segment: not empty, '.', '..', no separator.</summary>
+    /// <summary>True when <paramref name="name"/> can be one path segment: not empty, '.' or '..', no '/' or NUL (any other character
+    /// a POSIX name may hold is allowed; protocols that cannot carry some, as FTP a line break, leave such names out).</summary>
     public static bool IsValidName(string name)
     {
         if (name.Length == 0 || name is "." or ".." || Encoding.UTF8.GetByteCount(name) > MaxNameLength)
@@ -151,7 +153,7 @@ public readonly struct VirtualPath : IEquatable<VirtualPath>
 
         foreach (char c in name)
         {
-            if (c is '/' or '\\' || c < 0x20 || c == 0x7f)
+            if (c is '/' or '\0')
             {
                 return false;
             }
@@ -185,7 +187,33 @@ public readonly struct VirtualPath : IEquatable<VirtualPath>
 
     public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
 
-    public override string ToString() => Value;
+    /// <summary>
+    /// The path for logs and messages: control characters (a name may hold a line break) are shown as \xHH, so a
+    /// name can neither forge a log line nor steer a terminal. Protocols send <see cref="Value"/>.
+    /// </summary>
+    public override string ToString()
+    {
+        string value = Value;
+        if (!value.AsSpan().ContainsAnyInRange('\0', '\x1f') && !value.Contains('\x7f'))
+        {
+            return value;
+        }
+
+        var text = new StringBuilder(value.Length + 16);
+        foreach (char c in value)
+        {
+            if (c < 0x20 || c == 0x7f)
+            {
+                text.Append(System.Globalization.CultureInfo.InvariantCulture, $"\\x{(int)c:x2}");
+            }
+            else
+            {
+                text.Append(c);
+            }
+        }
+
+        return text.ToString();
+    }
 
     public static bool operator ==(VirtualPath left, VirtualPath right) => left.Equals(right);
 

@@ -61,6 +61,13 @@ internal sealed unsafe class LocalDirectoryListing(LocalFileSystem fileSystem, V
                 continue;
             }
 
+            // Paths are UTF-8 strings from here on: a name that is not UTF-8 could be shown but never named back,
+            // so it is left out of every listing rather than shown unreachable.
+            if (!System.Text.Unicode.Utf8.IsValid(nameBytes))
+            {
+                continue;
+            }
+
             string name = Encoding.UTF8.GetString(nameBytes);
             if (Statx.TryGet(_fd, name) is { } status)
             {

@@ -16,7 +16,7 @@ internal static class ListingCommands
 
     public static async ValueTask List(FtpSession session, string argument)
     {
-        var args = ListArguments.Parse(argument);
+        var args = await ArgumentsAsync(session, argument);
         var target = await ResolveAsync(session, args);
         await session.StartTransferAsync("LIST", target.Directory, new ListingJob("Here comes the directory listing.",
             (emit, token) => ProduceLongAsync(session, target, args, emit, token)));
@@ -24,7 +24,7 @@ internal static class ListingCommands
 
     public static async ValueTask NameList(FtpSession session, string argument)
     {
-        var args = ListArguments.Parse(argument);
+        var args = await ArgumentsAsync(session, argument);
         var target = await ResolveAsync(session, args);
         await session.StartTransferAsync("NLST", target.Directory, new ListingJob("Here comes the file list.",
             (emit, token) => ProduceNamesAsync(session, target, args, emit, token)));
@@ -48,8 +48,8 @@ internal static class ListingCommands
             await emit(facts.Format(".", status, rules.For(path), "cdir"));
             await foreach (var entry in files.ListDirectoryAsync(path, token))
             {
-                // A name FSIO cannot address (a backslash, a control character) is left out, not fatal to the listing.
-                if (!VirtualPath.IsValidName(entry.Name))
+                // A name an FTP client could not send back (a line break) is left out, not fatal to the listing.
+                if (!FtpSession.CanCarry(entry.Name))
                 {
                     continue;
                 }
@@ -72,7 +72,7 @@ internal static class ListingCommands
     /// <summary>STAT with a path: the LIST lines, over the control connection (RFC 959 section 4.1.3).</summary>
     public static async ValueTask StatusOfPath(FtpSession session, string argument)
     {
-        var args = ListArguments.Parse(argument);
+        var args = await ArgumentsAsync(session, argument);
         var target = await ResolveAsync(session, args);
         var lines = new List<string>();
         using var enough = CancellationTokenSource.CreateLinkedTokenSource(session.Connection.ConnectionClosed);
@@ -97,12 +97,36 @@ internal static class ListingCommands
         await session.ReplyMultilineAsync(213, $"Status of {target.Directory.Value}:", lines, "End of status.");
     }
 
+    /// <summary>
+    /// ls-style options, unless the whole argument names an existing entry: "LIST -notes" lists a file called
+    /// "-notes" when there is one (as ProFTPD does), and "./-notes" always does.
+    /// </summary>
+    private static async ValueTask<ListArguments> ArgumentsAsync(FtpSession session, string argument)
+    {
+        var args = ListArguments.Parse(argument);
+        string whole = argument.Trim();
+        if (args.Path == whole || !whole.StartsWith('-'))
+        {
+            return args;
+        }
+
+        try
+        {
+            await session.FilesOrThrow.GetStatusAsync(session.Resolve(whole), followLinks: false, session.Connection.ConnectionClosed);
+            return new ListArguments(ShowHidden: false, DirectoryItself: false, whole);
+        }
+        catch (FsException)
+        {
+            return args;
+        }
+    }
+
     private static async ValueTask<Target> ResolveAsync(FtpSession session, ListArguments args)
     {
         var files = session.FilesOrThrow;
         var token = session.Connection.ConnectionClosed;
-        string raw = args.Path.TrimEnd('/', '\\');
-        int cut = raw.LastIndexOfAny(['/', '\\']);
+        string raw = args.Path.TrimEnd('/');
+        int cut = raw.LastIndexOf('/');
         string last = raw[(cut + 1)..];
         if (NamePattern.HasWildcards(last))
         {
@@ -161,7 +185,7 @@ internal static class ListingCommands
             // The STAT cap stops a listing by cancelling; storage need not look at the token between entries.
             token.ThrowIfCancellationRequested();
             bool hidden = entry.Name.StartsWith('.') && !args.ShowHidden && target.Pattern is not ['.', ..];
-            if (!hidden && VirtualPath.IsValidName(entry.Name) &&
+            if (!hidden && FtpSession.CanCarry(entry.Name) &&
                 (target.Pattern is null || NamePattern.Matches(entry.Name, target.Pattern)))
             {
                 yield return entry;

@@ -370,7 +370,17 @@ internal sealed partial class FtpSession
     }
 
     /// <summary>Resolves a client path against the current directory (the one normalisation, in FSIO).</summary>
-    internal VirtualPath Resolve(string argument) => VirtualPath.Resolve(CurrentDirectory, argument);
+    /// <summary>
+    /// A path argument in the session's directory. A line break cannot be part of one: the control connection ends
+    /// a command at LF (RFC 959 §4.1.3, and RFC 2640's CR NUL escape is not supported), so names holding CR or LF are
+    /// also left out of listings (<see cref="CanCarry"/>); SFTP reaches them.
+    /// </summary>
+    internal VirtualPath Resolve(string argument) => argument.AsSpan().IndexOfAny('\r', '\n') < 0
+        ? VirtualPath.Resolve(CurrentDirectory, argument)
+        : throw new FsException(FsErrorKind.InvalidName, "a line break cannot be part of an FTP path");
+
+    /// <summary>True when an FTP client can name <paramref name="name"/> in a command, so a listing may show it.</summary>
+    internal static bool CanCarry(string name) => VirtualPath.IsValidName(name) && name.AsSpan().IndexOfAny('\r', '\n') < 0;
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "command {Verb}")]
     private partial void LogCommand(string verb);

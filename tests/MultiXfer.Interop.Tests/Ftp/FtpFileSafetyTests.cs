@@ -25,7 +25,11 @@ public sealed class FtpFileSafetyTests
             Assert.Equal(550, (await client.CommandAsync($"DELE {path}")).Code);
         }
 
-        Assert.Equal(553, (await client.CommandAsync("MKD bad\u0001name")).Code);
+        Assert.Equal(553, (await client.CommandAsync("MKD bad\u0000name")).Code);
+        Assert.Equal(553, (await client.CommandAsync("MKD bad\rname")).Code);
+        // '\' and control characters other than line breaks are part of a name, inside the root.
+        await client.ExpectAsync("MKD ..\\..\\odd\u0001name", 257);
+        Assert.True(Directory.Exists(Path.Combine(server.HomeOf("alice"), "..\\..\\odd\u0001name")));
         await client.ExpectAsync("MKD ../../escaped", 257);
         Assert.True(Directory.Exists(Path.Combine(server.HomeOf("alice"), "escaped")));
         Assert.False(Directory.Exists(Path.Combine(server.DataRoot, "..", "escaped")));
