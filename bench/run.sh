@@ -32,19 +32,21 @@ dotnet build "$ROOT/src/MultiXfer.Server" -c Release -nologo -v q >/dev/null
 SERVER="$ROOT/src/MultiXfer.Server/bin/Release/net10.0/MultiXfer.Server.dll"
 HASH=$(echo benchpass | dotnet "$SERVER" hash-password)
 pkill -f "multixfer-bench.json" 2>/dev/null || true
-# Every client is 127.0.0.1 here, so the per-address limits are raised out of the way: connections, unauthenticated
-# SSH connections, and passive ports held between PASV/EPSV and the data connection (default 20; the "frontend"
+# Every client is 127.0.0.1 here, so the per-address limits are raised out of the way (and loopback is exempt from
+# per-source penalties): connections, unauthenticated
+# connections, and passive ports held between PASV/EPSV and the data connection (default 20; the "frontend"
 # group's 133 concurrent FTP/FTPS sessions got 425 replies with it).
 cat > "$BENCH_WORK/multixfer-bench.json" <<JSON
 {
   "Server": { "DataRoot": "/srv/bench", "KeysDirectory": "$BENCH_WORK/mx-keys", "MaxConnectionsPerIp": 5000,
-              "MaxConnections": 5000 },
+              "MaxConnections": 5000, "MaxUnauthenticatedPerIp": 1000, "MaxUnauthenticated": 1000 },
+  "Penalties": { "Exempt": [ "127.0.0.0/8" ] },
   "Tls": { "CertificateFile": "$BENCH_WORK/mx-keys/tls.crt", "KeyFile": "$BENCH_WORK/mx-keys/tls.key" },
   "Listeners": { "ftp": { "Address": "127.0.0.1", "Port": 2124, "Protocol": "ftp" },
                  "ftps": { "Address": "127.0.0.1", "Port": 2991, "Protocol": "ftps-implicit" },
                  "ssh": { "Address": "127.0.0.1", "Port": 2223, "Protocol": "ssh" },
                  "auto": { "Address": "127.0.0.1", "Port": 2126, "Protocol": "auto" } },
-  "Ssh": { "EchoSubsystem": true, "MaxUnauthenticatedPerIp": 1000 },
+  "Ssh": { "EchoSubsystem": true },
   "Ftp": { "PassivePorts": "42000-42999", "MaxPassivePortsPerClient": 1000 },
   "Logging": { "Level": "Warning" },
   "Users": { "bench": { "PasswordHash": "$HASH", "Home": "/", "AuthorizedKeys": [ "$(cat "$BENCH_WORK/id_ed25519.pub")" ] } }

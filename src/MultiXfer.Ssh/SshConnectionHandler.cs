@@ -20,6 +20,7 @@ internal sealed class SshConnectionHandler(SshServer server, AlgorithmPolicy pol
     public Task RejectAsync(ConnectionContext connection, RejectReason reason) => SshSession.RefuseAsync(connection, reason switch
     {
         RejectReason.TooManyConnections or RejectReason.TooManyConnectionsFromAddress => (DisconnectReason.TooManyConnections, "too many connections"),
+        RejectReason.QueueTimedOut => (DisconnectReason.TooManyConnections, "the server is busy; no slot freed in time"),
         RejectReason.AddressThrottled => (DisconnectReason.HostNotAllowedToConnect, "too many failed logins from your address; try again later"),
         _ => (DisconnectReason.ByApplication, "the server is shutting down"),
     });

@@ -30,9 +30,6 @@ public sealed class SshOptions : SshAlgorithmOptions
     /// <summary>Failed authentication attempts per connection before it is closed (OpenSSH MaxAuthTries).</summary>
     public int MaxAuthTries { get; set; } = 6;
 
-    /// <summary>Connections from one address (IPv6: one prefix) that may be unauthenticated at the same time.</summary>
-    public int MaxUnauthenticatedPerIp { get; set; } = 10;
-
     /// <summary>Text shown before authentication (SSH_MSG_USERAUTH_BANNER); empty for none.</summary>
     public string Banner { get; set; } = "";
 

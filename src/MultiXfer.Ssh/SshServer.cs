@@ -33,7 +33,6 @@ public sealed class SshServer
             StringComparer.OrdinalIgnoreCase);
         HostKeyStore = hostKeys.Store;
         AuthorizedKeys = new AuthorizedKeyStore(options.MinimumRsaKeyBits, time, loggers.CreateLogger("MultiXfer.Ssh.Auth"));
-        Unauthenticated = new UnauthenticatedLimiter(options.MaxUnauthenticatedPerIp, server.Ipv6PrefixLength);
         if (options.EchoSubsystem)
         {
             applications.AddSubsystem(EchoSubsystem.Name, Protocols.Ssh, new EchoSubsystem());
@@ -55,7 +54,6 @@ public sealed class SshServer
 
     internal AuthorizedKeyStore AuthorizedKeys { get; }
 
-    internal UnauthenticatedLimiter Unauthenticated { get; }
 
     /// <summary>
     /// Checks the Ssh section and every SSH listener's overrides; each problem names its configuration key.
@@ -75,7 +73,6 @@ public sealed class SshServer
         Require(options.LoginGraceSeconds is >= 1 and <= 3600, "LoginGraceSeconds", "must be 1-3600");
         Require(options.IdentificationTimeoutSeconds is >= 1 and <= 600, "IdentificationTimeoutSeconds", "must be 1-600");
         Require(options.MaxAuthTries is >= 1 and <= 100, "MaxAuthTries", "must be 1-100");
-        Require(options.MaxUnauthenticatedPerIp >= 1, "MaxUnauthenticatedPerIp", "must be at least 1");
         Require(options.MaxChannelsPerConnection is >= 1 and <= 1000, "MaxChannelsPerConnection", "must be 1-1000");
         Require(options.RekeyLimitBytes >= 1024 * 1024, "RekeyLimitBytes", "must be at least 1 MiB");
         Require(options.RekeyIntervalSeconds >= 0, "RekeyIntervalSeconds", "must not be negative (0: no time limit)");

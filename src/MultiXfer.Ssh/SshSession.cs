@@ -23,14 +23,6 @@ internal sealed partial class SshSession(SshServer server, AlgorithmPolicy polic
 
     public async Task RunAsync()
     {
-        if (!server.Unauthenticated.TryEnter(connection.ClientAddress))
-        {
-            LogTooManyUnauthenticated(_options.MaxUnauthenticatedPerIp);
-            await RefuseAsync(connection, (DisconnectReason.TooManyConnections, "too many unauthenticated connections from your address"));
-            return;
-        }
-
-        bool unauthenticated = true;
         using var grace = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
         grace.CancelAfter(TimeSpan.FromSeconds(_options.LoginGraceSeconds));
         using var transport = new SshTransport(connection.Transport, _options, policy, hostKeys.Current, server.Time, _logger);
@@ -55,8 +47,7 @@ internal sealed partial class SshSession(SshServer server, AlgorithmPolicy polic
                 TaskContinuationOptions.NotOnRanToCompletion, TaskScheduler.Default);
             var auth = new UserAuthService(transport, server.AuthorizedKeys, _options, connection, _logger);
             var user = await auth.AuthenticateAsync(grace.Token);
-            server.Unauthenticated.Leave(connection.ClientAddress);
-            unauthenticated = false;
+            connection.MarkAuthenticated();
 
             phase = "session";
             service = new ConnectionService(transport, server.Applications, hostKeys, _options, connection, user, _logger);
@@ -70,6 +61,8 @@ internal sealed partial class SshSession(SshServer server, AlgorithmPolicy polic
         }
         catch (SshProtocolException e)
         {
+            connection.RecordLoginFailure(e.Reason == DisconnectReason.NoMoreAuthMethodsAvailable
+                ? LoginFailure.AuthenticationFailed : LoginFailure.ProtocolError);
             LogProtocolError(phase, e.Reason, e.Message);
             await transport.DisconnectAsync(e.Reason, e.Message);
         }
@@ -81,6 +74,7 @@ internal sealed partial class SshSession(SshServer server, AlgorithmPolicy polic
         {
             string why = phase == "session" ? "idle timeout" : phase == "identification" && !grace.IsCancellationRequested
                 ? "no identification in time" : "login grace time exceeded";
+            connection.RecordLoginFailure(LoginFailure.GraceExceeded);
             LogTimedOut(phase, why);
             await transport.DisconnectAsync(DisconnectReason.ByApplication, why);
         }
@@ -90,11 +84,6 @@ internal sealed partial class SshSession(SshServer server, AlgorithmPolicy polic
         }
         finally
         {
-            if (unauthenticated)
-            {
-                server.Unauthenticated.Leave(connection.ClientAddress);
-            }
-
             // Stops applications and the writer; the transport is disposed only once neither can touch it.
             connection.Abort();
             await EndApplicationsAsync(service);
@@ -151,9 +140,6 @@ internal sealed partial class SshSession(SshServer server, AlgorithmPolicy polic
 
         service.Dispose();
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "refused: more than {Limit} unauthenticated SSH connections from this address")]
-    private partial void LogTooManyUnauthenticated(int limit);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "SSH {Phase}: disconnecting ({Reason}): {Message}")]
     private partial void LogProtocolError(string phase, DisconnectReason reason, string message);

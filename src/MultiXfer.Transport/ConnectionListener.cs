@@ -3,13 +3,15 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using MultiXfer.Connections;
+using MultiXfer.Transport.Admission;
 using MultiXfer.Transport.FrontEnd;
 
 namespace MultiXfer.Transport;
 
 /// <summary>
 /// One listening socket and its accept loop. It is the only code that touches connection sockets: it reads a PROXY
-/// header from trusted proxies, applies the connection limits to the real client, picks the protocol on an "auto"
+/// header from trusted proxies, refuses penalised sources, admits the real client through the shared
+/// <see cref="AdmissionGate"/> (waiting for a slot when the limits are reached), picks the protocol on an "auto"
 /// listener, wraps the socket in a stream, and hands a <see cref="ConnectionContext"/> to the protocol's handler.
 /// </summary>
 public sealed partial class ConnectionListener : IAsyncDisposable
@@ -20,7 +22,8 @@ public sealed partial class ConnectionListener : IAsyncDisposable
     private readonly IPEndPoint _endPoint;
     private readonly ListenerFrontEnd _frontEnd;
     private readonly VirtualHostDirectory _virtualHosts;
-    private readonly ConnectionLimiter _limiter;
+    private readonly AdmissionGate _admission;
+    private readonly SourcePenalties _penalties;
     private readonly ConnectionTracker _tracker;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
@@ -28,13 +31,14 @@ public sealed partial class ConnectionListener : IAsyncDisposable
     private Task? _acceptLoop;
 
     public ConnectionListener(string name, IPEndPoint endPoint, ListenerFrontEnd frontEnd, VirtualHostDirectory virtualHosts,
-        ConnectionLimiter limiter, ConnectionTracker tracker, ILogger logger)
+        AdmissionGate admission, SourcePenalties penalties, ConnectionTracker tracker, ILogger logger)
     {
         Name = name;
         _endPoint = endPoint;
         _frontEnd = frontEnd;
         _virtualHosts = virtualHosts;
-        _limiter = limiter;
+        _admission = admission;
+        _penalties = penalties;
         _tracker = tracker;
         _logger = logger;
     }
@@ -147,7 +151,7 @@ public sealed partial class ConnectionListener : IAsyncDisposable
         var socketStream = connection.Transport;
         using var scope = _logger.BeginScope(connection.LogScope);
         using var abort = connection.ConnectionClosed.Register(static s => ((Socket)s!).Dispose(), socket);
-        bool admitted = false;
+        AdmissionTicket? ticket = null;
         bool opened = false;
         try
         {
@@ -156,19 +160,38 @@ public sealed partial class ConnectionListener : IAsyncDisposable
                 return;
             }
 
-            // Counted from here on, before detection, so connections still being looked at are bounded by the limits.
-            var refusal = _tracker.ShutdownRequested.IsCancellationRequested ? RejectReason.ShuttingDown : _limiter.TryAcquire(connection.ClientAddress);
-            admitted = refusal is null;
-            if (refusal is { } reason && _frontEnd.Detection is not null)
+            // Admitted from here on, before detection, so connections still being looked at are bounded by the limits.
+            RejectReason? refusal;
+            if (_penalties.IsPenalised(connection.ClientAddress))
+            {
+                refusal = RejectReason.Penalised;
+            }
+            else if (_tracker.ShutdownRequested.IsCancellationRequested)
+            {
+                refusal = RejectReason.ShuttingDown;
+            }
+            else
+            {
+                (ticket, refusal) = await _admission.AdmitAsync(connection.ClientAddress, () => Evict(connection), connection.ConnectionClosed);
+            }
+
+            if (ticket is not null)
+            {
+                connection.OnAuthenticated(ticket.Authenticated);
+            }
+
+            if (refusal is { } reason && (_frontEnd.Detection is not null || reason == RejectReason.Penalised))
             {
                 // Detecting first would let refused clients hold sockets for the detection timeout, beyond every
-                // limit: on a shared port the refusal is the closed connection.
+                // limit: on a shared port the refusal is the closed connection. A penalised source gets no work at all.
                 LogRefused(reason.ToString());
                 return;
             }
 
             if (await SelectHandlerAsync(connection, socket, peerStayedSilent) is not { } handler)
             {
+                connection.RecordLoginFailure(LoginFailure.ProtocolError);
+                opened = ticket is not null;
                 return;
             }
 
@@ -194,9 +217,10 @@ public sealed partial class ConnectionListener : IAsyncDisposable
         }
         finally
         {
-            if (admitted)
+            ticket?.Dispose();
+            if (opened && !connection.IsAuthenticated)
             {
-                _limiter.Release(connection.ClientAddress);
+                _penalties.Penalise(connection.ClientAddress, connection.WorstLoginFailure ?? LoginFailure.NoAuthentication);
             }
 
             try
@@ -215,6 +239,14 @@ public sealed partial class ConnectionListener : IAsyncDisposable
                 LogClosed();
             }
         }
+    }
+
+    /// <summary>Its login slot went to a client from another address (every slot was taken): close it.</summary>
+    private void Evict(ConnectionContext connection)
+    {
+        using var scope = _logger.BeginScope(connection.LogScope);
+        LogEvicted();
+        connection.Abort();
     }
 
     /// <summary>
@@ -317,6 +349,10 @@ public sealed partial class ConnectionListener : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "session failed unexpectedly; connection closed")]
     private partial void LogCrashed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "closed before login: every login slot is taken and a client from a less busy address needed one")]
+    private partial void LogEvicted();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "connection closed")]
     private partial void LogClosed();

@@ -93,7 +93,7 @@ public sealed class ServerDeathTests : IDisposable
     public async Task SIGTERM_lets_uploads_finish_within_the_grace_period_and_cuts_the_rest_uncommitted()
     {
         var clients = new UploadingClients(_work, shutdownGraceSeconds: 10);
-        byte[] quick = RandomBytes(2 * 1024 * 1024);
+        byte[] quick = RandomBytes(4 * 1024 * 1024);
         byte[] slow = RandomBytes(64 * 1024 * 1024);
         File.WriteAllBytes(clients.Local("quick.bin"), quick);
         File.WriteAllBytes(clients.Local("slow.bin"), slow);
@@ -103,12 +103,15 @@ public sealed class ServerDeathTests : IDisposable
         }
 
         await using var server = await clients.StartServerAsync();
-        // At 1 MB/s: 2 MiB take about 2 s (inside the 10 s grace period), 64 MiB about a minute (cut).
-        var finishing = UploadingClients.Protocols.Select(p => (p, Client: clients.StartUpload(p, "quick.bin", $"{p}-quick.bin", 1_000_000))).ToList();
+        // At 1 MB/s: 4 MiB take about 4 s (inside the 10 s grace period), 64 MiB about a minute (cut). The slow ones
+        // start first, so that every quick one is still in flight when SIGTERM comes.
         var cut = UploadingClients.Protocols.Select(p => (p, Client: clients.StartUpload(p, "slow.bin", $"{p}-slow.bin", 1_000_000))).ToList();
+        var finishing = new List<(string p, Process Client)>();
         try
         {
-            await clients.WaitForUploadsUnderWayAsync(2 * UploadingClients.Protocols.Length, 256 * 1024,
+            await clients.WaitForUploadsUnderWayAsync(UploadingClients.Protocols.Length, 64 * 1024, cut.Select(c => c.Client));
+            finishing.AddRange(UploadingClients.Protocols.Select(p => (p, Client: clients.StartUpload(p, "quick.bin", $"{p}-quick.bin", 1_000_000))));
+            await clients.WaitForUploadsUnderWayAsync(2 * UploadingClients.Protocols.Length, 64 * 1024,
                 finishing.Select(f => f.Client).Concat(cut.Select(c => c.Client)));
             var stopping = Stopwatch.StartNew();
             server.Terminate();

@@ -145,7 +145,8 @@ internal sealed class UploadingClients
         while (Temporaries().Count(size => size >= bytes) < count)
         {
             Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(60), $"only {Temporaries().Length} uploads got under way");
-            Assert.DoesNotContain(clients, c => c.HasExited);
+            Assert.False(clients.Any(c => c.HasExited), "a client ended before its upload was under way: " +
+                string.Join(", ", clients.Where(c => c.HasExited).Select(c => $"{c.StartInfo.FileName} {string.Join(' ', c.StartInfo.ArgumentList)} exit {c.ExitCode}")));
             await Task.Delay(100);
         }
     }

@@ -110,6 +110,8 @@ public sealed class TestServer : IAsyncDisposable
             ["Ftp:PassivePorts"] = "",
             ["Auth:FailureDelayMilliseconds"] = "20",
             ["Auth:MaxFailuresPerAddress"] = "1000",
+            // Tests connect from 127.0.0.1 all the time, often without logging in; penalty tests use other loopback addresses.
+            ["Penalties:Exempt:0"] = "127.0.0.1",
             ["Logging:Level"] = "Information",
             ["Logging:File"] = Path.Combine(root.FullName, "server.log"),
             ["Users:alice:PasswordHash"] = Hashes.Value["alice"],

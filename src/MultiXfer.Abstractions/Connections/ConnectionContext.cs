@@ -65,6 +65,38 @@ public sealed class ConnectionContext
     /// <summary>The logging scope every line about this connection carries: connection id, remote address, user.</summary>
     public ConnectionLogScope LogScope { get; }
 
+    private Action? _onAuthenticated;
+
+    /// <summary>Whether a user logged in on this connection (the login slot it held is free again).</summary>
+    public bool IsAuthenticated { get; private set; }
+
+    /// <summary>The worst login failure the protocol reported; null while none.</summary>
+    public LoginFailure? WorstLoginFailure { get; private set; }
+
+    /// <summary>The transport's hook for <see cref="MarkAuthenticated"/>: the connection gives its login slot back.</summary>
+    public void OnAuthenticated(Action callback) => _onAuthenticated = callback;
+
+    /// <summary>Called by the protocol when a user has logged in.</summary>
+    public void MarkAuthenticated()
+    {
+        if (IsAuthenticated)
+        {
+            return;
+        }
+
+        IsAuthenticated = true;
+        _onAuthenticated?.Invoke();
+    }
+
+    /// <summary>Called by the protocol on a failed login attempt, an expired login time or a protocol violation.</summary>
+    public void RecordLoginFailure(LoginFailure failure)
+    {
+        if (WorstLoginFailure is not { } worst || failure > worst)
+        {
+            WorstLoginFailure = failure;
+        }
+    }
+
     public void Abort()
     {
         try

@@ -21,4 +21,8 @@ public enum RejectReason
     TooManyConnectionsFromAddress,
     AddressThrottled,
     ShuttingDown,
+    /// <summary>It waited for a slot longer than the admission queue allows.</summary>
+    QueueTimedOut,
+    /// <summary>Its address earned a per-source penalty (failed logins, connections that never log in, protocol errors).</summary>
+    Penalised,
 }

@@ -17,6 +17,21 @@ public sealed class ServerOptions
 
     public int MaxConnectionsPerIp { get; set; } = 100;
 
+    /// <summary>Connections that have not logged in yet, in total (each protocol's costly login work happens in these).</summary>
+    public int MaxUnauthenticated { get; set; } = 256;
+
+    /// <summary>Connections from one address (IPv6: prefix) that have not logged in yet (OpenSSH's PerSourceMaxStartups).</summary>
+    public int MaxUnauthenticatedPerIp { get; set; } = 10;
+
+    /// <summary>Connections over the limits above wait, accepted and unanswered, up to this many in total...</summary>
+    public int MaxQueued { get; set; } = 4096;
+
+    /// <summary>...and this many per address; beyond that they are refused.</summary>
+    public int MaxQueuedPerIp { get; set; } = 256;
+
+    /// <summary>How long a connection may wait for a slot before it is refused.</summary>
+    public int QueueTimeoutSeconds { get; set; } = 30;
+
     /// <summary>IPv6 clients are counted per prefix of this length for limits and throttling (see ClientNetwork).</summary>
     public int Ipv6PrefixLength { get; set; } = 64;
 

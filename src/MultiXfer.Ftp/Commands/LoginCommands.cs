@@ -79,6 +79,7 @@ internal static class LoginCommands
                 session.Closing = true;
                 break;
             default:
+                session.Connection.RecordLoginFailure(LoginFailure.AuthenticationFailed);
                 await session.ReplyAsync(530, "Login incorrect.");
                 break;
         }
@@ -109,6 +110,7 @@ internal static class LoginCommands
         RejectReason.TooManyConnections => new(421, "Too many connections; try again later."),
         RejectReason.TooManyConnectionsFromAddress => new(421, "Too many connections from your address."),
         RejectReason.AddressThrottled => new(421, "Too many failed logins from your address; try again later."),
+        RejectReason.QueueTimedOut => new(421, "Server busy: no connection slot freed in time; try again later."),
         _ => Replies.ShuttingDown,
     };
 }

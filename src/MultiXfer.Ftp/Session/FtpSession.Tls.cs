@@ -1,5 +1,6 @@
 using System.Security.Authentication;
 using Microsoft.Extensions.Logging;
+using MultiXfer.Connections;
 using MultiXfer.Ftp.Control;
 using MultiXfer.Ftp.Data;
 using MultiXfer.Transport.Data;
@@ -63,6 +64,7 @@ internal sealed partial class FtpSession
                                        or System.Net.Sockets.SocketException)
         {
             LogHandshakeFailed("control", e.Message);
+            Connection.RecordLoginFailure(LoginFailure.ProtocolError);
             Closing = true;
             return false;
         }

@@ -153,6 +153,7 @@ internal sealed partial class FtpSession
             }
 
             LogTimedOut(User is null ? "login" : "idle");
+            Connection.RecordLoginFailure(LoginFailure.GraceExceeded);
             await ReplyAsync(Replies.Timeout);
             return null;
         }
@@ -279,6 +280,7 @@ internal sealed partial class FtpSession
         if (User is null && ++_badCommands >= Server.Ftp.MaxBadCommandsBeforeLogin)
         {
             LogTooManyBadCommands(_badCommands);
+            Connection.RecordLoginFailure(LoginFailure.ProtocolError);
             await ReplyAsync(Replies.TooManyBadCommands);
             Closing = true;
         }
@@ -291,6 +293,7 @@ internal sealed partial class FtpSession
         Files = files;
         CurrentDirectory = VirtualPath.Root;
         Connection.LogScope.User = user.Name;
+        Connection.MarkAuthenticated();
     }
 
     /// <summary>REIN (RFC 959 section 4.1.1): back to the state right after the greeting.</summary>

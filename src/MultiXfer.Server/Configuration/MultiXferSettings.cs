@@ -11,6 +11,8 @@ public sealed class MultiXferSettings
 {
     public ServerOptions Server { get; init; } = new();
 
+    public PenaltyOptions Penalties { get; init; } = new();
+
     public Dictionary<string, ListenerOptions> Listeners { get; init; } = new(StringComparer.OrdinalIgnoreCase);
 
     public FtpOptions Ftp { get; init; } = new();
@@ -57,6 +59,7 @@ public sealed class MultiXferSettings
     {
         var settings = new MultiXferSettings();
         configuration.GetSection(ServerOptions.Section).Bind(settings.Server);
+        configuration.GetSection(PenaltyOptions.Section).Bind(settings.Penalties);
         configuration.GetSection(FtpOptions.Section).Bind(settings.Ftp);
         configuration.GetSection(AuthOptions.Section).Bind(settings.Auth);
         configuration.GetSection(TlsOptions.Section).Bind(settings.Tls);

@@ -23,7 +23,7 @@ public static class SettingsValidator
     /// <summary>Listener protocols this build serves.</summary>
     public static readonly IReadOnlyList<string> ListenerProtocols = ["ftp", "ftps-implicit", "ssh", "auto"];
 
-    private static readonly IReadOnlyList<string> Sections = ["Server", "Listeners", "Ftp", "Tls", "Ssh", "Sftp", "Auth", "Logging", "Users", "VirtualHosts"];
+    private static readonly IReadOnlyList<string> Sections = ["Server", "Penalties", "Listeners", "Ftp", "Tls", "Ssh", "Sftp", "Auth", "Logging", "Users", "VirtualHosts"];
 
     public static List<string> Validate(MultiXferSettings settings, IConfiguration configuration)
     {
@@ -32,6 +32,7 @@ public static class SettingsValidator
             "Server:StaleUploadMinutes", "must be 0 or more than twice Ftp:DataStallTimeoutSeconds, or live uploads could be swept");
         CheckUnknownKeys(configuration, problems);
         CheckServer(settings.Server, problems);
+        CheckPenalties(settings.Penalties, problems);
         CheckListeners(settings.Listeners, problems);
         CheckFtp(settings.Ftp, problems);
         CheckAuth(settings.Auth, problems);
@@ -61,12 +62,39 @@ public static class SettingsValidator
             "must be one line of at most 200 characters");
         Require(problems, server.MaxConnections >= 1, "Server:MaxConnections", "must be at least 1");
         Require(problems, server.MaxConnectionsPerIp >= 1, "Server:MaxConnectionsPerIp", "must be at least 1");
+        Require(problems, server.MaxUnauthenticated >= 1, "Server:MaxUnauthenticated", "must be at least 1");
+        Require(problems, server.MaxUnauthenticatedPerIp >= 1, "Server:MaxUnauthenticatedPerIp", "must be at least 1");
+        Require(problems, server.MaxQueued >= 0, "Server:MaxQueued", "must not be negative (0: over the limits, refuse at once)");
+        Require(problems, server.MaxQueuedPerIp >= 0, "Server:MaxQueuedPerIp", "must not be negative");
+        Require(problems, server.QueueTimeoutSeconds is >= 1 and <= 600, "Server:QueueTimeoutSeconds", "must be 1-600");
         Require(problems, server.Ipv6PrefixLength is >= 32 and <= 128, "Server:Ipv6PrefixLength", "must be 32-128");
         Require(problems, server.IdleTimeoutSeconds >= 1, "Server:IdleTimeoutSeconds", "must be at least 1");
         Require(problems, server.LoginTimeoutSeconds >= 1, "Server:LoginTimeoutSeconds", "must be at least 1");
         Require(problems, server.ShutdownGraceSeconds is >= 0 and <= 3600, "Server:ShutdownGraceSeconds", "must be 0-3600");
         Require(problems, !string.IsNullOrWhiteSpace(server.KeysDirectory), "Server:KeysDirectory", "must name a directory");
         Require(problems, server.StaleUploadMinutes >= 0, "Server:StaleUploadMinutes", "must not be negative (0 turns the sweep off)");
+    }
+
+    private static void CheckPenalties(PenaltyOptions penalties, List<string> problems)
+    {
+        foreach (var (name, seconds) in new[]
+                 {
+                     ("AuthenticationFailedSeconds", penalties.AuthenticationFailedSeconds), ("NoAuthenticationSeconds", penalties.NoAuthenticationSeconds),
+                     ("GraceExceededSeconds", penalties.GraceExceededSeconds), ("ProtocolErrorSeconds", penalties.ProtocolErrorSeconds),
+                 })
+        {
+            Require(problems, seconds is >= 0 and <= 3600, $"Penalties:{name}", "must be 0-3600 (0: no penalty for it)");
+        }
+
+        Require(problems, penalties.MinimumSeconds is >= 1 and <= 3600, "Penalties:MinimumSeconds", "must be 1-3600");
+        Require(problems, penalties.MaximumSeconds >= penalties.MinimumSeconds && penalties.MaximumSeconds <= 86400, "Penalties:MaximumSeconds",
+            "must be at least MinimumSeconds and at most 86400");
+        Require(problems, penalties.MaxTrackedSources is >= 16 and <= 10_000_000, "Penalties:MaxTrackedSources", "must be 16-10000000");
+        foreach (string network in penalties.Exempt)
+        {
+            Require(problems, ListenerFrontEnds.TryParseNetwork(network, out _), "Penalties:Exempt",
+                $"'{network}' is not an address or CIDR network (10.0.0.0/8, 2001:db8::/32)");
+        }
     }
 
     private static void CheckListeners(Dictionary<string, ListenerOptions> listeners, List<string> problems)
@@ -250,6 +278,7 @@ public static class SettingsValidator
         }
 
         CheckKeys(configuration.GetSection(ServerOptions.Section), typeof(ServerOptions), problems);
+        CheckKeys(configuration.GetSection(PenaltyOptions.Section), typeof(PenaltyOptions), problems);
         CheckKeys(configuration.GetSection(FtpOptions.Section), typeof(FtpOptions), problems);
         CheckKeys(configuration.GetSection(AuthOptions.Section), typeof(AuthOptions), problems);
         CheckKeys(configuration.GetSection(LoggingOptions.Section), typeof(LoggingOptions), problems);

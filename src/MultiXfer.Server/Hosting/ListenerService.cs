@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using MultiXfer.Connections;
 using MultiXfer.Server.Configuration;
 using MultiXfer.Transport;
+using MultiXfer.Transport.Admission;
 using MultiXfer.Transport.FrontEnd;
 
 namespace MultiXfer.Server.Hosting;
@@ -27,13 +28,18 @@ internal sealed partial class ListenerService(
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        var limiter = new ConnectionLimiter(settings.Server.MaxConnections, settings.Server.MaxConnectionsPerIp,
-            settings.Server.Ipv6PrefixLength);
+        var admission = new AdmissionGate(AdmissionLimits.From(settings.Server));
+        // Trusted proxies are never penalised for their clients: the relayed address is.
+        var exempt = settings.Penalties.Exempt.Concat(settings.Listeners.Values.SelectMany(l => l.TrustedProxies))
+            .Select(n => ListenerFrontEnds.TryParseNetwork(n, out var network) ? network : throw new FormatException(n)).ToList();
+        var penalties = new SourcePenalties(settings.Penalties, exempt, settings.Server.Ipv6PrefixLength, TimeProvider.System,
+            loggerFactory.CreateLogger("MultiXfer.Penalties"));
         var connectionLogger = loggerFactory.CreateLogger("MultiXfer.Connection");
         foreach (var (name, options) in settings.Listeners)
         {
             var endPoint = new IPEndPoint(IPAddress.Parse(options.Address), options.Port);
-            var listener = new ConnectionListener(name, endPoint, frontEndsByListener[name], virtualHosts, limiter, tracker, connectionLogger);
+            var listener = new ConnectionListener(name, endPoint, frontEndsByListener[name], virtualHosts, admission, penalties, tracker,
+                connectionLogger);
             try
             {
                 listener.Start();

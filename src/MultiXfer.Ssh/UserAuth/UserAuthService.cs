@@ -89,6 +89,11 @@ internal sealed partial class UserAuthService(
                 continue;
             }
 
+            if (outcome.Counts)
+            {
+                connection.RecordLoginFailure(LoginFailure.AuthenticationFailed);
+            }
+
             if (outcome.Counts && ++_failures >= options.MaxAuthTries)
             {
                 throw new SshProtocolException(DisconnectReason.NoMoreAuthMethodsAvailable, "too many authentication failures");

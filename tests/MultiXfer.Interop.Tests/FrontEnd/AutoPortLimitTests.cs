@@ -13,6 +13,7 @@ public sealed class AutoPortLimitTests
         await using var server = await TestServer.StartAsync(settings =>
         {
             settings["Server:MaxConnectionsPerIp"] = "1";
+            settings["Server:MaxQueuedPerIp"] = "0"; // no waiting room: over the limit is over the hard ceiling
             settings["Listeners:auto:DetectionTimeoutMilliseconds"] = "10000";
         });
         var (first, greeting) = await RawFtpClient.ConnectAsync(server.AutoPort);

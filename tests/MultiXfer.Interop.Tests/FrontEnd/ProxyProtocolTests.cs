@@ -454,6 +454,7 @@ public sealed class ProxyProtocolTests
         {
             TrustProxyOn(s, "ftp");
             s["Server:MaxConnectionsPerIp"] = "1";
+            s["Server:MaxQueuedPerIp"] = "0"; // refused at once rather than queued, to see which address counts
             s["Auth:MaxFailuresPerAddress"] = "2";
         });
         int front = HaproxyProcess.FreePort();

@@ -138,9 +138,13 @@ public sealed class FtpLoginAndLimitTests
     }
 
     [Fact]
-    public async Task Connections_beyond_the_per_address_limit_are_refused_with_421()
+    public async Task Connections_beyond_the_per_address_limit_and_its_queue_are_refused_with_421()
     {
-        await using var server = await TestServer.StartAsync(c => c["Server:MaxConnectionsPerIp"] = "2");
+        await using var server = await TestServer.StartAsync(c =>
+        {
+            c["Server:MaxConnectionsPerIp"] = "2";
+            c["Server:MaxQueuedPerIp"] = "0";
+        });
         var (first, _) = await RawFtpClient.ConnectAsync(server.FtpPort);
         var (second, _) = await RawFtpClient.ConnectAsync(server.FtpPort);
         var (third, refused) = await RawFtpClient.ConnectAsync(server.FtpPort);
@@ -155,6 +159,24 @@ public sealed class FtpLoginAndLimitTests
         await fourth.DisposeAsync();
         await second.DisposeAsync();
         await other.DisposeAsync();
+    }
+
+    /// <summary>Over the per-address limit a connection waits unanswered and gets its greeting when a slot frees.</summary>
+    [Fact]
+    public async Task A_connection_beyond_the_per_address_limit_waits_for_a_slot()
+    {
+        await using var server = await TestServer.StartAsync(c => c["Server:MaxConnectionsPerIp"] = "2");
+        var (first, _) = await RawFtpClient.ConnectAsync(server.FtpPort);
+        var (second, _) = await RawFtpClient.ConnectAsync(server.FtpPort);
+        using var third = new System.Net.Sockets.TcpClient();
+        await third.ConnectAsync(System.Net.IPAddress.Loopback, server.FtpPort);
+        var reader = new StreamReader(third.GetStream());
+        var greeting = reader.ReadLineAsync();
+        Assert.False(await Task.WhenAny(greeting, Task.Delay(1000)) == greeting, "the third connection was answered at once");
+
+        await first.DisposeAsync();
+        Assert.Equal("220 MultiXfer ready", await greeting.WaitAsync(TimeSpan.FromSeconds(10)));
+        await second.DisposeAsync();
     }
 
     [Fact]

@@ -19,7 +19,7 @@ public sealed class SshHostileConcurrencyTests
         {
             settings["Ssh:IdentificationTimeoutSeconds"] = IdentificationTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             // The per-address limit on unauthenticated connections would otherwise refuse the real client: all come from 127.0.0.1.
-            settings["Ssh:MaxUnauthenticatedPerIp"] = "50";
+            settings["Server:MaxUnauthenticatedPerIp"] = "50";
         });
         var ssh = new OpenSshClient(server);
 

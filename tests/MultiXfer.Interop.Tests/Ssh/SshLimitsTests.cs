@@ -79,10 +79,37 @@ public sealed class SshLimitsTests
         Assert.Equal(["1 equal status 0", "2 equal status 0", "3 equal status 0", "4 equal status 0"], result.Values("SEQUENTIAL"));
     }
 
+    /// <summary>
+    /// A third connection over MaxUnauthenticatedPerIp waits, accepted and unanswered (no identification, no key
+    /// exchange), and starts as soon as one of the two before it logs in or leaves.
+    /// </summary>
     [Fact]
-    public async Task MaxUnauthenticatedPerIp_refuses_a_third_idle_connection_with_too_many_connections()
+    public async Task MaxUnauthenticatedPerIp_makes_a_third_idle_connection_wait_until_a_slot_frees()
     {
-        await using var server = await TestServer.StartAsync(settings => settings["Ssh:MaxUnauthenticatedPerIp"] = "2");
+        await using var server = await TestServer.StartAsync(settings => settings["Server:MaxUnauthenticatedPerIp"] = "2");
+        await using var first = await RawSshClient.ConnectAsync(server.SshPort);
+        await using var second = await RawSshClient.ConnectAsync(server.SshPort);
+        Assert.Equal("SSH-2.0-MultiXfer", await first.ReadIdentificationAsync());
+        Assert.Equal("SSH-2.0-MultiXfer", await second.ReadIdentificationAsync());
+
+        await using var third = await RawSshClient.ConnectAsync(server.SshPort);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => third.ReadIdentificationAsync(TimeSpan.FromSeconds(1)));
+
+        await second.DisposeAsync();
+        Assert.Equal("SSH-2.0-MultiXfer", await third.ReadIdentificationAsync(TimeSpan.FromSeconds(10)));
+        // The idle first one was not disturbed.
+        await first.SendIdentificationAsync();
+        Assert.Equal(20, (await first.ReadPacketAsync())![0]);
+    }
+
+    [Fact]
+    public async Task Without_a_queue_a_third_idle_connection_is_refused_with_too_many_connections()
+    {
+        await using var server = await TestServer.StartAsync(settings =>
+        {
+            settings["Server:MaxUnauthenticatedPerIp"] = "2";
+            settings["Server:MaxQueuedPerIp"] = "0";
+        });
         await using var first = await RawSshClient.ConnectAsync(server.SshPort);
         await using var second = await RawSshClient.ConnectAsync(server.SshPort);
         Assert.Equal("SSH-2.0-MultiXfer", await first.ReadIdentificationAsync());
@@ -93,13 +120,10 @@ public sealed class SshLimitsTests
             Assert.Equal("SSH-2.0-MultiXfer", await third.ReadIdentificationAsync());
             var (reason, description) = await third.ReadDisconnectAsync();
             Assert.Equal(TooManyConnections, reason);
-            Assert.Contains("unauthenticated", description);
+            Assert.Contains("too many connections", description);
             Assert.True(await third.IsClosedAsync(TimeSpan.FromSeconds(5)));
         }
 
-        // The two idle ones were not disturbed, and a slot freed by closing one is available again.
-        await first.SendIdentificationAsync();
-        Assert.Equal(20, (await first.ReadPacketAsync())![0]);
         await second.DisposeAsync();
         Assert.True(await AcceptedWithinAsync(server.SshPort, TimeSpan.FromSeconds(10)), "no slot was freed by closing a connection");
     }

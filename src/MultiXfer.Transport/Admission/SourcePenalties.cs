@@ -1,0 +1,163 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using MultiXfer.Connections;
+
+namespace MultiXfer.Transport.Admission;
+
+/// <summary>
+/// Per-source penalties, shared by every protocol and listener (OpenSSH 9.8's PerSourcePenalties, srclimit.c): a
+/// connection that ends without logging in adds seconds to its source's outstanding penalty; once the outstanding
+/// penalty reaches the minimum, the source is refused at accept, before any work, until it expires (never longer
+/// than the maximum from now). Sources are client addresses, IPv6 clients by prefix; exempt networks and trusted
+/// proxies are never penalised. The table is bounded: when full, the entries that expire first make room.
+/// </summary>
+public sealed partial class SourcePenalties
+{
+    private sealed class Entry
+    {
+        public long ExpiresAt;
+        public bool Active;
+    }
+
+    private readonly PenaltyOptions _options;
+    private readonly IReadOnlyList<IPNetwork> _exempt;
+    private readonly int _ipv6PrefixLength;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Dictionary<IPAddress, Entry> _entries = [];
+    private readonly Lock _lock = new();
+
+    /// <param name="exempt">Networks never penalised: the configured exemptions and every listener's trusted proxies.</param>
+    public SourcePenalties(PenaltyOptions options, IReadOnlyList<IPNetwork> exempt, int ipv6PrefixLength, TimeProvider time, ILogger logger)
+    {
+        _options = options;
+        _exempt = exempt;
+        _ipv6PrefixLength = ipv6PrefixLength;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>Sources tracked now (for tests and, later, metrics).</summary>
+    public int TrackedSources
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _entries.Count;
+            }
+        }
+    }
+
+    private long NowMilliseconds => (long)_time.GetElapsedTime(0).TotalMilliseconds;
+
+    /// <summary>True while <paramref name="address"/> serves an active penalty: refuse its connections unanswered.</summary>
+    public bool IsPenalised(IPAddress address)
+    {
+        if (!_options.Enabled)
+        {
+            return false;
+        }
+
+        var key = ClientNetwork.KeyOf(address, _ipv6PrefixLength);
+        lock (_lock)
+        {
+            return _entries.TryGetValue(key, out var entry) && entry.Active && entry.ExpiresAt > NowMilliseconds;
+        }
+    }
+
+    /// <summary>A connection from <paramref name="address"/> ended without logging in, having done <paramref name="failure"/>.</summary>
+    public void Penalise(IPAddress address, LoginFailure failure)
+    {
+        int seconds = _options.SecondsFor(failure);
+        if (!_options.Enabled || seconds <= 0 || IsExempt(address))
+        {
+            return;
+        }
+
+        var key = ClientNetwork.KeyOf(address, _ipv6PrefixLength);
+        long now = NowMilliseconds;
+        long outstanding;
+        bool activated;
+        lock (_lock)
+        {
+            if (!_entries.TryGetValue(key, out var entry))
+            {
+                MakeRoom(now);
+                entry = new Entry { ExpiresAt = now };
+                _entries[key] = entry;
+            }
+
+            if (entry.ExpiresAt <= now)
+            {
+                entry.ExpiresAt = now;
+                entry.Active = false;
+            }
+
+            entry.ExpiresAt = Math.Min(entry.ExpiresAt + (seconds * 1000L), now + (_options.MaximumSeconds * 1000L));
+            outstanding = entry.ExpiresAt - now;
+            activated = !entry.Active && outstanding >= _options.MinimumSeconds * 1000L;
+            entry.Active |= activated;
+        }
+
+        LogPenalty(key.ToString(), seconds, Describe(failure), outstanding / 1000);
+        if (activated)
+        {
+            LogActivated(key.ToString(), outstanding / 1000);
+        }
+    }
+
+    private bool IsExempt(IPAddress address)
+    {
+        address = ConnectionContext.Normalize(address);
+        foreach (var network in _exempt)
+        {
+            if (network.Contains(address))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Under the lock: at capacity, expired entries go, then (still full) the eighth that expires first.</summary>
+    private void MakeRoom(long now)
+    {
+        if (_entries.Count < _options.MaxTrackedSources)
+        {
+            return;
+        }
+
+        foreach (var (key, entry) in _entries)
+        {
+            if (entry.ExpiresAt <= now)
+            {
+                _entries.Remove(key);
+            }
+        }
+
+        int excess = _entries.Count - _options.MaxTrackedSources + 1 + (_options.MaxTrackedSources / 8);
+        if (excess > 0)
+        {
+            foreach (var key in _entries.OrderBy(e => e.Value.ExpiresAt).Take(excess).Select(e => e.Key).ToList())
+            {
+                _entries.Remove(key);
+            }
+        }
+    }
+
+    private static string Describe(LoginFailure failure) => failure switch
+    {
+        LoginFailure.AuthenticationFailed => "failed authentication",
+        LoginFailure.GraceExceeded => "login time exceeded",
+        LoginFailure.ProtocolError => "protocol error before login",
+        _ => "connection without a login",
+    };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "penalty for {Source}: {Seconds} s for {Reason} ({Outstanding} s outstanding)")]
+    private partial void LogPenalty(string source, int seconds, string reason, long outstanding);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "source {Source} penalised: its connections are refused for {Seconds} s")]
+    private partial void LogActivated(string source, long seconds);
+}
