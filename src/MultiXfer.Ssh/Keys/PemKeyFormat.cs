@@ -136,6 +136,12 @@ internal static class PemKeyFormat
             return new EcdsaHostKey(ecdsa, EcdsaCurve.FromOid(curve.IsNamed ? curve.Oid.Value : null)
                 ?? throw new FormatException("unsupported elliptic curve: only nistp256, nistp384 and nistp521"));
         }
+        catch (PlatformNotSupportedException)
+        {
+            // OpenSSL knows no curve by that OID (found by fuzzing: fuzz/regressions/key-files).
+            ecdsa.Dispose();
+            throw new FormatException("unsupported elliptic curve: only nistp256, nistp384 and nistp521");
+        }
         catch
         {
             ecdsa.Dispose();

@@ -66,8 +66,9 @@ internal sealed class PayloadDecompressor : IDisposable
                 throw new SshProtocolException(DisconnectReason.CompressionError, "compressed payload inflates beyond the packet limit");
             }
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or IOException)
         {
+            // The feed is memory: an IOException here is the inflater's ZLibException for a broken deflate stream.
             throw new SshProtocolException(DisconnectReason.CompressionError, $"corrupt compressed payload: {e.Message}");
         }
 
