@@ -485,6 +485,35 @@ public sealed class ProxyProtocolTests
         await first.ExpectAsync("PASS " + TestServer.Passwords["alice"], 230);
     }
 
+    /// <summary>A trusted proxy is never penalised for its clients: the relayed address that misbehaved is.</summary>
+    [ClientFact(Haproxy)]
+    public async Task Penalties_fall_on_the_relayed_address_never_on_the_trusted_proxy()
+    {
+        await using var server = await TestServer.StartAsync(s => TrustProxyOn(s, "ftp"));
+        int front = HaproxyProcess.FreePort();
+        await using var haproxy = await HaproxyProcess.StartAsync(Relay("ftp", front, server.FtpPort, "send-proxy-v2"));
+        for (int i = 0; i < 4; i++)
+        {
+            var (client, _) = await RawFtpClient.ConnectAsync(front, OtherAddress);
+            await using var _c = client;
+            await client.ExpectAsync("USER alice", 331);
+            Assert.Equal(530, (await client.CommandAsync("PASS wrong")).Code);
+            await client.ExpectAsync("QUIT", 221);
+        }
+
+        string log = await server.WaitForLogAsync("source 127.0.0.6 penalised");
+        Assert.Contains("source 127.0.0.6 penalised", log, StringComparison.Ordinal);
+        Assert.DoesNotContain("penalty for 127.0.0.9", log, StringComparison.Ordinal);
+
+        // Through the same proxy: the penalised client is cut off (the relay closes), its neighbour logs in.
+        Assert.IsType<EndOfStreamException>(await Record.ExceptionAsync(() => RawFtpClient.ConnectAsync(front, OtherAddress)));
+        var (welcome, greeting) = await RawFtpClient.ConnectAsync(front, ClientAddress);
+        await using var _w = welcome;
+        Assert.Equal(220, greeting.Code);
+        await welcome.ExpectAsync("USER alice", 331);
+        await welcome.ExpectAsync("PASS " + TestServer.Passwords["alice"], 230);
+    }
+
     [ClientFact(Haproxy, "sftp")]
     public async Task An_authorized_keys_from_pattern_matches_the_relayed_address()
     {
