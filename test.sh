@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Runs every MultiXfer test: installs the real clients the interop tests drive (Debian packages, as root),
-# builds in Release, runs all test projects, and ends with one line "N passed, M failed" read from the results.
+# builds in Release, runs all test projects, and ends with one line "N passed, M failed, K skipped" read from the
+# results (a test skips only for what the machine cannot do, and says why).
 set -uo pipefail
 cd "$(dirname "$0")"
 
 # Real peers written by others: curl, lftp, Python's ftplib and paramiko, OpenSSH's ssh/sftp/scp/ssh-keygen, PuTTY's
-# plink, openssl (TLS tests), ssh-audit, rclone, HAProxy (PROXY protocol tests), and OpenSSH's sshd and sftp-server (the sftp-server drop-in tests).
-PACKAGES=(curl lftp python3 openssl openssh-client openssh-server openssh-sftp-server python3-paramiko putty-tools ssh-audit rclone haproxy)
+# plink, openssl (TLS tests), ssh-audit, rclone, HAProxy (PROXY protocol tests), OpenSSH's sshd and sftp-server (the
+# sftp-server drop-in tests), and AFL++ (the fuzzing smoke; fuzz/run.sh installs the sharpfuzz tool itself).
+PACKAGES=(curl lftp python3 openssl openssh-client openssh-server openssh-sftp-server python3-paramiko putty-tools ssh-audit rclone haproxy afl++)
 missing=()
 for package in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -15,17 +17,20 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "installing test clients: ${missing[*]}"
   if [ "$(id -u)" -eq 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || { echo "apt-get failed"; echo "0 passed, 1 failed"; exit 1; }
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || { echo "apt-get failed"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
   else
     echo "not root: install ${missing[*]} yourself (the interop tests fail without them)"
   fi
 fi
 
+# sshd wants its privilege-separation directory, which lives on /run and is gone after a reboot.
+[ "$(id -u)" -eq 0 ] && mkdir -p /run/sshd
+
 results=TestResults
 rm -rf "$results"
 if ! dotnet build MultiXfer.sln -c Release -nologo -v q; then
   echo "build failed"
-  echo "0 passed, 1 failed"
+  echo "0 passed, 1 failed, 0 skipped"
   exit 1
 fi
 
@@ -40,15 +45,21 @@ for project in $projects; do
 done
 
 # Count from the TRX files themselves, one per test assembly.
-read -r passed failed < <(/usr/bin/python3 - "$results" <<'PY'
+read -r passed failed skipped < <(/usr/bin/python3 - "$results" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET
 ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
-passed = failed = 0
+passed = failed = skipped = 0
 for path in glob.glob(sys.argv[1] + "/*.trx"):
-    counters = ET.parse(path).getroot().find("t:ResultSummary/t:Counters", ns)
+    root = ET.parse(path).getroot()
+    counters = root.find("t:ResultSummary/t:Counters", ns)
     passed += int(counters.get("passed"))
     failed += int(counters.get("failed")) + int(counters.get("error")) + int(counters.get("timeout")) + int(counters.get("aborted"))
-print(passed, failed)
+    skipped += int(counters.get("notExecuted"))
+    # Each skip with the reason the test gave.
+    for result in root.iterfind("t:Results/t:UnitTestResult[@outcome='NotExecuted']", ns):
+        reason = result.find("t:Output/t:ErrorInfo/t:Message", ns)
+        print("skipped:", result.get("testName"), "-", reason.text if reason is not None else "no reason given", file=sys.stderr)
+print(passed, failed, skipped)
 PY
 )
 trx_count=$(ls "$results"/*.trx 2>/dev/null | wc -l)
@@ -57,5 +68,5 @@ if { [ "$status" -ne 0 ] || [ "$trx_count" -ne "$project_count" ]; } && [ "${fai
   failed=1  # the run itself broke (crash, missing results) without a failed test to show for it
 fi
 echo "test projects: $project_count, result files: $trx_count"
-echo "${passed:-0} passed, ${failed:-1} failed"
+echo "${passed:-0} passed, ${failed:-1} failed, ${skipped:-0} skipped"
 [ "${failed:-1}" -eq 0 ] && [ "${passed:-0}" -gt 0 ]
