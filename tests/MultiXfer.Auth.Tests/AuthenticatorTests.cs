@@ -3,6 +3,7 @@ using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using MultiXfer.Auth;
 using MultiXfer.Fsio;
+using MultiXfer.TestKit;
 
 namespace MultiXfer.Auth.Tests;
 

@@ -1,5 +1,6 @@
 using System.Net;
 using MultiXfer.Auth;
+using MultiXfer.TestKit;
 
 namespace MultiXfer.Auth.Tests;
 

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using MultiXfer.Connections;
 using MultiXfer.Transport.Admission;
+using MultiXfer.TestKit;
 
 namespace MultiXfer.Transport.Tests;
 

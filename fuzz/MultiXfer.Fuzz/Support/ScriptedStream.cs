@@ -3,9 +3,9 @@ namespace MultiXfer.Fuzz.Support;
 /// <summary>
 /// A duplex stream for a scripted peer: reads return the script in chunks of at most <paramref name="chunk"/> bytes
 /// (so the reader's buffering is exercised across read boundaries), then end of stream; writes are counted and, up
-/// to a bound, kept for harnesses that look at replies.
+/// to a bound, kept for harnesses that look at replies, and shown to <see cref="OnWritten"/> for those that react.
 /// </summary>
-internal sealed class ScriptedStream(byte[] script, int chunk = 4093, int keep = 0) : Stream
+internal class ScriptedStream(byte[] script, int chunk = 4093, int keep = 0) : Stream
 {
     private readonly MemoryStream _written = new();
     private int _position;
@@ -48,6 +48,7 @@ internal sealed class ScriptedStream(byte[] script, int chunk = 4093, int keep =
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
+        OnWritten(buffer);
         BytesWritten += buffer.Length;
         if (_written.Length < keep)
         {
@@ -76,4 +77,9 @@ internal sealed class ScriptedStream(byte[] script, int chunk = 4093, int keep =
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
     public override void SetLength(long value) => throw new NotSupportedException();
+
+    /// <summary>What the code under test wrote, as it writes it.</summary>
+    protected virtual void OnWritten(ReadOnlySpan<byte> bytes)
+    {
+    }
 }

@@ -81,57 +81,10 @@ internal static partial class FtpControlTarget
     /// The client's side of the control connection: reads come from the script; replies are watched line by line, and
     /// every passive port announced gets a data connection from 127.0.0.1 before the session goes on.
     /// </summary>
-    private sealed class ControlStream(byte[] script) : Stream
+    private sealed class ControlStream(byte[] script) : ScriptedStream(script, chunk: 509)
     {
-        private readonly ScriptedStream _input = new(script, chunk: 509);
         private readonly StringBuilder _line = new();
         private readonly List<(Socket Socket, Task Pump)> _data = [];
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => _input.Read(buffer, offset, count);
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            _input.ReadAsync(buffer, cancellationToken);
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            _input.ReadAsync(buffer, offset, count, cancellationToken);
-
-        public override void Write(byte[] buffer, int offset, int count) => Watch(buffer.AsSpan(offset, count));
-
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            Watch(buffer.Span);
-            return ValueTask.CompletedTask;
-        }
-
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-        {
-            Watch(buffer.AsSpan(offset, count));
-            return Task.CompletedTask;
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
 
         public override async ValueTask DisposeAsync()
         {
@@ -153,7 +106,7 @@ internal static partial class FtpControlTarget
             await base.DisposeAsync();
         }
 
-        private void Watch(ReadOnlySpan<byte> bytes)
+        protected override void OnWritten(ReadOnlySpan<byte> bytes)
         {
             lock (_line)
             {

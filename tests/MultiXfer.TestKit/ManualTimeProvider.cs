@@ -1,7 +1,7 @@
-namespace MultiXfer.Transport.Tests;
+namespace MultiXfer.TestKit;
 
 /// <summary>A clock that moves only when a test says so.</summary>
-internal sealed class ManualTimeProvider(long start = 1_000_000_000, long frequency = 1_000_000_000) : TimeProvider
+public sealed class ManualTimeProvider(long start = 1_000_000_000, long frequency = 1_000_000_000) : TimeProvider
 {
     private long _now = start;
 
