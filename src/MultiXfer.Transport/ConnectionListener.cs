@@ -190,7 +190,6 @@ public sealed partial class ConnectionListener : IAsyncDisposable
 
             if (await SelectHandlerAsync(connection, socket, peerStayedSilent) is not { } handler)
             {
-                connection.RecordLoginFailure(LoginFailure.ProtocolError);
                 opened = ticket is not null;
                 return;
             }
@@ -287,6 +286,7 @@ public sealed partial class ConnectionListener : IAsyncDisposable
         var detected = await ProtocolDetector.DetectAsync(socket, detection, peerStayedSilent, connection.ConnectionClosed);
         if (detected.Protocol is not { } protocol)
         {
+            connection.RecordLoginFailure(detected.Failure);
             LogFrontEndRefused(Name, detected.Refusal!);
             return null;
         }

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
+using MultiXfer.Connections;
 using MultiXfer.Transport.Proxy;
 
 namespace MultiXfer.Transport.FrontEnd;
@@ -9,8 +10,12 @@ namespace MultiXfer.Transport.FrontEnd;
 /// <param name="Timeout">All first bytes needed to decide must arrive within this, or the connection is closed.</param>
 public sealed record DetectionPolicy(IReadOnlySet<string> Allowed, TimeSpan Silence, TimeSpan Timeout);
 
-/// <summary>The protocol chosen for a connection, or why none was.</summary>
-public readonly record struct Detection(string? Protocol, string? Refusal);
+/// <summary>
+/// The protocol chosen for a connection, or why none was and what that counts as for per-source penalties: a client
+/// that just closes (a TCP health check) did nothing wrong, one that dribbles let its time run out, garbage is a
+/// protocol error.
+/// </summary>
+public readonly record struct Detection(string? Protocol, string? Refusal, LoginFailure Failure = LoginFailure.ProtocolError);
 
 /// <summary>
 /// Routes a connection on an "auto" listener by what the client does first, reading nothing the protocol needs:
@@ -49,7 +54,7 @@ public static class ProtocolDetector
                 queued = await SocketPeek.PeekAsync(socket, buffer, queued + 1, deadline.Token);
                 if (queued == 0)
                 {
-                    return new Detection(null, "closed before sending anything recognisable");
+                    return new Detection(null, "closed before sending anything recognisable", LoginFailure.NoAuthentication);
                 }
 
                 if (Classify(buffer.AsSpan(0, queued)) is { } decision)
@@ -60,7 +65,7 @@ public static class ProtocolDetector
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return new Detection(null, $"first bytes incomplete after {policy.Timeout.TotalMilliseconds:0} ms");
+            return new Detection(null, $"first bytes incomplete after {policy.Timeout.TotalMilliseconds:0} ms", LoginFailure.GraceExceeded);
         }
     }
 

@@ -92,4 +92,45 @@ public sealed class PenaltyTests
         Assert.Equal(220, greeting.Code);
         Assert.DoesNotContain("penalty for 127.0.0.40", server.ReadLog(), StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// A TCP health check (connect, close) on an auto port costs its source 1 s, garbage 10 s: probes every half
+    /// second never get a monitor refused, two garbage connections get their source refused.
+    /// </summary>
+    [Fact]
+    public async Task Health_checks_that_just_close_are_not_protocol_errors()
+    {
+        await using var server = await TestServer.StartAsync();
+        var monitor = IPAddress.Parse("127.0.0.50");
+        for (int i = 0; i < 8; i++)
+        {
+            using (var probe = new TcpClient(new IPEndPoint(monitor, 0)))
+            {
+                await probe.ConnectAsync(IPAddress.Loopback, server.AutoPort);
+            }
+
+            await Task.Delay(500);
+        }
+
+        await server.WaitForLogAsync("closed before sending anything recognisable");
+        var (client, greeting) = await RawFtpClient.ConnectAsync(server.AutoPort, monitor);
+        await client.DisposeAsync();
+        Assert.Equal(220, greeting.Code);
+        Assert.DoesNotContain("source 127.0.0.50 penalised", server.ReadLog(), StringComparison.Ordinal);
+        Assert.Contains("penalty for 127.0.0.50: 1 s for connection without a login", server.ReadLog(), StringComparison.Ordinal);
+
+        var vandal = IPAddress.Parse("127.0.0.51");
+        for (int i = 0; i < 2; i++)
+        {
+            using var garbage = new TcpClient(new IPEndPoint(vandal, 0));
+            await garbage.ConnectAsync(IPAddress.Loopback, server.AutoPort);
+            await garbage.GetStream().WriteAsync("GET / HTTP/1.0\r\n\r\n"u8.ToArray());
+            while (await garbage.GetStream().ReadAsync(new byte[64]) > 0)
+            {
+            }
+        }
+
+        await server.WaitForLogAsync("source 127.0.0.51 penalised");
+        Assert.True(await ClosedUnansweredAsync(vandal, server.AutoPort));
+    }
 }
