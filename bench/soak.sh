@@ -14,8 +14,9 @@ IDLE=${IDLE:-500}
 WORKERS=${WORKERS:-20}
 
 rm -rf "$SOAK_WORK" && mkdir -p "$SOAK_WORK/data/soak" "$SOAK_WORK/keys" "$SOAK_WORK/out"
-dotnet build "$ROOT/src/MultiXfer.Server" -c Release -nologo -v q >/dev/null
-SERVER="$ROOT/src/MultiXfer.Server/bin/Release/net10.0/MultiXfer.Server.dll"
+# A copy of its own, so that builds during the run cannot replace the assemblies under the running server.
+dotnet publish "$ROOT/src/MultiXfer.Server" -c Release -nologo -v q -o "$SOAK_WORK/bin" >/dev/null
+SERVER="$SOAK_WORK/bin/MultiXfer.Server.dll"
 TOOLS="$HERE/.tools"
 [ -x "$TOOLS/dotnet-counters" ] || dotnet tool install dotnet-counters --tool-path "$TOOLS" >/dev/null
 ssh-keygen -q -t ed25519 -N '' -f "$SOAK_WORK/id_ed25519"

@@ -53,8 +53,9 @@ public sealed class ServerOptions
     public bool FsyncUploads { get; set; }
 
     /// <summary>
-    /// Hidden upload temporaries not written to for this long are crash leftovers and are removed (at start and
-    /// hourly); 0 turns the sweep off. Keep it well above Ftp:DataStallTimeoutSeconds.
+    /// The sweep (at start and hourly) removes every hidden upload temporary no upload holds locked, whatever its age;
+    /// on storage that cannot lock files, only those not written to for this long. 0 turns the sweep off. Keep it
+    /// well above Ftp:DataStallTimeoutSeconds.
     /// </summary>
     public int StaleUploadMinutes { get; set; } = 60;
 

@@ -372,9 +372,8 @@ internal sealed partial class FtpSession
         }
     }
 
-    /// <summary>Resolves a client path against the current directory (the one normalisation, in FSIO).</summary>
     /// <summary>
-    /// A path argument in the session's directory. A line break cannot be part of one: the control connection ends
+    /// A client path resolved against the current directory (the one normalisation, in FSIO). A line break cannot be part of one: the control connection ends
     /// a command at LF (RFC 959 §4.1.3, and RFC 2640's CR NUL escape is not supported), so names holding CR or LF are
     /// also left out of listings (<see cref="CanCarry"/>); SFTP reaches them.
     /// </summary>
