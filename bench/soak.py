@@ -7,18 +7,16 @@ Usage: soak.py --pid PID --ftp PORT --ssh PORT --user USER --password PW --key K
 Holds IDLE logged-in sessions (FTP, FTPS, SFTP and SCP in equal parts, each sending a keepalive now and then, as
 clients left open do), and runs WORKERS clients that loop uploads and downloads of random files (FTP, FTPS, SFTP via
 paramiko, SCP via OpenSSH's scp -O) checking every byte with SHA-256. Every SAMPLE seconds it records the server's
-RSS, open descriptors, threads and (through dotnet-counters) its GC heap. Writes OUT/samples.csv and OUT/summary.md;
+RSS, open descriptors and threads, and every few minutes (through dotnet-gcdump, which forces a full collection) its live GC heap. Writes OUT/samples.csv and OUT/summary.md;
 exits 1 if any data error or unexpected disconnect happened.
 """
 import argparse
 import csv
-import datetime
 import ftplib
 import hashlib
 import io
 import os
 import random
-import signal
 import socket
 import ssl
 import subprocess
@@ -195,19 +193,18 @@ def proc_status(pid):
     return int(fields["VmRSS"].split()[0]) * 1024, int(fields["Threads"])
 
 
-def gc_heap_series(out, start):
-    """(seconds since start, GC heap bytes) from what dotnet-counters wrote: the sizes of all generations after the
-    last collection (dotnet.gc.last_collection.heap.size) per sample. Read at the end: the tool writes in batches."""
-    series = {}
+def live_heap(gcdump, pid, out, seconds):
+    """The live GC heap in bytes: dotnet-gcdump forces a full, blocking collection and counts what survives, so this
+    is what the server really holds (the runtime's own heap-size counters include garbage no gen2 collection has
+    reclaimed yet, which on a machine with memory to spare can be most of it). None when the tool fails."""
+    path = os.path.join(out, "heap-%d.gcdump" % seconds)
     try:
-        with open(os.path.join(out, "counters.csv")) as f:
-            for row in csv.reader(f):
-                if len(row) >= 5 and row[2].startswith("dotnet.gc.last_collection.heap.size"):
-                    stamp = datetime.datetime.strptime(row[0], "%m/%d/%Y %H:%M:%S").timestamp()
-                    series[stamp - start] = series.get(stamp - start, 0.0) + float(row[4])
-    except (OSError, ValueError):
-        return []
-    return sorted(series.items())
+        subprocess.run([gcdump, "collect", "-p", str(pid), "-o", path], capture_output=True, timeout=120, check=True)
+        report = subprocess.run([gcdump, "report", path], capture_output=True, timeout=120, check=True).stdout.decode()
+        os.remove(path)
+        return int(report.split("GC Heap bytes")[0].split()[-1].replace(",", ""))
+    except (subprocess.SubprocessError, OSError, ValueError, IndexError):
+        return None
 
 
 def main():
@@ -220,17 +217,12 @@ def main():
     parser.add_argument("--idle", type=int, default=500)
     parser.add_argument("--workers", type=int, default=20)
     parser.add_argument("--sample", type=float, default=10)
-    parser.add_argument("--counters", default="", help="the dotnet-counters executable, for the GC heap")
+    parser.add_argument("--gcdump", default="", help="the dotnet-gcdump executable, for the live heap")
+    parser.add_argument("--heap-every", type=float, default=300, help="seconds between live-heap measurements")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     scratch = os.path.join(args.out, "scratch")
     os.makedirs(scratch, exist_ok=True)
-
-    counters = None
-    if args.counters:
-        counters = subprocess.Popen([args.counters, "collect", "-p", str(args.pid), "--refresh-interval", str(int(args.sample)),
-                                     "--counters", "System.Runtime", "--format", "csv", "-o", os.path.join(args.out, "counters.csv")],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     threads = []
     kinds = ["ftp", "ftps", "sftp", "scp"]
@@ -249,45 +241,36 @@ def main():
 
     start = time.time()
     deadline = start + args.minutes * 60
+    next_heap = start + min(args.heap_every, args.minutes * 60 / 3)
     with open(os.path.join(args.out, "samples.csv"), "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["seconds", "rss_mib", "fds", "threads", "gc_heap_mib", "ops", "gib_moved", "data_errors", "disconnects", "idle_lost"])
         while time.time() < deadline:
             time.sleep(args.sample)
+            heap = None
+            if args.gcdump and (time.time() >= next_heap or time.time() + args.sample >= deadline):
+                heap = live_heap(args.gcdump, args.pid, args.out, round(time.time() - start))
+                next_heap += args.heap_every
             rss, thread_count = proc_status(args.pid)
             fds = len(os.listdir("/proc/%d/fd" % args.pid))
             with lock:
                 row = [round(time.time() - start), round(rss / 1048576, 1), fds, thread_count,
-                       "", stats["ops"], round(stats["bytes"] / 2**30, 2),
+                       "" if heap is None else round(heap / 1048576, 1), stats["ops"], round(stats["bytes"] / 2**30, 2),
                        stats["data_errors"], stats["disconnects"], stats["idle_lost"]]
             writer.writerow(row)
             f.flush()
             print(" ".join(str(v) for v in row), flush=True)
     stop.set()
-    if counters is not None:
-        counters.send_signal(signal.SIGINT)  # lets it write its last batch
-        try:
-            counters.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            counters.kill()
     for t in threads:
         t.join(timeout=30)
-    summarize(args, start)
+    summarize(args)
     sys.exit(1 if stats["data_errors"] or stats["disconnects"] or stats["idle_lost"] else 0)
 
 
-def summarize(args, start):
+def summarize(args):
     path = os.path.join(args.out, "samples.csv")
     with open(path) as f:
         rows = list(csv.DictReader(f))
-    heap = gc_heap_series(args.out, start)
-    for r in rows:
-        near = [h for s, h in heap if abs(s - int(r["seconds"])) <= args.sample]
-        r["gc_heap_mib"] = str(round(near[-1] / 1048576, 1)) if near else ""
-    with open(path, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
-        writer.writeheader()
-        writer.writerows(rows)
     warm = [r for r in rows if int(r["seconds"]) >= min(300, int(rows[-1]["seconds"]) // 3)]
 
     def slope(key):
@@ -302,14 +285,17 @@ def summarize(args, start):
         return 600 * sum((p[0] - mx) * (p[1] - my) for p in points) / sxx if sxx else 0.0
 
     lines = ["# Soak: %g min, %d idle sessions, %d transfer loops" % (args.minutes, args.idle, args.workers), "",
-             "| time (s) | RSS (MiB) | descriptors | threads | GC heap (MiB) | transfers checked | GiB moved |",
+             "Live heap: what survives a full collection forced by dotnet-gcdump (measured every %g s; RSS right after it "
+             "is what the server holds, between them the runtime lets garbage grow)." % args.heap_every, "",
+             "| time (s) | RSS (MiB) | descriptors | threads | live GC heap (MiB) | transfers checked | GiB moved |",
              "|---|---|---|---|---|---|---|"]
     step = max(1, len(rows) // 12)
-    for r in rows[::step] + ([rows[-1]] if (len(rows) - 1) % step else []):
+    shown = [r for i, r in enumerate(rows) if i % step == 0 or r["gc_heap_mib"] or i == len(rows) - 1]
+    for r in shown:
         lines.append("| %s | %s | %s | %s | %s | %s | %s |" % (r["seconds"], r["rss_mib"], r["fds"], r["threads"], r["gc_heap_mib"] or "-",
                                                              r["ops"], r["gib_moved"]))
-    lines += ["", "After warm-up (from %s s), growth per 10 minutes (least squares): RSS %.1f MiB, descriptors %.1f, threads %.1f, GC heap %.1f MiB."
-              % (warm[0]["seconds"], slope("rss_mib"), slope("fds"), slope("threads"), slope("gc_heap_mib")),
+    lines += ["", "After warm-up (from %s s), growth per 10 minutes (least squares): RSS %.1f MiB, descriptors %.1f, threads %.1f, "
+              "live GC heap %.1f MiB." % (warm[0]["seconds"], slope("rss_mib"), slope("fds"), slope("threads"), slope("gc_heap_mib")),
               "", "Data errors: %d. Unexpected disconnects: %d (transfer loops), %d (idle sessions)."
               % (stats["data_errors"], stats["disconnects"], stats["idle_lost"])]
     if errors:

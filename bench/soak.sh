@@ -18,7 +18,7 @@ rm -rf "$SOAK_WORK" && mkdir -p "$SOAK_WORK/data/soak" "$SOAK_WORK/keys" "$SOAK_
 dotnet publish "$ROOT/src/MultiXfer.Server" -c Release -nologo -v q -o "$SOAK_WORK/bin" >/dev/null
 SERVER="$SOAK_WORK/bin/MultiXfer.Server.dll"
 TOOLS="$HERE/.tools"
-[ -x "$TOOLS/dotnet-counters" ] || dotnet tool install dotnet-counters --tool-path "$TOOLS" >/dev/null
+[ -x "$TOOLS/dotnet-gcdump" ] || dotnet tool install dotnet-gcdump --tool-path "$TOOLS" >/dev/null
 ssh-keygen -q -t ed25519 -N '' -f "$SOAK_WORK/id_ed25519"
 HASH=$(echo soakpass | dotnet "$SERVER" hash-password)
 FTP_PORT=${FTP_PORT:-2131}
@@ -45,7 +45,7 @@ for _ in $(seq 1 100); do grep -q "listener ssh" "$SOAK_WORK/server.out" && brea
 status=0
 /usr/bin/python3 "$HERE/soak.py" --pid "$PID" --ftp "$FTP_PORT" --ssh "$SSH_PORT" --user soak --password soakpass \
   --key "$SOAK_WORK/id_ed25519" --data "$SOAK_WORK/data/soak" --out "$SOAK_WORK/out" --minutes "$MINUTES" --idle "$IDLE" \
-  --workers "$WORKERS" --counters "$TOOLS/dotnet-counters" || status=$?
+  --workers "$WORKERS" --gcdump "$TOOLS/dotnet-gcdump" || status=$?
 kill -TERM $PID; wait $PID || true
 echo "summary: $SOAK_WORK/out/summary.md; server log: $SOAK_WORK/server.log"
 exit $status
