@@ -1,30 +1,12 @@
 using MultiXfer.Fsio;
-using MultiXfer.Fsio.Local;
 using MultiXfer.Fsio.Memory;
 
 namespace MultiXfer.Fsio.Tests;
 
-public sealed class LocalBackendConformanceTests : FileSystemConformance
+public sealed class LocalBackendConformanceTests : FileSystemConformance<LocalTestBackend>;
+
+public sealed class MemoryBackendConformanceTests : FileSystemConformance<MemoryTestBackend>
 {
-    private readonly TempDirectory _temp = new();
-
-    protected override IFileSystem CreateRoot()
-    {
-        Directory.CreateDirectory(_temp.Combine("root"));
-        return LocalFileSystem.OpenHostDirectory(_temp.Combine("root"));
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        _temp.Dispose();
-    }
-}
-
-public sealed class MemoryBackendConformanceTests : FileSystemConformance
-{
-    protected override IFileSystem CreateRoot() => new MemoryStorage().OpenRoot(VirtualPath.Resolve(VirtualPath.Root, "/users/u1"));
-
     /// <summary>A size beyond the capacity is refused before anything is allocated, and the accounting stays right.</summary>
     [Fact]
     public async Task Growth_beyond_the_capacity_fails_without_allocating_or_losing_count()
@@ -44,29 +26,5 @@ public sealed class MemoryBackendConformanceTests : FileSystemConformance
         Assert.Equal(1000, storage.UsedBytes);
         await root.DeleteFileAsync(path, default);
         Assert.Equal(0, storage.UsedBytes);
-    }
-}
-
-/// <summary>A host directory removed after the test.</summary>
-public sealed class TempDirectory : IDisposable
-{
-    public TempDirectory()
-    {
-        Path = Directory.CreateTempSubdirectory("mx-fsio-").FullName;
-    }
-
-    public string Path { get; }
-
-    public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Path, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
     }
 }

@@ -1,8 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using MultiXfer.Auth;
-using MultiXfer.Fsio.Local;
-using MultiXfer.Fsio.Memory;
 using MultiXfer.Fsio.Session;
 using MultiXfer.TestKit;
 
@@ -13,8 +11,11 @@ namespace MultiXfer.Fsio.Tests;
 /// temporary of a crash-safe upload is gone at once, nothing appears under the final name whatever the protocol
 /// does next, an existing target keeps its content, and in-place writes keep exactly what was written before.
 /// </summary>
-public abstract class FailedUploadTests : IAsyncLifetime
+public abstract class FailedUploadTests<TBackend> : IAsyncLifetime
+    where TBackend : ITestBackend, new()
 {
+    private readonly TBackend _backend = new();
+
     private const int Enospc = 28;
     private const int Eio = 5;
     private static readonly CancellationToken None = CancellationToken.None;
@@ -27,11 +28,9 @@ public abstract class FailedUploadTests : IAsyncLifetime
 
     private SessionFileSystem Session { get; set; } = null!;
 
-    protected abstract IFileSystem CreateBackend();
-
     public async Task InitializeAsync()
     {
-        Backend = CreateBackend();
+        Backend = _backend.OpenRoot();
         await using (var seed = await Backend.OpenFileAsync(P("/old.txt"), Replace, None))
         {
             await seed.WriteAsync(0, "the old content"u8.ToArray(), None);
@@ -41,7 +40,11 @@ public abstract class FailedUploadTests : IAsyncLifetime
             new UploadPolicy(Atomic: true, Fsync: false), NullLogger.Instance);
     }
 
-    public virtual async Task DisposeAsync() => await Backend.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await Backend.DisposeAsync();
+        _backend.Dispose();
+    }
 
     private static VirtualPath P(string path) => VirtualPath.Resolve(VirtualPath.Root, path);
 
@@ -148,24 +151,6 @@ public abstract class FailedUploadTests : IAsyncLifetime
     }
 }
 
-public sealed class MemoryFailedUploadTests : FailedUploadTests
-{
-    protected override IFileSystem CreateBackend() => new MemoryStorage().OpenRoot(VirtualPath.Resolve(VirtualPath.Root, "/u1"));
-}
+public sealed class MemoryFailedUploadTests : FailedUploadTests<MemoryTestBackend>;
 
-public sealed class LocalFailedUploadTests : FailedUploadTests
-{
-    private readonly TempDirectory _temp = new();
-
-    protected override IFileSystem CreateBackend()
-    {
-        Directory.CreateDirectory(_temp.Combine("root"));
-        return LocalFileSystem.OpenHostDirectory(_temp.Combine("root"));
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        _temp.Dispose();
-    }
-}
+public sealed class LocalFailedUploadTests : FailedUploadTests<LocalTestBackend>;

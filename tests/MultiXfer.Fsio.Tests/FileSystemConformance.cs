@@ -7,22 +7,26 @@ namespace MultiXfer.Fsio.Tests;
 /// The behaviour every storage backend must share. Each backend runs this whole suite through a subclass, so a
 /// protocol sees the same answers whichever backend an operator configures.
 /// </summary>
-public abstract class FileSystemConformance : IAsyncLifetime
+public abstract class FileSystemConformance<TBackend> : IAsyncLifetime
+    where TBackend : ITestBackend, new()
 {
+    private readonly TBackend _backend = new();
+
     protected IFileSystem Fs { get; private set; } = null!;
 
     private static readonly CancellationToken None = CancellationToken.None;
 
-    /// <summary>A fresh, empty root.</summary>
-    protected abstract IFileSystem CreateRoot();
-
     public Task InitializeAsync()
     {
-        Fs = CreateRoot();
+        Fs = _backend.OpenRoot();
         return Task.CompletedTask;
     }
 
-    public virtual async Task DisposeAsync() => await Fs.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await Fs.DisposeAsync();
+        _backend.Dispose();
+    }
 
     protected static VirtualPath P(string path) => VirtualPath.Resolve(VirtualPath.Root, path);
 

@@ -2,8 +2,6 @@ using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using MultiXfer.Auth;
 using MultiXfer.Fsio;
-using MultiXfer.Fsio.Local;
-using MultiXfer.Fsio.Memory;
 using MultiXfer.Fsio.Session;
 
 namespace MultiXfer.Fsio.Tests;
@@ -13,8 +11,11 @@ namespace MultiXfer.Fsio.Tests;
 /// crash-safe uploads. Seeded through the bare backend: /ro/file.txt ("ro"), /rw/file.txt ("old"), /rw/other.txt,
 /// /rw/empty/.
 /// </summary>
-public abstract class SessionFileSystemTests : IAsyncLifetime
+public abstract class SessionFileSystemTests<TBackend> : IAsyncLifetime
+    where TBackend : ITestBackend, new()
 {
+    private readonly TBackend _backend = new();
+
     private static readonly CancellationToken None = CancellationToken.None;
     private static readonly FileOpenOptions Replace = new(FileAccessMode.Write, FileCreateMode.Replace);
     private static readonly FileOpenOptions Modify = new(FileAccessMode.Write, FileCreateMode.OpenOrCreate);
@@ -22,11 +23,9 @@ public abstract class SessionFileSystemTests : IAsyncLifetime
 
     protected IFileSystem Backend { get; private set; } = null!;
 
-    protected abstract IFileSystem CreateBackend();
-
     public async Task InitializeAsync()
     {
-        Backend = CreateBackend();
+        Backend = _backend.OpenRoot();
         await Backend.CreateDirectoryAsync(P("/ro"), null, None);
         await Backend.CreateDirectoryAsync(P("/rw"), null, None);
         await Backend.CreateDirectoryAsync(P("/rw/empty"), null, None);
@@ -35,7 +34,11 @@ public abstract class SessionFileSystemTests : IAsyncLifetime
         await Put(Backend, "/rw/other.txt", "other");
     }
 
-    public virtual async Task DisposeAsync() => await Backend.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await Backend.DisposeAsync();
+        _backend.Dispose();
+    }
 
     private static VirtualPath P(string path) => VirtualPath.Resolve(VirtualPath.Root, path);
 
@@ -293,24 +296,6 @@ public abstract class SessionFileSystemTests : IAsyncLifetime
     }
 }
 
-public sealed class MemorySessionFileSystemTests : SessionFileSystemTests
-{
-    protected override IFileSystem CreateBackend() => new MemoryStorage().OpenRoot(VirtualPath.Resolve(VirtualPath.Root, "/u1"));
-}
+public sealed class MemorySessionFileSystemTests : SessionFileSystemTests<MemoryTestBackend>;
 
-public sealed class LocalSessionFileSystemTests : SessionFileSystemTests
-{
-    private readonly TempDirectory _temp = new();
-
-    protected override IFileSystem CreateBackend()
-    {
-        Directory.CreateDirectory(_temp.Combine("root"));
-        return LocalFileSystem.OpenHostDirectory(_temp.Combine("root"));
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        _temp.Dispose();
-    }
-}
+public sealed class LocalSessionFileSystemTests : SessionFileSystemTests<LocalTestBackend>;
