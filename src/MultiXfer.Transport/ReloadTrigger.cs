@@ -27,6 +27,7 @@ public sealed class ReloadTrigger : IDisposable
 
         // SIGHUP's default action ends the process; registering at construction (before start-up work) means an
         // early SIGHUP reloads instead.
+        HangupDisposition.EnsureNotIgnored();
         _hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
         {
             context.Cancel = true;

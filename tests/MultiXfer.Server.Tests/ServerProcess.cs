@@ -51,9 +51,12 @@ internal sealed partial class ServerProcess : IAsyncDisposable
         }
     }
 
-    public static ServerProcess Start(string workingDirectory, IEnumerable<string> arguments, IDictionary<string, string>? environment = null)
+    /// <param name="underNohup">Started through nohup(1), as operators do: SIGHUP arrives ignored (nohup execs, so the
+    /// process id is the server's).</param>
+    public static ServerProcess Start(string workingDirectory, IEnumerable<string> arguments, IDictionary<string, string>? environment = null,
+        bool underNohup = false)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(underNohup ? "nohup" : "dotnet")
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -61,6 +64,11 @@ internal sealed partial class ServerProcess : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        if (underNohup)
+        {
+            start.ArgumentList.Add("dotnet");
+        }
+
         start.ArgumentList.Add(ServerAssembly);
         foreach (string argument in arguments)
         {

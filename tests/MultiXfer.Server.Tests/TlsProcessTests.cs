@@ -66,15 +66,16 @@ public sealed class TlsProcessTests : IDisposable
     }
 
     [Fact]
-    public async Task SIGHUP_reloads_certificates_no_watcher_could_see_and_the_server_keeps_running()
+    public async Task SIGHUP_reloads_certificates_no_watcher_could_see_even_under_nohup_and_the_server_keeps_running()
     {
-        // current -> v1 is swapped to v2 by renaming a symlink outside any watched directory: only SIGHUP tells.
+        // current -> v1 is swapped to v2 by renaming a symlink outside any watched directory: only SIGHUP tells. Under
+        // nohup, which hands the server SIGHUP ignored: it must take the signal back to reload.
         await MakeCertificate("v1");
         await MakeCertificate("v2");
         string current = Path.Combine(_work, "current");
         File.CreateSymbolicLink(current, Path.Combine(_work, "v1"));
         await using var server = ServerProcess.Start(_work,
-            [.. Loopback, $"--Tls:CertificateFile={current}/tls.crt", $"--Tls:KeyFile={current}/tls.key"]);
+            [.. Loopback, $"--Tls:CertificateFile={current}/tls.crt", $"--Tls:KeyFile={current}/tls.key"], underNohup: true);
         int port = await server.WaitForListenerAsync(StartTimeout, "ftps-implicit");
         Assert.Contains("subject=CN = v1", (await SClient(port)).Output);
 
