@@ -4,8 +4,8 @@ using Org.BouncyCastle.Math.EC.Rfc7748;
 namespace MultiXfer.Ssh.Crypto;
 
 /// <summary>
-/// X25519 (RFC 7748 §5) for curve25519-sha256 key exchange (RFC 8731). .NET has no X25519, so this wraps Portable
-/// BouncyCastle; it is the only file that references it for X25519, so it can be replaced here alone.
+/// X25519 (RFC 7748 §5) for curve25519-sha256 key exchange (RFC 8731). .NET has no X25519, so this wraps
+/// BouncyCastle.Cryptography; it is the only file that references it for X25519, so it can be replaced here alone.
 /// </summary>
 internal static class Curve25519
 {
