@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using MultiXfer.Ssh.Algorithms.KeyExchange;
+using MultiXfer.Ssh.Crypto;
 using MultiXfer.Ssh.Keys;
 
 namespace MultiXfer.Ssh.Algorithms;
@@ -30,14 +31,18 @@ internal static class SshAlgorithms
 
     public static IReadOnlyList<KeyExchangeMethod> KeyExchanges { get; } = BuildKeyExchanges();
 
+    /// <summary>
+    /// OpenSSH 10.0's defaults: the post-quantum hybrids first, then X25519. Finite-field Diffie-Hellman stays
+    /// available by configuration but leaves the defaults, as in OpenSSH 10.0: a client may make the server compute
+    /// an 8192-bit exponentiation (about 90 ms of CPU here) for a few bytes of its own (DHEat, CVE-2002-20001).
+    /// </summary>
     public static IReadOnlyList<string> DefaultKeyExchanges { get; } =
     [
-        .. MLKem.IsSupported ? ["mlkem768x25519-sha256"] : Array.Empty<string>(),
+        "mlkem768x25519-sha256",
+        "sntrup761x25519-sha512",
+        "sntrup761x25519-sha512@openssh.com",
         "curve25519-sha256",
         "curve25519-sha256@libssh.org",
-        "diffie-hellman-group-exchange-sha256",
-        "diffie-hellman-group16-sha512",
-        "diffie-hellman-group18-sha512",
     ];
 
     public static IReadOnlyList<HostKeyAlgorithm> HostKeys { get; } =
@@ -82,12 +87,12 @@ internal static class SshAlgorithms
 
     private static List<KeyExchangeMethod> BuildKeyExchanges()
     {
-        var methods = new List<KeyExchangeMethod>();
-        if (MLKem.IsSupported)
+        var methods = new List<KeyExchangeMethod>
         {
-            methods.Add(new MlKemHybridKeyExchange());
-        }
-
+            new HybridKeyExchange("mlkem768x25519-sha256", HashAlgorithmName.SHA256, new MlKem768()),
+            new HybridKeyExchange("sntrup761x25519-sha512", HashAlgorithmName.SHA512, new Sntrup761()),
+            new HybridKeyExchange("sntrup761x25519-sha512@openssh.com", HashAlgorithmName.SHA512, new Sntrup761()),
+        };
         methods.AddRange(
         [
             new Curve25519KeyExchange("curve25519-sha256"),

@@ -10,6 +10,7 @@ public sealed class AllAlgorithmsServer : IAsyncLifetime
 {
     public static readonly string[] KeyExchanges =
     [
+        "sntrup761x25519-sha512", "sntrup761x25519-sha512@openssh.com",
         "curve25519-sha256", "curve25519-sha256@libssh.org", "ecdh-sha2-nistp256", "ecdh-sha2-nistp384", "ecdh-sha2-nistp521",
         "diffie-hellman-group-exchange-sha256", "diffie-hellman-group16-sha512", "diffie-hellman-group18-sha512",
         "diffie-hellman-group14-sha256",
@@ -54,6 +55,12 @@ public sealed class OpenSshAlgorithmMatrixTests(AllAlgorithmsServer fixture, ITe
     private const int Parallelism = 6;
 
     private const int PayloadBytes = 48 * 1024;
+
+    [ClientFact("ssh")]
+    public Task Sntrup761x25519_sha512() => RunAsync("sntrup761x25519-sha512");
+
+    [ClientFact("ssh")]
+    public Task Sntrup761x25519_sha512_openssh() => RunAsync("sntrup761x25519-sha512@openssh.com");
 
     [ClientFact("ssh")]
     public Task Curve25519_sha256() => RunAsync("curve25519-sha256");

@@ -38,31 +38,90 @@ public class KeyExchangeMethodTests
         VerifyHash(HashAlgorithmName.SHA256, hostKey, [.. Str(clientPublic), .. Str(serverPublic)], secret, outcome, reader.ReadString());
     }
 
-    [Fact]
-    public async Task Mlkem_hybrid_is_offered_exactly_where_the_platform_has_ML_KEM_and_then_agrees()
+    /// <summary>
+    /// The hybrids against a client built from BouncyCastle's own key generation and decapsulation (and .NET's
+    /// ML-KEM where the platform has it): the client recovers the server's KEM secret from the ciphertext and both
+    /// reach K = HASH(KEM secret || X25519 secret) as a string.
+    /// </summary>
+    [Theory]
+    [InlineData("mlkem768x25519-sha256", "SHA256")]
+    [InlineData("sntrup761x25519-sha512", "SHA512")]
+    [InlineData("sntrup761x25519-sha512@openssh.com", "SHA512")]
+    public async Task Hybrid_agrees_with_an_independent_client(string name, string hash)
     {
-        Assert.Equal(MLKem.IsSupported, SshAlgorithms.KeyExchanges.Any(k => k.Name == "mlkem768x25519-sha256"));
-        Assert.Equal(MLKem.IsSupported, SshAlgorithms.DefaultKeyExchanges.Contains("mlkem768x25519-sha256"));
-        if (!MLKem.IsSupported)
-        {
-            return;
-        }
-
-        using var kem = MLKem.GenerateKey(MLKemAlgorithm.MLKem768);
+        var client = HybridClient.Create(name);
         var x25519Private = RandomNumberGenerator.GetBytes(32);
         var x25519Public = new byte[32];
         X25519.ScalarMultBase(x25519Private, 0, x25519Public, 0);
-        byte[] clientInit = [.. kem.ExportEncapsulationKey(), .. x25519Public];
-        var (reply, outcome, hostKey) = await RunAsync("mlkem768x25519-sha256", Message(30, w => w.WriteString(clientInit)));
+        byte[] clientInit = [.. client.PublicKey, .. x25519Public];
+        var (reply, outcome, hostKey) = await RunAsync(name, Message(30, w => w.WriteString(clientInit)));
 
         var reader = Reply(reply, 31, hostKey);
         var serverReply = reader.ReadString().ToArray();
-        int ciphertextLength = MLKemAlgorithm.MLKem768.CiphertextSizeInBytes;
-        byte[] kemSecret = kem.Decapsulate(serverReply[..ciphertextLength]);
+        Assert.Equal(client.CiphertextSize + 32, serverReply.Length);
+        byte[] kemSecret = client.Decapsulate(serverReply[..client.CiphertextSize]);
         var classical = new byte[32];
-        X25519.ScalarMult(x25519Private, 0, serverReply, ciphertextLength, classical, 0);
-        byte[] secret = Str(SHA256.HashData([.. kemSecret, .. classical]));
-        VerifyHash(HashAlgorithmName.SHA256, hostKey, [.. Str(clientInit), .. Str(serverReply)], secret, outcome, reader.ReadString());
+        X25519.ScalarMult(x25519Private, 0, serverReply, client.CiphertextSize, classical, 0);
+        byte[] combined = [.. kemSecret, .. classical];
+        byte[] secret = Str(hash == "SHA256" ? SHA256.HashData(combined) : SHA512.HashData(combined));
+        VerifyHash(new HashAlgorithmName(hash), hostKey, [.. Str(clientInit), .. Str(serverReply)], secret, outcome, reader.ReadString());
+    }
+
+    /// <summary>
+    /// Client values of the wrong length, an X25519 half that forces an all-zero secret, and (ML-KEM) a key whose
+    /// coefficients are not reduced mod q (FIPS 203 §7.2) all end the exchange with KEY_EXCHANGE_FAILED.
+    /// </summary>
+    [Theory]
+    [InlineData("mlkem768x25519-sha256", "short")]
+    [InlineData("mlkem768x25519-sha256", "long")]
+    [InlineData("mlkem768x25519-sha256", "zero-x25519")]
+    [InlineData("mlkem768x25519-sha256", "unreduced")]
+    [InlineData("mlkem768x25519-sha256", "empty")]
+    [InlineData("sntrup761x25519-sha512", "short")]
+    [InlineData("sntrup761x25519-sha512", "long")]
+    [InlineData("sntrup761x25519-sha512", "zero-x25519")]
+    [InlineData("sntrup761x25519-sha512@openssh.com", "x25519-only")]
+    public async Task Hybrid_refuses_malformed_client_values(string name, string defect)
+    {
+        var client = HybridClient.Create(name);
+        var x25519Public = new byte[32];
+        X25519.ScalarMultBase(RandomNumberGenerator.GetBytes(32), 0, x25519Public, 0);
+        byte[] valid = [.. client.PublicKey, .. x25519Public];
+        byte[] clientInit = defect switch
+        {
+            "short" => valid[..^1],
+            "long" => [.. valid, 0],
+            "zero-x25519" => [.. client.PublicKey, .. new byte[32]], // u = 0 has order 1: X25519 gives all zeros
+            "unreduced" => Unreduced(valid),
+            "empty" => [],
+            _ => x25519Public,
+        };
+        var method = SshAlgorithms.KeyExchanges.Single(k => k.Name == name);
+        var conversation = new ScriptedConversation();
+        conversation.Incoming.Enqueue(Message(30, w => w.WriteString(clientInit)));
+        using var hostKey = SshHostKey.Generate("ed25519");
+
+        var exception = await Assert.ThrowsAsync<SshProtocolException>(() => method.RunAsync(conversation, Inputs(hostKey), CancellationToken.None));
+        Assert.Equal(DisconnectReason.KeyExchangeFailed, exception.Reason);
+        Assert.Empty(conversation.Sent);
+    }
+
+    [Fact]
+    public void Defaults_are_OpenSSH_10s_post_quantum_and_X25519_set_without_finite_field_groups()
+    {
+        Assert.Equal(["mlkem768x25519-sha256", "sntrup761x25519-sha512", "sntrup761x25519-sha512@openssh.com", "curve25519-sha256",
+            "curve25519-sha256@libssh.org"], SshAlgorithms.DefaultKeyExchanges);
+        Assert.All(SshAlgorithms.DefaultKeyExchanges, name => Assert.Contains(SshAlgorithms.KeyExchanges, k => k.Name == name));
+        Assert.Contains(SshAlgorithms.KeyExchanges, k => k.Name == "diffie-hellman-group16-sha512");
+    }
+
+    /// <summary>The first coefficient of the ML-KEM key set to 4095 (12 bits, above q = 3329).</summary>
+    private static byte[] Unreduced(byte[] clientInit)
+    {
+        byte[] copy = [.. clientInit];
+        copy[0] = 0xFF;
+        copy[1] |= 0x0F;
+        return copy;
     }
 
     [Theory]
