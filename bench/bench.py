@@ -302,7 +302,7 @@ def ratio(value, peers):
     return f"{value / best:.2f}" if best > 0 else "-"
 
 
-GROUPS = ["ftp", "ftps", "ssh", "sftp", "scp", "frontend"]
+GROUPS = ["ftp", "ftps", "ssh", "kex", "sftp", "scp", "frontend"]
 
 
 def ftp_group(runs):
@@ -350,6 +350,76 @@ def ssh_group(runs):
         results = measure(ssh_echo_case(cipher, mac), echo_servers, runs, title)
         print(f"| {title} | {cell(results['MultiXfer'])} | {cell(results['OpenSSH'])} | - | "
               f"{ratio(results['MultiXfer'], [results['OpenSSH']])} |")
+
+
+KEX_SERVERS = [("MultiXfer", 2223), ("OpenSSH", 2222)]
+# OpenSSH 9.2's client offers sntrup761x25519-sha512@openssh.com first; it has no mlkem768x25519-sha256.
+KEX_METHODS = [("client default: sntrup761x25519-sha512@openssh.com", None), ("curve25519-sha256", "curve25519-sha256")]
+KEX_LOGINS = 20
+KEX_PARALLEL = 8
+
+
+def kex_logins_case(kex, clients):
+    """CLIENTS ssh processes at a time, each doing KEX_LOGINS key logins one after another (subsystem, empty stdin);
+    wall time until the last ends."""
+    def case(name, port):
+        options = ["-o", f"KexAlgorithms={kex}"] if kex else []
+        remote = ["-s", "127.0.0.1", "multixfer-echo" if name == "MultiXfer" else "sftp"]
+        errors = []
+
+        def client():
+            try:
+                for _ in range(KEX_LOGINS):
+                    subprocess.run(["ssh", *SSH_OPTIONS, *options, "-p", str(port), *remote], check=True, stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=TIMEOUT)
+            except Exception as error:  # reported after the others finish
+                errors.append(error)
+
+        threads = [threading.Thread(target=client) for _ in range(clients)]
+        start = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise errors[0]
+        return time.monotonic() - start
+    return case
+
+
+def cpu_seconds(pid):
+    """User + system CPU of a process and of the children it has reaped (sshd's per-connection processes)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def kex_cpu_case(kex):
+    """Server CPU per login in ms, over KEX_LOGINS sequential logins: the listening process and its reaped children."""
+    run = kex_logins_case(kex, 1)
+
+    def case(name, port):
+        pid = listener_pid(port)
+        before = cpu_seconds(pid)
+        run(name, port)
+        time.sleep(0.5)  # let the last session's process be reaped
+        return (cpu_seconds(pid) - before) * 1000 / KEX_LOGINS
+    return case
+
+
+def kex_group(runs):
+    print("| case | MultiXfer | OpenSSH | MultiXfer / OpenSSH |")
+    print("|---|---|---|---|")
+    for label, kex in KEX_METHODS:
+        for clients in (1, KEX_PARALLEL):
+            title = f"{KEX_LOGINS} sequential SSH logins" + (f" x {clients} clients in parallel" if clients > 1 else "") + f", {label}"
+            results = measure(kex_logins_case(kex, clients), KEX_SERVERS, runs, title)
+            print(f"| {title} | {cell(results['MultiXfer'])} | {cell(results['OpenSSH'])} | "
+                  f"{ratio(results['MultiXfer'], [results['OpenSSH']])} |", flush=True)
+        title = f"server CPU per login, {label}"
+        results = measure(kex_cpu_case(kex), KEX_SERVERS, runs, title)
+        print(f"| {title} | {cell(results['MultiXfer'], 'ms')} | {cell(results['OpenSSH'], 'ms')} | "
+              f"{ratio(results['MultiXfer'], [results['OpenSSH']])} |", flush=True)
 
 
 SFTP_SERVERS = [("MultiXfer", 2223), ("OpenSSH", 2222), ("ProFTPD", 2022)]
@@ -591,7 +661,7 @@ def main():
     if unknown or not groups:
         parser.error(f"--only takes groups among {','.join(GROUPS)}, got {args.only!r}")
     print(f"\nmedian of {args.runs} runs, loopback, {os.cpu_count()} cores", flush=True)
-    for name, group in [("ftp", ftp_group), ("ftps", ftps_group), ("ssh", ssh_group), ("sftp", sftp_group), ("scp", scp_group),
+    for name, group in [("ftp", ftp_group), ("ftps", ftps_group), ("ssh", ssh_group), ("kex", kex_group), ("sftp", sftp_group), ("scp", scp_group),
                         ("frontend", frontend_group)]:
         if name in groups:
             print(flush=True)
