@@ -48,6 +48,11 @@ internal sealed class ScpSink(ScpChannel channel, IFileSystem files, ScpCommandL
                     times = ScpTimes.Parse(line);
                     await channel.SendOkAsync(cancellationToken);
                     continue;
+                case 'E' when _directories.Count == 0:
+                    // An E outside any directory ends the transfer, acknowledged, as in OpenSSH's sink: SSH.NET sends
+                    // one after a directory's contents uploaded into an existing target with "scp -r -d -t".
+                    await channel.SendOkAsync(cancellationToken);
+                    return !_errors;
                 case 'E':
                     await LeaveDirectoryAsync(cancellationToken);
                     continue;
@@ -156,11 +161,6 @@ internal sealed class ScpSink(ScpChannel channel, IFileSystem files, ScpCommandL
 
     private async Task LeaveDirectoryAsync(CancellationToken cancellationToken)
     {
-        if (_directories.Count == 0)
-        {
-            throw new ScpProtocolException("E without a directory");
-        }
-
         var (path, times) = _directories.Pop();
         if (command.PreserveTimes && times is { } t)
         {
