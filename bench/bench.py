@@ -407,6 +407,25 @@ def kex_cpu_case(kex):
     return case
 
 
+SSHNET_LOGINS = os.path.join(HERE, "SshNetLogins", "bin", "Release", "net10.0", "SshNetLogins.dll")
+# SSH.NET offers all three hybrids; OpenSSH 9.2's sshd has no mlkem768x25519-sha256.
+SSHNET_KEX = ["mlkem768x25519-sha256", "sntrup761x25519-sha512@openssh.com", "curve25519-sha256"]
+
+
+def sshnet_cpu_case(kex):
+    """Server CPU per login in ms over KEX_LOGINS sequential SSH.NET key logins offering only KEX."""
+    def case(name, port):
+        if name == "OpenSSH" and kex.startswith("mlkem"):
+            raise Unsupported("OpenSSH 9.2 has no mlkem768x25519-sha256")
+        pid = listener_pid(port)
+        before = cpu_seconds(pid)
+        subprocess.run(["dotnet", SSHNET_LOGINS, str(port), "bench", KEY, kex, str(KEX_LOGINS)], check=True, capture_output=True,
+                       timeout=TIMEOUT)
+        time.sleep(0.5)
+        return (cpu_seconds(pid) - before) * 1000 / KEX_LOGINS
+    return case
+
+
 def kex_group(runs):
     print("| case | MultiXfer | OpenSSH | MultiXfer / OpenSSH |")
     print("|---|---|---|---|")
@@ -418,6 +437,11 @@ def kex_group(runs):
                   f"{ratio(results['MultiXfer'], [results['OpenSSH']])} |", flush=True)
         title = f"server CPU per login, {label}"
         results = measure(kex_cpu_case(kex), KEX_SERVERS, runs, title)
+        print(f"| {title} | {cell(results['MultiXfer'], 'ms')} | {cell(results['OpenSSH'], 'ms')} | "
+              f"{ratio(results['MultiXfer'], [results['OpenSSH']])} |", flush=True)
+    for kex in SSHNET_KEX:
+        title = f"server CPU per login, SSH.NET client, {kex}"
+        results = measure(sshnet_cpu_case(kex), KEX_SERVERS, runs, title)
         print(f"| {title} | {cell(results['MultiXfer'], 'ms')} | {cell(results['OpenSSH'], 'ms')} | "
               f"{ratio(results['MultiXfer'], [results['OpenSSH']])} |", flush=True)
 

@@ -29,6 +29,8 @@ mkdir -p /srv/bench/upload && chown bench:bench /srv/bench/upload
 [ -f /srv/bench/data/32m.bin ] || { head -c 33554432 /dev/urandom > /srv/bench/data/32m.bin; chown bench:bench /srv/bench/data/32m.bin; }
 
 dotnet build "$ROOT/src/MultiXfer.Server" -c Release -nologo -v q >/dev/null
+# The kex group's SSH.NET client (the only one here with mlkem768x25519-sha256).
+dotnet build "$HERE/SshNetLogins" -c Release -nologo -v q >/dev/null
 SERVER="$ROOT/src/MultiXfer.Server/bin/Release/net10.0/MultiXfer.Server.dll"
 HASH=$(echo benchpass | dotnet "$SERVER" hash-password)
 pkill -f "multixfer-bench.json" 2>/dev/null || true
