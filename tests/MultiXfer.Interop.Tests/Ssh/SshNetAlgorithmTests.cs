@@ -85,9 +85,7 @@ public sealed class SshNetAlgorithmTests(AllAlgorithmsServer fixture, ITestOutpu
 
     private void Transfer(ConnectionInfo info)
     {
-        var serverKeys = SshTestKeys.HostKeys.Select(k => SshTestKeys.HostPublicKey(k.File).Split(' ')[1]).ToHashSet();
-        using var client = new SftpClient(info);
-        client.HostKeyReceived += (_, e) => e.CanTrust = serverKeys.Contains(Convert.ToBase64String(e.HostKey));
+        using var client = new SftpClient(info).TrustingTheTestServer();
         client.Connect();
 
         byte[] content = SshTestSupport.RandomBytes(PayloadBytes);
