@@ -40,6 +40,25 @@ public abstract class SessionFileSystemTests<TBackend> : IAsyncLifetime
         _backend.Dispose();
     }
 
+    /// <summary>
+    /// A crash-safe upload releases its lock before it takes the target's name: a reader that takes a lock (flock,
+    /// .NET's FileStream) gets the finished file as soon as it appears, before the protocol disposes the handle.
+    /// </summary>
+    [Fact]
+    public async Task A_committed_upload_is_unlocked_when_it_appears_under_its_name()
+    {
+        var fs = Session(Permission.All);
+        await using var upload = await fs.OpenFileAsync(P("/rw/fresh.txt"), Replace, None);
+        await upload.WriteAsync(0, "done"u8.ToArray(), None);
+        await upload.CommitAsync(None);
+
+        await using (var reader = await Backend.OpenFileAsync(P("/rw/fresh.txt"), FileOpenOptions.ReadOnly with { ExclusiveLock = true }, None))
+        {
+            var buffer = new byte[16];
+            Assert.Equal("done", Encoding.UTF8.GetString(buffer, 0, await reader.ReadAsync(0, buffer, None)));
+        }
+    }
+
     private static VirtualPath P(string path) => VirtualPath.Resolve(VirtualPath.Root, path);
 
     /// <summary>Sessions share the backend and are not disposed: that would close it.</summary>

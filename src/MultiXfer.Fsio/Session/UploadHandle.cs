@@ -117,6 +117,10 @@ internal sealed class UploadHandle(IFileHandle file, VirtualPath target, UploadT
                 await file.FlushAsync(cancellationToken);
             }
 
+            // Closed (and so unlocked) before it takes the target's name: a file that appears under its final name
+            // is finished, and a local reader that takes a shared lock (flock, .NET's FileStream) gets it at once
+            // instead of finding it "in use" until the handle is disposed after the reply.
+            await CloseFileAsync();
             await upload.Backend.RenameAsync(upload.Path, target, new RenameOptions(upload.Overwrite), cancellationToken);
             _committed = true;
             owner.LogCommitted(target, status.Size);
@@ -163,10 +167,14 @@ internal sealed class UploadHandle(IFileHandle file, VirtualPath target, UploadT
         owner.LogFailed(target, failure, temporary is not null);
         if (temporary is not null)
         {
-            // Cut first: the blocks are freed even if something else still holds the file open.
+            // Cut first: the blocks are freed even if something else still holds the file open (unless the commit
+            // has closed it already; the delete below still removes it).
             try
             {
-                await file.SetLengthAsync(0, CancellationToken.None);
+                if (!_fileClosed)
+                {
+                    await file.SetLengthAsync(0, CancellationToken.None);
+                }
             }
             catch (FsException)
             {
