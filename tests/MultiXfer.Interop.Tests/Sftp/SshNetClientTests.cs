@@ -199,8 +199,8 @@ public sealed class SshNetClientTests(SftpServer fixture) : IClassFixture<SftpSe
     }
 
     /// <summary>
-    /// The file's content once the server has committed it. Disposing SSH.NET's stream does not wait for the reply to
-    /// its CLOSE (a full run caught the file still locked by the upload), so the disk is read until the commit shows.
+    /// The file's content once the server has committed it: the disk is read until the commit shows, rather than
+    /// relying on when SSH.NET's stream Dispose returns relative to the server's CLOSE.
     /// </summary>
     private static async Task<string> ReadWhenCommittedAsync(string path)
     {
