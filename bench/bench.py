@@ -394,10 +394,8 @@ def cpu_seconds(pid):
     return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
-def kex_cpu_case(kex):
-    """Server CPU per login in ms, over KEX_LOGINS sequential logins: the listening process and its reaped children."""
-    run = kex_logins_case(kex, 1)
-
+def cpu_per_login(run):
+    """Server CPU per login in ms around RUN's KEX_LOGINS logins: the listening process and its reaped children."""
     def case(name, port):
         pid = listener_pid(port)
         before = cpu_seconds(pid)
@@ -412,38 +410,31 @@ SSHNET_LOGINS = os.path.join(HERE, "SshNetLogins", "bin", "Release", "net10.0", 
 SSHNET_KEX = ["mlkem768x25519-sha256", "sntrup761x25519-sha512@openssh.com", "curve25519-sha256"]
 
 
-def sshnet_cpu_case(kex):
-    """Server CPU per login in ms over KEX_LOGINS sequential SSH.NET key logins offering only KEX."""
+def sshnet_logins_case(kex):
+    """KEX_LOGINS sequential SSH.NET key logins offering only KEX."""
     def case(name, port):
         if name == "OpenSSH" and kex.startswith("mlkem"):
             raise Unsupported("OpenSSH 9.2 has no mlkem768x25519-sha256")
-        pid = listener_pid(port)
-        before = cpu_seconds(pid)
         subprocess.run(["dotnet", SSHNET_LOGINS, str(port), "bench", KEY, kex, str(KEX_LOGINS)], check=True, capture_output=True,
                        timeout=TIMEOUT)
-        time.sleep(0.5)
-        return (cpu_seconds(pid) - before) * 1000 / KEX_LOGINS
     return case
 
 
 def kex_group(runs):
+    def row(title, case, unit="s"):
+        results = measure(case, KEX_SERVERS, runs, title)
+        print(f"| {title} | {cell(results['MultiXfer'], unit)} | {cell(results['OpenSSH'], unit)} | "
+              f"{ratio(results['MultiXfer'], [results['OpenSSH']])} |", flush=True)
+
     print("| case | MultiXfer | OpenSSH | MultiXfer / OpenSSH |")
     print("|---|---|---|---|")
     for label, kex in KEX_METHODS:
         for clients in (1, KEX_PARALLEL):
-            title = f"{KEX_LOGINS} sequential SSH logins" + (f" x {clients} clients in parallel" if clients > 1 else "") + f", {label}"
-            results = measure(kex_logins_case(kex, clients), KEX_SERVERS, runs, title)
-            print(f"| {title} | {cell(results['MultiXfer'])} | {cell(results['OpenSSH'])} | "
-                  f"{ratio(results['MultiXfer'], [results['OpenSSH']])} |", flush=True)
-        title = f"server CPU per login, {label}"
-        results = measure(kex_cpu_case(kex), KEX_SERVERS, runs, title)
-        print(f"| {title} | {cell(results['MultiXfer'], 'ms')} | {cell(results['OpenSSH'], 'ms')} | "
-              f"{ratio(results['MultiXfer'], [results['OpenSSH']])} |", flush=True)
+            parallel = f" x {clients} clients in parallel" if clients > 1 else ""
+            row(f"{KEX_LOGINS} sequential SSH logins{parallel}, {label}", kex_logins_case(kex, clients))
+        row(f"server CPU per login, {label}", cpu_per_login(kex_logins_case(kex, 1)), "ms")
     for kex in SSHNET_KEX:
-        title = f"server CPU per login, SSH.NET client, {kex}"
-        results = measure(sshnet_cpu_case(kex), KEX_SERVERS, runs, title)
-        print(f"| {title} | {cell(results['MultiXfer'], 'ms')} | {cell(results['OpenSSH'], 'ms')} | "
-              f"{ratio(results['MultiXfer'], [results['OpenSSH']])} |", flush=True)
+        row(f"server CPU per login, SSH.NET client, {kex}", cpu_per_login(sshnet_logins_case(kex)), "ms")
 
 
 SFTP_SERVERS = [("MultiXfer", 2223), ("OpenSSH", 2222), ("ProFTPD", 2022)]

@@ -1,8 +1,7 @@
-using System.Diagnostics;
 using Renci.SshNet;
 
 // SshNetLogins PORT USER KEY_FILE KEX COUNT: COUNT sequential logins to 127.0.0.1:PORT by key, offering only KEX;
-// prints the wall time in seconds. The bench measures the server's CPU around it.
+// exit 0 when every login used KEX. The bench measures the server's CPU around it.
 if (args.Length != 5 || !int.TryParse(args[0], out int port) || !int.TryParse(args[4], out int count))
 {
     Console.Error.WriteLine("usage: SshNetLogins PORT USER KEY_FILE KEX COUNT");
@@ -10,7 +9,6 @@ if (args.Length != 5 || !int.TryParse(args[0], out int port) || !int.TryParse(ar
 }
 
 var key = new PrivateKeyFile(args[2]);
-var watch = Stopwatch.StartNew();
 for (int i = 0; i < count; i++)
 {
     var info = new ConnectionInfo("127.0.0.1", port, args[1], new PrivateKeyAuthenticationMethod(args[1], key));
@@ -29,5 +27,4 @@ for (int i = 0; i < count; i++)
     }
 }
 
-Console.WriteLine(watch.Elapsed.TotalSeconds.ToString("F3", System.Globalization.CultureInfo.InvariantCulture));
 return 0;

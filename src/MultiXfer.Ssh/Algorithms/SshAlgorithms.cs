@@ -87,11 +87,12 @@ internal static class SshAlgorithms
 
     private static List<KeyExchangeMethod> BuildKeyExchanges()
     {
+        var sntrup761 = new Sntrup761();
         var methods = new List<KeyExchangeMethod>
         {
             new HybridKeyExchange("mlkem768x25519-sha256", HashAlgorithmName.SHA256, new MlKem768()),
-            new HybridKeyExchange("sntrup761x25519-sha512", HashAlgorithmName.SHA512, new Sntrup761()),
-            new HybridKeyExchange("sntrup761x25519-sha512@openssh.com", HashAlgorithmName.SHA512, new Sntrup761()),
+            new HybridKeyExchange("sntrup761x25519-sha512", HashAlgorithmName.SHA512, sntrup761),
+            new HybridKeyExchange("sntrup761x25519-sha512@openssh.com", HashAlgorithmName.SHA512, sntrup761),
         };
         methods.AddRange(
         [

@@ -33,9 +33,16 @@ internal sealed class MlKem768(SecureRandom? random = null) : PostQuantumKem
 
         if (random is null && MLKem.IsSupported)
         {
-            using var kem = MLKem.ImportEncapsulationKey(MLKemAlgorithm.MLKem768, publicKey);
-            kem.Encapsulate(ciphertext, secret);
-            return true;
+            try
+            {
+                using var kem = MLKem.ImportEncapsulationKey(MLKemAlgorithm.MLKem768, publicKey);
+                kem.Encapsulate(ciphertext, secret);
+                return true;
+            }
+            catch (CryptographicException)
+            {
+                return false; // a key the platform refuses beyond the modulus check is a refused key, not a crash
+            }
         }
 
         var encapsulator = new MLKemEncapsulator(MLKemParameters.ml_kem_768);

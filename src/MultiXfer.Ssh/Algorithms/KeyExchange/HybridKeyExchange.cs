@@ -41,7 +41,7 @@ internal sealed class HybridKeyExchange(string name, HashAlgorithmName hash, Pos
                 throw Failed("the client's X25519 value is a low-order point");
             }
 
-            return new Agreement(EncodeString(clientInit), EncodeString(serverReply), EncodeString(HashSecrets(secrets)));
+            return new Agreement(EncodeString(clientInit), EncodeString(serverReply), EncodeString(CryptographicOperations.HashData(Hash, secrets)));
         }
         finally
         {
@@ -52,7 +52,4 @@ internal sealed class HybridKeyExchange(string name, HashAlgorithmName hash, Pos
             }
         }
     }
-
-    private byte[] HashSecrets(ReadOnlySpan<byte> secrets) =>
-        Hash == HashAlgorithmName.SHA512 ? SHA512.HashData(secrets) : SHA256.HashData(secrets);
 }
