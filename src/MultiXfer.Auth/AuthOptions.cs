@@ -37,6 +37,12 @@ public sealed class UserOptions
     /// <summary>An OpenSSH authorized_keys file, read again whenever it changes.</summary>
     public string? AuthorizedKeysFile { get; set; }
 
+    /// <summary>
+    /// Principals a certificate from a trusted CA (Ssh:TrustedUserCAKeys) must name to log in as this user; unset:
+    /// the user name.
+    /// </summary>
+    public List<string>? AuthorizedPrincipals { get; set; }
+
     /// <summary>The user's root inside Server:DataRoot; defaults to /NAME.</summary>
     public string? Home { get; set; }
 

@@ -41,10 +41,15 @@ public sealed class UserStore
                 problems.Add($"{key}: user names are 1-64 characters of letters, digits, '.', '_', '-', '@', not starting with '.'");
             }
 
-            bool hasKeys = user.AuthorizedKeys.Count > 0 || !string.IsNullOrWhiteSpace(user.AuthorizedKeysFile);
+            bool hasKeys = user.AuthorizedKeys.Count > 0 || !string.IsNullOrWhiteSpace(user.AuthorizedKeysFile) || user.AuthorizedPrincipals is not null;
             if (!(hasKeys && user.PasswordHash.Length == 0) && !PasswordHasher.TryParse(user.PasswordHash, out _, out string hashProblem))
             {
                 problems.Add($"{key}:PasswordHash: {hashProblem}");
+            }
+
+            if (user.AuthorizedPrincipals is { } principals && principals.Any(string.IsNullOrWhiteSpace))
+            {
+                problems.Add($"{key}:AuthorizedPrincipals: names must not be empty");
             }
 
             if (user.Home is { } home && (!home.StartsWith('/') || !VirtualPath.TryResolve(VirtualPath.Root, home, out _, out _)))
@@ -101,6 +106,7 @@ public sealed class UserStore
             Permissions = new PermissionRules(rules, options.ReadOnly),
             AuthorizedKeys = [.. options.AuthorizedKeys],
             AuthorizedKeysFile = string.IsNullOrWhiteSpace(options.AuthorizedKeysFile) ? null : options.AuthorizedKeysFile,
+            AuthorizedPrincipals = options.AuthorizedPrincipals is { } principals ? [.. principals] : null,
             Storage = storage,
             Sftp = siteSftp is null ? options.Sftp : new MultiXfer.Connections.SftpOverrideOptions
             {

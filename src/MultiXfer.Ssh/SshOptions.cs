@@ -7,11 +7,12 @@ public sealed class SshOptions : SshAlgorithmOptions
 {
     public const string Section = "Ssh";
 
-    /// <summary>These settings with other host key files (a virtual host's).</summary>
-    public SshOptions WithHostKeys(List<string> hostKeys)
+    /// <summary>These settings with other host key files and their certificates (a virtual host's).</summary>
+    public SshOptions WithHostKeys(List<string> hostKeys, List<string> hostCertificates)
     {
         var copy = (SshOptions)MemberwiseClone();
         copy.HostKeys = hostKeys;
+        copy.HostCertificates = hostCertificates;
         return copy;
     }
 
@@ -20,6 +21,27 @@ public sealed class SshOptions : SshAlgorithmOptions
     /// Server:KeysDirectory (plus ssh_host_ecdsa_key when ECDSA host keys are enabled), generated on first start.
     /// </summary>
     public List<string>? HostKeys { get; set; }
+
+    /// <summary>
+    /// OpenSSH host certificates (ssh-keygen -s CA -h ... writes KEY-cert.pub), each certifying one of the host keys;
+    /// served under the *-cert-v01@openssh.com host key algorithms and reloaded with the host keys.
+    /// </summary>
+    public List<string> HostCertificates { get; set; } = [];
+
+    /// <summary>
+    /// CA public keys (authorized_keys format, no options) whose user certificates log in as any user the certificate
+    /// names as a principal (see Users:NAME:AuthorizedPrincipals); sshd's TrustedUserCAKeys.
+    /// </summary>
+    public List<string> TrustedUserCAKeys { get; set; } = [];
+
+    /// <summary>A file of CA keys as in <see cref="TrustedUserCAKeys"/>, read again whenever it changes.</summary>
+    public string? TrustedUserCAKeysFile { get; set; }
+
+    /// <summary>
+    /// Revoked keys and certificates: an OpenSSH KRL (ssh-keygen -k) or a text file of public keys, read again whenever
+    /// it changes. While it is missing or unreadable no public key or certificate logs in (sshd's RevokedKeys).
+    /// </summary>
+    public string? RevokedKeysFile { get; set; }
 
     /// <summary>From TCP accept to successful authentication (OpenSSH LoginGraceTime).</summary>
     public int LoginGraceSeconds { get; set; } = 120;

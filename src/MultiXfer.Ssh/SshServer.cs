@@ -32,7 +32,7 @@ public sealed class SshServer
         _policies = sshListeners.ToDictionary(l => l.Key, l => AlgorithmPolicy.Resolve(options, l.Value.Ssh, $"Listeners:{l.Key}:Ssh", []),
             StringComparer.OrdinalIgnoreCase);
         HostKeyStore = hostKeys.Store;
-        AuthorizedKeys = new AuthorizedKeyStore(options.MinimumRsaKeyBits, time, loggers.CreateLogger("MultiXfer.Ssh.Auth"));
+        KeyPolicy = new UserKeyPolicy(options, time, loggers.CreateLogger("MultiXfer.Ssh.Auth"));
         if (options.EchoSubsystem)
         {
             applications.AddSubsystem(EchoSubsystem.Name, Protocols.Ssh, new EchoSubsystem());
@@ -52,8 +52,7 @@ public sealed class SshServer
 
     internal HostKeyStore HostKeyStore { get; }
 
-    internal AuthorizedKeyStore AuthorizedKeys { get; }
-
+    internal UserKeyPolicy KeyPolicy { get; }
 
     /// <summary>
     /// Checks the Ssh section and every SSH listener's overrides; each problem names its configuration key.
@@ -79,6 +78,7 @@ public sealed class SshServer
         Require(options.MinimumRsaKeyBits is >= 1024 and <= 16384, "MinimumRsaKeyBits", "must be 1024-16384");
         Require(options.Banner.Length <= 4096, "Banner", "must be at most 4096 characters");
         Require(options.HostKeys is null || options.HostKeys.Count > 0, "HostKeys", "must list at least one file (or be left out for the defaults)");
+        problems.AddRange(UserKeyPolicy.Validate(options));
         return problems;
 
         void Require(bool condition, string key, string message)

@@ -45,7 +45,7 @@ internal sealed partial class SshSession(SshServer server, AlgorithmPolicy polic
             transport.Start(connection.ConnectionClosed);
             _ = transport.WriterCompletion.ContinueWith(_ => connection.Abort(), CancellationToken.None,
                 TaskContinuationOptions.NotOnRanToCompletion, TaskScheduler.Default);
-            var auth = new UserAuthService(transport, server.AuthorizedKeys, _options, connection, _logger);
+            var auth = new UserAuthService(transport, server.KeyPolicy, _options, connection, _logger);
             var user = await auth.AuthenticateAsync(grace.Token);
             connection.MarkAuthenticated();
 

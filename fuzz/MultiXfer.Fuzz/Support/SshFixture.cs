@@ -57,7 +57,7 @@ internal static class SshFixture
     private static HostKeyStore CreateHostKeyStore()
     {
         var store = new HostKeyStore();
-        store.Replace(new HostKeySet(FuzzKeys.Hosts));
+        store.Replace(new HostKeySet(FuzzKeys.Hosts, []));
         return store;
     }
 

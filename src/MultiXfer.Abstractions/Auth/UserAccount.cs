@@ -25,12 +25,37 @@ public sealed class UserAccount
     public string? AuthorizedKeysFile { get; init; }
 
     /// <summary>
+    /// Principals a user certificate from a trusted CA (Ssh:TrustedUserCAKeys) must name, one of them, to log in as
+    /// this user; null: the user name (sshd's AuthorizedPrincipalsFile).
+    /// </summary>
+    public IReadOnlyList<string>? AuthorizedPrincipals { get; init; }
+
+    /// <summary>
     /// The storage this account lives in: its virtual host's data root. Null: the server's (Server:DataRoot).
     /// </summary>
     public IFileSystemProvider? Storage { get; init; }
 
     /// <summary>SFTP version and extension overrides for this user, if configured.</summary>
     public MultiXfer.Connections.SftpOverrideOptions? Sftp { get; init; }
+
+    /// <summary>
+    /// This account limited to the given protocols, for one login: a certificate's force-command or a key's command=
+    /// "internal-sftp" allows SFTP only, whatever else the account may do.
+    /// </summary>
+    public UserAccount RestrictedTo(IReadOnlySet<string> protocols) => new()
+    {
+        Name = Name,
+        Home = Home,
+        ReadOnly = ReadOnly,
+        IsAnonymous = IsAnonymous,
+        Protocols = Protocols.Intersect(protocols).ToHashSet(StringComparer.Ordinal),
+        Permissions = Permissions,
+        AuthorizedKeys = AuthorizedKeys,
+        AuthorizedKeysFile = AuthorizedKeysFile,
+        AuthorizedPrincipals = AuthorizedPrincipals,
+        Storage = Storage,
+        Sftp = Sftp,
+    };
 
     /// <summary>
     /// Whether the user may use a protocol. "ssh" is the SSH login itself, before the session says whether it

@@ -46,6 +46,9 @@ public sealed class VirtualHostSshOptions : SshAlgorithmOptions
     /// <summary>Host key files for this host's listeners; unset, Ssh:HostKeys.</summary>
     public List<string>? HostKeys { get; set; }
 
+    /// <summary>Certificates for this host's own host keys (see Ssh:HostCertificates); used only with <see cref="HostKeys"/>.</summary>
+    public List<string> HostCertificates { get; set; } = [];
+
     /// <summary>Pre-authentication banner; unset, Ssh:Banner.</summary>
     public string? Banner { get; set; }
 }

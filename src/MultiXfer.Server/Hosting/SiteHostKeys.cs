@@ -48,7 +48,7 @@ internal sealed class SiteHostKeys
 
             var listeners = settings.SshListeners.Where(l => host.Listeners.Contains(l.Key, StringComparer.OrdinalIgnoreCase))
                 .ToDictionary(l => l.Key, l => l.Value, StringComparer.OrdinalIgnoreCase);
-            var manager = HostKeyManager.Create(settings.Ssh.WithHostKeys(files), keys, listeners, logger);
+            var manager = HostKeyManager.Create(settings.Ssh.WithHostKeys(files, host.Ssh.HostCertificates), keys, listeners, logger);
             all.Add(manager);
             if (manager.LoadAtStart(keys) is { } siteProblem)
             {

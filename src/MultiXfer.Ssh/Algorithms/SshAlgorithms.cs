@@ -45,18 +45,33 @@ internal static class SshAlgorithms
         "curve25519-sha256@libssh.org",
     ];
 
+    /// <summary>
+    /// Plain host keys, and OpenSSH host certificates of the same keys (PROTOCOL.certkeys). A certificate algorithm is
+    /// offered only while a certificate for a host key of its type is loaded (Ssh:HostCertificates).
+    /// </summary>
     public static IReadOnlyList<HostKeyAlgorithm> HostKeys { get; } =
     [
-        new("ssh-ed25519", "ssh-ed25519"),
-        new("ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256"),
-        new("ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384"),
-        new("ecdsa-sha2-nistp521", "ecdsa-sha2-nistp521"),
-        new("rsa-sha2-512", "ssh-rsa"),
-        new("rsa-sha2-256", "ssh-rsa"),
-        new("ssh-rsa", "ssh-rsa"),
+        new("ssh-ed25519-cert-v01@openssh.com", "ssh-ed25519", "ssh-ed25519", Certified: true),
+        new("ecdsa-sha2-nistp256-cert-v01@openssh.com", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256", Certified: true),
+        new("ecdsa-sha2-nistp384-cert-v01@openssh.com", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384", Certified: true),
+        new("ecdsa-sha2-nistp521-cert-v01@openssh.com", "ecdsa-sha2-nistp521", "ecdsa-sha2-nistp521", Certified: true),
+        new("rsa-sha2-512-cert-v01@openssh.com", "ssh-rsa", "rsa-sha2-512", Certified: true),
+        new("rsa-sha2-256-cert-v01@openssh.com", "ssh-rsa", "rsa-sha2-256", Certified: true),
+        new("ssh-ed25519", "ssh-ed25519", "ssh-ed25519"),
+        new("ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256"),
+        new("ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384"),
+        new("ecdsa-sha2-nistp521", "ecdsa-sha2-nistp521", "ecdsa-sha2-nistp521"),
+        new("rsa-sha2-512", "ssh-rsa", "rsa-sha2-512"),
+        new("rsa-sha2-256", "ssh-rsa", "rsa-sha2-256"),
+        new("ssh-rsa", "ssh-rsa", "ssh-rsa"),
     ];
 
-    public static IReadOnlyList<string> DefaultHostKeys { get; } = ["ssh-ed25519", "rsa-sha2-512", "rsa-sha2-256"];
+    /// <summary>OpenSSH's order: certificates first (offered only when loaded), then Ed25519 and RSA with SHA-2.</summary>
+    public static IReadOnlyList<string> DefaultHostKeys { get; } =
+    [
+        "ssh-ed25519-cert-v01@openssh.com", "rsa-sha2-512-cert-v01@openssh.com", "rsa-sha2-256-cert-v01@openssh.com",
+        "ssh-ed25519", "rsa-sha2-512", "rsa-sha2-256",
+    ];
 
     public static IReadOnlyList<CipherAlgorithm> Ciphers { get; } =
     [

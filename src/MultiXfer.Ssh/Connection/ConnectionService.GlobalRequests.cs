@@ -82,7 +82,7 @@ internal sealed partial class ConnectionService
 
     private string ProofAlgorithm(SshHostKey key) =>
         key.KeyType != "ssh-rsa" ? key.KeyType
-        : transport.HostKeyAlgorithm is "rsa-sha2-256" or "rsa-sha2-512" ? transport.HostKeyAlgorithm
+        : transport.HostKeyAlgorithm?.SignatureAlgorithm is "rsa-sha2-256" or "rsa-sha2-512" ? transport.HostKeyAlgorithm.SignatureAlgorithm
         : "rsa-sha2-512";
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "hostkeys-prove request names a key that is not a current host key")]

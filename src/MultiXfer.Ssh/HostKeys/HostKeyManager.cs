@@ -15,6 +15,7 @@ namespace MultiXfer.Ssh.HostKeys;
 public sealed partial class HostKeyManager : IHostedService, IDisposable
 {
     private readonly IReadOnlyList<HostKeyFile> _files;
+    private readonly IReadOnlyList<string> _certificateFiles;
     private readonly HostKeyStore _store;
 
     internal HostKeyStore Store => _store;
@@ -33,12 +34,14 @@ public sealed partial class HostKeyManager : IHostedService, IDisposable
     {
         var policies = sshListeners.Select(l => AlgorithmPolicy.Resolve(options, l.Value.Ssh, $"Listeners:{l.Key}:Ssh", []));
         var files = HostKeyFiles.Resolve(options, keysDirectory, policies.DefaultIfEmpty(AlgorithmPolicy.Default));
-        return new HostKeyManager(files, new HostKeyStore(), options.MinimumRsaKeyBits, logger);
+        return new HostKeyManager(files, options.HostCertificates, new HostKeyStore(), options.MinimumRsaKeyBits, logger);
     }
 
-    private HostKeyManager(IReadOnlyList<HostKeyFile> files, HostKeyStore store, int minimumRsaBits, ILogger logger)
+    private HostKeyManager(IReadOnlyList<HostKeyFile> files, IReadOnlyList<string> certificateFiles, HostKeyStore store, int minimumRsaBits,
+        ILogger logger)
     {
         _files = files;
+        _certificateFiles = certificateFiles;
         _store = store;
         _minimumRsaBits = minimumRsaBits;
         _logger = logger;
@@ -71,7 +74,7 @@ public sealed partial class HostKeyManager : IHostedService, IDisposable
         try
         {
             var keys = Load();
-            if (keys.Count == 0)
+            if (keys.Keys.Count == 0)
             {
                 return "Ssh:HostKeys: an SSH listener needs at least one host key";
             }
@@ -87,7 +90,7 @@ public sealed partial class HostKeyManager : IHostedService, IDisposable
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _trigger.Watch(_files.Select(f => f.Path));
+        _trigger.Watch(_files.Select(f => f.Path).Concat(_certificateFiles));
         return Task.CompletedTask;
     }
 
@@ -116,7 +119,7 @@ public sealed partial class HostKeyManager : IHostedService, IDisposable
         }
     }
 
-    private List<SshHostKey> Load()
+    private HostKeySet Load()
     {
         var keys = new List<SshHostKey>();
         foreach (var file in _files)
@@ -139,19 +142,31 @@ public sealed partial class HostKeyManager : IHostedService, IDisposable
             keys.Add(key!);
         }
 
-        return keys;
+        var certificates = _certificateFiles.Select((path, i) => HostCertificateFile.Load(path, $"Ssh:HostCertificates:{i}", keys)).ToList();
+        return new HostKeySet(keys, certificates);
     }
 
-    private void Install(List<SshHostKey> keys, string what)
+    private void Install(HostKeySet set, string what)
     {
-        string identity = string.Join(";", keys.Select(k => k.PublicKey.Fingerprint));
+        var keys = set.Keys;
+        string identity = string.Join(";", keys.Select(k => k.PublicKey.Fingerprint).Concat(set.Certificates.Select(c => c.Fingerprint)));
         if (identity == _identity)
         {
             return;
         }
 
         _identity = identity;
-        _store.Replace(new HostKeySet(keys));
+        _store.Replace(set);
+        for (int i = 0; i < set.Certificates.Count; i++)
+        {
+            var certificate = set.Certificates[i];
+            LogHostCertificate(what, certificate.ToString(), string.Join(",", certificate.Principals), Path.GetFullPath(_certificateFiles[i]));
+            if (!certificate.IsValidAt(DateTimeOffset.UtcNow))
+            {
+                LogCertificateNotValidNow(Path.GetFullPath(_certificateFiles[i]));
+            }
+        }
+
         for (int i = 0; i < keys.Count; i++)
         {
             LogHostKey(what, keys[i].KeyType, keys[i].PublicKey.Fingerprint, Path.GetFullPath(_files[i].Path));
@@ -180,6 +195,12 @@ public sealed partial class HostKeyManager : IHostedService, IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "SSH host key {What}: {KeyType} {Fingerprint} from {File}")]
     private partial void LogHostKey(string what, string keyType, string fingerprint, string file);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "SSH host certificate {What}: {Certificate} for {Principals} from {File}")]
+    private partial void LogHostCertificate(string what, string certificate, string principals, string file);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SSH host certificate {File} is expired or not yet valid; clients checking it will refuse it")]
+    private partial void LogCertificateNotValidNow(string file);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "SSH host key {File} is readable by group or others; chmod 600 it")]
     private partial void LogReadableKey(string file);

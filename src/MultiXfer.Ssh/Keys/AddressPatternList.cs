@@ -39,19 +39,9 @@ internal sealed class AddressPatternList
                 throw new FormatException($"from=\"{text}\" has an empty entry");
             }
 
-            if (body.Contains('/'))
+            if (body.Contains('/') || (!body.ContainsAny('*', '?') && IPAddress.TryParse(body, out _)))
             {
-                // IPNetwork quietly clears bits set past the prefix; sshd's addr_pton_cidr refuses them, and so do we.
-                bool valid = IPNetwork.TryParse(body, out var network) &&
-                    IPAddress.TryParse(body.AsSpan(0, body.IndexOf('/')), out var given) && network.BaseAddress.Equals(given);
-                entries.Add(valid
-                    ? new Entry(negated, network, body)
-                    : throw new FormatException($"from= entry {body} is not a network in CIDR notation (host bits must be zero)"));
-            }
-            else if (!body.ContainsAny('*', '?') && IPAddress.TryParse(body, out var address))
-            {
-                int bits = address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
-                entries.Add(new Entry(negated, new IPNetwork(address, bits), body));
+                entries.Add(new Entry(negated, ParseNetwork(body, "from="), body));
             }
             else if (body.AsSpan().ContainsAnyExcept("0123456789abcdefABCDEF.:*?"))
             {
@@ -64,6 +54,32 @@ internal sealed class AddressPatternList
         }
 
         return new AddressPatternList(text, [.. entries]);
+    }
+
+    /// <summary>
+    /// A certificate's source-address option (PROTOCOL.certkeys): addresses and CIDR networks only, no patterns and no
+    /// negation, as OpenSSH's addr_match_cidr_list reads it.
+    /// </summary>
+    public static AddressPatternList ParseCidrList(string text)
+    {
+        var entries = text.Split(',').Select(part => new Entry(false, ParseNetwork(part, "source-address"), part)).ToArray();
+        return new AddressPatternList(text, entries);
+    }
+
+    /// <summary>An address (a network of one) or a CIDR network; throws <see cref="FormatException"/> otherwise.</summary>
+    private static IPNetwork ParseNetwork(string body, string option)
+    {
+        if (!body.Contains('/'))
+        {
+            return IPAddress.TryParse(body, out var address)
+                ? new IPNetwork(address, address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128)
+                : throw new FormatException($"{option} entry '{body}' is not an address or a network in CIDR notation");
+        }
+
+        // IPNetwork quietly clears bits set past the prefix; sshd's addr_pton_cidr refuses them, and so do we.
+        bool valid = IPNetwork.TryParse(body, out var network) &&
+            IPAddress.TryParse(body.AsSpan(0, body.IndexOf('/')), out var given) && network.BaseAddress.Equals(given);
+        return valid ? network : throw new FormatException($"{option} entry {body} is not a network in CIDR notation (host bits must be zero)");
     }
 
     public bool Matches(IPAddress client)

@@ -4,18 +4,22 @@ using System.Text;
 namespace MultiXfer.Ssh.Keys;
 
 /// <summary>
-/// The options field of an authorized_keys line (sshd(8) AUTHORIZED_KEYS FILE FORMAT). Only the options that restrict
-/// who may use the key are kept: from= and expiry-time=. Options that disable features this server never offers
-/// (forwarding, pty, user rc, FIDO touch) are accepted and dropped. Every other option, including ones that grant
-/// something or that we cannot enforce such as command=, refuses the whole line: ignoring a restriction is unsafe.
+/// The options field of an authorized_keys line (sshd(8) AUTHORIZED_KEYS FILE FORMAT). Kept: the options that restrict
+/// who may use the key (from=, expiry-time=), cert-authority with principals=, and command="internal-sftp" (the
+/// session may run SFTP only). Options that disable features this server never offers (forwarding, pty, user rc,
+/// FIDO touch) are accepted and dropped. Every other option, including any other command=, refuses the whole line:
+/// ignoring a restriction is unsafe.
 /// </summary>
 internal sealed class AuthorizedKeyOptions
 {
-    public static readonly AuthorizedKeyOptions None = new(null, null);
+    public static readonly AuthorizedKeyOptions None = new(null, null, false, null, null);
+
+    /// <summary>The one command a key or certificate may be restricted to: the SFTP server, which sessions offer anyway.</summary>
+    public const string InternalSftp = "internal-sftp";
 
     private static readonly string[] Refused =
     [
-        "command", "principals", "cert-authority", "tunnel", "permitopen", "permitlisten", "environment",
+        "tunnel", "permitopen", "permitlisten", "environment",
         "port-forwarding", "pty", "agent-forwarding", "x11-forwarding", "user-rc",
     ];
 
@@ -24,10 +28,14 @@ internal sealed class AuthorizedKeyOptions
         "restrict", "no-port-forwarding", "no-agent-forwarding", "no-x11-forwarding", "no-pty", "no-user-rc", "no-touch-required",
     ];
 
-    private AuthorizedKeyOptions(AddressPatternList? from, DateTimeOffset? expiryTime)
+    private AuthorizedKeyOptions(AddressPatternList? from, DateTimeOffset? expiryTime, bool certAuthority, string[]? principals,
+        string? forceCommand)
     {
         From = from;
         ExpiryTime = expiryTime;
+        CertAuthority = certAuthority;
+        Principals = principals;
+        ForceCommand = forceCommand;
     }
 
     /// <summary>from="pattern-list": the client address must match; null when absent.</summary>
@@ -35,6 +43,18 @@ internal sealed class AuthorizedKeyOptions
 
     /// <summary>expiry-time="YYYYMMDD[HHMM[SS]]": the key is refused after this instant; null when absent.</summary>
     public DateTimeOffset? ExpiryTime { get; }
+
+    /// <summary>cert-authority: the key is a CA whose user certificates log in as this user; it never logs in itself.</summary>
+    public bool CertAuthority { get; }
+
+    /// <summary>
+    /// principals="a,b": with cert-authority, a certificate must name one of these instead of the user name; null when
+    /// absent. Ignored without cert-authority, as sshd ignores it.
+    /// </summary>
+    public IReadOnlyList<string>? Principals { get; }
+
+    /// <summary>command="internal-sftp": sessions of this login may run SFTP only; null when absent.</summary>
+    public string? ForceCommand { get; }
 
     /// <summary>
     /// Splits the options field off the front of <paramref name="line"/>: it ends at the first space or tab outside
@@ -71,6 +91,9 @@ internal sealed class AuthorizedKeyOptions
     {
         AddressPatternList? from = null;
         DateTimeOffset? expiry = null;
+        bool certAuthority = false;
+        string[]? principals = null;
+        string? command = null;
         while (true)
         {
             int nameEnd = field.IndexOfAny('=', ',');
@@ -87,11 +110,23 @@ internal sealed class AuthorizedKeyOptions
                     var time = ParseExpiryTime(value);
                     expiry = expiry is null || time < expiry ? time : expiry;
                     break;
+                case "cert-authority" when value is null:
+                    certAuthority = true;
+                    break;
+                case "principals" when value is not null:
+                    principals = principals is null ? ParsePrincipals(value) : throw new FormatException("more than one principals= option");
+                    break;
+                case "command" when value is not null:
+                    command = command is null && value == InternalSftp
+                        ? value
+                        : throw new FormatException($"command=\"{value}\" is not supported: only command=\"{InternalSftp}\" can be honoured " +
+                            "by this server, so the key is refused rather than used without it");
+                    break;
                 case var ignored when value is null && Ignored.Contains(ignored):
                     break;
-                case "from" or "expiry-time":
+                case "from" or "expiry-time" or "principals" or "command":
                     throw new FormatException($"option {name} needs a quoted value");
-                case var flag when Ignored.Contains(flag):
+                case var flag when flag == "cert-authority" || Ignored.Contains(flag):
                     throw new FormatException($"option {name} takes no value");
                 case var refused when Refused.Contains(refused):
                     throw new FormatException($"option {name}{(value is null ? "" : "=")} is not supported by this server; " +
@@ -104,7 +139,7 @@ internal sealed class AuthorizedKeyOptions
 
             if (field.IsEmpty)
             {
-                return new AuthorizedKeyOptions(from, expiry);
+                return new AuthorizedKeyOptions(from, expiry, certAuthority, principals, command);
             }
 
             if (field[0] != ',')
@@ -114,6 +149,15 @@ internal sealed class AuthorizedKeyOptions
 
             field = field[1..];
         }
+    }
+
+    /// <summary>sshd splits principals= on commas; an empty name could never match a certificate's principal.</summary>
+    private static string[] ParsePrincipals(string value)
+    {
+        var names = value.Split(',');
+        return names.All(n => n.Length > 0)
+            ? names
+            : throw new FormatException($"principals=\"{value}\" has an empty name");
     }
 
     /// <summary>

@@ -21,8 +21,8 @@ internal sealed partial class SshTransport
     private string? _compressionOut;
     private long _lastKeyChange;
 
-    /// <summary>The host key algorithm the first key exchange used; its key's blob is <see cref="HostKeyBlob"/>.</summary>
-    public string HostKeyAlgorithm { get; private set; } = "";
+    /// <summary>The host key algorithm the first key exchange used; its key's (or certificate's) blob is <see cref="HostKeyBlob"/>.</summary>
+    public HostKeyAlgorithm? HostKeyAlgorithm { get; private set; }
 
     /// <summary>The host key the client verified in the first key exchange.</summary>
     public byte[] HostKeyBlob { get; private set; } = [];
@@ -41,7 +41,7 @@ internal sealed partial class SshTransport
                 return false;
             }
 
-            var hostKeyAlgorithms = _policy.HostKeys.Where(h => _hostKeys.ForKeyType(h.KeyType) is not null).Select(h => h.Name).ToList();
+            var hostKeyAlgorithms = _policy.HostKeys.Where(h => _hostKeys.For(h) is not null).Select(h => h.Name).ToList();
             // OpenSSH PROTOCOL §1.10: the strict-kex marker belongs in the first KEXINIT only.
             var kex = _policy.KeyExchanges.Select(k => k.Name).Concat(_firstKeyExchangeDone ? [] : [SshAlgorithms.StrictKexServer]);
             ours = KexInitMessage.Create(kex, hostKeyAlgorithms, _policy.Ciphers.Select(c => c.Name), _policy.Macs.Select(m => m.Name),
@@ -112,14 +112,15 @@ internal sealed partial class SshTransport
             await conversation.ReceiveAsync(cancellationToken);
         }
 
-        var hostKey = _hostKeys.ForKeyType(negotiated.HostKey.KeyType)
+        var (hostKey, hostKeyBlob) = _hostKeys.For(negotiated.HostKey)
             ?? throw new SshProtocolException(DisconnectReason.KeyExchangeFailed, "no host key for the negotiated algorithm");
-        var inputs = new KexInputs(ClientIdentification, ServerIdentification, client.Payload, server.Payload, hostKey, negotiated.HostKey.Name);
+        var inputs = new KexInputs(ClientIdentification, ServerIdentification, client.Payload, server.Payload, hostKey, hostKeyBlob,
+            negotiated.HostKey.SignatureAlgorithm);
         var outcome = await negotiated.KeyExchange.RunAsync(conversation, inputs, cancellationToken);
         if (!_firstKeyExchangeDone)
         {
             SessionId = outcome.ExchangeHash;
-            HostKeyAlgorithm = negotiated.HostKey.Name;
+            HostKeyAlgorithm = negotiated.HostKey;
             HostKeyBlob = inputs.HostKeyBlob;
         }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Runtime.CompilerServices;
+using System.Text;
 using Microsoft.Extensions.Logging;
 using MultiXfer.Auth;
 using MultiXfer.Ssh.Keys;
@@ -9,22 +10,28 @@ namespace MultiXfer.Ssh.UserAuth;
 
 /// <summary>
 /// The keys each user may log in with: the lines from their configuration entry (parsed once) and their
-/// authorized_keys file (parsed again whenever its size or modification time changes, so an operator's edit takes
-/// effect on the next login without a restart).
+/// authorized_keys file (parsed again whenever it changes, see <see cref="WatchedFile{T}"/>). Lines marked
+/// cert-authority name CAs for that user's certificates and never log in themselves.
 /// </summary>
 internal sealed partial class AuthorizedKeyStore(int minimumRsaBits, TimeProvider time, ILogger logger)
 {
     private const long MaxFileBytes = 1024 * 1024;
 
     private readonly ConditionalWeakTable<UserAccount, IReadOnlyList<AuthorizedKey>> _configured = new();
-    private readonly ConcurrentDictionary<string, ParsedFile> _files = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, WatchedFile<AuthorizedKeysParseResult>> _files = new(StringComparer.Ordinal);
 
-    public bool IsAuthorized(UserAccount user, SshPublicKey key, IPAddress client)
+    /// <summary>The line that lets <paramref name="key"/> itself log in as <paramref name="user"/> from <paramref name="client"/> now.</summary>
+    public AuthorizedKey? FindKey(UserAccount user, SshPublicKey key, IPAddress client) =>
+        Permitted(user, client).FirstOrDefault(entry => !entry.Options.CertAuthority && entry.Key.Equals(key));
+
+    /// <summary>The cert-authority lines of <paramref name="user"/> naming <paramref name="caKey"/>, usable from <paramref name="client"/> now.</summary>
+    public IEnumerable<AuthorizedKey> FindAuthorities(UserAccount user, SshPublicKey caKey, IPAddress client) =>
+        Permitted(user, client).Where(entry => entry.Options.CertAuthority && entry.Key.Equals(caKey));
+
+    private IEnumerable<AuthorizedKey> Permitted(UserAccount user, IPAddress client)
     {
         var now = time.GetUtcNow();
-        return Configured(user).Any(Matches) || FromFile(user).Any(Matches);
-
-        bool Matches(AuthorizedKey entry) => entry.Key.Equals(key) && entry.Permits(client, now);
+        return Configured(user).Concat(FromFile(user)).Where(entry => entry.Permits(client, now));
     }
 
     private IReadOnlyList<AuthorizedKey> Configured(UserAccount user) => _configured.GetValue(user, account =>
@@ -45,46 +52,21 @@ internal sealed partial class AuthorizedKeyStore(int minimumRsaBits, TimeProvide
             return [];
         }
 
-        var info = new FileInfo(path);
-        if (!info.Exists)
+        var file = _files.GetOrAdd(path, p => new WatchedFile<AuthorizedKeysParseResult>(p, MaxFileBytes,
+            bytes => AuthorizedKeys.Parse(Encoding.UTF8.GetString(bytes), minimumRsaBits)));
+        var state = file.Read();
+        if (state.Fresh && state.Problem is { } problem && !state.Missing)
         {
-            return [];
+            LogFileUnusable(problem);
         }
 
-        var stamp = (info.Length, info.LastWriteTimeUtc);
-        if (_files.TryGetValue(path, out var cached) && cached.Stamp == stamp)
+        foreach (var line in state.Fresh ? state.Value?.Problems ?? [] : [])
         {
-            return cached.Keys;
+            LogFileLineIgnored(path, line.ToString());
         }
 
-        if (info.Length > MaxFileBytes)
-        {
-            LogFileTooLarge(path, MaxFileBytes);
-            return [];
-        }
-
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            LogFileUnreadable(path, e.Message);
-            return [];
-        }
-
-        var result = AuthorizedKeys.Parse(text, minimumRsaBits);
-        foreach (var problem in result.Problems)
-        {
-            LogFileLineIgnored(path, problem.ToString());
-        }
-
-        _files[path] = new ParsedFile(stamp, result.Keys);
-        return result.Keys;
+        return state.Value?.Keys ?? [];
     }
-
-    private sealed record ParsedFile((long Length, DateTime Modified) Stamp, IReadOnlyList<AuthorizedKey> Keys);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Users:{User}:AuthorizedKeys: entry ignored: {Problem}")]
     private partial void LogConfiguredKeyIgnored(string user, string problem);
@@ -92,9 +74,6 @@ internal sealed partial class AuthorizedKeyStore(int minimumRsaBits, TimeProvide
     [LoggerMessage(Level = LogLevel.Warning, Message = "authorized keys file {Path}: line ignored: {Problem}")]
     private partial void LogFileLineIgnored(string path, string problem);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "authorized keys file {Path} is larger than {Limit} bytes and was not read")]
-    private partial void LogFileTooLarge(string path, long limit);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "authorized keys file {Path} cannot be read: {Reason}")]
-    private partial void LogFileUnreadable(string path, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "authorized keys file not used: {Problem}")]
+    private partial void LogFileUnusable(string problem);
 }

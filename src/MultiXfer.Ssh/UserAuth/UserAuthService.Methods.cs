@@ -8,11 +8,15 @@ namespace MultiXfer.Ssh.UserAuth;
 
 internal sealed partial class UserAuthService
 {
+    private static readonly IReadOnlySet<string> SftpOnly = new HashSet<string> { Protocols.Sftp };
+
     /// <summary>
     /// RFC 4252 §7. Without a signature the client asks whether a key would do, and gets SSH_MSG_USERAUTH_PK_OK or a
     /// failure. With one, the signature over the session id and the request must verify with that very key, and
     /// only then is the key looked up for the user. publickey-hostbound-v00@openssh.com adds our host key to the
-    /// signed data (OpenSSH PROTOCOL §2.5), which must be the key this connection was established with.
+    /// signed data (OpenSSH PROTOCOL §2.5), which must be the key this connection was established with. A
+    /// *-cert-v01@openssh.com algorithm offers an OpenSSH certificate (PROTOCOL.certkeys): the certified key signs,
+    /// and the certificate must satisfy <see cref="UserKeyPolicy"/> for the user.
     /// </summary>
     private async ValueTask<AttemptOutcome> PublicKeyAsync(LoginAttempt attempt, UserAuthRequest request, ReadOnlyMemory<byte> payload,
         CancellationToken cancellationToken)
@@ -29,15 +33,30 @@ internal sealed partial class UserAuthService
         int signedLength = request.MethodDataOffset + reader.Position;
         var signature = signed ? reader.ReadString(WireLimits.MaxKeyBlob, "signature").ToArray() : null;
 
-        if (!SshAlgorithms.UserSignatureAlgorithms.Contains(algorithm)
-            || !SshPublicKey.TryParse(blob, out var key, out _, options.MinimumRsaKeyBits)
-            || !SignatureFitsKey(algorithm, key!.KeyType))
+        var offered = OfferedKey.From(algorithm, blob, options.MinimumRsaKeyBits);
+        if (offered is null)
         {
             LogKeyRefused(LogText(attempt.UserName), algorithm);
             return AttemptOutcome.Failed;
         }
 
-        bool KeyIsAuthorized(UserAccount account) => authorizedKeys.IsAuthorized(account, key, attempt.ClientAddress);
+        if (offered.RefusalBy(keyPolicy, attempt.ClientAddress) is { } refusal)
+        {
+            LogOfferedKeyRefused(LogText(attempt.UserName), offered.ToString(), refusal);
+            return AttemptOutcome.Failed;
+        }
+
+        KeyGrant? grant = null;
+        bool KeyIsAuthorized(UserAccount account)
+        {
+            grant = offered.GrantBy(keyPolicy, account, attempt.ClientAddress, out string reason);
+            if (grant is null && offered.Certificate is not null)
+            {
+                LogOfferedKeyRefused(account.Name, offered.ToString(), reason);
+            }
+
+            return grant is not null;
+        }
 
         if (signature is null)
         {
@@ -56,18 +75,17 @@ internal sealed partial class UserAuthService
         using var signedData = new SshWriter(transport.SessionId.Length + signedLength + 8);
         signedData.WriteString(transport.SessionId);
         signedData.WriteBytes(payload.Span[..signedLength]);
-        if (!key.Verify(signedData.Written, signature, new HashSet<string> { algorithm }))
+        if (!offered.Key.Verify(signedData.Written, signature, new HashSet<string> { offered.SignatureAlgorithm }))
         {
-            LogBadSignature(LogText(attempt.UserName), key.Fingerprint);
+            LogBadSignature(LogText(attempt.UserName), offered.Key.Fingerprint);
             return AttemptOutcome.Failed;
         }
 
-        return Judge(await _site.Authenticator.AuthenticatePublicKeyAsync(attempt, KeyIsAuthorized, cancellationToken));
+        var outcome = Judge(await _site.Authenticator.AuthenticatePublicKeyAsync(attempt, KeyIsAuthorized, cancellationToken));
+        return outcome.Account is { } account && grant is { SftpOnly: true }
+            ? AttemptOutcome.Succeeded(account.RestrictedTo(SftpOnly))
+            : outcome;
     }
-
-    /// <summary>RFC 8332 §3: rsa-sha2-* signatures are made with "ssh-rsa" keys; every other algorithm names its key type.</summary>
-    private static bool SignatureFitsKey(string algorithm, string keyType) =>
-        algorithm == keyType || (keyType == "ssh-rsa" && algorithm is "rsa-sha2-256" or "rsa-sha2-512");
 
     /// <summary>
     /// RFC 4256: one prompt, "Password: ", not echoed; the answer is checked as a password. A new userauth request
@@ -112,6 +130,9 @@ internal sealed partial class UserAuthService
 
     [LoggerMessage(Level = LogLevel.Information, Message = "public key for {User} refused: algorithm {Algorithm} or key not acceptable")]
     private partial void LogKeyRefused(string user, string algorithm);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "public key for {User} refused: {Key}: {Reason}")]
+    private partial void LogOfferedKeyRefused(string user, string key, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "public key signature for {User} did not verify (key {Fingerprint})")]
     private partial void LogBadSignature(string user, string fingerprint);

@@ -16,7 +16,7 @@ namespace MultiXfer.Ssh.UserAuth;
 /// </summary>
 internal sealed partial class UserAuthService(
     SshTransport transport,
-    AuthorizedKeyStore authorizedKeys,
+    UserKeyPolicy keyPolicy,
     SshOptions options,
     ConnectionContext connection,
     ILogger logger)

@@ -236,7 +236,7 @@ public class KeyExchangeMethodTests
     }
 
     private static KexInputs Inputs(SshHostKey hostKey) =>
-        new(ClientVersion, ServerVersion, ClientKexInit, ServerKexInit, hostKey, "ssh-ed25519");
+        new(ClientVersion, ServerVersion, ClientKexInit, ServerKexInit, hostKey, hostKey.PublicKey.Blob, "ssh-ed25519");
 
     private static SshReader Reply(byte[] reply, byte number, SshHostKey hostKey)
     {
