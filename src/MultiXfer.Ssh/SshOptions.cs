@@ -34,6 +34,15 @@ public sealed class SshOptions : SshAlgorithmOptions
     /// </summary>
     public List<string> TrustedUserCAKeys { get; set; } = [];
 
+    /// <summary>
+    /// Signature algorithms a CA may sign certificates with, user and host (sshd's CASignatureAlgorithms). Unset:
+    /// OpenSSH's default, every user signature algorithm but SHA-1 "ssh-rsa", which can be added for an old CA.
+    /// </summary>
+    public List<string>? CASignatureAlgorithms { get; set; }
+
+    /// <summary>The CA signature algorithms in force.</summary>
+    internal IReadOnlySet<string> CaSignatureAlgorithmSet => (CASignatureAlgorithms ?? [.. Algorithms.SshAlgorithms.UserSignatureAlgorithms]).ToHashSet();
+
     /// <summary>A file of CA keys as in <see cref="TrustedUserCAKeys"/>, read again whenever it changes.</summary>
     public string? TrustedUserCAKeysFile { get; set; }
 

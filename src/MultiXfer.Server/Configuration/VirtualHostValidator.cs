@@ -119,6 +119,8 @@ internal static class VirtualHostValidator
 
         Require(problems, ssh.Banner is null || ssh.Banner.Length <= 4096, $"{key}:Ssh:Banner", "must be at most 4096 characters");
         Require(problems, ssh.HostKeys is null || ssh.HostKeys.Count > 0, $"{key}:Ssh:HostKeys", "must list at least one file (or be left out)");
+        Require(problems, ssh.HostCertificates.Count == 0 || ssh.HostKeys is not null, $"{key}:Ssh:HostCertificates",
+            "certifies this host's own keys, so it needs VirtualHosts:NAME:Ssh:HostKeys (Ssh:HostCertificates serves the server's keys)");
         foreach (string listener in host.Listeners)
         {
             if (settings.Listeners.TryGetValue(listener, out var options) && options.Ssh is not null && HasAlgorithms(ssh))

@@ -1,4 +1,3 @@
-using MultiXfer.Ssh.Algorithms;
 using MultiXfer.Ssh.Certificates;
 using MultiXfer.Ssh.Keys;
 
@@ -13,10 +12,8 @@ internal static class HostCertificateFile
 {
     private const long MaxFileBytes = 64 * 1024;
 
-    /// <summary>OpenSSH clients' default CASignatureAlgorithms: no SHA-1 RSA signatures.</summary>
-    private static readonly IReadOnlySet<string> CaSignatureAlgorithms = SshAlgorithms.UserSignatureAlgorithms.ToHashSet();
-
-    public static SshCertificate Load(string path, string configurationKey, IReadOnlyList<SshHostKey> keys)
+    /// <param name="caSignatureAlgorithms">Ssh:CASignatureAlgorithms: OpenSSH clients refuse SHA-1 CA signatures by default too.</param>
+    public static SshCertificate Load(string path, string configurationKey, IReadOnlyList<SshHostKey> keys, IReadOnlySet<string> caSignatureAlgorithms)
     {
         string where = $"{configurationKey}: {Path.GetFullPath(path)}";
         string text;
@@ -44,7 +41,7 @@ internal static class HostCertificateFile
         string? refusal = certificate.CertificateType != words[0] ? $"the line says {words[0]} but the certificate is {certificate.CertificateType}"
             : certificate.Kind != SshCertificate.HostCertificate ? "it is not a host certificate (sign it with ssh-keygen -h)"
             : !keys.Any(k => k.PublicKey.Equals(certificate.Key)) ? $"it certifies {certificate.Key}, which is not one of the host keys"
-            : !certificate.SignatureVerifies(CaSignatureAlgorithms) ? "its CA signature does not verify with an allowed algorithm"
+            : !certificate.SignatureVerifies(caSignatureAlgorithms) ? "its CA signature does not verify with an allowed algorithm"
             : null;
         return refusal is null ? certificate : throw new HostKeyLoadException($"{where}: {refusal}");
     }

@@ -16,6 +16,7 @@ public sealed partial class HostKeyManager : IHostedService, IDisposable
 {
     private readonly IReadOnlyList<HostKeyFile> _files;
     private readonly IReadOnlyList<string> _certificateFiles;
+    private readonly IReadOnlySet<string> _caSignatureAlgorithms;
     private readonly HostKeyStore _store;
 
     internal HostKeyStore Store => _store;
@@ -34,14 +35,16 @@ public sealed partial class HostKeyManager : IHostedService, IDisposable
     {
         var policies = sshListeners.Select(l => AlgorithmPolicy.Resolve(options, l.Value.Ssh, $"Listeners:{l.Key}:Ssh", []));
         var files = HostKeyFiles.Resolve(options, keysDirectory, policies.DefaultIfEmpty(AlgorithmPolicy.Default));
-        return new HostKeyManager(files, options.HostCertificates, new HostKeyStore(), options.MinimumRsaKeyBits, logger);
+        return new HostKeyManager(files, options.HostCertificates, options.CaSignatureAlgorithmSet, new HostKeyStore(),
+            options.MinimumRsaKeyBits, logger);
     }
 
-    private HostKeyManager(IReadOnlyList<HostKeyFile> files, IReadOnlyList<string> certificateFiles, HostKeyStore store, int minimumRsaBits,
-        ILogger logger)
+    private HostKeyManager(IReadOnlyList<HostKeyFile> files, IReadOnlyList<string> certificateFiles, IReadOnlySet<string> caSignatureAlgorithms,
+        HostKeyStore store, int minimumRsaBits, ILogger logger)
     {
         _files = files;
         _certificateFiles = certificateFiles;
+        _caSignatureAlgorithms = caSignatureAlgorithms;
         _store = store;
         _minimumRsaBits = minimumRsaBits;
         _logger = logger;
@@ -142,7 +145,7 @@ public sealed partial class HostKeyManager : IHostedService, IDisposable
             keys.Add(key!);
         }
 
-        var certificates = _certificateFiles.Select((path, i) => HostCertificateFile.Load(path, $"Ssh:HostCertificates:{i}", keys)).ToList();
+        var certificates = _certificateFiles.Select((path, i) => HostCertificateFile.Load(path, $"Ssh:HostCertificates:{i}", keys, _caSignatureAlgorithms)).ToList();
         return new HostKeySet(keys, certificates);
     }
 

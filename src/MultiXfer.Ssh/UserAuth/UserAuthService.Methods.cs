@@ -82,9 +82,18 @@ internal sealed partial class UserAuthService
         }
 
         var outcome = Judge(await _site.Authenticator.AuthenticatePublicKeyAsync(attempt, KeyIsAuthorized, cancellationToken));
-        return outcome.Account is { } account && grant is { SftpOnly: true }
-            ? AttemptOutcome.Succeeded(account.RestrictedTo(SftpOnly))
-            : outcome;
+        if (outcome.Account is not { } account)
+        {
+            return outcome;
+        }
+
+        if (offered.Certificate is { } certificate)
+        {
+            // sshd's "Accepted publickey ... ID ... (serial ...) CA ...": who vouched for this login, for the audit trail.
+            LogCertificateAccepted(account.Name, certificate.ToString(), grant is { SftpOnly: true });
+        }
+
+        return grant is { SftpOnly: true } ? AttemptOutcome.Succeeded(account.RestrictedTo(SftpOnly)) : outcome;
     }
 
     /// <summary>
@@ -130,6 +139,9 @@ internal sealed partial class UserAuthService
 
     [LoggerMessage(Level = LogLevel.Information, Message = "public key for {User} refused: algorithm {Algorithm} or key not acceptable")]
     private partial void LogKeyRefused(string user, string algorithm);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "certificate accepted for {User}: {Certificate} (SFTP only: {SftpOnly})")]
+    private partial void LogCertificateAccepted(string user, string certificate, bool sftpOnly);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "public key for {User} refused: {Key}: {Reason}")]
     private partial void LogOfferedKeyRefused(string user, string key, string reason);

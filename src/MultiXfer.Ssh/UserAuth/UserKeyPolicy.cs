@@ -2,7 +2,6 @@ using System.Net;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using MultiXfer.Auth;
-using MultiXfer.Ssh.Algorithms;
 using MultiXfer.Ssh.Certificates;
 using MultiXfer.Ssh.Keys;
 
@@ -21,9 +20,7 @@ internal sealed partial class UserKeyPolicy
     /// <summary>A KRL of a large CA stays well below this; a text list is capped at 1 MiB by its parser.</summary>
     private const long MaxRevokedFileBytes = 16 * 1024 * 1024;
 
-    /// <summary>OpenSSH's default CASignatureAlgorithms: no SHA-1 RSA signatures on certificates.</summary>
-    private static readonly IReadOnlySet<string> CaSignatureAlgorithms = SshAlgorithms.UserSignatureAlgorithms.ToHashSet();
-
+    private readonly IReadOnlySet<string> _caSignatureAlgorithms;
     private readonly IReadOnlyList<SshPublicKey> _configuredAuthorities;
     private readonly WatchedFile<IReadOnlyList<SshPublicKey>>? _authorityFile;
     private readonly WatchedFile<RevokedKeys>? _revokedFile;
@@ -35,6 +32,7 @@ internal sealed partial class UserKeyPolicy
         _time = time;
         _logger = logger;
         AuthorizedKeys = new AuthorizedKeyStore(options.MinimumRsaKeyBits, time, logger);
+        _caSignatureAlgorithms = options.CaSignatureAlgorithmSet;
         _configuredAuthorities = ParseAuthorities(string.Join('\n', options.TrustedUserCAKeys), options.MinimumRsaKeyBits);
         int minimumRsaBits = options.MinimumRsaKeyBits;
         _authorityFile = string.IsNullOrWhiteSpace(options.TrustedUserCAKeysFile) ? null
@@ -77,7 +75,7 @@ internal sealed partial class UserKeyPolicy
         var now = _time.GetUtcNow();
         var options = certificate.Options;
         return certificate.Kind != SshCertificate.UserCertificate ? "it is not a user certificate"
-            : !certificate.SignatureVerifies(CaSignatureAlgorithms) ? "the CA signature does not verify with an allowed algorithm"
+            : !certificate.SignatureVerifies(_caSignatureAlgorithms) ? "the CA signature does not verify with an allowed algorithm"
             : !certificate.IsValidAt(now) ? (certificate.ValidAfter > (ulong)Math.Max(0, now.ToUnixTimeSeconds()) ? "it is not yet valid" : "it has expired")
             : options.Unknown.Count > 0 ? $"it has critical option {options.Unknown[0]}, which this server does not support"
             : options.SourceAddress is { } source && !source.Matches(client) ? $"its source-address {source} does not admit {client}"

@@ -56,8 +56,8 @@ public sealed class UserCertificateTests : IAsyncLifetime
     public async Task A_certificate_from_the_trusted_CA_logs_in_by_principal()
     {
         await AcceptedAsync("frank", _trusted.Certify(UserKey, "frank", "-n", "frank"));
-        await AcceptedAsync("frank", _trusted.Certify(UserKey, "frank-group", "-n", "someone,storage-admins"));
-        Assert.Contains("authenticated by publickey", _server.ReadLog());
+        await AcceptedAsync("frank", _trusted.Certify(UserKey, "frank-group", "-n", "someone,storage-admins", "-z", "4242"));
+        Assert.Contains("certificate accepted for frank: ssh-ed25519-cert-v01@openssh.com id \"frank-group\" serial 4242", _server.ReadLog());
     }
 
     [ClientFact("ssh", "ssh-keygen")]
@@ -146,6 +146,7 @@ public sealed class UserCertificateTests : IAsyncLifetime
         await RefusedAsync("frank", _ginasCa.Certify(UserKey, "frank-via-gina", "-n", "frank,ops"), "is not trusted for frank");
     }
 
+    /// <summary>The plain key alice logs in with is revoked by the same KRL: revocation is not for certificates only.</summary>
     [ClientFact("ssh", "ssh-keygen")]
     public async Task A_KRL_revokes_by_serial_and_by_key_and_takes_effect_without_a_restart()
     {
@@ -161,11 +162,15 @@ public sealed class UserCertificateTests : IAsyncLifetime
         string krl = Path.Combine(_work, "krl");
         await KeygenAsync("-k", "-f", krl, "-s", _trusted.PublicKeyFile, spec);
         await KeygenAsync("-k", "-u", "-f", krl, ownKey + ".pub");
+        await AcceptedAsync("alice", SshTestKeys.ClientKey("id_ecdsa"));
+        await KeygenAsync("-k", "-u", "-f", krl, SshTestKeys.ClientKey("id_ecdsa") + ".pub");
         Replace(_revoked, krl);
 
         await RefusedAsync("frank", bySerial, "revoked by Ssh:RevokedKeysFile");
         await RefusedAsync("frank", byKey, "revoked by Ssh:RevokedKeysFile");
+        await RefusedAsync("alice", SshTestKeys.ClientKey("id_ecdsa"), "revoked by Ssh:RevokedKeysFile");
         await AcceptedAsync("frank", neighbour);
+        await AcceptedAsync("alice", SshTestKeys.ClientKey("id_ed25519"));
     }
 
     [ClientFact("ssh", "ssh-keygen")]
