@@ -49,7 +49,7 @@ internal sealed class AuthorizedKeyOptions
 
     /// <summary>
     /// principals="a,b": with cert-authority, a certificate must name one of these instead of the user name; null when
-    /// absent. Ignored without cert-authority, as sshd ignores it.
+    /// absent. Without cert-authority the line is refused, as sshd denies it.
     /// </summary>
     public IReadOnlyList<string>? Principals { get; }
 
@@ -139,7 +139,10 @@ internal sealed class AuthorizedKeyOptions
 
             if (field.IsEmpty)
             {
-                return new AuthorizedKeyOptions(from, expiry, certAuthority, principals, command);
+                // sshd denies a line with principals= but no cert-authority ("principals on non-CA key").
+                return principals is null || certAuthority
+                    ? new AuthorizedKeyOptions(from, expiry, certAuthority, principals, command)
+                    : throw new FormatException("principals= needs cert-authority on the same line");
             }
 
             if (field[0] != ',')

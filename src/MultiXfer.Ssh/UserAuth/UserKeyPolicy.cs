@@ -91,7 +91,7 @@ internal sealed partial class UserKeyPolicy
     /// <summary>
     /// sshd's order: a CA from Ssh:TrustedUserCAKeys[File] admits a certificate naming one of the account's
     /// AuthorizedPrincipals (default: its name); then each cert-authority line of the account admits one naming one
-    /// of the line's principals= (default: the name), or naming no principal at all, as sshd allows there.
+    /// of the line's principals=, or without that option one naming the user or no principal at all, as sshd allows there.
     /// </summary>
     public KeyGrant? Grant(UserAccount account, SshCertificate certificate, IPAddress client, out string refusal)
     {
@@ -107,8 +107,12 @@ internal sealed partial class UserKeyPolicy
         foreach (var line in AuthorizedKeys.FindAuthorities(account, certificate.SignatureKey, client))
         {
             anyLine = true;
-            var allowed = line.Options.Principals ?? [account.Name];
-            if (certificate.Principals.Count == 0 || certificate.Principals.Any(allowed.Contains))
+            // sshd's check_authkey_line: principals= must be matched by name; without it the user name must be
+            // listed, unless the certificate lists no principal at all (PROTOCOL.certkeys: valid for any).
+            bool admitted = line.Options.Principals is { } principals
+                ? certificate.Principals.Any(principals.Contains)
+                : certificate.Principals.Count == 0 || certificate.Principals.Contains(account.Name);
+            if (admitted)
             {
                 refusal = "";
                 return new KeyGrant(sftpOnly || line.Options.ForceCommand is not null);

@@ -64,6 +64,9 @@ public sealed class UserCertificateTests : IAsyncLifetime
     public async Task A_certificate_naming_another_principal_is_refused()
     {
         await RefusedAsync("frank", _trusted.Certify(UserKey, "not-frank", "-n", "alice"), "names none of the principals allowed for frank");
+
+        // No principal at all means "any" to PROTOCOL.certkeys; sshd refuses that from TrustedUserCAKeys, and so do we.
+        await RefusedAsync("frank", _trusted.Certify(UserKey, "anyone"), "names none of the principals allowed for frank");
     }
 
     [ClientFact("ssh", "ssh-keygen")]
@@ -138,6 +141,7 @@ public sealed class UserCertificateTests : IAsyncLifetime
     {
         await AcceptedAsync("gina", _ginasCa.Certify(UserKey, "gina-ops", "-n", "ops"));
         await RefusedAsync("gina", _ginasCa.Certify(UserKey, "gina-by-name", "-n", "gina"), "names none of the principals allowed for gina");
+        await RefusedAsync("gina", _ginasCa.Certify(UserKey, "gina-anyone"), "names none of the principals allowed for gina");
 
         // The globally trusted CA is not gina's business only: it admits gina by her name.
         await AcceptedAsync("gina", _trusted.Certify(UserKey, "gina", "-n", "gina"));
