@@ -107,6 +107,12 @@ public sealed class ConfigurationTests
     [InlineData("Users:bob:AuthorizedKeys:0", "ssh-ed25519 not-base64!", "Users:bob:AuthorizedKeys:0")]
     [InlineData("Users:bob:AuthorizedKeys:0", "command=\"/bin/sh\" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBbFN5RA3vQr4Qz1DYh0d5yj8w9T0S9oV6XGcT1l5yzE",
         "Users:bob:AuthorizedKeys:0")]
+    [InlineData("Ssh:TrustedUserCAKeys:0", "from=\"10.0.0.1\" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBbFN5RA3vQr4Qz1DYh0d5yj8w9T0S9oV6XGcT1l5yzE",
+        "Ssh:TrustedUserCAKeys:0: a trusted CA key takes no options")]
+    [InlineData("Ssh:TrustedUserCAKeys:0", "ssh-ed25519 AAAA", "Ssh:TrustedUserCAKeys:0: line 1")]
+    [InlineData("Ssh:CASignatureAlgorithms:0", "ssh-dss", "Ssh:CASignatureAlgorithms: unknown signature algorithm 'ssh-dss'")]
+    [InlineData("Users:bob:AuthorizedPrincipals:0", " ", "Users:bob:AuthorizedPrincipals: names must not be empty")]
+    [InlineData("VirtualHosts:x:Ssh:HostCertificates:0", "host-cert.pub", "VirtualHosts:x:Ssh:HostCertificates: certifies this host's own keys")]
     [InlineData("Sftp:MaxVersion", "7", "Sftp:MaxVersion")]
     [InlineData("Sftp:MaxVersion", "2", "Sftp:MaxVersion")]
     [InlineData("Sftp:Extensions:0", "-rm-rf@evil", "Sftp:Extensions: unknown extension 'rm-rf@evil'")]

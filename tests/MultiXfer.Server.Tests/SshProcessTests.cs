@@ -97,6 +97,20 @@ public sealed partial class SshProcessTests : IDisposable
         Assert.Contains("Ssh:HostKeys:0", server.Output + server.Error);
     }
 
+    /// <summary>A host certificate that certifies no host key would fail every client's check: start-up stops instead.</summary>
+    [Fact]
+    public async Task A_host_certificate_for_another_key_stops_start_up_naming_its_key()
+    {
+        string ca = SshTestKeys.GenerateKey(_work, "host_ca", "-t", "ed25519");
+        string stranger = SshTestKeys.GenerateKey(_work, "stranger_key", "-t", "ed25519");
+        var signed = await ProcessRunner.RunAsync("ssh-keygen", ["-q", "-s", ca, "-h", "-I", "stranger", stranger + ".pub"]);
+        Assert.Equal(0, signed.ExitCode);
+        await using var server = ServerProcess.Start(_work, [.. Loopback, $"--Ssh:HostCertificates:0={stranger}-cert.pub"]);
+        Assert.Equal(2, await server.WaitForExitAsync(StartTimeout));
+        Assert.Contains("Ssh:HostCertificates:0", server.Output + server.Error);
+        Assert.Contains("which is not one of the host keys", server.Output + server.Error);
+    }
+
     private async Task<string> MakeKeyAsync(string name)
     {
         string directory = Path.Combine(_work, name);
