@@ -27,25 +27,37 @@ internal sealed class OfferedKey
 
     public SshCertificate? Certificate { get; }
 
-    /// <summary>Null when the algorithm is not accepted or the blob is not a usable key or certificate of that algorithm.</summary>
-    public static OfferedKey? From(string algorithm, byte[] blob, int minimumRsaBits)
+    /// <summary>
+    /// Null, with the reason, when the algorithm is not accepted or the blob is not a usable key or certificate of
+    /// that algorithm.
+    /// </summary>
+    public static OfferedKey? From(string algorithm, byte[] blob, int minimumRsaBits, out string problem)
     {
         string signatureAlgorithm = CertificateAlgorithms.SignatureAlgorithmFor(algorithm) ?? algorithm;
         if (!SshAlgorithms.UserSignatureAlgorithms.Contains(signatureAlgorithm))
         {
+            problem = "the algorithm is not accepted";
             return null;
         }
 
         if (CertificateAlgorithms.CertificateTypeFor(algorithm) is not { } certificateType)
         {
-            return SshPublicKey.TryParse(blob, out var key, out _, minimumRsaBits) && SignatureFitsKey(signatureAlgorithm, key.KeyType)
-                ? new OfferedKey(key, signatureAlgorithm, null)
-                : null;
+            if (!SshPublicKey.TryParse(blob, out var key, out problem, minimumRsaBits))
+            {
+                return null;
+            }
+
+            problem = SignatureFitsKey(signatureAlgorithm, key.KeyType) ? "" : $"a {key.KeyType} key does not sign with {signatureAlgorithm}";
+            return problem.Length == 0 ? new OfferedKey(key, signatureAlgorithm, null) : null;
         }
 
-        return SshCertificate.TryParse(blob, out var certificate, out _, minimumRsaBits) && certificate.CertificateType == certificateType
-            ? new OfferedKey(certificate.Key, signatureAlgorithm, certificate)
-            : null;
+        if (!SshCertificate.TryParse(blob, out var certificate, out problem, minimumRsaBits))
+        {
+            return null;
+        }
+
+        problem = certificate.CertificateType == certificateType ? "" : $"the blob is a {certificate.CertificateType}";
+        return problem.Length == 0 ? new OfferedKey(certificate.Key, signatureAlgorithm, certificate) : null;
     }
 
     /// <summary>Why this key may not log in as anyone from <paramref name="client"/>, or null.</summary>

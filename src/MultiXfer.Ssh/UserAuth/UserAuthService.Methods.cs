@@ -33,10 +33,10 @@ internal sealed partial class UserAuthService
         int signedLength = request.MethodDataOffset + reader.Position;
         var signature = signed ? reader.ReadString(WireLimits.MaxKeyBlob, "signature").ToArray() : null;
 
-        var offered = OfferedKey.From(algorithm, blob, options.MinimumRsaKeyBits);
+        var offered = OfferedKey.From(algorithm, blob, options.MinimumRsaKeyBits, out string problem);
         if (offered is null)
         {
-            LogKeyRefused(LogText(attempt.UserName), algorithm);
+            LogKeyRefused(LogText(attempt.UserName), LogText(algorithm), LogText(problem));
             return AttemptOutcome.Failed;
         }
 
@@ -137,8 +137,8 @@ internal sealed partial class UserAuthService
 
     private static string LogText(string text) => MultiXfer.Connections.LogText.Clean(text);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "public key for {User} refused: algorithm {Algorithm} or key not acceptable")]
-    private partial void LogKeyRefused(string user, string algorithm);
+    [LoggerMessage(Level = LogLevel.Information, Message = "public key for {User} refused: algorithm {Algorithm}: {Problem}")]
+    private partial void LogKeyRefused(string user, string algorithm, string problem);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "certificate accepted for {User}: {Certificate} (SFTP only: {SftpOnly})")]
     private partial void LogCertificateAccepted(string user, string certificate, bool sftpOnly);
