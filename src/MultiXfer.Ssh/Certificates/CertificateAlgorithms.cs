@@ -33,9 +33,12 @@ internal static class CertificateAlgorithms
     /// <summary>The plain signature algorithm behind <paramref name="algorithm"/>; null for plain algorithms.</summary>
     public static string? SignatureAlgorithmFor(string algorithm) => ByName.TryGetValue(algorithm, out var entry) ? entry.SignatureAlgorithm : null;
 
-    /// <summary>The plain key type a certificate type certifies: "ssh-ed25519-cert-v01@openssh.com" → "ssh-ed25519".</summary>
+    /// <summary>
+    /// The plain key type a certificate type certifies: "ssh-ed25519-cert-v01@openssh.com" → "ssh-ed25519". Only real
+    /// certificate types qualify: "rsa-sha2-512-cert-v01@openssh.com" names an algorithm, never a blob's type.
+    /// </summary>
     public static string? PlainKeyType(string certificateType) =>
-        certificateType.EndsWith(Suffix, StringComparison.Ordinal) && ByName.ContainsKey(certificateType)
+        ByName.TryGetValue(certificateType, out var entry) && entry.CertificateType == certificateType
             ? certificateType[..^Suffix.Length]
             : null;
 }

@@ -88,7 +88,9 @@ internal sealed class SshCertificate
     public bool SignatureVerifies(IReadOnlySet<string> allowedAlgorithms) =>
         SignatureKey.Verify(Blob.AsSpan(0, _signedLength), Signature, allowedAlgorithms);
 
-    public override string ToString() => $"{CertificateType} id \"{KeyId}\" serial {Serial} key {Key.Fingerprint} CA {SignatureKey.Fingerprint}";
+    /// <summary>For logs: the key id is the CA's free text, so control characters are masked (no forged log lines).</summary>
+    public override string ToString() =>
+        $"{CertificateType} id \"{MultiXfer.Connections.LogText.Clean(KeyId)}\" serial {Serial} key {Key.Fingerprint} CA {SignatureKey.Fingerprint}";
 
     /// <summary>
     /// Parses a certificate blob completely: unknown types, a certificate as CA key, trailing bytes, malformed options
@@ -146,7 +148,7 @@ internal sealed class SshCertificate
             throw new FormatException($"{type} has trailing data");
         }
 
-        if (!SshPublicKey.TryParse(caBlob, out var caKey, out string caProblem))
+        if (!SshPublicKey.TryParse(caBlob, out var caKey, out string caProblem, minimumRsaBits))
         {
             // A CA key that is itself a certificate lands here too: PROTOCOL.certkeys forbids chains.
             throw new FormatException($"certificate's CA key is not usable: {caProblem}");

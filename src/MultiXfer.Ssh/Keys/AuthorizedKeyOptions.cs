@@ -117,8 +117,8 @@ internal sealed class AuthorizedKeyOptions
                     principals = principals is null ? ParsePrincipals(value) : throw new FormatException("more than one principals= option");
                     break;
                 case "command" when value is not null:
-                    command = command is null && value == InternalSftp
-                        ? value
+                    command = command is not null ? throw new FormatException("more than one command= option")
+                        : value == InternalSftp ? value
                         : throw new FormatException($"command=\"{value}\" is not supported: only command=\"{InternalSftp}\" can be honoured " +
                             "by this server, so the key is refused rather than used without it");
                     break;

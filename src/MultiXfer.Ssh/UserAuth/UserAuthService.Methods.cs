@@ -42,7 +42,7 @@ internal sealed partial class UserAuthService
 
         if (offered.RefusalBy(keyPolicy, attempt.ClientAddress) is { } refusal)
         {
-            LogOfferedKeyRefused(LogText(attempt.UserName), offered.ToString(), refusal);
+            LogOfferedKeyRefused(LogText(attempt.UserName), offered.ToString(), LogText(refusal));
             return AttemptOutcome.Failed;
         }
 
@@ -52,7 +52,7 @@ internal sealed partial class UserAuthService
             grant = offered.GrantBy(keyPolicy, account, attempt.ClientAddress, out string reason);
             if (grant is null && offered.Certificate is not null)
             {
-                LogOfferedKeyRefused(account.Name, offered.ToString(), reason);
+                LogOfferedKeyRefused(account.Name, offered.ToString(), LogText(reason));
             }
 
             return grant is not null;
