@@ -50,7 +50,8 @@ public sealed class AuthorizedKeysTests(KeygenKeys keygen)
         Assert.Equal("my key", key.Comment);
         Assert.True(key.Permits(IPAddress.Parse("192.168.1.77"), Now));
 
-        // The space and the escaped quote stay inside the value, so the error is about command=, not about the key type.
+        // The space, the comma and the escaped quotes stay inside the value, so the error is about command=, and
+        // names the value dequoted.
         Assert.False(AuthorizedKeys.TryParseLine($"command=\"echo \\\"a, b\\\" c\" {Ed25519Key}", 2048, out _, out string problem));
         Assert.StartsWith("command=\"echo \"a, b\" c\" is not supported", problem, StringComparison.Ordinal);
         Assert.False(AuthorizedKeys.TryParseLine($"from=\"10.*,no-pty {Ed25519Key}", 2048, out _, out problem));
@@ -69,6 +70,8 @@ public sealed class AuthorizedKeysTests(KeygenKeys keygen)
     [InlineData("10.0.0.0/8,!10.1.2.3", "11.0.0.1", false)]
     [InlineData("!10.1.2.3", "10.1.2.4", false)]
     [InlineData("10.0.0.0/8", "::ffff:10.1.2.3", true)]
+    [InlineData("10.0.0.*", "::ffff:10.0.0.7", true)]
+    [InlineData("*,!10.0.0.?", "::ffff:10.0.0.7", false)]
     [InlineData("192.0.2.0/24,!192.0.2.128/25", "192.0.2.200", false)]
     [InlineData("192.0.2.0/24,!192.0.2.128/25", "192.0.2.100", true)]
     [InlineData("2001:db8::/32", "2001:db8:1::5", true)]
@@ -161,8 +164,9 @@ public sealed class AuthorizedKeysTests(KeygenKeys keygen)
 
     [Theory]
     [InlineData("command=\"/bin/true\"", "command=\"/bin/true\" is not supported: only command=\"internal-sftp\"")]
-    [InlineData("cert-authority=\"yes\"", "option cert-authority takes no value")]
     [InlineData("principals=\"a,,b\"", "principals=\"a,,b\" has an empty name")]
+    [InlineData("principals=\"ops\"", "principals= needs cert-authority on the same line")]
+    [InlineData("command=\"internal-sftp\",command=\"internal-sftp\"", "more than one command= option")]
     [InlineData("tunnel=\"0\"", "option tunnel= is not supported")]
     [InlineData("permitopen=\"host:22\"", "option permitopen= is not supported")]
     [InlineData("permitlisten=\"8080\"", "option permitlisten= is not supported")]
@@ -173,6 +177,10 @@ public sealed class AuthorizedKeysTests(KeygenKeys keygen)
     [InlineData("x11-forwarding", "option x11-forwarding is not supported")]
     [InlineData("user-rc", "option user-rc is not supported")]
     [InlineData("Command=\"x\"", "command=\"x\" is not supported")]
+    [InlineData("cert-authority=\"x\"", "option cert-authority takes no value")]
+    [InlineData("cert-authority,principals", "option principals needs a quoted value")]
+    [InlineData("command", "option command needs a quoted value")]
+    [InlineData("cert-authority,principals=\"a\",principals=\"b\"", "more than one principals= option")]
     [InlineData("verify-required", "unknown option verify-required")]
     [InlineData("no-pty,frobnicate", "unknown option frobnicate")]
     [InlineData("no-pty=\"yes\"", "option no-pty takes no value")]
@@ -186,6 +194,77 @@ public sealed class AuthorizedKeysTests(KeygenKeys keygen)
         Assert.False(AuthorizedKeys.TryParseLine($"{options} {Ed25519Key} c", 2048, out var key, out string problem));
         Assert.Null(key);
         Assert.StartsWith(expected, problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Cert_authority_lines_name_a_ca_with_or_without_principals()
+    {
+        var any = AuthorizedKeys.ParseLine($"cert-authority {Ed25519Key} ca", 2048);
+        var named = AuthorizedKeys.ParseLine($"cert-authority,principals=\"alice,ops@example.com\" {Ed25519Key}", 2048);
+        var mixed = AuthorizedKeys.ParseLine($"Cert-Authority,from=\"10.0.0.0/8\",PRINCIPALS=\"x\",no-pty {Ed25519Key}", 2048);
+
+        Assert.True(any.Options.CertAuthority);
+        Assert.Null(any.Options.Principals);
+        Assert.Equal("ca", any.Comment);
+        Assert.True(named.Options.CertAuthority);
+        Assert.Equal(["alice", "ops@example.com"], named.Options.Principals);
+        Assert.True(mixed.Options.CertAuthority);
+        Assert.Equal(["x"], mixed.Options.Principals);
+        Assert.Equal("10.0.0.0/8", mixed.Options.From?.Text);
+        Assert.False(AuthorizedKeys.ParseLine(Ed25519Key, 2048).Options.CertAuthority);
+    }
+
+    [Fact]
+    public void Principals_without_cert_authority_refuse_the_line()
+    {
+        // sshd's auth_authorise_keyopts denies a line with principals= on a key that is not a CA.
+        Assert.False(AuthorizedKeys.TryParseLine($"principals=\"alice\" {Ed25519Key}", 2048, out _, out string problem));
+        Assert.Equal("principals= needs cert-authority on the same line", problem);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData(",")]
+    [InlineData("alice,,bob")]
+    [InlineData(",alice")]
+    [InlineData("alice,")]
+    public void Principals_with_an_empty_name_refuse_the_line(string principals)
+    {
+        Assert.False(AuthorizedKeys.TryParseLine($"cert-authority,principals=\"{principals}\" {Ed25519Key}", 2048, out var key, out string problem));
+        Assert.Null(key);
+        Assert.Equal($"principals=\"{principals}\" has an empty name", problem);
+    }
+
+    [Theory]
+    [InlineData("command=\"internal-sftp\"")]
+    [InlineData("restrict,command=\"internal-sftp\"")]
+    [InlineData("COMMAND=\"internal-sftp\",cert-authority")]
+    public void Command_internal_sftp_restricts_the_key_to_sftp(string options)
+    {
+        var key = AuthorizedKeys.ParseLine($"{options} {Ed25519Key}", 2048);
+
+        Assert.Equal(AuthorizedKeyOptions.InternalSftp, key.Options.ForceCommand);
+        Assert.Null(AuthorizedKeys.ParseLine(Ed25519Key, 2048).Options.ForceCommand);
+    }
+
+    [Theory]
+    [InlineData("/bin/sh")]
+    [InlineData("")]
+    [InlineData("INTERNAL-SFTP")]
+    [InlineData("internal-sftp -R")]
+    [InlineData("/usr/lib/openssh/sftp-server")]
+    public void Any_other_command_refuses_the_line(string command)
+    {
+        // sshd would run these; this server cannot, and using the key without the restriction would be worse.
+        Assert.False(AuthorizedKeys.TryParseLine($"command=\"{command}\" {Ed25519Key}", 2048, out var key, out string problem));
+        Assert.Null(key);
+        Assert.StartsWith($"command=\"{command}\" is not supported", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Command_given_twice_refuses_the_line()
+    {
+        Assert.False(AuthorizedKeys.TryParseLine($"command=\"internal-sftp\",command=\"internal-sftp\" {Ed25519Key}", 2048, out _, out _));
     }
 
     [Theory]
