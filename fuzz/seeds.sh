@@ -19,6 +19,8 @@
 #   authorized-keys ssh-keygen public keys of every type, with options as operators write them
 #   key-files       ssh-keygen private keys of every type in OpenSSH, PEM and PKCS#8 format, with and without a
 #                   passphrase, their decoded contents, public key blobs, and blob+signature pairs (paramiko signs)
+#   certificates    ssh-keygen -s user and host certificates (CA and key types, options, validity) and ssh-keygen -k
+#                   KRLs (serials, ranges, ids, keys, fingerprints), each behind the target's selector byte
 #   detector        first bytes of the clients above and of an openssl s_client TLS ClientHello
 # Files are capped at 8 KiB. Regression inputs (fuzz/regressions/) are kept separately and never rebuilt.
 set -euo pipefail
@@ -275,6 +277,28 @@ ssh-keygen -q -N 'secret' -t ecdsa -m PKCS8 -f "$work/kg/enc-p8" && cp "$work/kg
 ssh-keygen -q -N 'secret' -t rsa -b 2048 -m PEM -f "$work/kg/enc-pem" && cp "$work/kg/enc-pem" "$corpus/key-files/pem-encrypted-rsa"
 ssh-keygen -q -s "$work/kg/ed25519" -I seed -n fuzz "$work/kg/ecdsa256.pub" && cp "$work/kg/ecdsa256-cert.pub" "$corpus/authorized-keys/certificate"
 (cd "$tools" && $py key_seeds.py "$work/kg" "$corpus/key-files" "$corpus/authorized-keys")
+
+# --- certificates: ssh-keygen -s certificates (byte 0 + blob) and ssh-keygen -k KRLs (byte 1 + file) --------------------
+rm -rf "$corpus/certificates"; mkdir -p "$corpus/certificates"
+cert_seed() { # name, then ssh-keygen -s arguments; the certified key is a fresh copy of ecdsa256.pub
+  local name=$1; shift
+  cp "$work/kg/ecdsa256.pub" "$work/kg/c-$name.pub"
+  ssh-keygen -q "$@" "$work/kg/c-$name.pub"
+  { printf '\x00'; cut -d' ' -f2 "$work/kg/c-$name-cert.pub" | base64 -d; } >"$corpus/certificates/cert-$name"
+}
+cert_seed user-ed25519-ca -s "$work/kg/ed25519" -I alice -n alice,ops -z 7
+cert_seed user-rsa-ca -s "$work/kg/rsa2048" -t rsa-sha2-512 -I bob -n bob -V 20200101:20300101
+cert_seed options -s "$work/kg/ed25519" -I opts -n alice -O force-command=internal-sftp -O source-address=127.0.0.1/32,10.0.0.0/8,::1
+cert_seed host -s "$work/kg/ecdsa384" -h -I host -n files.example.org
+cp "$work/kg/rsa2048.pub" "$work/kg/c-rsa-key.pub"; ssh-keygen -q -s "$work/kg/ed25519" -I rsa-key -n alice "$work/kg/c-rsa-key.pub"
+{ printf '\x00'; cut -d' ' -f2 "$work/kg/c-rsa-key-cert.pub" | base64 -d; } >"$corpus/certificates/cert-rsa-key"
+printf 'serial: 5\nserial: 10-20\nserial: 1000\nserial: 1003\nserial: 1010\nid: alice\nkey: %s\nsha256: %s\nhash: %s\n' \
+  "$(cat "$work/kg/ecdsa521.pub")" "$(cat "$work/kg/ecdsa384.pub")" "$(ssh-keygen -lf "$work/kg/rsa2048.pub" | cut -d' ' -f2)" >"$work/kg/krl-spec"
+ssh-keygen -q -k -f "$work/kg/krl" -s "$work/kg/ed25519.pub" "$work/kg/krl-spec"
+{ printf '\x01'; cat "$work/kg/krl"; } >"$corpus/certificates/krl-mixed"
+ssh-keygen -q -k -f "$work/kg/krl-keys" "$work/kg/ecdsa256.pub" "$work/kg/c-host-cert.pub"
+{ printf '\x01'; cat "$work/kg/krl-keys"; } >"$corpus/certificates/krl-keys"
+{ printf '\x01'; cat "$work/kg/ed25519.pub" "$work/kg/rsa2048.pub"; } >"$corpus/certificates/text-list"
 
 cap "$corpus"/*/*
 for d in "$corpus"/*/; do echo "$(basename "$d"): $(ls "$d" | wc -l) seeds"; done

@@ -23,6 +23,7 @@ public static class FuzzTargets
         new("scp", "scp command line and sink/source control lines", ScpTarget.Run),
         new("authorized-keys", "authorized_keys lines and options", Guarded(AuthorizedKeysTarget.Run)),
         new("key-files", "OpenSSH/PEM/PKCS#8 private key files and public key blobs", Guarded(KeyFilesTarget.Run)),
+        new("certificates", "OpenSSH certificate blobs and KRL/key-list revocation files", Guarded(CertificatesTarget.Run)),
         new("detector", "auto listener first-byte classification", Guarded(DetectorTarget.Run)),
         new("ssh-identification", "SSH identification line and first raw packets", SshIdentificationTarget.Run),
     ];
