@@ -13,7 +13,7 @@ short=${SHORT_SECONDS:-600}
 out=$here/out/campaign
 report=${1:-$out/report.txt}
 mkdir -p "$out" "$(dirname "$report")"
-targets=${TARGETS:-"ssh-packet ssh-userauth sftp ftp-control ssh-kex ssh-connection proxy scp authorized-keys key-files detector ssh-identification"}
+targets=${TARGETS:-"ssh-packet ssh-userauth sftp ftp-control ssh-kex ssh-connection proxy scp authorized-keys key-files certificates detector ssh-identification"}
 
 echo "# campaign $(date -u +%FT%TZ) on $(git -C "$here/.." rev-parse --short HEAD 2>/dev/null || echo '?')" >>"$report"
 status=0
