@@ -36,13 +36,13 @@ internal sealed partial class UserAuthService
         var offered = OfferedKey.From(algorithm, blob, options.MinimumRsaKeyBits, out string problem);
         if (offered is null)
         {
-            LogKeyRefused(LogText(attempt.UserName), LogText(algorithm), LogText(problem));
+            LogKeyRefused(LogText(attempt.UserName), LogText(algorithm), problem);
             return AttemptOutcome.Failed;
         }
 
         if (offered.RefusalBy(keyPolicy, attempt.ClientAddress) is { } refusal)
         {
-            LogOfferedKeyRefused(LogText(attempt.UserName), offered.ToString(), LogText(refusal));
+            LogOfferedKeyRefused(LogText(attempt.UserName), offered.ToString(), refusal);
             return AttemptOutcome.Failed;
         }
 
@@ -52,7 +52,7 @@ internal sealed partial class UserAuthService
             grant = offered.GrantBy(keyPolicy, account, attempt.ClientAddress, out string reason);
             if (grant is null && offered.Certificate is not null)
             {
-                LogOfferedKeyRefused(account.Name, offered.ToString(), LogText(reason));
+                LogOfferedKeyRefused(account.Name, offered.ToString(), reason);
             }
 
             return grant is not null;

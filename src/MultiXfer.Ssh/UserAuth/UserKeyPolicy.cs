@@ -80,7 +80,7 @@ internal sealed partial class UserKeyPolicy
             : options.Unknown.Count > 0 ? $"it has critical option {options.Unknown[0]}, which this server does not support"
             : options.SourceAddress is { } source && !source.Matches(client) ? $"its source-address {source} does not admit {client}"
             : options.ForceCommand is { } command && command != AuthorizedKeyOptions.InternalSftp
-                ? $"its force-command \"{command}\" is not something this server can run (only {AuthorizedKeyOptions.InternalSftp})"
+                ? $"its force-command \"{MultiXfer.Connections.LogText.Clean(command)}\" is not something this server can run (only {AuthorizedKeyOptions.InternalSftp})"
             : Revoked(revoked => revoked.IsRevoked(certificate));
     }
 
