@@ -359,9 +359,14 @@ KEX_LOGINS = 20
 KEX_PARALLEL = 8
 
 
-def kex_logins_case(kex, clients):
+# A key authorized nowhere, with a certificate from the CA both servers trust (bench/peers/setup.sh): only the
+# certificate can log it in.
+CERT_KEY = os.path.join(WORK, "cert", "id_cert")
+
+
+def kex_logins_case(kex, clients, key=KEY):
     """CLIENTS ssh processes at a time, each doing KEX_LOGINS key logins one after another (subsystem, empty stdin);
-    wall time until the last ends."""
+    wall time until the last ends. KEY replaces the client key (CERT_KEY logs in by its certificate)."""
     def case(name, port):
         options = ["-o", f"KexAlgorithms={kex}"] if kex else []
         remote = ["-s", "127.0.0.1", "multixfer-echo" if name == "MultiXfer" else "sftp"]
@@ -370,7 +375,8 @@ def kex_logins_case(kex, clients):
         def client():
             try:
                 for _ in range(KEX_LOGINS):
-                    subprocess.run(["ssh", *SSH_OPTIONS, *options, "-p", str(port), *remote], check=True, stdin=subprocess.DEVNULL,
+                    subprocess.run(["ssh", *[key if o == KEY else o for o in SSH_OPTIONS], *options, "-p", str(port), *remote],
+                                   check=True, stdin=subprocess.DEVNULL,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=TIMEOUT)
             except Exception as error:  # reported after the others finish
                 errors.append(error)
@@ -435,6 +441,8 @@ def kex_group(runs):
         row(f"server CPU per login, {label}", cpu_per_login(kex_logins_case(kex, 1)), "ms")
     for kex in SSHNET_KEX:
         row(f"server CPU per login, SSH.NET client, {kex}", cpu_per_login(sshnet_logins_case(kex)), "ms")
+    row(f"{KEX_LOGINS} sequential SSH logins by user certificate (ed25519 CA), client default", kex_logins_case(None, 1, CERT_KEY))
+    row("server CPU per login, user certificate", cpu_per_login(kex_logins_case(None, 1, CERT_KEY)), "ms")
 
 
 SFTP_SERVERS = [("MultiXfer", 2223), ("OpenSSH", 2222), ("ProFTPD", 2022)]

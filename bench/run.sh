@@ -48,7 +48,7 @@ cat > "$BENCH_WORK/multixfer-bench.json" <<JSON
                  "ftps": { "Address": "127.0.0.1", "Port": 2991, "Protocol": "ftps-implicit" },
                  "ssh": { "Address": "127.0.0.1", "Port": 2223, "Protocol": "ssh" },
                  "auto": { "Address": "127.0.0.1", "Port": 2126, "Protocol": "auto" } },
-  "Ssh": { "EchoSubsystem": true },
+  "Ssh": { "EchoSubsystem": true, "TrustedUserCAKeys": [ "$(cat "$BENCH_WORK/user_ca.pub")" ] },
   "Ftp": { "PassivePorts": "42000-42999", "MaxPassivePortsPerClient": 1000 },
   "Logging": { "Level": "Warning" },
   "Users": { "bench": { "PasswordHash": "$HASH", "Home": "/", "AuthorizedKeys": [ "$(cat "$BENCH_WORK/id_ed25519.pub")" ] } }
