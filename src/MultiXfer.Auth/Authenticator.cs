@@ -9,15 +9,19 @@ public sealed record AnonymousPolicy(bool Enabled, VirtualPath Root, IFileSystem
 
 /// <summary>
 /// The one authenticator behind every protocol. Unknown users, wrong passwords and protocols a user may not use
-/// cost the same work (a PBKDF2 run against a dummy hash) and get the same answer after the same delay, so the
+/// cost the same work (a hash in the default scheme, checked against a dummy) and get the same answer after the same delay, so the
 /// reply says nothing about which names exist. Failures count against the client address.
 /// </summary>
 public sealed partial class Authenticator : IAuthenticator
 {
-    private static readonly Lazy<ParsedHash> DummyHash = new(() =>
+    /// <summary>
+    /// What an unknown user's password is checked against: a hash in the default scheme, so the answer takes as long as
+    /// for a user whose hash is current (hashes of other schemes cost what their scheme costs until upgraded).
+    /// </summary>
+    private static readonly Lazy<Passwords.StoredPassword> DummyHash = new(() =>
     {
         PasswordHasher.TryParse(PasswordHasher.Hash(Guid.NewGuid().ToString()), out var parsed, out _);
-        return parsed;
+        return parsed!;
     });
 
     private readonly UserStore _users;
@@ -28,7 +32,7 @@ public sealed partial class Authenticator : IAuthenticator
     private readonly ILogger _logger;
 
     /// <summary>
-    /// PBKDF2 runs at most this many at once, across every virtual host's authenticator; further logins wait
+    /// Password hashes run at most this many at once (Argon2id also holds its memory meanwhile), across every virtual host's authenticator; further logins wait
     /// without holding a thread, so a login flood costs CPU at a bounded rate instead of starving the thread pool
     /// that serves transfers.
     /// </summary>
@@ -69,7 +73,7 @@ public sealed partial class Authenticator : IAuthenticator
             await s_hashing.WaitAsync(cancellationToken);
             try
             {
-                verified = PasswordHasher.Verify(password, stored ?? DummyHash.Value) && stored is not null;
+                verified = (stored ?? DummyHash.Value).Verify(password) && stored is not null;
             }
             finally
             {

@@ -53,7 +53,7 @@ internal sealed class PasswordCache(TimeSpan lifetime, TimeProvider time, int ca
 
     private string KeyOf(UserRecord user, string password)
     {
-        byte[] material = Encoding.UTF8.GetBytes($"{user.Account.Name}\0{Convert.ToBase64String(user.Password!.Value.Hash)}\0{password}");
+        byte[] material = Encoding.UTF8.GetBytes($"{user.Account.Name}\0{user.Password!.Encoded}\0{password}");
         return Convert.ToBase64String(HMACSHA256.HashData(_key, material));
     }
 }

@@ -1,88 +1,58 @@
-using System.Security.Cryptography;
 using System.Text;
+using MultiXfer.Auth.Passwords;
 
 namespace MultiXfer.Auth;
 
 /// <summary>
-/// PBKDF2-HMAC-SHA512 password hashes in the string form <c>$pbkdf2-sha512$i=ITERATIONS$SALT$HASH</c> (base64),
-/// with a random 16-byte salt per password. The iteration count travels with the hash, so raising the default
-/// later does not invalidate stored hashes.
+/// Password hashes: new ones are Argon2id (<see cref="Argon2idPassword"/>) unless PBKDF2 is asked for; stored ones are
+/// read in every scheme of <see cref="Passwords"/>, told apart by their prefix, so accounts moved from another server
+/// keep their passwords.
 /// </summary>
 public static class PasswordHasher
 {
-    /// <summary>OWASP's 2023 recommendation for PBKDF2-HMAC-SHA512.</summary>
-    public const int DefaultIterations = 210_000;
+    /// <summary>What <c>hash-password --algorithm</c> can make.</summary>
+    public static readonly IReadOnlyList<string> Algorithms = ["argon2id", "pbkdf2-sha512"];
 
     /// <summary>Longer passwords are refused before hashing (OpenSSH's MAX_PASSWORD_LEN, CVE-2016-6515).</summary>
     public const int MaxPasswordBytes = 1024;
 
-    private const string Prefix = "$pbkdf2-sha512$i=";
-    private const int SaltBytes = 16;
-    private const int HashBytes = 64;
-    private const int MinIterations = 10_000;
-    private const int MaxIterations = 10_000_000;
+    /// <summary>A new hash in the default scheme, Argon2id.</summary>
+    public static string Hash(string password) => Argon2idPassword.Hash(password);
 
-    public static string Hash(string password, int iterations = DefaultIterations)
+    /// <summary>A new hash in <paramref name="algorithm"/>, one of <see cref="Algorithms"/>.</summary>
+    public static string Hash(string password, string algorithm) => algorithm switch
     {
-        if (iterations is < MinIterations or > MaxIterations)
-        {
-            throw new ArgumentOutOfRangeException(nameof(iterations), $"must be between {MinIterations} and {MaxIterations}");
-        }
+        "argon2id" => Argon2idPassword.Hash(password),
+        "pbkdf2-sha512" => Pbkdf2Password.Hash(password),
+        _ => throw new ArgumentException($"unknown algorithm {algorithm}", nameof(algorithm)),
+    };
 
-        byte[] salt = RandomNumberGenerator.GetBytes(SaltBytes);
-        byte[] hash = Derive(password, salt, iterations);
-        return $"{Prefix}{iterations}${Convert.ToBase64String(salt)}${Convert.ToBase64String(hash)}";
-    }
+    /// <summary>A PBKDF2 hash with a chosen iteration count (tests use a low one to stay fast).</summary>
+    public static string HashPbkdf2(string password, int iterations = Pbkdf2Password.DefaultIterations) => Pbkdf2Password.Hash(password, iterations);
 
-    /// <summary>Parses a stored hash; false (with a reason) when it is not one this server wrote.</summary>
-    public static bool TryParse(string encoded, out ParsedHash parsed, out string problem)
+    /// <summary>Parses a stored hash of any scheme this server reads; false with a reason otherwise.</summary>
+    public static bool TryParse(string encoded, out StoredPassword? parsed, out string problem)
     {
-        parsed = default;
-        problem = "";
-        if (!encoded.StartsWith(Prefix, StringComparison.Ordinal))
+        parsed = null;
+        return encoded switch
         {
-            problem = $"must start with {Prefix} (generate it with the hash-password command)";
-            return false;
-        }
-
-        string[] parts = encoded[Prefix.Length..].Split('$');
-        if (parts.Length != 3 || !int.TryParse(parts[0], out int iterations) || iterations is < MinIterations or > MaxIterations)
-        {
-            problem = $"malformed; expected {Prefix}ITERATIONS$SALT$HASH with {MinIterations}..{MaxIterations} iterations";
-            return false;
-        }
-
-        try
-        {
-            byte[] salt = Convert.FromBase64String(parts[1]);
-            byte[] hash = Convert.FromBase64String(parts[2]);
-            if (salt.Length < 8 || hash.Length != HashBytes)
-            {
-                problem = "salt or hash has the wrong length";
-                return false;
-            }
-
-            parsed = new ParsedHash(iterations, salt, hash);
-            return true;
-        }
-        catch (FormatException)
-        {
-            problem = "salt or hash is not base64";
-            return false;
-        }
-    }
-
-    /// <summary>Recomputes and compares in constant time.</summary>
-    public static bool Verify(string password, ParsedHash stored)
-    {
-        byte[] candidate = Derive(password, stored.Salt, stored.Iterations);
-        return CryptographicOperations.FixedTimeEquals(candidate, stored.Hash);
+            _ when encoded.StartsWith("$argon2id$", StringComparison.Ordinal) => Argon2idPassword.TryParse(encoded, out parsed, out problem),
+            _ when encoded.StartsWith(Pbkdf2Password.Prefix, StringComparison.Ordinal) => Pbkdf2Password.TryParse(encoded, out parsed, out problem),
+            _ when encoded.StartsWith("$2", StringComparison.Ordinal) => BcryptPassword.TryParse(encoded, out parsed, out problem),
+            _ when encoded.StartsWith("$5$", StringComparison.Ordinal) || encoded.StartsWith("$6$", StringComparison.Ordinal)
+                => ShaCryptPassword.TryParse(encoded, out parsed, out problem),
+            _ when encoded.StartsWith("$1$", StringComparison.Ordinal) || encoded.StartsWith("$apr1$", StringComparison.Ordinal)
+                => Md5CryptPassword.TryParse(encoded, out parsed, out problem),
+            _ => Unknown(out problem),
+        };
     }
 
     public static bool IsAcceptableLength(string password) => Encoding.UTF8.GetByteCount(password) <= MaxPasswordBytes;
 
-    private static byte[] Derive(string password, byte[] salt, int iterations) =>
-        Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(password), salt, iterations, HashAlgorithmName.SHA512, HashBytes);
+    private static bool Unknown(out string problem)
+    {
+        problem = "not a known hash: $argon2id$ or $pbkdf2-sha512$ (generate one with the hash-password command), or an imported " +
+            "bcrypt ($2a$/$2b$/$2y$), SHA-crypt ($5$/$6$) or MD5-crypt ($1$/$apr1$) hash";
+        return false;
+    }
 }
-
-public readonly record struct ParsedHash(int Iterations, byte[] Salt, byte[] Hash);

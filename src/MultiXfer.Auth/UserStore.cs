@@ -3,7 +3,7 @@ using MultiXfer.Fsio;
 namespace MultiXfer.Auth;
 
 /// <summary>A configured user: the account and its stored password hash.</summary>
-public sealed record UserRecord(UserAccount Account, ParsedHash? Password);
+public sealed record UserRecord(UserAccount Account, Passwords.StoredPassword? Password);
 
 /// <summary>The users from configuration (plus the generated demo user on a first start), looked up by exact name.</summary>
 public sealed class UserStore
@@ -92,7 +92,7 @@ public sealed class UserStore
     public static UserRecord FromOptions(string name, UserOptions options, IFileSystemProvider? storage = null,
         MultiXfer.Connections.SftpOverrideOptions? siteSftp = null)
     {
-        ParsedHash? hash = PasswordHasher.TryParse(options.PasswordHash, out var parsed, out _) ? parsed : null;
+        var hash = PasswordHasher.TryParse(options.PasswordHash, out var parsed, out _) ? parsed : null;
         var rules = options.Permissions.Select(rule => (
             VirtualPath.Resolve(VirtualPath.Root, rule.Key),
             SplitPermissions(rule.Value).Aggregate(Permission.None, (all, word) =>

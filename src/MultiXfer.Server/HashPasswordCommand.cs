@@ -4,24 +4,41 @@ using MultiXfer.Auth;
 namespace MultiXfer.Server;
 
 /// <summary>
-/// <c>hash-password [--iterations N]</c>: reads one password line from standard input and prints the string to put
-/// in <c>Users:NAME:PasswordHash</c>.
+/// <c>hash-password [--algorithm argon2id|pbkdf2-sha512] [--iterations N]</c>: reads one password line from standard
+/// input and prints the string to put in <c>Users:NAME:PasswordHash</c>. Argon2id unless told otherwise;
+/// <c>--iterations</c> applies to PBKDF2 only.
 /// </summary>
 internal static class HashPasswordCommand
 {
+    private const string Usage = "usage: hash-password [--algorithm argon2id|pbkdf2-sha512] [--iterations N]   (reads the password from standard input)";
+
     public static int Run(string[] args, TextReader input, TextWriter output, TextWriter error)
     {
-        int iterations = PasswordHasher.DefaultIterations;
-        if (args is ["--iterations", var count] &&
-            (!int.TryParse(count, NumberStyles.None, CultureInfo.InvariantCulture, out iterations) || iterations < 10_000))
+        string algorithm = "argon2id";
+        int? iterations = null;
+        for (int i = 0; i < args.Length; i += 2)
         {
-            error.WriteLine("hash-password: --iterations must be a number of at least 10000");
-            return 2;
+            string? value = i + 1 < args.Length ? args[i + 1] : null;
+            switch (args[i])
+            {
+                case "--algorithm" when value is not null && PasswordHasher.Algorithms.Contains(value):
+                    algorithm = value;
+                    break;
+                case "--iterations" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int count) && count >= 10_000:
+                    iterations = count;
+                    break;
+                case "--iterations":
+                    error.WriteLine("hash-password: --iterations must be a number of at least 10000");
+                    return 2;
+                default:
+                    error.WriteLine(Usage);
+                    return 2;
+            }
         }
 
-        if (args.Length > 0 && args is not ["--iterations", _])
+        if (iterations is not null && algorithm != "pbkdf2-sha512")
         {
-            error.WriteLine("usage: hash-password [--iterations N]   (reads the password from standard input)");
+            error.WriteLine("hash-password: --iterations applies to --algorithm pbkdf2-sha512 only");
             return 2;
         }
 
@@ -43,7 +60,7 @@ internal static class HashPasswordCommand
             return 2;
         }
 
-        output.WriteLine(PasswordHasher.Hash(password, iterations));
+        output.WriteLine(iterations is { } rounds ? PasswordHasher.HashPbkdf2(password, rounds) : PasswordHasher.Hash(password, algorithm));
         return 0;
     }
 }

@@ -5,7 +5,7 @@ namespace MultiXfer.Auth.Tests;
 
 public sealed class UserStoreTests
 {
-    private static readonly string GoodHash = PasswordHasher.Hash("pw", 10_000);
+    private static readonly string GoodHash = PasswordHasher.HashPbkdf2("pw", 10_000);
 
     private static VirtualPath P(string path) => VirtualPath.Resolve(VirtualPath.Root, path);
 
@@ -173,8 +173,8 @@ public sealed class UserStoreTests
     {
         var record = UserStore.FromOptions("bob", Good());
         Assert.NotNull(record.Password);
-        Assert.Equal(10_000, record.Password.Value.Iterations);
-        Assert.True(PasswordHasher.Verify("pw", record.Password.Value));
+        Assert.Equal(10_000, Assert.IsType<MultiXfer.Auth.Passwords.Pbkdf2Password>(record.Password).Iterations);
+        Assert.True(record.Password.Verify("pw"));
     }
 
     [Fact]

@@ -63,7 +63,7 @@ public sealed class ConfigurationTests
         Assert.Equal(["limits@openssh.com"], Sftp.SftpExtensions.Resolve(all, ["limits@openssh.com"]));
         Assert.Contains("copy-data", Sftp.SftpExtensions.Resolve(fewer, ["+copy-data"]));
         Assert.Empty(ProblemsWith(("Sftp:Extensions:0", "-copy-data"), ("Users:bob:Sftp:Extensions:0", "+copy-data"),
-            ("Users:bob:Sftp:MaxVersion", "3"), ("Users:bob:PasswordHash", Auth.PasswordHasher.Hash("x", 10_000))));
+            ("Users:bob:Sftp:MaxVersion", "3"), ("Users:bob:PasswordHash", Auth.PasswordHasher.HashPbkdf2("x", 10_000))));
     }
 
     [Theory]
@@ -176,7 +176,7 @@ public sealed class ConfigurationTests
     public void Users_are_validated_with_their_keys()
     {
         var problems = ProblemsWith(
-            ("Users:carol:PasswordHash", Auth.PasswordHasher.Hash("x", 10_000)),
+            ("Users:carol:PasswordHash", Auth.PasswordHasher.HashPbkdf2("x", 10_000)),
             ("Users:carol:Home", "relative"),
             ("Users:carol:Protocols:0", "telnet"),
             ("Users:carol:Permissions:/", "list,fly"));

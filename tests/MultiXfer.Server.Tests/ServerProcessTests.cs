@@ -41,7 +41,7 @@ public sealed partial class ServerProcessTests : IDisposable
             await LoginAsync(port, "demo", password);
 
             string state = File.ReadAllText(Path.Combine(_work, "data", ".multixfer", "state.json"));
-            Assert.Contains("$pbkdf2-sha512$i=210000$", state);
+            Assert.Contains("$argon2id$v=19$m=12288,t=3,p=1$", state);
             Assert.DoesNotContain(password, state);
             Assert.True(Directory.Exists(Path.Combine(_work, "keys")));
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite,
@@ -127,7 +127,7 @@ public sealed partial class ServerProcessTests : IDisposable
     [Fact]
     public async Task A_config_file_with_users_and_a_log_file_is_honoured()
     {
-        string hash = PasswordHasher.Hash("file-user-pw", 10_000);
+        string hash = PasswordHasher.HashPbkdf2("file-user-pw", 10_000);
         string config = Path.Combine(_work, "custom.json");
         File.WriteAllText(config, $$"""
             {
@@ -156,14 +156,24 @@ public sealed partial class ServerProcessTests : IDisposable
     [Fact]
     public async Task Hash_password_prints_a_hash_that_verifies()
     {
-        var result = await ProcessRunner.RunAsync("dotnet", [ServerProcess.ServerAssembly, "hash-password", "--iterations", "20000"],
-            standardInput: "correct horse\n");
+        var result = await ProcessRunner.RunAsync("dotnet",
+            [ServerProcess.ServerAssembly, "hash-password", "--algorithm", "pbkdf2-sha512", "--iterations", "20000"], standardInput: "correct horse\n");
         Assert.Equal(0, result.ExitCode);
         string hash = result.Output.Trim();
         Assert.StartsWith("$pbkdf2-sha512$i=20000$", hash);
         Assert.True(PasswordHasher.TryParse(hash, out var parsed, out _));
-        Assert.True(PasswordHasher.Verify("correct horse", parsed));
-        Assert.False(PasswordHasher.Verify("correct horse ", parsed));
+        Assert.True(parsed!.Verify("correct horse"));
+        Assert.False(parsed.Verify("correct horse "));
+
+        // The default is Argon2id with the tuned parameters.
+        var standard = await ProcessRunner.RunAsync("dotnet", [ServerProcess.ServerAssembly, "hash-password"], standardInput: "correct horse\n");
+        Assert.Equal(0, standard.ExitCode);
+        Assert.StartsWith("$argon2id$v=19$m=12288,t=3,p=1$", standard.Output.Trim());
+        Assert.True(PasswordHasher.TryParse(standard.Output.Trim(), out var argon, out _) && argon!.Verify("correct horse"));
+        var mixed = await ProcessRunner.RunAsync("dotnet", [ServerProcess.ServerAssembly, "hash-password", "--iterations", "20000"],
+            standardInput: "correct horse\n");
+        Assert.Equal(2, mixed.ExitCode);
+        Assert.Contains("--iterations applies to --algorithm pbkdf2-sha512 only", mixed.Error);
 
         var empty = await ProcessRunner.RunAsync("dotnet", [ServerProcess.ServerAssembly, "hash-password"], standardInput: "");
         Assert.Equal(2, empty.ExitCode);

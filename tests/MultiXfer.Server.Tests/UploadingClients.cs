@@ -27,7 +27,7 @@ internal sealed class UploadingClients
         SshTestKeys.CopyHostKeys(Keys);
         FtpPort = FreePort();
         SshPort = FreePort();
-        string hash = PasswordHasher.Hash(Password, 10_000);
+        string hash = PasswordHasher.HashPbkdf2(Password, 10_000);
         File.WriteAllText(Config, $$"""
             {
               "Server": { "DataRoot": "{{DataRoot}}", "KeysDirectory": "{{Keys}}", "ShutdownGraceSeconds": {{shutdownGraceSeconds}} },

@@ -11,7 +11,7 @@ public sealed class VirtualHostReloadTests : IDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
     private readonly string _work = Directory.CreateTempSubdirectory("mx-vhost-").FullName;
-    private readonly string _hash = PasswordHasher.Hash("erin-pw", 10_000);
+    private readonly string _hash = PasswordHasher.HashPbkdf2("erin-pw", 10_000);
 
     public void Dispose() => Directory.Delete(_work, recursive: true);
 

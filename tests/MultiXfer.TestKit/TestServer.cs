@@ -22,7 +22,7 @@ public sealed class TestServer : IAsyncDisposable
 
     // 10,000 iterations (the minimum accepted) keep tests fast; production hashes use 210,000.
     private static readonly Lazy<Dictionary<string, string>> Hashes = new(() =>
-        Passwords.ToDictionary(p => p.Key, p => PasswordHasher.Hash(p.Value, 10_000)));
+        Passwords.ToDictionary(p => p.Key, p => PasswordHasher.HashPbkdf2(p.Value, 10_000)));
 
     private readonly IHost _host;
     private readonly DirectoryInfo _root;

@@ -17,7 +17,7 @@ public sealed class AuthenticationServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        string hash = PasswordHasher.Hash(ScpUserPassword, 10_000);
+        string hash = PasswordHasher.HashPbkdf2(ScpUserPassword, 10_000);
         Server = await TestServer.StartAsync(settings =>
         {
             settings["Users:bob:Protocols:0"] = "ftp";

@@ -15,8 +15,8 @@ public sealed class VirtualHostTests
 {
     private const string CarolPassword = "carol-secret";
     private const string DavePassword = "dave-secret";
-    private static readonly Lazy<string> CarolHash = new(() => PasswordHasher.Hash(CarolPassword, 10_000));
-    private static readonly Lazy<string> DaveHash = new(() => PasswordHasher.Hash(DavePassword, 10_000));
+    private static readonly Lazy<string> CarolHash = new(() => PasswordHasher.HashPbkdf2(CarolPassword, 10_000));
+    private static readonly Lazy<string> DaveHash = new(() => PasswordHasher.HashPbkdf2(DavePassword, 10_000));
 
     private static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
 
