@@ -302,7 +302,7 @@ def ratio(value, peers):
     return f"{value / best:.2f}" if best > 0 else "-"
 
 
-GROUPS = ["ftp", "ftps", "ssh", "kex", "sftp", "scp", "frontend"]
+GROUPS = ["ftp", "ftps", "auth", "ssh", "kex", "sftp", "scp", "frontend"]
 
 
 def ftp_group(runs):
@@ -331,6 +331,37 @@ def ftps_group(runs):
     for title, case in [("FTPS PROT P RETR 1 GiB (curl --ssl-reqd)", case_ftps_retr), ("FTPS PROT P STOR 1 GiB (curl --ssl-reqd -T)", case_ftps_stor)]:
         results = measure(case, tls_servers, runs, title)
         print(f"| {title} | {cell(results['MultiXfer'])} | {cell(results['ProFTPD'])} | {ratio(results['MultiXfer'], [results['ProFTPD']])} |")
+
+
+# The MultiXfer instance with the password cache off (bench/run.sh): every login pays its hash. User "bench" has the
+# default Argon2id hash, "benchpbkdf2" a PBKDF2-SHA512 one (210,000 iterations); vsftpd and ProFTPD check the system
+# account's /etc/shadow hash (yescrypt on Debian 12) through PAM.
+PASSWORD_SERVERS = [("MultiXfer", 2125), ("vsftpd", 2123), ("ProFTPD", 2121)]
+
+
+def ftp_logins_case(user):
+    """KEX_LOGINS sequential curl logins as USER, each listing data/ (one login, one LIST)."""
+    def case(name, port):
+        start = time.monotonic()
+        for _ in range(KEX_LOGINS):
+            subprocess.run(["curl", "-sS", "-o", "/dev/null", f"ftp://{user}:benchpass@127.0.0.1:{port}/data/"], check=True,
+                           stderr=subprocess.PIPE, timeout=TIMEOUT)
+        return time.monotonic() - start
+    return case
+
+
+def auth_group(runs):
+    print("| case | MultiXfer | vsftpd | ProFTPD | MultiXfer / best peer |")
+    print("|---|---|---|---|---|")
+    for label, user, servers in [("Argon2id (default)", "bench", PASSWORD_SERVERS),
+                                 ("PBKDF2-SHA512 210,000 iterations", "benchpbkdf2", PASSWORD_SERVERS[:1])]:
+        for title, case, unit in [(f"{KEX_LOGINS} sequential FTP logins + LIST, no password cache, MultiXfer hash {label}",
+                                   ftp_logins_case(user), "s"),
+                                  (f"server CPU per password login, MultiXfer hash {label}", cpu_per_login(ftp_logins_case(user)), "ms")]:
+            results = measure(case, servers, runs, title)
+            peers = [cell(results[peer], unit) if peer in results else "-" for peer in ("vsftpd", "ProFTPD")]
+            print(f"| {title} | {cell(results['MultiXfer'], unit)} | {peers[0]} | {peers[1]} | "
+                  f"{ratio(results['MultiXfer'], [results.get('vsftpd'), results.get('ProFTPD')])} |", flush=True)
 
 
 def ssh_group(runs):
@@ -684,7 +715,7 @@ def main():
     if unknown or not groups:
         parser.error(f"--only takes groups among {','.join(GROUPS)}, got {args.only!r}")
     print(f"\nmedian of {args.runs} runs, loopback, {os.cpu_count()} cores", flush=True)
-    for name, group in [("ftp", ftp_group), ("ftps", ftps_group), ("ssh", ssh_group), ("kex", kex_group), ("sftp", sftp_group), ("scp", scp_group),
+    for name, group in [("ftp", ftp_group), ("ftps", ftps_group), ("auth", auth_group), ("ssh", ssh_group), ("kex", kex_group), ("sftp", sftp_group), ("scp", scp_group),
                         ("frontend", frontend_group)]:
         if name in groups:
             print(flush=True)

@@ -4,7 +4,7 @@
 # Run as root: installs the peers, creates user "bench" and the test files, starts everything, prints a table.
 #   bench/run.sh                     all cases, median of 3
 #   RUNS=5 bench/run.sh              more repetitions
-#   bench/run.sh --only sftp         only some groups, comma-separated among ftp,ftps,ssh,kex,sftp,scp,frontend
+#   bench/run.sh --only sftp         only some groups, comma-separated among ftp,ftps,auth,ssh,kex,sftp,scp,frontend
 #   RUNS=1 bench/run.sh --only ssh,sftp
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -33,6 +33,7 @@ dotnet build "$ROOT/src/MultiXfer.Server" -c Release -nologo -v q >/dev/null
 dotnet build "$HERE/SshNetLogins" -c Release -nologo -v q >/dev/null
 SERVER="$ROOT/src/MultiXfer.Server/bin/Release/net10.0/MultiXfer.Server.dll"
 HASH=$(echo benchpass | dotnet "$SERVER" hash-password)
+HASH_PBKDF2=$(echo benchpass | dotnet "$SERVER" hash-password --algorithm pbkdf2-sha512)
 pkill -f "multixfer-bench.json" 2>/dev/null || true
 # Every client is 127.0.0.1 here, so the per-address limits are raised out of the way (and loopback is exempt from
 # per-source penalties): connections, unauthenticated
@@ -51,7 +52,8 @@ cat > "$BENCH_WORK/multixfer-bench.json" <<JSON
   "Ssh": { "EchoSubsystem": true, "TrustedUserCAKeys": [ "$(cat "$BENCH_WORK/user_ca.pub")" ] },
   "Ftp": { "PassivePorts": "42000-42999", "MaxPassivePortsPerClient": 1000 },
   "Logging": { "Level": "Warning" },
-  "Users": { "bench": { "PasswordHash": "$HASH", "Home": "/", "AuthorizedKeys": [ "$(cat "$BENCH_WORK/id_ed25519.pub")" ] } }
+  "Users": { "bench": { "PasswordHash": "$HASH", "Home": "/", "AuthorizedKeys": [ "$(cat "$BENCH_WORK/id_ed25519.pub")" ] },
+             "benchpbkdf2": { "PasswordHash": "$HASH_PBKDF2", "Home": "/" } }
 }
 JSON
 nohup dotnet "$SERVER" --config "$BENCH_WORK/multixfer-bench.json" > "$BENCH_WORK/multixfer.log" 2>&1 < /dev/null &
