@@ -97,6 +97,35 @@ public sealed partial class SshProcessTests : IDisposable
         Assert.Contains("Ssh:HostKeys:0", server.Output + server.Error);
     }
 
+    /// <summary>Host certificates ride with their keys: a SIGHUP after a swap no watcher sees serves the new certificate.</summary>
+    [ClientFact("ssh-keygen", "ssh-keyscan")]
+    public async Task SIGHUP_reloads_host_certificates_with_their_keys()
+    {
+        string ca = SshTestKeys.GenerateKey(_work, "host_ca", "-t", "ed25519");
+        string[] certificates = new string[2];
+        foreach (var (name, index) in new[] { ("v1", 0), ("v2", 1) })
+        {
+            await MakeKeyAsync(name);
+            string key = Path.Combine(_work, name, "ssh_host_ed25519_key");
+            var signed = await ProcessRunner.RunAsync("ssh-keygen", ["-q", "-s", ca, "-h", "-I", $"host-{name}", "-n", "127.0.0.1", key + ".pub"]);
+            Assert.Equal(0, signed.ExitCode);
+            certificates[index] = (await File.ReadAllTextAsync(key + "-cert.pub")).Split(' ')[1];
+        }
+
+        string current = Path.Combine(_work, "current");
+        File.CreateSymbolicLink(current, Path.Combine(_work, "v1"));
+        await using var server = ServerProcess.Start(_work, [.. Loopback, $"--Ssh:HostKeys:0={current}/ssh_host_ed25519_key",
+            $"--Ssh:HostCertificates:0={current}/ssh_host_ed25519_key-cert.pub"]);
+        int port = await server.WaitForListenerAsync(StartTimeout, "ssh");
+        Assert.Contains(certificates[0], await ScanCertificatesAsync(port));
+
+        await SwapAsync(current, "v2");
+        server.HangUp();
+        Assert.True(await EventuallyAsync(async () => (await ScanCertificatesAsync(port)).Contains(certificates[1], StringComparison.Ordinal)),
+            server.Output);
+        Assert.Contains("SSH host certificate reloaded (SIGHUP)", server.Output);
+    }
+
     /// <summary>A host certificate that certifies no host key would fail every client's check: start-up stops instead.</summary>
     [Fact]
     public async Task A_host_certificate_for_another_key_stops_start_up_naming_its_key()
@@ -128,6 +157,10 @@ public sealed partial class SshProcessTests : IDisposable
 
     private static async Task<string> ScanAsync(int port) =>
         (await ProcessRunner.RunAsync("ssh-keyscan", ["-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-t", "ed25519", "127.0.0.1"],
+            TimeSpan.FromSeconds(20))).Output;
+
+    private static async Task<string> ScanCertificatesAsync(int port) =>
+        (await ProcessRunner.RunAsync("ssh-keyscan", ["-c", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "127.0.0.1"],
             TimeSpan.FromSeconds(20))).Output;
 
     private static async Task<bool> EventuallyAsync(Func<Task<bool>> condition)

@@ -10,7 +10,8 @@ namespace MultiXfer.Interop.Tests.Certificates;
 /// (Ssh:TrustedUserCAKeys, principals from Users:NAME:AuthorizedPrincipals), a CA trusted by one user's cert-authority
 /// line, and Ssh:RevokedKeysFile as a KRL; SSH.NET 2026.0.1 logs in with certificates too, and, since it does not check
 /// the CA signature itself as ssh does, presents the corrupted one. Each refusal is checked in the server's log for its reason, so a test
-/// cannot pass because something else refused the login.
+/// cannot pass because something else refused the login. A CA may also come from Ssh:TrustedUserCAKeysFile, edited
+/// while the server runs.
 /// </summary>
 public sealed class UserCertificateTests : IAsyncLifetime
 {
@@ -19,6 +20,7 @@ public sealed class UserCertificateTests : IAsyncLifetime
     private CertificateAuthority _ginasCa = null!;
     private CertificateAuthority _stranger = null!;
     private string _revoked = null!;
+    private string _trustedFile = null!;
     private TestServer _server = null!;
     private OpenSshClient _client = null!;
 
@@ -31,6 +33,8 @@ public sealed class UserCertificateTests : IAsyncLifetime
         _ginasCa = new CertificateAuthority(_work, "ginas_ca", "rsa");
         _stranger = new CertificateAuthority(_work, "stranger_ca");
         _revoked = Path.Combine(_work, "revoked_keys");
+        _trustedFile = Path.Combine(_work, "trusted_user_ca_keys");
+        File.WriteAllText(_trustedFile, "# CAs added while the server runs\n");
         File.WriteAllText(_revoked, "# nothing revoked yet\n");
         string ginasKeys = Path.Combine(_work, "gina_authorized_keys");
         File.WriteAllText(ginasKeys, $"cert-authority,principals=\"ops,backup\" {_ginasCa.PublicKeyLine}\n");
@@ -38,6 +42,7 @@ public sealed class UserCertificateTests : IAsyncLifetime
         {
             settings["Ssh:TrustedUserCAKeys:0"] = _trusted.PublicKeyLine;
             settings["Ssh:RevokedKeysFile"] = _revoked;
+            settings["Ssh:TrustedUserCAKeysFile"] = _trustedFile;
             // Certificate-only users: no password, no keys of their own.
             settings["Users:frank:AuthorizedPrincipals:0"] = "frank";
             settings["Users:frank:AuthorizedPrincipals:1"] = "storage-admins";
@@ -80,6 +85,20 @@ public sealed class UserCertificateTests : IAsyncLifetime
     public async Task A_certificate_from_an_untrusted_CA_is_refused()
     {
         await RefusedAsync("frank", _stranger.Certify(UserKey, "stranger", "-n", "frank"), "is not trusted for frank");
+    }
+
+    [ClientFact("ssh", "ssh-keygen")]
+    public async Task A_CA_added_to_the_trusted_keys_file_counts_from_the_next_login_and_stops_when_removed()
+    {
+        var added = new CertificateAuthority(_work, "added_ca", "ecdsa");
+        string key = added.Certify(UserKey, "via-file", "-n", "frank");
+        await RefusedAsync("frank", key, "is not trusted for frank");
+
+        File.AppendAllText(_trustedFile, added.PublicKeyLine + "\n");
+        await AcceptedAsync("frank", key);
+
+        File.WriteAllText(_trustedFile, "# emptied again\n");
+        await RefusedAsync("frank", key, "is not trusted for frank");
     }
 
     [ClientFact("ssh", "ssh-keygen")]
