@@ -24,7 +24,7 @@ public sealed partial class Authenticator : IAuthenticator
         return parsed!;
     });
 
-    private readonly UserStore _users;
+    private readonly IUserDirectory _users;
     private readonly LoginThrottle _throttle;
     private readonly AuthOptions _options;
     private readonly AnonymousPolicy _anonymous;
@@ -38,7 +38,7 @@ public sealed partial class Authenticator : IAuthenticator
     /// </summary>
     private static readonly SemaphoreSlim s_hashing = new(Math.Max(1, Environment.ProcessorCount - 1));
 
-    public Authenticator(UserStore users, LoginThrottle throttle, AuthOptions options, AnonymousPolicy anonymous,
+    public Authenticator(IUserDirectory users, LoginThrottle throttle, AuthOptions options, AnonymousPolicy anonymous,
         TimeProvider time, ILogger<Authenticator> logger)
     {
         _users = users;
@@ -64,10 +64,10 @@ public sealed partial class Authenticator : IAuthenticator
             return await FailAsync(attempt, "password longer than 1024 bytes", cancellationToken);
         }
 
-        bool known = _users.TryFind(attempt.UserName, out var user);
+        var user = await _users.FindAsync(attempt.UserName, cancellationToken);
         // A user without a password (keys only) costs the same dummy verification as an unknown one.
-        var stored = known ? user.Password : null;
-        bool verified = stored is not null && _cache.Contains(user, password);
+        var stored = user?.Password;
+        bool verified = stored is not null && _cache.Contains(user!, password);
         if (!verified)
         {
             await s_hashing.WaitAsync(cancellationToken);
@@ -81,9 +81,9 @@ public sealed partial class Authenticator : IAuthenticator
             }
         }
 
-        if (!verified)
+        if (!verified || user is null)
         {
-            return await FailAsync(attempt, !known ? "unknown user" : stored is null ? "no password set" : "wrong password", cancellationToken);
+            return await FailAsync(attempt, user is null ? "unknown user" : stored is null ? "no password set" : "wrong password", cancellationToken);
         }
 
         if (!user.Account.MayUse(attempt.Protocol))
@@ -105,7 +105,7 @@ public sealed partial class Authenticator : IAuthenticator
             return AuthResult.Throttled;
         }
 
-        if (!_users.TryFind(attempt.UserName, out var user))
+        if (await _users.FindAsync(attempt.UserName, cancellationToken) is not { } user)
         {
             return await FailAsync(attempt, "unknown user", cancellationToken);
         }
@@ -124,9 +124,10 @@ public sealed partial class Authenticator : IAuthenticator
         return new AuthResult(AuthOutcome.Success, user.Account);
     }
 
-    public bool IsPublicKeyAcceptable(LoginAttempt attempt, Func<UserAccount, bool> keyIsAuthorized) =>
+    public async ValueTask<bool> IsPublicKeyAcceptableAsync(LoginAttempt attempt, Func<UserAccount, bool> keyIsAuthorized,
+        CancellationToken cancellationToken) =>
         !_throttle.IsBanned(attempt.ClientAddress)
-        && _users.TryFind(attempt.UserName, out var user)
+        && await _users.FindAsync(attempt.UserName, cancellationToken) is { } user
         && user.Account.MayUse(attempt.Protocol)
         && keyIsAuthorized(user.Account);
 

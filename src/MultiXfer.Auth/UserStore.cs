@@ -5,8 +5,18 @@ namespace MultiXfer.Auth;
 /// <summary>A configured user: the account and its stored password hash.</summary>
 public sealed record UserRecord(UserAccount Account, Passwords.StoredPassword? Password);
 
+/// <summary>
+/// Where the authenticator finds accounts by exact name. Asynchronous because an account store behind it may be a
+/// database (seams: accounts behind an async store); the configuration's users answer at once.
+/// </summary>
+public interface IUserDirectory
+{
+    /// <summary>The account and its password hash, or null for a name nobody has.</summary>
+    ValueTask<UserRecord?> FindAsync(string name, CancellationToken cancellationToken);
+}
+
 /// <summary>The users from configuration (plus the generated demo user on a first start), looked up by exact name.</summary>
-public sealed class UserStore
+public sealed class UserStore : IUserDirectory
 {
     private readonly Dictionary<string, UserRecord> _users;
 
@@ -17,7 +27,8 @@ public sealed class UserStore
 
     public int Count => _users.Count;
 
-    public bool TryFind(string name, out UserRecord record) => _users.TryGetValue(name, out record!);
+    public ValueTask<UserRecord?> FindAsync(string name, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(_users.GetValueOrDefault(name));
 
     /// <summary>
     /// Letters, digits and . _ - @, not starting with a dot: "." or ".." would make the default home (/NAME) the

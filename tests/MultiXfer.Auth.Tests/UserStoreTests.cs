@@ -223,14 +223,13 @@ public sealed class UserStoreTests
     }
 
     [Fact]
-    public void Users_are_found_by_exact_name()
+    public async Task Users_are_found_by_exact_name()
     {
         var store = new UserStore([UserStore.FromOptions("bob", Good()), UserStore.FromOptions("alice", Good())]);
         Assert.Equal(2, store.Count);
-        Assert.True(store.TryFind("bob", out var bob));
-        Assert.Equal("bob", bob.Account.Name);
-        Assert.False(store.TryFind("Bob", out _));
-        Assert.False(store.TryFind("bob ", out _));
-        Assert.False(store.TryFind("", out _));
+        Assert.Equal("bob", (await store.FindAsync("bob", CancellationToken.None))?.Account.Name);
+        Assert.Null(await store.FindAsync("Bob", CancellationToken.None));
+        Assert.Null(await store.FindAsync("bob ", CancellationToken.None));
+        Assert.Null(await store.FindAsync("", CancellationToken.None));
     }
 }

@@ -73,9 +73,12 @@ internal sealed class FuzzAuthenticator : IAuthenticator
 
     public ValueTask<AuthResult> AuthenticatePublicKeyAsync(LoginAttempt attempt, Func<UserAccount, bool> keyIsAuthorized,
         CancellationToken cancellationToken) =>
-        ValueTask.FromResult(IsPublicKeyAcceptable(attempt, keyIsAuthorized) ? new AuthResult(AuthOutcome.Success, FuzzUsers.Account) : AuthResult.Failed);
+        ValueTask.FromResult(Acceptable(attempt, keyIsAuthorized) ? new AuthResult(AuthOutcome.Success, FuzzUsers.Account) : AuthResult.Failed);
 
-    public bool IsPublicKeyAcceptable(LoginAttempt attempt, Func<UserAccount, bool> keyIsAuthorized) =>
+    public ValueTask<bool> IsPublicKeyAcceptableAsync(LoginAttempt attempt, Func<UserAccount, bool> keyIsAuthorized, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(Acceptable(attempt, keyIsAuthorized));
+
+    private static bool Acceptable(LoginAttempt attempt, Func<UserAccount, bool> keyIsAuthorized) =>
         attempt.UserName == FuzzUsers.Name && FuzzUsers.Account.MayUse(attempt.Protocol) && keyIsAuthorized(FuzzUsers.Account);
 
     public ValueTask<AuthResult> AuthenticateAnonymousAsync(LoginAttempt attempt, CancellationToken cancellationToken) =>

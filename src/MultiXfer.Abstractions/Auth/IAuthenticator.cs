@@ -42,7 +42,7 @@ public interface IAuthenticator
     /// Whether a key would be accepted, before the client proves possession (RFC 4252 §7 query). Not a login and
     /// not a failure: clients ask about every key they hold.
     /// </summary>
-    bool IsPublicKeyAcceptable(LoginAttempt attempt, Func<UserAccount, bool> keyIsAuthorized);
+    ValueTask<bool> IsPublicKeyAcceptableAsync(LoginAttempt attempt, Func<UserAccount, bool> keyIsAuthorized, CancellationToken cancellationToken);
 
     /// <summary>Anonymous FTP: succeeds only where configured, read-only, rooted at the anonymous root.</summary>
     ValueTask<AuthResult> AuthenticateAnonymousAsync(LoginAttempt attempt, CancellationToken cancellationToken);

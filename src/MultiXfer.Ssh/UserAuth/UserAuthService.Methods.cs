@@ -60,7 +60,7 @@ internal sealed partial class UserAuthService
 
         if (signature is null)
         {
-            if (!_site.Authenticator.IsPublicKeyAcceptable(attempt, KeyIsAuthorized))
+            if (!await _site.Authenticator.IsPublicKeyAcceptableAsync(attempt, KeyIsAuthorized, cancellationToken))
             {
                 return AttemptOutcome.Failed;
             }
