@@ -1,3 +1,7 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text;
+
 namespace MultiXfer.Auth.Passwords;
 
 /// <summary>
@@ -7,6 +11,10 @@ namespace MultiXfer.Auth.Passwords;
 internal static class CryptBase64
 {
     public const string Alphabet = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+    /// <summary>Printable ASCII but '$' (the separator) and ':' (the field separator of shadow and htpasswd files).</summary>
+    private static readonly SearchValues<char> SaltChars = SearchValues.Create(
+        string.Concat(Enumerable.Range(0x21, 0x7e - 0x20).Select(c => (char)c).Where(c => c is not '$' and not ':')));
 
     /// <summary>
     /// Encodes <paramref name="digest"/> taking bytes by <paramref name="order"/>: each group of three indices makes
@@ -33,5 +41,21 @@ internal static class CryptBase64
         return text.ToString();
     }
 
-    public static bool IsSaltChar(char c) => c != '$' && c != ':' && c != '\n' && c > ' ' && c < 0x7f;
+    /// <summary>
+    /// The "SALT$DIGEST" tail of a crypt string: a salt of at most <paramref name="maxSaltChars"/> printable characters
+    /// (no '$' or ':'), and a digest of exactly <paramref name="digestChars"/> characters of the alphabet.
+    /// </summary>
+    public static bool TrySplit(string tail, int maxSaltChars, int digestChars, out string salt, out string digest)
+    {
+        int dollar = tail.IndexOf('$', StringComparison.Ordinal);
+        bool valid = dollar >= 0 && dollar <= maxSaltChars && tail.Length - dollar - 1 == digestChars
+            && tail.AsSpan(0, dollar).IndexOfAnyExcept(SaltChars) < 0 && tail.AsSpan(dollar + 1).IndexOfAnyExcept(Alphabet) < 0;
+        salt = valid ? tail[..dollar] : "";
+        digest = valid ? tail[(dollar + 1)..] : "";
+        return valid;
+    }
+
+    /// <summary>A computed digest against the stored one, in constant time.</summary>
+    public static bool Matches(string computed, string stored) =>
+        CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(computed), Encoding.ASCII.GetBytes(stored));
 }

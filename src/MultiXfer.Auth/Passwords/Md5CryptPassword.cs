@@ -44,14 +44,12 @@ public sealed class Md5CryptPassword : StoredPassword
         }
 
         string rest = encoded[magic.Length..];
-        int dollar = rest.IndexOf('$', StringComparison.Ordinal);
-        if (dollar < 0 || dollar > MaxSaltChars || !rest[..dollar].All(CryptBase64.IsSaltChar) || rest.Length - dollar - 1 != DigestChars
-            || rest[(dollar + 1)..].Any(c => !CryptBase64.Alphabet.Contains(c)))
+        if (!CryptBase64.TrySplit(rest, MaxSaltChars, DigestChars, out string salt, out string digest))
         {
             return false;
         }
 
-        parsed = new Md5CryptPassword(encoded, magic, rest[..dollar], rest[(dollar + 1)..]);
+        parsed = new Md5CryptPassword(encoded, magic, salt, digest);
         problem = "";
         return true;
     }
@@ -59,11 +57,11 @@ public sealed class Md5CryptPassword : StoredPassword
     public override bool Verify(string password)
     {
         string computed = Compute(Encoding.UTF8.GetBytes(password), _magic, Encoding.UTF8.GetBytes(_salt));
-        return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(computed), Encoding.ASCII.GetBytes(_digest));
+        return CryptBase64.Matches(computed, _digest);
     }
 
     /// <summary>The digest part only, in crypt base64.</summary>
-    internal static string Compute(byte[] password, string magic, byte[] salt)
+    private static string Compute(byte[] password, string magic, byte[] salt)
     {
         byte[] alternate = MD5.HashData([.. password, .. salt, .. password]);
         using var context = IncrementalHash.CreateHash(HashAlgorithmName.MD5);

@@ -71,15 +71,12 @@ public sealed class ShaCryptPassword : StoredPassword
             rest = rest[(end + 1)..];
         }
 
-        int dollar = rest.IndexOf('$', StringComparison.Ordinal);
-        int digestLength = sha512 ? 86 : 43;
-        if (dollar < 0 || dollar > MaxSaltChars || !rest[..dollar].All(CryptBase64.IsSaltChar) || rest.Length - dollar - 1 != digestLength
-            || rest[(dollar + 1)..].Any(c => !CryptBase64.Alphabet.Contains(c)))
+        if (!CryptBase64.TrySplit(rest, MaxSaltChars, sha512 ? 86 : 43, out string salt, out string digest))
         {
             return false;
         }
 
-        parsed = new ShaCryptPassword(encoded, sha512, rest[..dollar], rounds, rest[(dollar + 1)..]);
+        parsed = new ShaCryptPassword(encoded, sha512, salt, rounds, digest);
         problem = "";
         return true;
     }
@@ -87,11 +84,11 @@ public sealed class ShaCryptPassword : StoredPassword
     public override bool Verify(string password)
     {
         string computed = Compute(Encoding.UTF8.GetBytes(password), Encoding.UTF8.GetBytes(_salt), _rounds, _sha512);
-        return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(computed), Encoding.ASCII.GetBytes(_digest));
+        return CryptBase64.Matches(computed, _digest);
     }
 
     /// <summary>The digest part only, in crypt base64.</summary>
-    internal static string Compute(byte[] key, byte[] salt, int rounds, bool sha512)
+    private static string Compute(byte[] key, byte[] salt, int rounds, bool sha512)
     {
         var hash = sha512 ? HashAlgorithmName.SHA512 : HashAlgorithmName.SHA256;
         int size = sha512 ? 64 : 32;
