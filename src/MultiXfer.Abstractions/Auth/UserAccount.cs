@@ -3,7 +3,7 @@ using MultiXfer.Fsio;
 namespace MultiXfer.Auth;
 
 /// <summary>An authenticated user: where their root is and what they may do there.</summary>
-public sealed class UserAccount
+public sealed record UserAccount
 {
     public required string Name { get; init; }
 
@@ -42,20 +42,8 @@ public sealed class UserAccount
     /// This account limited to the given protocols, for one login: a certificate's force-command or a key's command=
     /// "internal-sftp" allows SFTP only, whatever else the account may do.
     /// </summary>
-    public UserAccount RestrictedTo(IReadOnlySet<string> protocols) => new()
-    {
-        Name = Name,
-        Home = Home,
-        ReadOnly = ReadOnly,
-        IsAnonymous = IsAnonymous,
-        Protocols = Protocols.Intersect(protocols).ToHashSet(StringComparer.Ordinal),
-        Permissions = Permissions,
-        AuthorizedKeys = AuthorizedKeys,
-        AuthorizedKeysFile = AuthorizedKeysFile,
-        AuthorizedPrincipals = AuthorizedPrincipals,
-        Storage = Storage,
-        Sftp = Sftp,
-    };
+    public UserAccount RestrictedTo(IReadOnlySet<string> protocols) =>
+        this with { Protocols = Protocols.Intersect(protocols).ToHashSet(StringComparer.Ordinal) };
 
     /// <summary>
     /// Whether the user may use a protocol. "ssh" is the SSH login itself, before the session says whether it
