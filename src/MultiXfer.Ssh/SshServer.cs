@@ -79,10 +79,10 @@ public sealed class SshServer
         Require(options.Banner.Length <= 4096, "Banner", "must be at most 4096 characters");
         Require(options.HostKeys is null || options.HostKeys.Count > 0, "HostKeys", "must list at least one file (or be left out for the defaults)");
         problems.AddRange(UserKeyPolicy.Validate(options));
-        string[] caAlgorithms = [.. SshAlgorithms.UserSignatureAlgorithms, Keys.KeyTypeNames.Rsa];
         foreach (string algorithm in options.CASignatureAlgorithms ?? [])
         {
-            Require(caAlgorithms.Contains(algorithm), "CASignatureAlgorithms", $"unknown signature algorithm '{algorithm}' (known: {string.Join(", ", caAlgorithms)})");
+            Require(SshAlgorithms.SignatureAlgorithms.Contains(algorithm), "CASignatureAlgorithms",
+                $"unknown signature algorithm '{algorithm}' (known: {string.Join(", ", SshAlgorithms.SignatureAlgorithms)})");
         }
 
         Require(options.CASignatureAlgorithms is null || options.CASignatureAlgorithms.Count > 0, "CASignatureAlgorithms", "must name at least one algorithm");

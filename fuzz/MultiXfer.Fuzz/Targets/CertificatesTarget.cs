@@ -29,7 +29,7 @@ internal static class CertificatesTarget
         "ssh-rsa-cert-v01@openssh.com",
     ];
 
-    private static readonly IReadOnlySet<string> AllSignatures = SshAlgorithms.UserSignatureAlgorithms.Append(KeyTypeNames.Rsa).ToHashSet();
+    private static readonly HashSet<string> AllSignatures = [.. SshAlgorithms.SignatureAlgorithms];
 
     private static readonly SshCertificate FixedCertificate = LoadCertificate();
 

@@ -27,7 +27,7 @@ namespace MultiXfer.Fuzz.Targets;
 /// </summary>
 internal static class KeyFilesTarget
 {
-    private static readonly HashSet<string> AllSignatures = [.. SshAlgorithms.UserSignatureAlgorithms, "ssh-rsa"];
+    private static readonly HashSet<string> AllSignatures = [.. SshAlgorithms.SignatureAlgorithms];
 
     public static void Run(byte[] data)
     {

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using MultiXfer.Ssh.Algorithms.KeyExchange;
+using MultiXfer.Ssh.Certificates;
 using MultiXfer.Ssh.Crypto;
 using MultiXfer.Ssh.Keys;
 
@@ -45,26 +46,15 @@ internal static class SshAlgorithms
         "curve25519-sha256@libssh.org",
     ];
 
+    /// <summary>Every signature algorithm a key of ours can make or check: the user ones and SHA-1 "ssh-rsa".</summary>
+    public static IReadOnlyList<string> SignatureAlgorithms { get; } = [.. UserSignatureAlgorithms, KeyTypeNames.Rsa];
+
     /// <summary>
-    /// Plain host keys, and OpenSSH host certificates of the same keys (PROTOCOL.certkeys). A certificate algorithm is
-    /// offered only while a certificate for a host key of its type is loaded (Ssh:HostCertificates).
+    /// Plain host keys, and OpenSSH host certificates of the same keys (PROTOCOL.certkeys: the plain name with the
+    /// certificate suffix). A certificate algorithm is offered only while a certificate for a host key of its type is
+    /// loaded (Ssh:HostCertificates).
     /// </summary>
-    public static IReadOnlyList<HostKeyAlgorithm> HostKeys { get; } =
-    [
-        new("ssh-ed25519-cert-v01@openssh.com", "ssh-ed25519", "ssh-ed25519", Certified: true),
-        new("ecdsa-sha2-nistp256-cert-v01@openssh.com", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256", Certified: true),
-        new("ecdsa-sha2-nistp384-cert-v01@openssh.com", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384", Certified: true),
-        new("ecdsa-sha2-nistp521-cert-v01@openssh.com", "ecdsa-sha2-nistp521", "ecdsa-sha2-nistp521", Certified: true),
-        new("rsa-sha2-512-cert-v01@openssh.com", "ssh-rsa", "rsa-sha2-512", Certified: true),
-        new("rsa-sha2-256-cert-v01@openssh.com", "ssh-rsa", "rsa-sha2-256", Certified: true),
-        new("ssh-ed25519", "ssh-ed25519", "ssh-ed25519"),
-        new("ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256"),
-        new("ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384"),
-        new("ecdsa-sha2-nistp521", "ecdsa-sha2-nistp521", "ecdsa-sha2-nistp521"),
-        new("rsa-sha2-512", "ssh-rsa", "rsa-sha2-512"),
-        new("rsa-sha2-256", "ssh-rsa", "rsa-sha2-256"),
-        new("ssh-rsa", "ssh-rsa", "ssh-rsa"),
-    ];
+    public static IReadOnlyList<HostKeyAlgorithm> HostKeys { get; } = BuildHostKeys();
 
     /// <summary>OpenSSH's order: certificates first (offered only when loaded), then Ed25519 and RSA with SHA-2.</summary>
     public static IReadOnlyList<string> DefaultHostKeys { get; } =
@@ -99,6 +89,16 @@ internal static class SshAlgorithms
         ["hmac-sha2-256-etm@openssh.com", "hmac-sha2-512-etm@openssh.com", "hmac-sha2-256", "hmac-sha2-512"];
 
     public static IReadOnlyList<string> Compressions { get; } = [NoCompression, DelayedZlib];
+
+    private static List<HostKeyAlgorithm> BuildHostKeys()
+    {
+        string[] plain = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"];
+        return
+        [
+            .. plain.Select(name => new HostKeyAlgorithm(name, KeyTypeNames.KeyTypeOf(name), name)),
+            .. plain.Select(name => new HostKeyAlgorithm(name + CertificateAlgorithms.Suffix, KeyTypeNames.KeyTypeOf(name), name, Certified: true)),
+        ];
+    }
 
     private static List<KeyExchangeMethod> BuildKeyExchanges()
     {

@@ -14,6 +14,12 @@ internal static class KeyTypeNames
 
     public const string RsaSha512 = "rsa-sha2-512";
 
+    /// <summary>
+    /// The key type that signs with <paramref name="signatureAlgorithm"/>: RFC 8332 §3's rsa-sha2-* use "ssh-rsa" keys,
+    /// every other algorithm names its key type.
+    /// </summary>
+    public static string KeyTypeOf(string signatureAlgorithm) => signatureAlgorithm is RsaSha256 or RsaSha512 ? Rsa : signatureAlgorithm;
+
     /// <summary>Longest name we read; every name above and the ECDSA ones are shorter.</summary>
     public const int MaxNameLength = 64;
 }

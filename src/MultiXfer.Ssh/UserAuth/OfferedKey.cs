@@ -47,7 +47,7 @@ internal sealed class OfferedKey
                 return null;
             }
 
-            problem = SignatureFitsKey(signatureAlgorithm, key.KeyType) ? "" : $"a {key.KeyType} key does not sign with {signatureAlgorithm}";
+            problem = KeyTypeNames.KeyTypeOf(signatureAlgorithm) == key.KeyType ? "" : $"a {key.KeyType} key does not sign with {signatureAlgorithm}";
             return problem.Length == 0 ? new OfferedKey(key, signatureAlgorithm, null) : null;
         }
 
@@ -76,8 +76,4 @@ internal sealed class OfferedKey
     }
 
     public override string ToString() => Certificate?.ToString() ?? Key.ToString();
-
-    /// <summary>RFC 8332 §3: rsa-sha2-* signatures are made with "ssh-rsa" keys; every other algorithm names its key type.</summary>
-    private static bool SignatureFitsKey(string algorithm, string keyType) =>
-        algorithm == keyType || (keyType == KeyTypeNames.Rsa && algorithm is KeyTypeNames.RsaSha256 or KeyTypeNames.RsaSha512);
 }
