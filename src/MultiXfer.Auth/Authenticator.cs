@@ -29,6 +29,7 @@ public sealed partial class Authenticator : IAuthenticator
     private readonly AuthOptions _options;
     private readonly AnonymousPolicy _anonymous;
     private readonly PasswordCache _cache;
+    private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
     /// <summary>
@@ -46,6 +47,7 @@ public sealed partial class Authenticator : IAuthenticator
         _options = options;
         _anonymous = anonymous;
         _cache = new PasswordCache(TimeSpan.FromSeconds(options.PasswordCacheSeconds), time);
+        _time = time;
         _logger = logger;
     }
 
@@ -86,13 +88,14 @@ public sealed partial class Authenticator : IAuthenticator
             return await FailAsync(attempt, user is null ? "unknown user" : stored is null ? "no password set" : "wrong password", cancellationToken);
         }
 
-        if (!user.Account.MayUse(attempt.Protocol))
+        if (RefusalFor(user, attempt) is { } refusal)
         {
-            return await FailAsync(attempt, $"protocol {attempt.Protocol} not allowed for this user", cancellationToken);
+            return await FailAsync(attempt, refusal, cancellationToken);
         }
 
         _cache.Add(user, password);
         LogSucceeded(user.Account.Name, attempt.Protocol);
+        await RecordLoginAsync(user, stored!.NeedsUpgrade ? await HashInCurrentSchemeAsync(password, cancellationToken) : null, cancellationToken);
         return new AuthResult(AuthOutcome.Success, user.Account);
     }
 
@@ -115,12 +118,13 @@ public sealed partial class Authenticator : IAuthenticator
             return await FailAsync(attempt, "key not authorized", cancellationToken);
         }
 
-        if (!user.Account.MayUse(attempt.Protocol))
+        if (RefusalFor(user, attempt) is { } refusal)
         {
-            return await FailAsync(attempt, $"protocol {attempt.Protocol} not allowed for this user", cancellationToken);
+            return await FailAsync(attempt, refusal, cancellationToken);
         }
 
         LogSucceededWithKey(user.Account.Name, attempt.Protocol);
+        await RecordLoginAsync(user, null, cancellationToken);
         return new AuthResult(AuthOutcome.Success, user.Account);
     }
 
@@ -128,8 +132,44 @@ public sealed partial class Authenticator : IAuthenticator
         CancellationToken cancellationToken) =>
         !_throttle.IsBanned(attempt.ClientAddress)
         && await _users.FindAsync(attempt.UserName, cancellationToken) is { } user
-        && user.Account.MayUse(attempt.Protocol)
+        && RefusalFor(user, attempt) is null
         && keyIsAuthorized(user.Account);
+
+    /// <summary>Why a user who proved who they are may still not log in: the protocol, or the stored account's policy.</summary>
+    private string? RefusalFor(UserRecord user, LoginAttempt attempt) =>
+        !user.Account.MayUse(attempt.Protocol) ? $"protocol {attempt.Protocol} not allowed for this user"
+        : user.Policy?.RefusalFor(attempt.ClientAddress, _time.GetUtcNow());
+
+    /// <summary>The password in the default scheme, for a user whose stored hash is older; under the same hashing bound.</summary>
+    private static async ValueTask<string> HashInCurrentSchemeAsync(string password, CancellationToken cancellationToken)
+    {
+        await s_hashing.WaitAsync(cancellationToken);
+        try
+        {
+            return PasswordHasher.Hash(password);
+        }
+        finally
+        {
+            s_hashing.Release();
+        }
+    }
+
+    /// <summary>A store that cannot record the login (a database away for a moment) must not turn a good login into a failure.</summary>
+    private async ValueTask RecordLoginAsync(UserRecord user, string? upgradedHash, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _users.RecordLoginAsync(user, upgradedHash, cancellationToken);
+            if (upgradedHash is not null)
+            {
+                LogUpgraded(user.Account.Name, user.Password!.Scheme);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogRecordFailed(user.Account.Name, e.Message);
+        }
+    }
 
     public async ValueTask<AuthResult> AuthenticateAnonymousAsync(LoginAttempt attempt, CancellationToken cancellationToken)
     {
@@ -186,6 +226,12 @@ public sealed partial class Authenticator : IAuthenticator
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "login refused for {UserName} over {Protocol}: address is throttled")]
     private partial void LogThrottled(string userName, string protocol);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "password hash of {UserName} upgraded from {Scheme} to the current scheme")]
+    private partial void LogUpgraded(string userName, string scheme);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "could not record the login of {UserName} in the account store: {Reason}")]
+    private partial void LogRecordFailed(string userName, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "address {Address} banned for {Seconds} s after repeated login failures")]
     private partial void LogBanned(string address, int seconds);

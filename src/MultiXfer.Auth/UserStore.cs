@@ -2,8 +2,11 @@ using MultiXfer.Fsio;
 
 namespace MultiXfer.Auth;
 
-/// <summary>A configured user: the account and its stored password hash.</summary>
-public sealed record UserRecord(UserAccount Account, Passwords.StoredPassword? Password);
+/// <summary>
+/// A user as the authenticator sees it: the account, its stored password hash, and for stored accounts when it may
+/// log in at all (configured users have no such policy).
+/// </summary>
+public sealed record UserRecord(UserAccount Account, Passwords.StoredPassword? Password, Accounts.LoginPolicy? Policy = null);
 
 /// <summary>
 /// Where the authenticator finds accounts by exact name. Asynchronous because an account store behind it may be a
@@ -13,6 +16,12 @@ public interface IUserDirectory
 {
     /// <summary>The account and its password hash, or null for a name nobody has.</summary>
     ValueTask<UserRecord?> FindAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A successful login of <paramref name="user"/>; <paramref name="upgradedPasswordHash"/> is its password hashed in
+    /// the current scheme when the stored hash was older. Directories that cannot write ignore both.
+    /// </summary>
+    ValueTask RecordLoginAsync(UserRecord user, string? upgradedPasswordHash, CancellationToken cancellationToken);
 }
 
 /// <summary>The users from configuration (plus the generated demo user on a first start), looked up by exact name.</summary>
@@ -30,6 +39,14 @@ public sealed class UserStore : IUserDirectory
     public ValueTask<UserRecord?> FindAsync(string name, CancellationToken cancellationToken) =>
         ValueTask.FromResult(_users.GetValueOrDefault(name));
 
+    public bool Contains(string name) => _users.ContainsKey(name);
+
+    public IEnumerable<string> Names => _users.Keys;
+
+    /// <summary>Configuration is read-only at run time: an old hash there stays until an operator replaces it.</summary>
+    public ValueTask RecordLoginAsync(UserRecord user, string? upgradedPasswordHash, CancellationToken cancellationToken) =>
+        ValueTask.CompletedTask;
+
     /// <summary>
     /// Letters, digits and . _ - @, not starting with a dot: "." or ".." would make the default home (/NAME) the
     /// data root itself, and names starting with a dot are hidden.
@@ -41,59 +58,60 @@ public sealed class UserStore : IUserDirectory
     /// Checks every user entry and returns one message per problem, each naming its configuration key
     /// (<c>Users:alice:Home</c>), so a bad configuration stops start-up with something an operator can fix.
     /// </summary>
-    public static List<string> Validate(IReadOnlyDictionary<string, UserOptions> users)
+    public static List<string> Validate(IReadOnlyDictionary<string, UserOptions> users) =>
+        [.. users.SelectMany(user => ProblemsOf(user.Key, user.Value)
+            .Select(p => p.Field.Length == 0 ? $"Users:{user.Key}: {p.Message}" : $"Users:{user.Key}:{p.Field}: {p.Message}"))];
+
+    /// <summary>
+    /// What is wrong with one user entry, each problem with the field it concerns ("" for the name itself): the
+    /// configuration names it Users:NAME:FIELD, the admin API returns it in problem details.
+    /// </summary>
+    public static IEnumerable<(string Field, string Message)> ProblemsOf(string name, UserOptions user)
     {
-        var problems = new List<string>();
-        foreach (var (name, user) in users)
+        if (!IsValidUserName(name))
         {
-            string key = $"Users:{name}";
-            if (!IsValidUserName(name))
-            {
-                problems.Add($"{key}: user names are 1-64 characters of letters, digits, '.', '_', '-', '@', not starting with '.'");
-            }
+            yield return ("", "user names are 1-64 characters of letters, digits, '.', '_', '-', '@', not starting with '.'");
+        }
 
-            bool hasKeys = user.AuthorizedKeys.Count > 0 || !string.IsNullOrWhiteSpace(user.AuthorizedKeysFile) || user.AuthorizedPrincipals is not null;
-            if (!(hasKeys && user.PasswordHash.Length == 0) && !PasswordHasher.TryParse(user.PasswordHash, out _, out string hashProblem))
-            {
-                problems.Add($"{key}:PasswordHash: {hashProblem}");
-            }
+        bool hasKeys = user.AuthorizedKeys.Count > 0 || !string.IsNullOrWhiteSpace(user.AuthorizedKeysFile) || user.AuthorizedPrincipals is not null;
+        if (!(hasKeys && user.PasswordHash.Length == 0) && !PasswordHasher.TryParse(user.PasswordHash, out _, out string hashProblem))
+        {
+            yield return ("PasswordHash", hashProblem);
+        }
 
-            if (user.AuthorizedPrincipals is { } principals && principals.Any(string.IsNullOrWhiteSpace))
-            {
-                problems.Add($"{key}:AuthorizedPrincipals: names must not be empty");
-            }
+        if (user.AuthorizedPrincipals is { } principals && principals.Any(string.IsNullOrWhiteSpace))
+        {
+            yield return ("AuthorizedPrincipals", "names must not be empty");
+        }
 
-            if (user.Home is { } home && (!home.StartsWith('/') || !VirtualPath.TryResolve(VirtualPath.Root, home, out _, out _)))
-            {
-                problems.Add($"{key}:Home: must be an absolute path inside Server:DataRoot, such as /{name}");
-            }
+        if (user.Home is { } home && (!home.StartsWith('/') || !VirtualPath.TryResolve(VirtualPath.Root, home, out _, out _)))
+        {
+            yield return ("Home", $"must be an absolute path inside Server:DataRoot, such as /{name}");
+        }
 
-            foreach (string protocol in user.Protocols)
+        foreach (string protocol in user.Protocols)
+        {
+            if (!MultiXfer.Auth.Protocols.All.Contains(protocol))
             {
-                if (!MultiXfer.Auth.Protocols.All.Contains(protocol))
-                {
-                    problems.Add($"{key}:Protocols: unknown protocol '{protocol}' (known: {string.Join(", ", MultiXfer.Auth.Protocols.All)})");
-                }
-            }
-
-            foreach (var (path, granted) in user.Permissions)
-            {
-                if (!path.StartsWith('/') || !VirtualPath.TryResolve(VirtualPath.Root, path, out _, out _))
-                {
-                    problems.Add($"{key}:Permissions: '{path}' is not an absolute path");
-                }
-
-                foreach (string word in SplitPermissions(granted))
-                {
-                    if (!PermissionNames.TryParse(word, out _))
-                    {
-                        problems.Add($"{key}:Permissions:{path}: unknown permission '{word}' (known: {string.Join(", ", PermissionNames.Known)})");
-                    }
-                }
+                yield return ("Protocols", $"unknown protocol '{protocol}' (known: {string.Join(", ", MultiXfer.Auth.Protocols.All)})");
             }
         }
 
-        return problems;
+        foreach (var (path, granted) in user.Permissions)
+        {
+            if (!path.StartsWith('/') || !VirtualPath.TryResolve(VirtualPath.Root, path, out _, out _))
+            {
+                yield return ("Permissions", $"'{path}' is not an absolute path");
+            }
+
+            foreach (string word in SplitPermissions(granted))
+            {
+                if (!PermissionNames.TryParse(word, out _))
+                {
+                    yield return ($"Permissions:{path}", $"unknown permission '{word}' (known: {string.Join(", ", PermissionNames.Known)})");
+                }
+            }
+        }
     }
 
     /// <summary>

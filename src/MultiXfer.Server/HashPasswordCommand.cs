@@ -1,4 +1,3 @@
-using System.Globalization;
 using MultiXfer.Auth;
 
 namespace MultiXfer.Server;
@@ -10,30 +9,12 @@ namespace MultiXfer.Server;
 /// </summary>
 internal static class HashPasswordCommand
 {
-    private const string Usage = "usage: hash-password [--algorithm argon2id|pbkdf2-sha512] [--iterations N]   (reads the password from standard input)";
-
-    public static int Run(string[] args, TextReader input, TextWriter output, TextWriter error)
+    public static int Run(string algorithm, int? iterations, TextReader input, TextWriter output, TextWriter error)
     {
-        string algorithm = "argon2id";
-        int? iterations = null;
-        for (int i = 0; i < args.Length; i += 2)
+        if (iterations is < 10_000)
         {
-            string? value = i + 1 < args.Length ? args[i + 1] : null;
-            switch (args[i])
-            {
-                case "--algorithm" when value is not null && PasswordHasher.Algorithms.Contains(value):
-                    algorithm = value;
-                    break;
-                case "--iterations" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int count) && count >= 10_000:
-                    iterations = count;
-                    break;
-                case "--iterations":
-                    error.WriteLine("hash-password: --iterations must be a number of at least 10000");
-                    return 2;
-                default:
-                    error.WriteLine(Usage);
-                    return 2;
-            }
+            error.WriteLine("hash-password: --iterations must be a number of at least 10000");
+            return 2;
         }
 
         if (iterations is not null && algorithm != "pbkdf2-sha512")

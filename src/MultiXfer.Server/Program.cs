@@ -6,9 +6,9 @@ using MultiXfer.Server.Hosting;
 // First, before anything initialises OpenSSL: the TLS policy (strong suites, with session resumption kept).
 OpenSslPolicy.Apply();
 
-if (args is ["hash-password", .. var rest])
+if (args is [var command, ..] && MultiXfer.Server.Cli.CliApp.Commands.Contains(command))
 {
-    return HashPasswordCommand.Run(rest, Console.In, Console.Out, Console.Error);
+    return await MultiXfer.Server.Cli.CliApp.RunAsync(args);
 }
 
 if (args is ["sftp-server", .. var sftpArgs])

@@ -104,6 +104,15 @@ public sealed class SshServer
         return result.Problems.Count > 0 ? result.Problems[0].Reason : result.Keys.Count == 0 ? "no key on the line" : null;
     }
 
+    /// <summary>
+    /// An authorized_keys line as the admin API lists it (type, SHA256 fingerprint, comment), or the reason it
+    /// cannot be used.
+    /// </summary>
+    public static AuthorizedKeyDescription DescribeAuthorizedKeyLine(string line, int minimumRsaBits) =>
+        Keys.AuthorizedKeys.TryParseLine(line, minimumRsaBits, out var key, out string problem)
+            ? new AuthorizedKeyDescription(line.Trim(), key.Key.KeyType, key.Key.Fingerprint, key.Comment, null)
+            : new AuthorizedKeyDescription(line.Trim(), "", "", "", problem);
+
     public IConnectionHandler CreateHandler(string listenerName) => new SshConnectionHandler(this, _policies[listenerName],
         _listenerHostKeys.TryGetValue(listenerName, out var own) ? own.Store : HostKeyStore);
 
@@ -115,3 +124,6 @@ public sealed class SshServer
         return problems;
     }
 }
+
+/// <summary>One authorized key as people identify it; <see cref="Problem"/> is set when the line is not usable.</summary>
+public sealed record AuthorizedKeyDescription(string Line, string Type, string Fingerprint, string Comment, string? Problem);

@@ -141,6 +141,7 @@ public sealed partial class ConnectionListener : IAsyncDisposable
         _tracker.Add(connection, task);
         await task;
         _tracker.Remove(connection);
+        connection.Release();
     }
 
     private async Task RunAsync(ConnectionContext connection, Socket socket)

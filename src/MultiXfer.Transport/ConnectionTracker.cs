@@ -16,6 +16,9 @@ public sealed class ConnectionTracker : IDisposable
 
     public int Count => _active.Count;
 
+    /// <summary>Every live connection, for the admin API's session list and for ending an account's sessions.</summary>
+    public IEnumerable<ConnectionContext> Connections => _active.Keys;
+
     public void Add(ConnectionContext connection, Task running) => _active[connection] = running;
 
     public void Remove(ConnectionContext connection) => _active.TryRemove(connection, out _);

@@ -14,6 +14,9 @@ public sealed class ReloadTrigger : IDisposable
     private readonly Action<string> _reload;
     private readonly Action<string> _watcherError;
     private readonly List<FileSystemWatcher> _watchers = [];
+
+    /// <summary>The names watched: other files in the same directory (a log written beside the configuration) are no reason to reload.</summary>
+    private readonly HashSet<string> _names = new(StringComparer.Ordinal);
     private readonly Timer _debounce;
     private PosixSignalRegistration? _hangup;
 
@@ -41,6 +44,14 @@ public sealed class ReloadTrigger : IDisposable
     /// </summary>
     public void Watch(IEnumerable<string> files)
     {
+        foreach (string file in files.Where(f => f.Length > 0))
+        {
+            lock (_names)
+            {
+                _names.Add(Path.GetFileName(file));
+            }
+        }
+
         foreach (string directory in files.Where(f => f.Length > 0).Select(f => Path.GetDirectoryName(Path.GetFullPath(f))!).Distinct())
         {
             if (!Directory.Exists(directory) || _watchers.Any(w => w.Path == directory))
@@ -49,10 +60,14 @@ public sealed class ReloadTrigger : IDisposable
             }
 
             var watcher = new FileSystemWatcher(directory) { IncludeSubdirectories = false, EnableRaisingEvents = true };
-            watcher.Changed += (_, _) => Schedule();
-            watcher.Created += (_, _) => Schedule();
-            watcher.Renamed += (_, _) => Schedule();
-            watcher.Deleted += (_, _) => Schedule();
+            watcher.Changed += (_, e) => ScheduleFor(e.Name);
+            watcher.Created += (_, e) => ScheduleFor(e.Name);
+            watcher.Renamed += (_, e) =>
+            {
+                ScheduleFor(e.Name);
+                ScheduleFor(e.OldName);
+            };
+            watcher.Deleted += (_, e) => ScheduleFor(e.Name);
             watcher.Error += (_, e) =>
             {
                 _watcherError(e.GetException().Message);
@@ -73,6 +88,24 @@ public sealed class ReloadTrigger : IDisposable
 
         _watchers.Clear();
         _debounce.Dispose();
+    }
+
+    /// <summary>
+    /// A watched file, or Kubernetes' "..data" link swap (a mounted ConfigMap or Secret changes every file at once by
+    /// renaming a hidden directory link beside them).
+    /// </summary>
+    private void ScheduleFor(string? name)
+    {
+        bool watched;
+        lock (_names)
+        {
+            watched = name is not null && (_names.Contains(name) || name.StartsWith("..", StringComparison.Ordinal));
+        }
+
+        if (watched)
+        {
+            Schedule();
+        }
     }
 
     private void Schedule()

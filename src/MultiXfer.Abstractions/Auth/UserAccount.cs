@@ -14,6 +14,9 @@ public sealed record UserAccount
 
     public bool IsAnonymous { get; init; }
 
+    /// <summary>A stored account (not one from configuration): an admin's change to it can end its sessions.</summary>
+    public bool FromAccountStore { get; init; }
+
     public required IReadOnlySet<string> Protocols { get; init; }
 
     public required PermissionRules Permissions { get; init; }

@@ -10,6 +10,10 @@ public sealed class ConnectionContext
 {
     private readonly CancellationTokenSource _closed;
 
+    /// <summary>Cancelled when the server stops accepting, or when an admin ends this session after its transfer.</summary>
+    private readonly CancellationTokenSource _endRequested = new();
+    private readonly CancellationTokenRegistration _shutdownLink;
+
     public ConnectionContext(string id, string listenerName, IPEndPoint localEndPoint, IPEndPoint remoteEndPoint, Stream transport,
         CancellationToken shutdownRequested)
     {
@@ -18,8 +22,8 @@ public sealed class ConnectionContext
         LocalEndPoint = localEndPoint;
         RemoteEndPoint = remoteEndPoint;
         ClientAddress = Normalize(remoteEndPoint.Address);
-        Transport = transport;
-        ShutdownRequested = shutdownRequested;
+        Transport = new CountingStream(transport, Activity);
+        _shutdownLink = shutdownRequested.UnsafeRegister(static s => Cancel((CancellationTokenSource)s!), _endRequested);
         _closed = new CancellationTokenSource();
         LogScope = new ConnectionLogScope(id, ClientAddress);
     }
@@ -59,8 +63,13 @@ public sealed class ConnectionContext
     /// <summary>Signalled when the connection is aborted, by the server or by <see cref="Abort"/>.</summary>
     public CancellationToken ConnectionClosed => _closed.Token;
 
-    /// <summary>Signalled when the server stops accepting: finish what is in flight, then close.</summary>
-    public CancellationToken ShutdownRequested { get; }
+    /// <summary>
+    /// Signalled when the server stops accepting, or an admin ends this session: finish what is in flight, then close.
+    /// </summary>
+    public CancellationToken ShutdownRequested => _endRequested.Token;
+
+    /// <summary>What the session is doing, for the admin API.</summary>
+    public SessionActivity Activity { get; } = new();
 
     /// <summary>The logging scope every line about this connection carries: connection id, remote address, user.</summary>
     public ConnectionLogScope LogScope { get; }
@@ -97,11 +106,19 @@ public sealed class ConnectionContext
         }
     }
 
-    public void Abort()
+    public void Abort() => Cancel(_closed);
+
+    /// <summary>Ends the session as a shutdown would: the transfer in flight finishes, then the session closes.</summary>
+    public void RequestEnd() => Cancel(_endRequested);
+
+    /// <summary>The connection is gone: it stops listening for the server's shutdown.</summary>
+    public void Release() => _shutdownLink.Dispose();
+
+    private static void Cancel(CancellationTokenSource source)
     {
         try
         {
-            _closed.Cancel();
+            source.Cancel();
         }
         catch (ObjectDisposedException)
         {

@@ -61,6 +61,12 @@ public sealed class ServerOptions
 
     /// <summary>Directory for generated host keys and certificates.</summary>
     public string KeysDirectory { get; set; } = "./keys";
+
+    /// <summary>
+    /// The server's own data: the embedded account database and the first start's state. Beside the data root,
+    /// never inside it, so no user's root can reach it.
+    /// </summary>
+    public string StateDirectory { get; set; } = "./state";
 }
 
 /// <summary>One entry of the <c>Listeners</c> section, keyed by name.</summary>

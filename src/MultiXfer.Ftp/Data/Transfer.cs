@@ -30,6 +30,9 @@ internal sealed class Transfer : IDisposable
 
     public long StartedAt { get; } = Stopwatch.GetTimestamp();
 
+    /// <summary>This transfer as the session list shows it.</summary>
+    public Connections.TransferActivity? Activity { get; set; }
+
     public CancellationToken Token => _cancellation.Token;
 
     public long Bytes => Interlocked.Read(ref _bytes);

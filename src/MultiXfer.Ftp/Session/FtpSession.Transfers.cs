@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using MultiXfer.Connections;
 using MultiXfer.Fsio;
 using MultiXfer.Ftp.Control;
 using MultiXfer.Ftp.Data;
@@ -88,6 +89,7 @@ internal sealed partial class FtpSession
         }
 
         _transfer = transfer;
+        Connection.Activity.BeginTransfer(transfer.Activity = new TransferActivity(verb, target.Value, !job.SendsData, DateTimeOffset.UtcNow, () => transfer.Bytes));
         transfer.Completion = RunTransferAsync(endpoint, job, transfer);
     }
 
@@ -152,6 +154,7 @@ internal sealed partial class FtpSession
             await FinishJobAsync(job, transfer);
             LogTransfer(transfer.Verb, transfer.Target, transfer.Bytes, Stopwatch.GetElapsedTime(transfer.StartedAt).TotalSeconds,
                 transfer.Aborted ? "aborted" : transfer.Stalled ? "stalled" : "done");
+            Connection.Activity.EndTransfer(transfer.Activity!);
             transfer.Dispose();
             EndTransfer();
         }

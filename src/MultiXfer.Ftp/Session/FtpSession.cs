@@ -293,6 +293,9 @@ internal sealed partial class FtpSession
         Files = files;
         CurrentDirectory = VirtualPath.Root;
         Connection.LogScope.User = user.Name;
+        Connection.Activity.Protocol = Protocol;
+        Connection.Activity.User = user;
+        Connection.Activity.LoggedInAt = DateTimeOffset.UtcNow;
         Connection.MarkAuthenticated();
     }
 
@@ -324,6 +327,8 @@ internal sealed partial class FtpSession
         _badCommands = 0;
         _loginClockStart = Stopwatch.GetTimestamp();
         Connection.LogScope.User = "-";
+        Connection.Activity.User = null;
+        Connection.Activity.Protocol = null;
     }
 
     private async ValueTask EndAsync()

@@ -27,6 +27,10 @@ public sealed class MultiXferSettings
 
     public LoggingOptions Logging { get; init; } = new();
 
+    public MultiXfer.Accounts.AccountsOptions Accounts { get; init; } = new();
+
+    public AdminOptions Admin { get; init; } = new();
+
     public Dictionary<string, UserOptions> Users { get; init; } = new(StringComparer.Ordinal);
 
     public Dictionary<string, VirtualHostOptions> VirtualHosts { get; init; } = new(StringComparer.OrdinalIgnoreCase);
@@ -66,6 +70,8 @@ public sealed class MultiXferSettings
         configuration.GetSection(SshOptions.Section).Bind(settings.Ssh);
         configuration.GetSection(SftpOptions.Section).Bind(settings.Sftp);
         configuration.GetSection(LoggingOptions.Section).Bind(settings.Logging);
+        configuration.GetSection(MultiXfer.Accounts.AccountsOptions.Section).Bind(settings.Accounts);
+        configuration.GetSection(AdminOptions.Section).Bind(settings.Admin);
         foreach (var listener in configuration.GetSection("Listeners").GetChildren())
         {
             var options = new ListenerOptions();

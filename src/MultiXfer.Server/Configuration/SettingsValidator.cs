@@ -23,7 +23,7 @@ public static class SettingsValidator
     /// <summary>Listener protocols this build serves.</summary>
     public static readonly IReadOnlyList<string> ListenerProtocols = ["ftp", "ftps-implicit", "ssh", "auto"];
 
-    private static readonly IReadOnlyList<string> Sections = ["Server", "Penalties", "Listeners", "Ftp", "Tls", "Ssh", "Sftp", "Auth", "Logging", "Users", "VirtualHosts"];
+    private static readonly IReadOnlyList<string> Sections = ["Server", "Penalties", "Listeners", "Ftp", "Tls", "Ssh", "Sftp", "Auth", "Logging", "Users", "VirtualHosts", "Accounts", "Admin"];
 
     public static List<string> Validate(MultiXferSettings settings, IConfiguration configuration)
     {
@@ -38,12 +38,39 @@ public static class SettingsValidator
         CheckAuth(settings.Auth, problems);
         CheckTls(settings.Tls, problems);
         CheckLogging(settings.Logging, problems);
+        CheckAccounts(settings, problems);
         problems.AddRange(SshServer.Validate(settings.Ssh, settings.SshListeners));
         problems.AddRange(UserStore.Validate(settings.Users));
         CheckAuthorizedKeys(settings, problems);
         CheckSftp(settings, problems);
         VirtualHostValidator.Check(settings, problems);
         return problems;
+    }
+
+    private static void CheckAccounts(MultiXferSettings settings, List<string> problems)
+    {
+        var accounts = settings.Accounts;
+        Require(problems, MultiXfer.Accounts.AccountsOptions.Providers.Contains(accounts.Provider), "Accounts:Provider",
+            $"must be one of {string.Join(", ", MultiXfer.Accounts.AccountsOptions.Providers)}");
+        Require(problems, accounts.Provider != "postgresql" || !string.IsNullOrWhiteSpace(accounts.ConnectionString), "Accounts:ConnectionString",
+            "must be set for the postgresql provider (Host=...;Database=...;Username=...)");
+        Require(problems, !string.IsNullOrWhiteSpace(settings.Server.StateDirectory), "Server:StateDirectory", "must name a directory");
+        if (!string.IsNullOrWhiteSpace(settings.Server.StateDirectory))
+        {
+            string state = Path.GetFullPath(settings.Server.StateDirectory);
+            foreach (string root in settings.VirtualHosts.Values.Select(h => h.DataRoot).Append(settings.Server.DataRoot).OfType<string>())
+            {
+                string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
+                Require(problems, state != full && !state.StartsWith(full + Path.DirectorySeparatorChar, StringComparison.Ordinal),
+                    "Server:StateDirectory", $"must not be inside a data root ({root}): users there could read the account database");
+            }
+        }
+
+        var admin = settings.Admin;
+        Require(problems, admin.Port is >= 0 and <= 65535, "Admin:Port", "must be 0-65535");
+        Require(problems, IPAddress.TryParse(admin.Address, out _), "Admin:Address", "must be an IP address, such as 127.0.0.1");
+        Require(problems, admin.SessionEndGraceSeconds is >= 0 and <= 3600, "Admin:SessionEndGraceSeconds", "must be 0-3600");
+        Require(problems, admin.EndSessions is "at-once" or "after-transfer", "Admin:EndSessions", "must be \"at-once\" or \"after-transfer\"");
     }
 
     internal static void Require(List<string> problems, bool condition, string key, string message)
@@ -282,6 +309,8 @@ public static class SettingsValidator
         CheckKeys(configuration.GetSection(FtpOptions.Section), typeof(FtpOptions), problems);
         CheckKeys(configuration.GetSection(AuthOptions.Section), typeof(AuthOptions), problems);
         CheckKeys(configuration.GetSection(LoggingOptions.Section), typeof(LoggingOptions), problems);
+        CheckKeys(configuration.GetSection(MultiXfer.Accounts.AccountsOptions.Section), typeof(MultiXfer.Accounts.AccountsOptions), problems);
+        CheckKeys(configuration.GetSection(AdminOptions.Section), typeof(AdminOptions), problems);
         CheckKeys(configuration.GetSection(TlsOptions.Section), typeof(TlsOptions), problems);
         CheckKeys(configuration.GetSection(SshOptions.Section), typeof(SshOptions), problems);
         CheckKeys(configuration.GetSection(SftpOptions.Section), typeof(SftpOptions), problems);

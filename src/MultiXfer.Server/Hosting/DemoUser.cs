@@ -2,49 +2,96 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using MultiXfer.Auth;
-using MultiXfer.Fsio;
+using MultiXfer.Auth.Accounts;
 using MultiXfer.Transport;
 
 namespace MultiXfer.Server.Hosting;
 
 /// <summary>
-/// With no users configured, the first start creates user "demo" with a random password, prints it once and keeps
-/// only its hash in a state file under the data root; later starts reuse that hash.
+/// With no users configured and no stored accounts, the first start creates user "demo" with a random password and
+/// prints it once; only its hash is kept: as a stored account (the default), or in the state file when accounts
+/// come from configuration only. A marker keeps a demo the operator deleted from coming back on the next start.
 /// </summary>
 internal static class DemoUser
 {
     public const string Name = "demo";
-    private const string StateDirectory = ".multixfer";
     private const string StateFile = "state.json";
+
+    /// <summary>Where earlier builds kept the state, inside the data root; its hash is taken over so the password stays.</summary>
+    private const string LegacyStateDirectory = ".multixfer";
 
     public sealed class State
     {
         public string DemoPasswordHash { get; set; } = "";
+
+        public bool DemoStored { get; set; }
     }
 
-    /// <summary>Loads or creates the demo user; <paramref name="announce"/> receives the password on creation only.</summary>
-    public static UserOptions Provision(string dataRoot, Action<string> announce)
+    /// <summary>Creates the demo account in the store unless one was created before or accounts exist.</summary>
+    public static async Task ProvisionAsync(IAccountStore store, string stateDirectory, string dataRoot, Action<string> announce,
+        CancellationToken cancellationToken)
     {
-        string directory = Path.Combine(dataRoot, StateDirectory);
-        string path = Path.Combine(directory, StateFile);
-        using var provisioning = ExclusiveFileLock.Acquire(Path.Combine(directory, ".provision.lock"));
-        if (File.Exists(path) &&
-            JsonSerializer.Deserialize(File.ReadAllText(path), StateJson.Default.State) is { } existing &&
-            PasswordHasher.TryParse(existing.DemoPasswordHash, out _, out _))
+        using var provisioning = ExclusiveFileLock.Acquire(Path.Combine(stateDirectory, ".provision.lock"));
+        var state = Read(Path.Combine(stateDirectory, StateFile)) ?? Read(Path.Combine(dataRoot, LegacyStateDirectory, StateFile)) ?? new State();
+        if (state.DemoStored || await store.CountAsync(cancellationToken) > 0)
+        {
+            return;
+        }
+
+        string? password = null;
+        if (!PasswordHasher.TryParse(state.DemoPasswordHash, out _, out _))
+        {
+            password = NewPassword();
+            state.DemoPasswordHash = PasswordHasher.Hash(password);
+        }
+
+        try
+        {
+            await store.CreateAsync(new Account { Name = Name, PasswordHash = state.DemoPasswordHash, Home = "/" + Name,
+                Description = "created on the first start" }, cancellationToken);
+        }
+        catch (AccountConflictException)
+        {
+            // Another gateway sharing the database created it a moment ago.
+            return;
+        }
+
+        Write(stateDirectory, new State { DemoStored = true });
+        if (password is not null)
+        {
+            announce(password);
+        }
+    }
+
+    /// <summary>Accounts from configuration only: the demo user lives in the state file.</summary>
+    public static UserOptions ProvisionInStateFile(string stateDirectory, Action<string> announce)
+    {
+        using var provisioning = ExclusiveFileLock.Acquire(Path.Combine(stateDirectory, ".provision.lock"));
+        if (Read(Path.Combine(stateDirectory, StateFile)) is { } existing && PasswordHasher.TryParse(existing.DemoPasswordHash, out _, out _))
         {
             return Build(existing.DemoPasswordHash);
         }
 
-        string password = RandomNumberGenerator.GetString("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", 20);
+        string password = NewPassword();
         string hash = PasswordHasher.Hash(password);
-        Directory.CreateDirectory(directory);
-        File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        string temporary = path + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(new State { DemoPasswordHash = hash }, StateJson.Default.State));
-        File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.Move(temporary, path, overwrite: true);
+        Write(stateDirectory, new State { DemoPasswordHash = hash });
         announce(password);
         return Build(hash);
+    }
+
+    private static string NewPassword() =>
+        RandomNumberGenerator.GetString("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", 20);
+
+    private static State? Read(string path) =>
+        File.Exists(path) ? JsonSerializer.Deserialize(File.ReadAllText(path), StateJson.Default.State) : null;
+
+    private static void Write(string directory, State state)
+    {
+        string path = Path.Combine(directory, StateFile);
+        string temporary = path + ".tmp";
+        File.WriteAllText(temporary, JsonSerializer.Serialize(state, StateJson.Default.State));
+        File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.Move(temporary, path, overwrite: true);
     }
 
     private static UserOptions Build(string hash) => new()

@@ -7,6 +7,7 @@ using MultiXfer.Connections;
 using MultiXfer.Fsio;
 using MultiXfer.Ftp;
 using MultiXfer.Scp;
+using MultiXfer.Server.Admin;
 using MultiXfer.Server.Configuration;
 using MultiXfer.Sftp;
 using MultiXfer.Server.Certificates;
@@ -72,13 +73,17 @@ internal static class MultiXferHost
             return new HostBuildResult(null, [hostKeyProblem]);
         }
 
-        var demoUsers = new Dictionary<string, UserOptions>(StringComparer.Ordinal);
-        if (settings.Users.Count == 0)
+        var (database, accountProblem) = AccountStartup.Open(settings);
+        if (database is null)
         {
-            demoUsers[DemoUser.Name] = DemoUser.Provision(settings.Server.DataRoot, password => (announce ?? Console.Out).WriteLine(
-                $"First start: created user '{DemoUser.Name}' with password '{password}'. It is shown only this once; " +
-                "only its hash is kept. Configure Users to replace it."));
+            certificateManager.Dispose();
+            earlyLogger.Dispose();
+            return new HostBuildResult(null, [accountProblem!]);
         }
+
+        var demoUsers = AccountStartup.ProvisionDemo(settings, database, password => (announce ?? Console.Out).WriteLine(
+            $"First start: created user '{DemoUser.Name}' with password '{password}'. It is shown only this once; " +
+            "only its hash is kept. Change it with 'multixfer accounts passwd demo', or configure users."));
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, Args = args });
         builder.Configuration.AddConfiguration(configuration);
@@ -88,7 +93,10 @@ internal static class MultiXferHost
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(settings.Server.ShutdownGraceSeconds + 15));
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(provider => new FileSystemProvider(settings.Server, provider.GetRequiredService<ILoggerFactory>(), storageLayer));
+        builder.Services.AddSingleton(_ => database);
+        builder.Services.AddSingleton(_ => new ConnectionTracker());
         builder.Services.AddSingleton(provider => new VirtualHostFactory(provider.GetRequiredService<FileSystemProvider>(), demoUsers,
+            database.HoldsAccounts ? database.Accounts : null,
             new LoginThrottle(settings.Auth, TimeProvider.System, settings.Server.Ipv6PrefixLength), TimeProvider.System,
             provider.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddSingleton(provider => new VirtualHostDirectory(provider.GetRequiredService<VirtualHostFactory>().Build(settings)));
@@ -100,9 +108,11 @@ internal static class MultiXferHost
             builder.Services.AddSingleton<IHostedService>(manager);
         }
 
-        builder.Services.AddSingleton<IHostedService>(provider => new ConfigurationReloader(args, overrides,
+        builder.Services.AddSingleton(provider => new ConfigurationReloader(args, overrides,
             provider.GetRequiredService<VirtualHostFactory>(), provider.GetRequiredService<VirtualHostDirectory>(), certificateManager,
             provider.GetRequiredService<ILoggerFactory>().CreateLogger("MultiXfer.Configuration")));
+        builder.Services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<ConfigurationReloader>());
+        AdminServices.Add(builder.Services, settings, hostKeys, certificates);
 
         builder.Services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<ListenerService>());
         builder.Services.AddSingleton<IHostedService>(provider => new StaleUploadService(
@@ -132,16 +142,19 @@ internal static class MultiXferHost
                 : new FtpConnectionHandler(ftp, FtpListenerPolicy.For(protocol == "ftps-implicit", l.Value.RequireTlsForLogin,
                     l.Value.RequireTlsForData, ListenerFrontEnds.ProxyPolicyOf(l.Value)))),
             StringComparer.OrdinalIgnoreCase);
-        return new ListenerService(settings, frontEnds, provider.GetRequiredService<VirtualHostDirectory>(), new ConnectionTracker(), loggers);
+        return new ListenerService(settings, frontEnds, provider.GetRequiredService<VirtualHostDirectory>(), provider.GetRequiredService<ConnectionTracker>(), loggers);
     }
 
     /// <summary>First start: the data root and the keys directory (private to the server's account).</summary>
     private static void PrepareDirectories(ServerOptions server)
     {
         Directory.CreateDirectory(server.DataRoot);
-        if (!Directory.Exists(server.KeysDirectory))
+        foreach (string privateDirectory in new[] { server.KeysDirectory, server.StateDirectory })
         {
-            Directory.CreateDirectory(server.KeysDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            if (!Directory.Exists(privateDirectory))
+            {
+                Directory.CreateDirectory(privateDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
         }
     }
 }

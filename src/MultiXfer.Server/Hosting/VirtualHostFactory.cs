@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using MultiXfer.Auth;
+using MultiXfer.Auth.Accounts;
 using MultiXfer.Connections;
 using MultiXfer.Fsio;
 using MultiXfer.Ftp;
@@ -16,6 +17,7 @@ namespace MultiXfer.Server.Hosting;
 internal sealed class VirtualHostFactory(
     FileSystemProvider defaultStorage,
     IReadOnlyDictionary<string, UserOptions> usersWhenNoneConfigured,
+    IAccountStore? accounts,
     LoginThrottle throttle,
     TimeProvider time,
     ILoggerFactory loggers)
@@ -30,7 +32,7 @@ internal sealed class VirtualHostFactory(
             HostNames = [],
             Banner = settings.Server.Banner,
             AllowAnonymous = settings.Ftp.AllowAnonymous,
-            Authenticator = Authenticator(UsersOf(SharedUsers(settings), null, null), settings.Auth,
+            Authenticator = Authenticator(UsersOf(SharedUsers(settings), null, null, siteName: null, sharesDefault: false), settings.Auth,
                 settings.Ftp.AllowAnonymous, settings.Ftp.AnonymousRoot, null),
         };
         var named = new List<VirtualHost>();
@@ -48,7 +50,7 @@ internal sealed class VirtualHostFactory(
                 AllowAnonymous = options.Ftp?.AllowAnonymous ?? settings.Ftp.AllowAnonymous,
                 PassiveAddress = string.IsNullOrWhiteSpace(options.Ftp?.PassiveAddress) ? null
                     : FtpServerContext.ResolvePassiveAddress(options.Ftp.PassiveAddress),
-                Authenticator = Authenticator(UsersOf(users, storage, options.Sftp), settings.Auth,
+                Authenticator = Authenticator(UsersOf(users, storage, options.Sftp, name, sharesDefault: options.Users is null), settings.Auth,
                     options.Ftp?.AllowAnonymous ?? settings.Ftp.AllowAnonymous, options.Ftp?.AnonymousRoot ?? settings.Ftp.AnonymousRoot, storage),
             };
             named.Add(host);
@@ -101,10 +103,16 @@ internal sealed class VirtualHostFactory(
         }
     }
 
-    private static UserStore UsersOf(IReadOnlyDictionary<string, UserOptions> users, IFileSystemProvider? storage, SftpOverrideOptions? siteSftp) =>
-        new(users.Select(u => UserStore.FromOptions(u.Key, u.Value, storage, siteSftp)));
+    /// <summary>A site's configured users, followed by its stored accounts when there is an account store.</summary>
+    private IUserDirectory UsersOf(IReadOnlyDictionary<string, UserOptions> users, IFileSystemProvider? storage, SftpOverrideOptions? siteSftp,
+        string? siteName, bool sharesDefault)
+    {
+        var configured = new UserStore(users.Select(u => UserStore.FromOptions(u.Key, u.Value, storage, siteSftp)));
+        return accounts is null ? configured
+            : new CombinedDirectory(configured, new AccountDirectory(accounts, siteName, sharesDefault, storage, siteSftp, time));
+    }
 
-    private Authenticator Authenticator(UserStore users, AuthOptions auth, bool allowAnonymous, string anonymousRoot, IFileSystemProvider? storage) =>
+    private Authenticator Authenticator(IUserDirectory users, AuthOptions auth, bool allowAnonymous, string anonymousRoot, IFileSystemProvider? storage) =>
         new(users, throttle, auth, new AnonymousPolicy(allowAnonymous, VirtualPath.Resolve(VirtualPath.Root, anonymousRoot), storage), time,
             loggers.CreateLogger<Authenticator>());
 }

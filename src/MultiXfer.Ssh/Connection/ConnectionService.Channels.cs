@@ -123,6 +123,7 @@ internal sealed partial class ConnectionService
         }
 
         channel.Started = true;
+        connection.Activity.Protocol = registered.Protocol;
         var session = new ChannelSession
         {
             Stream = new ChannelStream(channel, extendedType: null),

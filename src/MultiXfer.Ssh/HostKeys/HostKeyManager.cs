@@ -91,6 +91,14 @@ public sealed partial class HostKeyManager : IHostedService, IDisposable
         }
     }
 
+    /// <summary>The keys and certificates in service, as the admin API lists them.</summary>
+    public IReadOnlyList<HostKeyDescription> Describe()
+    {
+        var current = _store.Current;
+        return [.. current.Keys.Select(k => new HostKeyDescription(k.KeyType, k.PublicKey.Fingerprint, null)),
+            .. current.Certificates.Select(c => new HostKeyDescription(c.CertificateType, c.Key.Fingerprint, c.ToString()))];
+    }
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _trigger.Watch(_files.Select(f => f.Path).Concat(_certificateFiles));
@@ -219,3 +227,6 @@ public sealed partial class HostKeyManager : IHostedService, IDisposable
 internal sealed record HostKeyFile(string Path, string ConfigurationKey, string? GenerateKind);
 
 internal sealed class HostKeyLoadException(string message) : Exception(message);
+
+/// <summary>A host key in service: its type, SHA256 fingerprint, and for a certificate what it certifies.</summary>
+public sealed record HostKeyDescription(string Algorithm, string Fingerprint, string? Certificate);

@@ -87,6 +87,8 @@ internal sealed partial class UserAuthService
             return outcome;
         }
 
+        // Which key this session came in with: removing it from the account ends the session (admin API).
+        connection.Activity.KeyFingerprint = offered.Certificate is null ? offered.Key.Fingerprint : null;
         if (offered.Certificate is { } certificate)
         {
             // sshd's "Accepted publickey ... ID ... (serial ...) CA ...": who vouched for this login, for the audit trail.

@@ -78,6 +78,9 @@ internal sealed partial class UserAuthService(
             {
                 transport.PostThenStartDelayedCompression(OutgoingPacket.Copy([MessageNumbers.UserAuthSuccess]));
                 connection.LogScope.User = account.Name;
+                connection.Activity.Protocol = Protocols.Ssh;
+                connection.Activity.User = account;
+                connection.Activity.LoggedInAt = DateTimeOffset.UtcNow;
                 connection.VirtualHost = _site;
                 LogAuthenticated(account.Name, request.Method, _site.ToString());
                 return account;

@@ -1,0 +1,99 @@
+namespace MultiXfer.Connections;
+
+/// <summary>
+/// What a connection is doing, for the admin API's session list: the protocol in use, bytes each way (the
+/// connection's own stream plus FTP data connections), and the transfer in flight if the protocol has one.
+/// </summary>
+public sealed class SessionActivity
+{
+    private long _received;
+    private long _sent;
+    private TransferActivity? _current;
+
+    public DateTimeOffset ConnectedAt { get; } = DateTimeOffset.UtcNow;
+
+    /// <summary>ftp, ftps, ssh, then sftp or scp once an SSH channel runs one; null before a login.</summary>
+    public string? Protocol { get; set; }
+
+    public DateTimeOffset? LoggedInAt { get; set; }
+
+    /// <summary>The account logged in on this connection; null before a login.</summary>
+    public MultiXfer.Auth.UserAccount? User { get; set; }
+
+    /// <summary>The SHA256 fingerprint of the plain public key an SSH login used (not a certificate's); null otherwise.</summary>
+    public string? KeyFingerprint { get; set; }
+
+    public long BytesReceived => Interlocked.Read(ref _received) + (_current is { Upload: true } upload ? upload.Bytes() : 0);
+
+    public long BytesSent => Interlocked.Read(ref _sent) + (_current is { Upload: false } download ? download.Bytes() : 0);
+
+    public TransferActivity? CurrentTransfer => Volatile.Read(ref _current);
+
+    public void AddReceived(long bytes) => Interlocked.Add(ref _received, bytes);
+
+    public void AddSent(long bytes) => Interlocked.Add(ref _sent, bytes);
+
+    public void BeginTransfer(TransferActivity transfer) => Volatile.Write(ref _current, transfer);
+
+    /// <summary>The transfer's bytes join the totals as it ends.</summary>
+    public void EndTransfer(TransferActivity transfer)
+    {
+        if (Interlocked.CompareExchange(ref _current, null, transfer) == transfer)
+        {
+            if (transfer.Upload)
+            {
+                AddReceived(transfer.Bytes());
+            }
+            else
+            {
+                AddSent(transfer.Bytes());
+            }
+        }
+    }
+}
+
+/// <param name="Operation">The protocol's verb (RETR, STOR, LIST ...).</param>
+/// <param name="Bytes">Bytes moved so far, read live.</param>
+public sealed record TransferActivity(string Operation, string Path, bool Upload, DateTimeOffset StartedAt, Func<long> Bytes);
+
+/// <summary>
+/// Counts every byte read from and written to a connection's stream into its <see cref="SessionActivity"/>. It owns
+/// the stream beneath: disposing it closes the connection, as disposing the socket's stream did.
+/// </summary>
+public sealed class CountingStream(Stream inner, SessionActivity activity) : RelayStream(inner)
+{
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        int read = await base.ReadAsync(buffer, cancellationToken);
+        activity.AddReceived(read);
+        return read;
+    }
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        await base.WriteAsync(buffer, cancellationToken);
+        activity.AddSent(buffer.Length);
+    }
+
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        base.Write(buffer, offset, count);
+        activity.AddSent(count);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            Input.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await Input.DisposeAsync();
+        await base.DisposeAsync();
+    }
+}

@@ -1,0 +1,34 @@
+using MultiXfer.Accounts;
+using MultiXfer.Ssh.HostKeys;
+using MultiXfer.Transport.Tls;
+
+namespace MultiXfer.Server.Admin;
+
+/// <summary>What the admin API works on: the server's own objects, shared with the protocols.</summary>
+internal sealed class AdminContext(
+    AccountOperations accounts,
+    SessionControl sessions,
+    Action<string> reload,
+    IReadOnlyList<(string Site, HostKeyManager Keys)> hostKeys,
+    CertificateStore certificates,
+    string accountsProvider,
+    TimeProvider time)
+{
+    public AccountOperations Accounts => accounts;
+
+    public AccountDatabase Database => accounts.Database;
+
+    public SessionControl Sessions => sessions;
+
+    public void Reload(string reason) => reload(reason);
+
+    public IReadOnlyList<(string Site, HostKeyManager Keys)> HostKeys => hostKeys;
+
+    public CertificateStore Certificates => certificates;
+
+    public string AccountsProvider => accountsProvider;
+
+    public TimeProvider Time => time;
+
+    public DateTimeOffset StartedAt { get; } = time.GetUtcNow();
+}

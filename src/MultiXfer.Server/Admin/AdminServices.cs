@@ -1,0 +1,60 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using MultiXfer.Accounts;
+using MultiXfer.Server.Configuration;
+using MultiXfer.Server.Hosting;
+using MultiXfer.Transport;
+using MultiXfer.Transport.Tls;
+
+namespace MultiXfer.Server.Admin;
+
+/// <summary>The operations plane's services: session control, the account enforcer, and the admin API when enabled.</summary>
+internal static class AdminServices
+{
+    /// <summary>How often live sessions' accounts are read again (changes the API did not make itself: expiry, CLI, other gateways).</summary>
+    private static readonly TimeSpan EnforcementInterval = TimeSpan.FromSeconds(15);
+
+    public static void Add(IServiceCollection services, MultiXferSettings settings, SiteHostKeys hostKeys, CertificateStore certificates)
+    {
+        services.AddSingleton(provider => new SessionControl(provider.GetRequiredService<ConnectionTracker>(), settings.Admin, TimeProvider.System,
+            provider.GetRequiredService<ILoggerFactory>().CreateLogger<SessionControl>()));
+        services.AddSingleton(provider =>
+        {
+            var database = provider.GetRequiredService<AccountDatabase>();
+            var sessions = provider.GetRequiredService<SessionControl>();
+            var configured = AccountStartup.ConfiguredNames(settings);
+            return new AccountOperations(database, configured.Contains, settings.VirtualHosts.ContainsKey, settings.Ssh.MinimumRsaKeyBits,
+                TimeProvider.System, name => sessions.EnforceAccount(name, database.Accounts.GetAsync(name, CancellationToken.None).GetAwaiter().GetResult()));
+        });
+
+        services.AddSingleton<IHostedService>(provider => new AccountEnforcer(provider.GetRequiredService<AccountDatabase>().Accounts,
+            provider.GetRequiredService<SessionControl>(), EnforcementInterval, TimeProvider.System,
+            provider.GetRequiredService<ILoggerFactory>().CreateLogger<AccountEnforcer>()));
+
+        if (!settings.Admin.Enabled)
+        {
+            return;
+        }
+
+        services.AddSingleton(provider => new AdminApiService(settings.Admin, new AdminContext(
+                provider.GetRequiredService<AccountOperations>(), provider.GetRequiredService<SessionControl>(),
+                provider.GetRequiredService<ConfigurationReloader>().Reload,
+                [.. SitesOf(hostKeys)], certificates, settings.Accounts.Provider, TimeProvider.System),
+            certificates, provider.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<AdminApiService>());
+    }
+
+    private static IEnumerable<(string Site, MultiXfer.Ssh.HostKeys.HostKeyManager Keys)> SitesOf(SiteHostKeys hostKeys)
+    {
+        if (hostKeys.Default is { } defaultKeys)
+        {
+            yield return ("default", defaultKeys);
+        }
+
+        foreach (var (listener, keys) in hostKeys.ByListener.Where(l => !ReferenceEquals(l.Value, hostKeys.Default)))
+        {
+            yield return ($"listener {listener}", keys);
+        }
+    }
+}
