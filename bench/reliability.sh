@@ -27,7 +27,8 @@ KEY=$BENCH_WORK/id_ed25519
 # MultiXfer with its defaults (no raised limits, penalties on), bench's user at /srv/bench, on ports of its own.
 cat > "$W/multixfer.json" <<JSON
 {
-  "Server": { "DataRoot": "/srv/bench", "KeysDirectory": "$W/keys" },
+  "Server": { "DataRoot": "/srv/bench", "KeysDirectory": "$W/keys", "StateDirectory": "$W/state" },
+  "Admin": { "Enabled": false },
   "Tls": { "CertificateFile": "$W/keys/tls.crt", "KeyFile": "$W/keys/tls.key" },
   "Listeners": { "ftp": { "Address": "127.0.0.1", "Port": 2141, "Protocol": "ftp" },
                  "ssh": { "Address": "127.0.0.1", "Port": 2241, "Protocol": "ssh" } },

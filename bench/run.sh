@@ -41,9 +41,10 @@ pkill -f "multixfer-bench.json" 2>/dev/null || true
 # group's 133 concurrent FTP/FTPS sessions got 425 replies with it).
 cat > "$BENCH_WORK/multixfer-bench.json" <<JSON
 {
-  "Server": { "DataRoot": "/srv/bench", "KeysDirectory": "$BENCH_WORK/mx-keys", "MaxConnectionsPerIp": 5000,
+  "Server": { "DataRoot": "/srv/bench", "KeysDirectory": "$BENCH_WORK/mx-keys", "StateDirectory": "$BENCH_WORK/mx-state", "MaxConnectionsPerIp": 5000,
               "MaxConnections": 5000, "MaxUnauthenticatedPerIp": 1000, "MaxUnauthenticated": 1000 },
   "Penalties": { "Exempt": [ "127.0.0.0/8" ] },
+  "Admin": { "Port": 2181 },
   "Tls": { "CertificateFile": "$BENCH_WORK/mx-keys/tls.crt", "KeyFile": "$BENCH_WORK/mx-keys/tls.key" },
   "Listeners": { "ftp": { "Address": "127.0.0.1", "Port": 2124, "Protocol": "ftp" },
                  "ftps": { "Address": "127.0.0.1", "Port": 2991, "Protocol": "ftps-implicit" },
@@ -59,7 +60,7 @@ JSON
 nohup dotnet "$SERVER" --config "$BENCH_WORK/multixfer-bench.json" > "$BENCH_WORK/multixfer.log" 2>&1 < /dev/null &
 # A second instance with the password cache off: every login pays the full PBKDF2 cost.
 nohup dotnet "$SERVER" --config "$BENCH_WORK/multixfer-bench.json" --Listeners:ftp:Port=2125 --Auth:PasswordCacheSeconds=0 \
-  --Ftp:PassivePorts=43000-43999 --Listeners:ftps:Port=2992 --Listeners:ssh:Port=2224 --Listeners:auto:Port=2127 > "$BENCH_WORK/multixfer-nocache.log" 2>&1 < /dev/null &
+  --Ftp:PassivePorts=43000-43999 --Listeners:ftps:Port=2992 --Listeners:ssh:Port=2224 --Listeners:auto:Port=2127 --Admin:Port=2182 > "$BENCH_WORK/multixfer-nocache.log" 2>&1 < /dev/null &
 for _ in $(seq 1 100); do
   ss -ltn | grep -q ":2125 " && ss -ltn | grep -q ":2124 " && ss -ltn | grep -q ":2223 " && ss -ltn | grep -q ":2126 " && break; sleep 0.2
 done

@@ -26,13 +26,14 @@ SSH_PORT=${SSH_PORT:-2232}
 # Every client is 127.0.0.1: the per-address limits make room for IDLE sessions and loopback is exempt from penalties.
 cat > "$SOAK_WORK/multixfer.json" <<JSON
 {
-  "Server": { "DataRoot": "$SOAK_WORK/data", "KeysDirectory": "$SOAK_WORK/keys", "MaxConnections": 5000, "MaxConnectionsPerIp": 5000,
+  "Server": { "DataRoot": "$SOAK_WORK/data", "KeysDirectory": "$SOAK_WORK/keys", "StateDirectory": "$SOAK_WORK/state", "MaxConnections": 5000, "MaxConnectionsPerIp": 5000,
               "MaxUnauthenticatedPerIp": 64 },
   "Penalties": { "Exempt": [ "127.0.0.0/8" ] },
   "Tls": { "CertificateFile": "$SOAK_WORK/keys/tls.crt", "KeyFile": "$SOAK_WORK/keys/tls.key" },
   "Listeners": { "ftp": { "Address": "127.0.0.1", "Port": $FTP_PORT, "Protocol": "ftp" },
                  "ssh": { "Address": "127.0.0.1", "Port": $SSH_PORT, "Protocol": "ssh" } },
   "Ftp": { "PassivePorts": "43000-43999", "MaxPassivePortsPerClient": 1000 },
+  "Admin": { "Enabled": false },
   "Logging": { "Level": "Warning", "File": "$SOAK_WORK/server.log" },
   "Users": { "soak": { "PasswordHash": "$HASH", "Home": "/soak", "AuthorizedKeys": [ "$(cat "$SOAK_WORK/id_ed25519.pub")" ] } }
 }

@@ -70,9 +70,17 @@ internal sealed partial class ServerProcess : IAsyncDisposable
         }
 
         start.ArgumentList.Add(ServerAssembly);
-        foreach (string argument in arguments)
+        var given = arguments.ToList();
+        foreach (string argument in given)
         {
             start.ArgumentList.Add(argument);
+        }
+
+        // Tests run servers side by side: each admin API on a free port unless the test names one (a subcommand such
+        // as sftp-server runs no API).
+        if ((given.Count == 0 || given[0].StartsWith("--", StringComparison.Ordinal)) && !given.Any(a => a.StartsWith("--Admin:", StringComparison.Ordinal)))
+        {
+            start.ArgumentList.Add("--Admin:Port=0");
         }
 
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())

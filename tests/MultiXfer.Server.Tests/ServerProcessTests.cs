@@ -40,12 +40,21 @@ public sealed partial class ServerProcessTests : IDisposable
             Assert.NotEmpty(password);
             await LoginAsync(port, "demo", password);
 
-            string state = File.ReadAllText(Path.Combine(_work, "data", ".multixfer", "state.json"));
-            Assert.Contains("$argon2id$v=19$m=12288,t=3,p=1$", state);
-            Assert.DoesNotContain(password, state);
+            // The demo user is a stored account in the embedded database under the state directory, beside the
+            // data root and private to the server; only its hash is kept.
+            string database = Path.Combine(_work, "state", "accounts.db");
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(database));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.Combine(_work, "state")));
+            await using (var dialect = new MultiXfer.Accounts.SqliteDialect(database))
+            {
+                var demo = await new MultiXfer.Accounts.SqlAccountStore(dialect, TimeProvider.System).GetAsync("demo", CancellationToken.None);
+                Assert.StartsWith("$argon2id$v=19$m=12288,t=3,p=1$", demo!.PasswordHash);
+                Assert.NotNull(demo.LastLoginAt);
+            }
+
+            Assert.DoesNotContain(password, File.ReadAllText(Path.Combine(_work, "state", "state.json")));
+            Assert.False(Directory.Exists(Path.Combine(_work, "data", ".multixfer")));
             Assert.True(Directory.Exists(Path.Combine(_work, "keys")));
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite,
-                File.GetUnixFileMode(Path.Combine(_work, "data", ".multixfer", "state.json")));
             first.Terminate();
             Assert.Equal(0, await first.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         }

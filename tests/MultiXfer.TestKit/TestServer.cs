@@ -114,6 +114,8 @@ public sealed class TestServer : IAsyncDisposable
             ["Penalties:Exempt:0"] = "127.0.0.1",
             ["Logging:Level"] = "Information",
             ["Logging:File"] = Path.Combine(root.FullName, "server.log"),
+            ["Server:StateDirectory"] = Path.Combine(root.FullName, "state"),
+            ["Admin:Port"] = "0",
             ["Users:alice:PasswordHash"] = Hashes.Value["alice"],
             ["Users:bob:PasswordHash"] = Hashes.Value["bob"],
             ["Users:reader:PasswordHash"] = Hashes.Value["reader"],
@@ -145,6 +147,16 @@ public sealed class TestServer : IAsyncDisposable
         int autoPort = listeners.SingleOrDefault(l => l.Name == "auto")?.BoundEndPoint.Port ?? 0;
         return new TestServer(host, root, ftpPort, ftpsPort, sshPort, autoPort);
     }
+
+    /// <summary>The admin API's base address (Admin:Port 0 binds a free port), when the API is enabled.</summary>
+    public Uri AdminUri => new($"http://127.0.0.1:{_host.Services.GetRequiredService<MultiXfer.Server.Admin.AdminApiService>().BoundPort}/");
+
+    /// <summary>The server's account database, for tests that arrange accounts and tokens directly.</summary>
+    public MultiXfer.Accounts.AccountDatabase Accounts => _host.Services.GetRequiredService<MultiXfer.Accounts.AccountDatabase>();
+
+    /// <summary>Creates an admin token directly in the store and returns its bearer string.</summary>
+    public async Task<string> CreateAdminTokenAsync(MultiXfer.Accounts.TokenScope scope = MultiXfer.Accounts.TokenScope.Admin) =>
+        (await Accounts.Admin.CreateTokenAsync("test", scope, null, CancellationToken.None)).Presented;
 
     /// <summary>Runs the crash-leftover sweep over the data root now (the server runs it at start and hourly).</summary>
     public Task<int> SweepUploadLeftoversAsync() =>
