@@ -137,7 +137,7 @@ public sealed record AccountList(IReadOnlyList<AccountResource> Accounts, string
 
 public sealed record TransferResource(string Operation, string Path, bool Upload, DateTimeOffset StartedAt, long Bytes);
 
-public sealed record SessionResource(string Id, string? User, string ClientAddress, string? Protocol, string VirtualHost, string Listener,
+public sealed record SessionResource(string Id, string? User, string ClientAddress, string? Protocol, string? VirtualHost, string Listener,
     DateTimeOffset ConnectedAt, DateTimeOffset? LoggedInAt, long BytesReceived, long BytesSent, TransferResource? CurrentTransfer);
 
 public sealed record SessionsEnded(int Ended);

@@ -12,9 +12,6 @@ namespace MultiXfer.Server.Admin;
 /// <summary>The operations plane's services: session control, the account enforcer, and the admin API when enabled.</summary>
 internal static class AdminServices
 {
-    /// <summary>How often live sessions' accounts are read again (changes the API did not make itself: expiry, CLI, other gateways).</summary>
-    private static readonly TimeSpan EnforcementInterval = TimeSpan.FromSeconds(15);
-
     public static void Add(IServiceCollection services, MultiXferSettings settings, SiteHostKeys hostKeys, CertificateStore certificates)
     {
         services.AddSingleton(provider => new SessionControl(provider.GetRequiredService<ConnectionTracker>(), settings.Admin, TimeProvider.System,
@@ -29,7 +26,7 @@ internal static class AdminServices
         });
 
         services.AddSingleton<IHostedService>(provider => new AccountEnforcer(provider.GetRequiredService<AccountDatabase>().Accounts,
-            provider.GetRequiredService<SessionControl>(), EnforcementInterval, TimeProvider.System,
+            provider.GetRequiredService<SessionControl>(), TimeSpan.FromSeconds(settings.Admin.EnforcementIntervalSeconds), TimeProvider.System,
             provider.GetRequiredService<ILoggerFactory>().CreateLogger<AccountEnforcer>()));
 
         if (!settings.Admin.Enabled)

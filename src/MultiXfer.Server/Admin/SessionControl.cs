@@ -20,7 +20,9 @@ internal sealed partial class SessionControl(ConnectionTracker tracker, AdminOpt
     {
         var activity = c.Activity;
         var transfer = activity.CurrentTransfer;
-        return new SessionResource(c.Id, activity.User?.Name, c.ClientAddress.ToString(), activity.Protocol, c.VirtualHost?.Name ?? VirtualHost.DefaultName,
+        // The default host is null, as an account's virtualHost is.
+        string? site = c.VirtualHost is { Name: var name } && name != VirtualHost.DefaultName ? name : null;
+        return new SessionResource(c.Id, activity.User?.Name, c.ClientAddress.ToString(), activity.Protocol, site,
             c.ListenerName, activity.ConnectedAt, activity.LoggedInAt, activity.BytesReceived, activity.BytesSent,
             transfer is null ? null : new TransferResource(transfer.Operation, transfer.Path, transfer.Upload, transfer.StartedAt, transfer.Bytes()));
     }

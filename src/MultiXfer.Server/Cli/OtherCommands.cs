@@ -55,7 +55,7 @@ internal static class OtherCommands
 
             output.Write(sessions.Value!, AdminJson.Default.ListSessionResource, all => output.Table(
                 ["ID", "USER", "CLIENT", "PROTOCOL", "HOST", "SINCE", "IN", "OUT", "TRANSFER"],
-                all.Select(s => (IReadOnlyList<string>)[s.Id, s.User ?? "-", s.ClientAddress, s.Protocol ?? "-", s.VirtualHost, s.ConnectedAt.ToString("u"),
+                all.Select(s => (IReadOnlyList<string>)[s.Id, s.User ?? "-", s.ClientAddress, s.Protocol ?? "-", s.VirtualHost ?? "(default)", s.ConnectedAt.ToString("u"),
                     s.BytesReceived.ToString(), s.BytesSent.ToString(), s.CurrentTransfer is { } t ? $"{t.Operation} {t.Path} {t.Bytes}" : ""])));
             return 0;
         }));

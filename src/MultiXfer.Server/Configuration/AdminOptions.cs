@@ -24,6 +24,12 @@ public sealed class AdminOptions
     /// <summary>With after-transfer: how long a transfer may take before the session is aborted anyway.</summary>
     public int SessionEndGraceSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// How often the accounts of live sessions are read again, so that changes the API did not make itself (an expiry
+    /// time passing, the offline CLI, another gateway on the same database) end sessions too.
+    /// </summary>
+    public int EnforcementIntervalSeconds { get; set; } = 15;
+
     /// <summary>Failed bearer tokens from one address within a minute before it gets 429 for the rest of the minute.</summary>
     public int MaxFailedTokensPerMinute { get; set; } = 10;
 }

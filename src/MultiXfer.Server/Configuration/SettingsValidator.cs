@@ -69,6 +69,8 @@ public static class SettingsValidator
         var admin = settings.Admin;
         Require(problems, admin.Port is >= 0 and <= 65535, "Admin:Port", "must be 0-65535");
         Require(problems, IPAddress.TryParse(admin.Address, out _), "Admin:Address", "must be an IP address, such as 127.0.0.1");
+        Require(problems, admin.EnforcementIntervalSeconds is >= 1 and <= 3600, "Admin:EnforcementIntervalSeconds", "must be 1-3600");
+        Require(problems, admin.MaxFailedTokensPerMinute >= 1, "Admin:MaxFailedTokensPerMinute", "must be at least 1");
         Require(problems, admin.SessionEndGraceSeconds is >= 0 and <= 3600, "Admin:SessionEndGraceSeconds", "must be 0-3600");
         Require(problems, admin.EndSessions is "at-once" or "after-transfer", "Admin:EndSessions", "must be \"at-once\" or \"after-transfer\"");
     }

@@ -1,0 +1,207 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using MultiXfer.TestKit;
+
+namespace MultiXfer.Interop.Tests.Admin;
+
+/// <summary>
+/// Live sessions across FTP, FTPS, SFTP and SCP: listed with their protocol, bytes and transfer, and ended when an
+/// admin ends them or when a change to their account no longer admits them.
+/// </summary>
+public sealed class SessionEndTests
+{
+    private const string Password = "erin-secret-1";
+    private static readonly string[] Schemes = ["ftp", "ftps", "sftp", "scp"];
+
+    private static async Task<(TestServer Server, AdminClient Admin)> StartAsync(Action<Dictionary<string, string?>>? more = null)
+    {
+        var server = await TestServer.StartAsync(settings =>
+        {
+            settings["Admin:EnforcementIntervalSeconds"] = "1";
+            more?.Invoke(settings);
+        });
+        var admin = await AdminClient.ForAsync(server);
+        await admin.CreateAccountAsync(new { name = "erin", password = Password });
+        Directory.CreateDirectory(server.HomeOf("erin"));
+        // Sparse: 96 MiB takes curl 48 s at its 2 MB/s, far beyond what the loopback buffers hold when a session is cut.
+        using (var big = File.Create(Path.Combine(server.HomeOf("erin"), "big.bin")))
+        {
+            big.SetLength(96L << 20);
+        }
+
+        using (var medium = File.Create(Path.Combine(server.HomeOf("erin"), "medium.bin")))
+        {
+            medium.SetLength(24L << 20);
+        }
+
+        await File.WriteAllBytesAsync(Path.Combine(server.HomeOf("erin"), "small.bin"), new byte[64 << 10]);
+        return (server, admin);
+    }
+
+    /// <summary>Slow downloads over every protocol, once each shows in the session list with bytes moving.</summary>
+    private static async Task<List<Process>> StartDownloadsAsync(TestServer server, AdminClient admin, string file = "big.bin")
+    {
+        var downloads = Schemes.Select(scheme => scheme == "ftps"
+            ? Clients.StartSlowDownload(server, "ftp", "erin", Password, file, "--ssl-reqd")
+            : Clients.StartSlowDownload(server, scheme, "erin", Password, file)).ToList();
+        try
+        {
+            await admin.WaitForSessionsAsync("erin", sessions =>
+                Schemes.All(p => sessions.Any(s => s!["protocol"]?.GetValue<string>() == p && s["bytesSent"]!.GetValue<long>() > 100_000)));
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            string clients = string.Join("\n", downloads.Select(d => d.HasExited ? $"curl exited {d.ExitCode}: {d.StandardError.ReadToEnd()}" : "curl running"));
+            throw new InvalidOperationException($"{e.Message}\n{clients}\n{server.ReadLog()}", e);
+        }
+
+        return downloads;
+    }
+
+    private static async Task AssertAllEndAsync(IEnumerable<Process> downloads, bool successfully = false)
+    {
+        foreach (var download in downloads)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(40));
+            await download.WaitForExitAsync(timeout.Token);
+            string error = await download.StandardError.ReadToEndAsync();
+            if (successfully)
+            {
+                Assert.True(download.ExitCode == 0, $"curl {download.StartInfo.ArgumentList.Last()}: {download.ExitCode} {error}");
+            }
+            else
+            {
+                Assert.True(download.ExitCode != 0, $"curl {download.StartInfo.ArgumentList.Last()} finished instead of being cut off");
+            }
+        }
+    }
+
+    [ClientFact("curl")]
+    public async Task Sessions_of_every_protocol_are_listed_and_disabling_the_account_ends_them()
+    {
+        var (server, admin) = await StartAsync();
+        await using var _ = server;
+        using var __ = admin;
+        var downloads = await StartDownloadsAsync(server, admin);
+        try
+        {
+            var sessions = (await admin.GetAsync("api/v1/sessions")).Body!.AsArray();
+            var ftp = sessions.Single(s => s!["protocol"]!.GetValue<string>() == "ftp")!;
+            Assert.Equal("erin", ftp["user"]!.GetValue<string>());
+            Assert.Equal("127.0.0.1", ftp["clientAddress"]!.GetValue<string>());
+            Assert.Null(ftp["virtualHost"]);
+            Assert.Equal("RETR", ftp["currentTransfer"]!["operation"]!.GetValue<string>());
+            Assert.Equal("/big.bin", ftp["currentTransfer"]!["path"]!.GetValue<string>());
+            Assert.False(ftp["currentTransfer"]!["upload"]!.GetValue<bool>());
+            Assert.Equal(4, sessions.Count);
+
+            var disabled = await admin.PostAsync("api/v1/accounts/erin/disable", new { });
+            Assert.Equal(200, disabled.Status);
+            await AssertAllEndAsync(downloads);
+            await admin.WaitForSessionsAsync("erin", s => s.Count == 0);
+            Assert.Equal(67, (await Clients.CurlFtpAsync(server, "erin", Password, "small.bin")).ExitCode);
+
+            Assert.Equal(200, (await admin.PostAsync("api/v1/accounts/erin/enable", new { })).Status);
+            Assert.Equal(0, (await Clients.CurlFtpAsync(server, "erin", Password, "small.bin")).ExitCode);
+        }
+        finally
+        {
+            downloads.ForEach(d => d.Kill());
+        }
+    }
+
+    [ClientFact("curl")]
+    public async Task Deleting_the_account_ends_its_sessions()
+    {
+        var (server, admin) = await StartAsync();
+        await using var _ = server;
+        using var __ = admin;
+        var downloads = await StartDownloadsAsync(server, admin);
+        try
+        {
+            Assert.Equal(204, (await admin.DeleteAsync("api/v1/accounts/erin")).Status);
+            await AssertAllEndAsync(downloads);
+            Assert.Equal(67, (await Clients.CurlFtpAsync(server, "erin", Password, "small.bin")).ExitCode);
+        }
+        finally
+        {
+            downloads.ForEach(d => d.Kill());
+        }
+    }
+
+    [ClientFact("curl")]
+    public async Task An_admin_ends_one_session_or_all_of_an_account()
+    {
+        var (server, admin) = await StartAsync();
+        await using var _ = server;
+        using var __ = admin;
+        var downloads = await StartDownloadsAsync(server, admin);
+        try
+        {
+            var sessions = (await admin.GetAsync("api/v1/sessions?user=erin")).Body!.AsArray();
+            string sftpId = sessions.Single(s => s!["protocol"]!.GetValue<string>() == "sftp")!["id"]!.GetValue<string>();
+            Assert.Equal(204, (await admin.DeleteAsync($"api/v1/sessions/{sftpId}")).Status);
+            await AssertAllEndAsync([downloads[Array.IndexOf(Schemes, "sftp")]]);
+            await admin.WaitForSessionsAsync("erin", s => s.Count == 3);
+            Assert.Equal(404, (await admin.DeleteAsync($"api/v1/sessions/{sftpId}")).Status);
+
+            var ended = await admin.DeleteAsync("api/v1/accounts/erin/sessions");
+            Assert.Equal(3, ended.Body!["ended"]!.GetValue<int>());
+            await AssertAllEndAsync(downloads);
+
+            // Ending sessions is not a ban: the account logs in again.
+            Assert.Equal(0, (await Clients.CurlFtpAsync(server, "erin", Password, "small.bin")).ExitCode);
+        }
+        finally
+        {
+            downloads.ForEach(d => d.Kill());
+        }
+    }
+
+    [ClientFact("curl")]
+    public async Task An_expiry_time_passing_ends_the_sessions_it_no_longer_admits()
+    {
+        var (server, admin) = await StartAsync();
+        await using var _ = server;
+        using var __ = admin;
+        var downloads = await StartDownloadsAsync(server, admin);
+        try
+        {
+            var current = await admin.GetAsync("api/v1/accounts/erin");
+            var expiring = await admin.SendAsync(HttpMethod.Put, "api/v1/accounts/erin",
+                $$"""{"expiresAt":"{{DateTimeOffset.UtcNow.AddSeconds(3):O}}"}""", ifMatch: current.ETag);
+            Assert.Equal(200, expiring.Status);
+
+            // Still admitted right after the change; the enforcer ends them once the time has passed.
+            Assert.Equal(4, (await admin.GetAsync("api/v1/sessions?user=erin")).Body!.AsArray().Count);
+            await AssertAllEndAsync(downloads);
+            Assert.Contains("ending session: account expired", server.ReadLog());
+        }
+        finally
+        {
+            downloads.ForEach(d => d.Kill());
+        }
+    }
+
+    [ClientFact("curl")]
+    public async Task After_transfer_mode_lets_the_transfer_in_flight_finish()
+    {
+        var (server, admin) = await StartAsync(settings => settings["Admin:EndSessions"] = "after-transfer");
+        await using var _ = server;
+        using var __ = admin;
+        // 24 MiB at 2 MB/s: the server is still sending when the account is disabled, and sends it all.
+        var download = Clients.StartSlowDownload(server, "ftp", "erin", Password, "medium.bin");
+        try
+        {
+            await admin.WaitForSessionsAsync("erin", s => s.Count == 1 && s[0]!["currentTransfer"] is JsonObject);
+            Assert.Equal(200, (await admin.PostAsync("api/v1/accounts/erin/disable", new { })).Status);
+            await AssertAllEndAsync([download], successfully: true);
+            await admin.WaitForSessionsAsync("erin", s => s.Count == 0);
+            Assert.Contains("ending session: account disabled (after-transfer)", server.ReadLog());
+        }
+        finally
+        {
+            download.Kill();
+        }
+    }
+}
