@@ -19,7 +19,7 @@ internal static class CliApp
     };
 
     public static readonly Option<string?> Config = new("--config") { Description = "the server's configuration file (offline: where the account store is)", Recursive = true };
-    public static readonly Option<Uri?> Url = new("--url") { Description = "a running server's admin API, such as http://127.0.0.1:2180", Recursive = true };
+    public static readonly Option<string?> Url = new("--url") { Description = "a running server's admin API, such as http://127.0.0.1:2180", Recursive = true };
     public static readonly Option<string?> Token = new("--token") { Description = "an admin token (or set MULTIXFER_TOKEN)", Recursive = true };
     public static readonly Option<bool> Json = new("--json") { Description = "print JSON (the API's shapes) instead of tables", Recursive = true };
 
@@ -50,7 +50,8 @@ internal static class CliApp
         try
         {
             client = result.GetValue(Url) is { } url
-                ? new HttpAdminClient(url, result.GetValue(Token) ?? Environment.GetEnvironmentVariable("MULTIXFER_TOKEN")
+                ? new HttpAdminClient(Uri.TryCreate(url, UriKind.Absolute, out var address) && address.Scheme is "http" or "https" ? address
+                        : throw new ArgumentException($"--url {url}: not an http(s) address"), result.GetValue(Token) ?? Environment.GetEnvironmentVariable("MULTIXFER_TOKEN")
                     ?? throw new ArgumentException("--url needs --token (or MULTIXFER_TOKEN)"))
                 : await OpenLocalAsync(result.GetValue(Config));
         }
