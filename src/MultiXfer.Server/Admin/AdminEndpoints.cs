@@ -40,8 +40,42 @@ internal static class AdminEndpoints
         });
 
         api.MapGet("/hostkeys", () => Results.Ok(context.HostKeys
-            .SelectMany(site => site.Keys.Describe().Select(k => new HostKeyResource(site.Site, k.Algorithm, k.Fingerprint, k.Certificate)))
+            .SelectMany(site => site.Keys.Describe().Select(k => new HostKeyResource(site.Site, k.Algorithm, k.Fingerprint, k.Certificate, k.State)))
             .ToList()));
+
+        // Host key rotation, draft-miller-sshm-hostkey-update: stage (announced), promote (signs), retire (gone).
+        foreach (string step in new[] { "stage", "promote", "retire" })
+        {
+            api.MapPost($"/hostkeys/{step}", async (HttpContext http) =>
+            {
+                if (await ReadAsync(http, AdminJson.Default.HostKeyRotation) is not { } rotation)
+                {
+                    return Results.Empty;
+                }
+
+                string site = rotation.Site ?? "default";
+                var manager = context.HostKeys.Where(h => h.Site == site).Select(h => h.Keys).FirstOrDefault();
+                if (manager is null)
+                {
+                    return Invalid("site", $"no SSH site named '{site}'");
+                }
+
+                string? problem = step switch
+                {
+                    "stage" => manager.Stage(rotation.Type ?? ""),
+                    "promote" => manager.Promote(rotation.Type ?? ""),
+                    _ => manager.Retire(rotation.Type ?? ""),
+                };
+                if (problem is not null)
+                {
+                    return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Rotation step refused", detail: problem);
+                }
+
+                await context.Accounts.AuditAsync(AdminAuthentication.ActorOf(http), $"hostkey.{step}", $"{site} {rotation.Type}",
+                    string.Join(" ", manager.Describe().Where(k => k.Algorithm == rotation.Type).Select(k => $"{k.State}={k.Fingerprint}")), http.RequestAborted);
+                return Results.Ok(manager.Describe().Select(k => new HostKeyResource(site, k.Algorithm, k.Fingerprint, k.Certificate, k.State)).ToList());
+            });
+        }
 
         api.MapGet("/certificates", () => Results.Ok(context.Certificates.Current is { } set
             ? set.All.Select(c => new CertificateResource(string.Join(",", c.ServerNames.DefaultIfEmpty("default")), c.Leaf.Subject, c.Fingerprint,

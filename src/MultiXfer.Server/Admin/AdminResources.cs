@@ -155,7 +155,10 @@ public sealed record CreatedToken(TokenResource Token, string Secret);
 public sealed record ServerStatus(string Version, DateTimeOffset StartedAt, int Connections, int Sessions, string AccountsProvider,
     long StoredAccounts, int SchemaVersion);
 
-public sealed record HostKeyResource(string VirtualHost, string Algorithm, string Fingerprint, string? CertificateOf);
+public sealed record HostKeyResource(string Site, string Algorithm, string Fingerprint, string? Certificate, string State);
+
+/// <summary>A rotation step for the host key of one type on one site ("default" unless named).</summary>
+public sealed record HostKeyRotation(string Type, string? Site);
 
 public sealed record CertificateResource(string Name, string Subject, string Thumbprint, DateTimeOffset NotAfter);
 
@@ -182,6 +185,7 @@ public sealed record ReloadResult(string Outcome);
 [JsonSerializable(typeof(CreatedToken))]
 [JsonSerializable(typeof(ServerStatus))]
 [JsonSerializable(typeof(List<HostKeyResource>))]
+[JsonSerializable(typeof(HostKeyRotation))]
 [JsonSerializable(typeof(List<CertificateResource>))]
 [JsonSerializable(typeof(List<AuditResource>))]
 [JsonSerializable(typeof(ReloadResult))]

@@ -80,6 +80,10 @@ internal sealed class HttpAdminClient : IAdminClient
     public Task<Outcome<List<HostKeyResource>>> ListHostKeysAsync(CancellationToken ct) =>
         SendAsync(HttpMethod.Get, "api/v1/hostkeys", null, AdminJson.Default.ListHostKeyResource, ct);
 
+    public Task<Outcome<List<HostKeyResource>>> RotateHostKeyAsync(string step, HostKeyRotation rotation, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, $"api/v1/hostkeys/{step}", JsonContent.Create(rotation, AdminJson.Default.HostKeyRotation),
+            AdminJson.Default.ListHostKeyResource, ct);
+
     public Task<Outcome<CreatedToken>> CreateTokenAsync(TokenCreation creation, CancellationToken ct) =>
         SendAsync(HttpMethod.Post, "api/v1/tokens", JsonContent.Create(creation, AdminJson.Default.TokenCreation), AdminJson.Default.CreatedToken, ct);
 

@@ -33,6 +33,9 @@ internal interface IAdminClient : IAsyncDisposable
 
     Task<Outcome<List<HostKeyResource>>> ListHostKeysAsync(CancellationToken ct);
 
+    /// <summary>stage, promote or retire: a host key rotation step in the running server.</summary>
+    Task<Outcome<List<HostKeyResource>>> RotateHostKeyAsync(string step, HostKeyRotation rotation, CancellationToken ct);
+
     Task<Outcome<CreatedToken>> CreateTokenAsync(TokenCreation creation, CancellationToken ct);
 
     Task<Outcome<List<TokenResource>>> ListTokensAsync(CancellationToken ct);

@@ -55,6 +55,9 @@ internal sealed class LocalAdminClient(AccountOperations operations) : IAdminCli
     public Task<Outcome<List<HostKeyResource>>> ListHostKeysAsync(CancellationToken ct) =>
         Task.FromResult<Outcome<List<HostKeyResource>>>(new OperationError(OperationErrorKind.Invalid, NeedsServer));
 
+    public Task<Outcome<List<HostKeyResource>>> RotateHostKeyAsync(string step, HostKeyRotation rotation, CancellationToken ct) =>
+        Task.FromResult<Outcome<List<HostKeyResource>>>(new OperationError(OperationErrorKind.Invalid, NeedsServer));
+
     public async Task<Outcome<CreatedToken>> CreateTokenAsync(TokenCreation creation, CancellationToken ct)
     {
         var (token, secret) = await operations.Database.Admin.CreateTokenAsync(creation.Name,

@@ -83,20 +83,40 @@ internal static class OtherCommands
 
     public static Command HostKeys()
     {
-        var list = new Command("list", "the SSH host keys in service, with fingerprints (needs --url)");
+        var list = new Command("list", "the SSH host keys in service and in rotation, with fingerprints (needs --url)");
         list.SetAction((result, ct) => CliApp.WithClientAsync(result, async (client, output) =>
         {
             var keys = await client.ListHostKeysAsync(ct);
-            if (keys.Error is { } error)
-            {
-                return output.Fail(error);
-            }
-
-            output.Write(keys.Value!, AdminJson.Default.ListHostKeyResource, all => output.Table(["SITE", "ALGORITHM", "FINGERPRINT"],
-                all.Select(k => (IReadOnlyList<string>)[k.VirtualHost, k.Algorithm, k.Fingerprint])));
-            return 0;
+            return keys.Error is { } error ? output.Fail(error) : PrintHostKeys(output, keys.Value!);
         }));
-        return new Command("hostkeys", "SSH host keys") { list };
+
+        var hostKeys = new Command("hostkeys", "SSH host keys: list, and rotate (stage, promote, retire)") { list };
+        var type = new Option<string>("--type") { Description = "the key type: ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp256 ...", Required = true };
+        var site = new Option<string?>("--site") { Description = "the site whose keys rotate (hostkeys list shows them; default: default)" };
+        foreach (var (step, description) in new[]
+        {
+            ("stage", "generate the next key; announced to clients (UpdateHostKeys) but not signing yet"),
+            ("promote", "the staged key signs from now on; the old one is announced until retired"),
+            ("retire", "delete the previous key; clients with UpdateHostKeys forget it"),
+        })
+        {
+            var command = new Command(step, description + " (needs --url)") { type, site };
+            command.SetAction((result, ct) => CliApp.WithClientAsync(result, async (client, output) =>
+            {
+                var keys = await client.RotateHostKeyAsync(step, new HostKeyRotation(result.GetValue(type)!, result.GetValue(site)), ct);
+                return keys.Error is { } error ? output.Fail(error) : PrintHostKeys(output, keys.Value!);
+            }));
+            hostKeys.Subcommands.Add(command);
+        }
+
+        return hostKeys;
+    }
+
+    private static int PrintHostKeys(CliOutput output, List<HostKeyResource> keys)
+    {
+        output.Write(keys, AdminJson.Default.ListHostKeyResource, all => output.Table(["SITE", "ALGORITHM", "STATE", "FINGERPRINT"],
+            all.Select(k => (IReadOnlyList<string>)[k.Site, k.Algorithm, k.State, k.Fingerprint])));
+        return 0;
     }
 
     public static Command Tokens()

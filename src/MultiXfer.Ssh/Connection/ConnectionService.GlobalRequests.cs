@@ -34,15 +34,16 @@ internal sealed partial class ConnectionService
     }
 
     /// <summary>
-    /// draft-miller-sshm-hostkey-update: after authentication the server lists every current host key, so a client
-    /// with UpdateHostKeys learns keys added by a rotation before the old ones are retired.
+    /// draft-miller-sshm-hostkey-update: after authentication the server lists every current host key, and the keys of
+    /// a rotation (staged, retiring), so a client with UpdateHostKeys learns the next key before it is promoted and
+    /// drops the previous one only once it is retired.
     /// </summary>
     private void AdvertiseHostKeys()
     {
         using var message = SshWriter.ForPayload(MessageNumbers.GlobalRequest, 2048);
         message.WriteString(HostKeysAdvertisement);
         message.WriteBoolean(false);
-        foreach (var key in hostKeys.Current.Keys)
+        foreach (var key in hostKeys.Current.Announced)
         {
             message.WriteString(key.PublicKey.Blob);
         }
@@ -57,7 +58,7 @@ internal sealed partial class ConnectionService
     /// </summary>
     private OutgoingPacket? ProveHostKeys(ref SshReader reader)
     {
-        var current = hostKeys.Current.Keys;
+        var current = hostKeys.Current.Announced.ToList();
         using var reply = SshWriter.ForPayload(MessageNumbers.RequestSuccess, 2048);
         int count = 0;
         while (!reader.IsAtEnd)

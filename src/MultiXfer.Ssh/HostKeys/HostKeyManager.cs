@@ -26,6 +26,9 @@ public sealed partial class HostKeyManager : IHostedService, IDisposable
     private readonly Lock _reloadGate = new();
     private string _identity = "";
 
+    /// <summary>The keys in a rotation and their state (staged, retiring), as installed.</summary>
+    private IReadOnlyList<(SshHostKey Key, string State)> _rotation = [];
+
     /// <summary>
     /// The manager for the keys these SSH listeners need: the configured files, or the defaults for the host key
     /// algorithms the listeners enable.
@@ -77,7 +80,7 @@ public sealed partial class HostKeyManager : IHostedService, IDisposable
         try
         {
             var keys = Load();
-            if (keys.Keys.Count == 0)
+            if (keys.Set.Keys.Count == 0)
             {
                 return "Ssh:HostKeys: an SSH listener needs at least one host key";
             }
@@ -91,17 +94,122 @@ public sealed partial class HostKeyManager : IHostedService, IDisposable
         }
     }
 
-    /// <summary>The keys and certificates in service, as the admin API lists them.</summary>
+    /// <summary>The keys and certificates in service and in rotation, as the admin API lists them.</summary>
     public IReadOnlyList<HostKeyDescription> Describe()
     {
         var current = _store.Current;
-        return [.. current.Keys.Select(k => new HostKeyDescription(k.KeyType, k.PublicKey.Fingerprint, null)),
-            .. current.Certificates.Select(c => new HostKeyDescription(c.CertificateType, c.Key.Fingerprint, c.ToString()))];
+        var rotation = _rotation;
+        return [.. current.Keys.Select(k => new HostKeyDescription(k.KeyType, k.PublicKey.Fingerprint, null, "active")),
+            .. current.Certificates.Select(c => new HostKeyDescription(c.CertificateType, c.Key.Fingerprint, c.ToString(), "active")),
+            .. rotation.Select(r => new HostKeyDescription(r.Key.KeyType, r.Key.PublicKey.Fingerprint, null, r.State))];
+    }
+
+    /// <summary>
+    /// Rotation step 1: generates the next key of <paramref name="keyType"/> beside the one in service (FILE.next).
+    /// It is announced with hostkeys-00 from now on, so clients with UpdateHostKeys learn it; nothing signs with it
+    /// yet. Returns a problem, or null when done.
+    /// </summary>
+    public string? Stage(string keyType) => Rotate(keyType, file =>
+    {
+        if (File.Exists(NextOf(file.Path)))
+        {
+            return $"a {keyType} key is staged already; promote it or delete {NextOf(file.Path)}";
+        }
+
+        Generate(file with { Path = NextOf(file.Path), GenerateKind = KindOf(keyType) });
+        return null;
+    });
+
+    /// <summary>
+    /// Rotation step 2: the staged key signs from now on; the one it replaces is kept as FILE.previous and still
+    /// announced, so clients that have not learned the new key yet lose nothing until it is retired.
+    /// </summary>
+    public string? Promote(string keyType) => Rotate(keyType, file =>
+    {
+        string next = NextOf(file.Path), previous = PreviousOf(file.Path);
+        if (!File.Exists(next))
+        {
+            return $"no {keyType} key is staged; stage one first";
+        }
+
+        if (File.Exists(previous))
+        {
+            return $"the previous {keyType} key is still retiring; retire it first";
+        }
+
+        // Copy, then one rename over the key in service: a crash between them leaves the old key serving.
+        CopyPrivate(file.Path, previous);
+        CopyPrivate(file.Path + ".pub", previous + ".pub");
+        File.Move(next, file.Path, overwrite: true);
+        File.Move(next + ".pub", file.Path + ".pub", overwrite: true);
+        return null;
+    });
+
+    /// <summary>Rotation step 3: the previous key is deleted and no longer announced; clients with UpdateHostKeys forget it.</summary>
+    public string? Retire(string keyType) => Rotate(keyType, file =>
+    {
+        string previous = PreviousOf(file.Path);
+        if (!File.Exists(previous))
+        {
+            return $"no previous {keyType} key is retiring";
+        }
+
+        File.Delete(previous);
+        File.Delete(previous + ".pub");
+        return null;
+    });
+
+    private string? Rotate(string keyType, Func<HostKeyFile, string?> step)
+    {
+        lock (_reloadGate)
+        {
+            int index = _store.Current.Keys.ToList().FindIndex(k => k.KeyType == keyType);
+            if (index < 0 || index >= _files.Count)
+            {
+                return $"no {keyType} host key is in service";
+            }
+
+            try
+            {
+                if (step(_files[index]) is { } problem)
+                {
+                    return problem;
+                }
+
+                Install(Load(), "rotated");
+                return null;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or HostKeyLoadException)
+            {
+                return e.Message;
+            }
+        }
+    }
+
+    private static string NextOf(string path) => path + ".next";
+
+    private static string PreviousOf(string path) => path + ".previous";
+
+    private static string KindOf(string keyType) => keyType switch
+    {
+        "ssh-ed25519" => "ed25519",
+        "ssh-rsa" => "rsa",
+        "ecdsa-sha2-nistp256" => "ecdsa-nistp256",
+        "ecdsa-sha2-nistp384" => "ecdsa-nistp384",
+        _ => "ecdsa-nistp521",
+    };
+
+    private static void CopyPrivate(string from, string to)
+    {
+        string temporary = to + ".tmp";
+        File.Copy(from, temporary, overwrite: true);
+        File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.Move(temporary, to, overwrite: true);
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _trigger.Watch(_files.Select(f => f.Path).Concat(_certificateFiles));
+        _trigger.Watch(_files.SelectMany(f => new[] { f.Path, NextOf(f.Path), PreviousOf(f.Path) }).Concat(_certificateFiles));
         return Task.CompletedTask;
     }
 
@@ -130,44 +238,61 @@ public sealed partial class HostKeyManager : IHostedService, IDisposable
         }
     }
 
-    private HostKeySet Load()
+    private (HostKeySet Set, IReadOnlyList<(SshHostKey Key, string State)> Rotation) Load()
     {
-        var keys = new List<SshHostKey>();
+        var keys = _files.Select(file => LoadKey(file.Path, file.ConfigurationKey)).ToList();
+        var rotation = new List<(SshHostKey Key, string State)>();
         foreach (var file in _files)
         {
-            string text;
-            try
+            foreach (var (path, state) in new[] { (NextOf(file.Path), "staged"), (PreviousOf(file.Path), "retiring") })
             {
-                text = File.ReadAllText(file.Path);
+                if (File.Exists(path))
+                {
+                    rotation.Add((LoadKey(path, file.ConfigurationKey), state));
+                }
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new HostKeyLoadException($"{file.ConfigurationKey}: cannot read {Path.GetFullPath(file.Path)}: {e.Message}");
-            }
-
-            if (!PrivateKeyFile.TryLoad(text, out var key, out string problem, _minimumRsaBits))
-            {
-                throw new HostKeyLoadException($"{file.ConfigurationKey}: {Path.GetFullPath(file.Path)}: {problem}");
-            }
-
-            keys.Add(key!);
         }
 
         var certificates = _certificateFiles.Select((path, i) => HostCertificateFile.Load(path, $"Ssh:HostCertificates:{i}", keys, _caSignatureAlgorithms)).ToList();
-        return new HostKeySet(keys, certificates);
+        return (new HostKeySet(keys, certificates, [.. rotation.Select(r => r.Key)]), rotation);
     }
 
-    private void Install(HostKeySet set, string what)
+    private SshHostKey LoadKey(string path, string configurationKey)
     {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new HostKeyLoadException($"{configurationKey}: cannot read {Path.GetFullPath(path)}: {e.Message}");
+        }
+
+        return PrivateKeyFile.TryLoad(text, out var key, out string problem, _minimumRsaBits)
+            ? key!
+            : throw new HostKeyLoadException($"{configurationKey}: {Path.GetFullPath(path)}: {problem}");
+    }
+
+    private void Install((HostKeySet Set, IReadOnlyList<(SshHostKey Key, string State)> Rotation) loaded, string what)
+    {
+        var (set, rotation) = loaded;
         var keys = set.Keys;
-        string identity = string.Join(";", keys.Select(k => k.PublicKey.Fingerprint).Concat(set.Certificates.Select(c => c.Fingerprint)));
+        string identity = string.Join(";", keys.Select(k => k.PublicKey.Fingerprint).Concat(set.Certificates.Select(c => c.Fingerprint))
+            .Concat(rotation.Select(r => $"{r.State}:{r.Key.PublicKey.Fingerprint}")));
         if (identity == _identity)
         {
             return;
         }
 
         _identity = identity;
+        _rotation = rotation;
         _store.Replace(set);
+        foreach (var (key, state) in _rotation)
+        {
+            LogRotatingKey(what, state, key.KeyType, key.PublicKey.Fingerprint);
+        }
+
         for (int i = 0; i < set.Certificates.Count; i++)
         {
             var certificate = set.Certificates[i];
@@ -207,6 +332,9 @@ public sealed partial class HostKeyManager : IHostedService, IDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "SSH host key {What}: {KeyType} {Fingerprint} from {File}")]
     private partial void LogHostKey(string what, string keyType, string fingerprint, string file);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "SSH host key {What}: {State} {KeyType} {Fingerprint} announced for rotation")]
+    private partial void LogRotatingKey(string what, string state, string keyType, string fingerprint);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "SSH host certificate {What}: {Certificate} for {Principals} from {File}")]
     private partial void LogHostCertificate(string what, string certificate, string principals, string file);
 
@@ -229,4 +357,5 @@ internal sealed record HostKeyFile(string Path, string ConfigurationKey, string?
 internal sealed class HostKeyLoadException(string message) : Exception(message);
 
 /// <summary>A host key in service: its type, SHA256 fingerprint, and for a certificate what it certifies.</summary>
-public sealed record HostKeyDescription(string Algorithm, string Fingerprint, string? Certificate);
+/// <param name="State">active (signs key exchanges), staged (announced, next to sign) or retiring (announced until retired).</param>
+public sealed record HostKeyDescription(string Algorithm, string Fingerprint, string? Certificate, string State);

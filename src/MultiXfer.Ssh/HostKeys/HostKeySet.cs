@@ -8,9 +8,20 @@ namespace MultiXfer.Ssh.HostKeys;
 /// The host keys and host certificates in force at one moment. A connection keeps the set it started with, so a
 /// rekey signs with the key the client already verified; new connections pick up a reloaded set.
 /// </summary>
-internal sealed class HostKeySet(IReadOnlyList<SshHostKey> keys, IReadOnlyList<SshCertificate> certificates)
+internal sealed class HostKeySet(IReadOnlyList<SshHostKey> keys, IReadOnlyList<SshCertificate> certificates,
+    IReadOnlyList<SshHostKey>? rotating = null)
 {
     public IReadOnlyList<SshHostKey> Keys { get; } = keys;
+
+    /// <summary>
+    /// Keys in a rotation: staged (next) or retiring (previous). Announced with hostkeys-00 and proven on request so
+    /// that clients with UpdateHostKeys learn the next key before it signs, and keep the previous one until it is
+    /// retired; never used to sign a key exchange.
+    /// </summary>
+    public IReadOnlyList<SshHostKey> Rotating { get; } = rotating ?? [];
+
+    /// <summary>Every key the server announces after authentication: in service first, then those in rotation.</summary>
+    public IEnumerable<SshHostKey> Announced => Keys.Concat(Rotating);
 
     /// <summary>Host certificates, each certifying one of <see cref="Keys"/>.</summary>
     public IReadOnlyList<SshCertificate> Certificates { get; } = certificates;
