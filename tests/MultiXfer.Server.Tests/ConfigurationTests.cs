@@ -137,6 +137,15 @@ public sealed class ConfigurationTests
     [InlineData("VirtualHosts:x:Sftp:MaxVersion", "9", "VirtualHosts:x:Sftp:MaxVersion")]
     [InlineData("VirtualHosts:x:Banner", "", "VirtualHosts:x: needs HostNames or Listeners")]
     [InlineData("VirtualHosts:x:Ssh:Ciphers:0", "rot13", "VirtualHosts:x:Ssh")]
+    [InlineData("Accounts:Provider", "mysql", "Accounts:Provider: must be one of sqlite, postgresql, config")]
+    [InlineData("Accounts:Provider", "postgresql", "Accounts:ConnectionString: must be set for the postgresql provider")]
+    [InlineData("Accounts:Conection", "x", "Accounts:Conection: unknown setting")]
+    [InlineData("Server:StateDirectory", "./data/.state", "Server:StateDirectory: must not be inside a data root")]
+    [InlineData("Server:StateDirectory", "./data", "Server:StateDirectory: must not be inside a data root")]
+    [InlineData("Admin:Port", "70000", "Admin:Port: must be 0-65535")]
+    [InlineData("Admin:Address", "localhost", "Admin:Address: must be an IP address")]
+    [InlineData("Admin:EndSessions", "later", "Admin:EndSessions")]
+    [InlineData("Admin:EnforcementIntervalSeconds", "0", "Admin:EnforcementIntervalSeconds: must be 1-3600")]
     public void Each_problem_names_its_key(string key, string value, string expected)
     {
         var problems = ProblemsWith((key, value));

@@ -92,3 +92,13 @@ public sealed class PostgresServer : IAsyncDisposable
         return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 }
+
+/// <summary>One PostgreSQL cluster for a test class (IClassFixture); each test takes a database of its own.</summary>
+public sealed class PostgresFixture : Xunit.IAsyncLifetime
+{
+    public PostgresServer Server { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Server = await PostgresServer.StartAsync();
+
+    public async Task DisposeAsync() => await Server.DisposeAsync();
+}

@@ -331,16 +331,6 @@ public sealed class SqliteAccountStoreTests : AccountStoreConformanceTests, IDis
     }
 }
 
-/// <summary>One PostgreSQL cluster for the test class; each test gets a database of its own.</summary>
-public sealed class PostgresFixture : IAsyncLifetime
-{
-    public PostgresServer Server { get; private set; } = null!;
-
-    public async Task InitializeAsync() => Server = await PostgresServer.StartAsync();
-
-    public async Task DisposeAsync() => await Server.DisposeAsync();
-}
-
 public sealed class PostgresAccountStoreTests(PostgresFixture postgres) : AccountStoreConformanceTests, IClassFixture<PostgresFixture>
 {
     protected override async Task<SqlDialect> NewDialectAsync() => new PostgresDialect(await postgres.Server.CreateDatabaseAsync());

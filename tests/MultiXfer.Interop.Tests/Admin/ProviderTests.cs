@@ -1,0 +1,92 @@
+using System.Globalization;
+using MultiXfer.TestKit;
+
+namespace MultiXfer.Interop.Tests.Admin;
+
+/// <summary>
+/// The providers behind the API: PostgreSQL shared by two gateways (what a cluster will do), configuration only,
+/// and the API over TLS.
+/// </summary>
+public sealed class ProviderTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
+{
+    [ClientFact("curl")]
+    public async Task Two_gateways_on_one_PostgreSQL_database_share_accounts_and_end_each_other_s_sessions()
+    {
+        string connection = await postgres.Server.CreateDatabaseAsync();
+        void Shared(Dictionary<string, string?> settings)
+        {
+            settings["Accounts:Provider"] = "postgresql";
+            settings["Accounts:ConnectionString"] = connection;
+            settings["Admin:EnforcementIntervalSeconds"] = "1";
+        }
+
+        await using var first = await TestServer.StartAsync(Shared);
+        await using var second = await TestServer.StartAsync(Shared);
+        using var firstAdmin = await AdminClient.ForAsync(first);
+        using var secondAdmin = await AdminClient.ForAsync(second);
+        Assert.Equal("postgresql", (await firstAdmin.GetAsync("api/v1/status")).Body!["accountsProvider"]!.GetValue<string>());
+
+        await firstAdmin.CreateAccountAsync(new { name = "erin", password = "erin-secret-1", home = "/erin" });
+        foreach (var server in new[] { first, second })
+        {
+            Directory.CreateDirectory(server.HomeOf("erin"));
+            await File.WriteAllTextAsync(Path.Combine(server.HomeOf("erin"), "where.txt"), server.FtpPort.ToString(CultureInfo.InvariantCulture));
+            using (var big = File.Create(Path.Combine(server.HomeOf("erin"), "big.bin")))
+            {
+                big.SetLength(96L << 20);
+            }
+        }
+
+        // Created on the first gateway, it logs in on the second.
+        Assert.Equal(second.FtpPort.ToString(CultureInfo.InvariantCulture), (await Clients.CurlFtpAsync(second, "erin", "erin-secret-1", "where.txt")).Output);
+
+        // Disabled through the second gateway: the first one's enforcer ends the session running there.
+        var download = Clients.StartSlowDownload(first, "ftp", "erin", "erin-secret-1", "big.bin");
+        try
+        {
+            await firstAdmin.WaitForSessionsAsync("erin", s => s.Count == 1);
+            Assert.Equal(200, (await secondAdmin.PostAsync("api/v1/accounts/erin/disable", new { })).Status);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(40));
+            await download.WaitForExitAsync(timeout.Token);
+            Assert.NotEqual(0, download.ExitCode);
+            Assert.Equal(67, (await Clients.CurlFtpAsync(first, "erin", "erin-secret-1", "where.txt")).ExitCode);
+        }
+        finally
+        {
+            download.Kill();
+        }
+    }
+
+    [Fact]
+    public async Task With_the_config_provider_accounts_stay_in_configuration_and_the_api_says_so()
+    {
+        await using var server = await TestServer.StartAsync(settings => settings["Accounts:Provider"] = "config");
+        using var admin = await AdminClient.ForAsync(server);
+        var refused = await admin.PostAsync("api/v1/accounts", new { name = "erin", password = "erin-secret-1" });
+        Assert.Equal(409, refused.Status);
+        Assert.Contains("Accounts:Provider config", refused.Body!["detail"]!.GetValue<string>());
+        Assert.Empty((await admin.GetAsync("api/v1/accounts")).Body!["accounts"]!.AsArray());
+        Assert.Equal("config", (await admin.GetAsync("api/v1/status")).Body!["accountsProvider"]!.GetValue<string>());
+
+        // Configured users still log in, and their sessions are listed.
+        await using var alice = await RawFtpClient.LoginAsync(server.FtpPort);
+        Assert.Single((await admin.GetAsync("api/v1/sessions?user=alice")).Body!.AsArray());
+    }
+
+    [ClientFact("curl")]
+    public async Task The_api_speaks_TLS_with_the_server_certificate_when_asked()
+    {
+        await using var server = await TestServer.StartAsync(settings => settings["Admin:UseTls"] = "true");
+        string token = await server.CreateAdminTokenAsync();
+        string address = $"https://127.0.0.1:{server.AdminUri.Port.ToString(CultureInfo.InvariantCulture)}/api/v1/status";
+        var secure = await ProcessRunner.RunAsync("curl", ["-s", "-S", "--cacert", server.CertificateFile, "--resolve",
+            $"localhost:{server.AdminUri.Port.ToString(CultureInfo.InvariantCulture)}:127.0.0.1", "-H", $"Authorization: Bearer {token}",
+            address.Replace("127.0.0.1", "localhost", StringComparison.Ordinal)], TimeSpan.FromSeconds(30));
+        Assert.True(secure.ExitCode == 0, secure.ToString());
+        Assert.Contains("\"accountsProvider\":\"sqlite\"", secure.Output);
+
+        var plain = await ProcessRunner.RunAsync("curl", ["-s", "-S", "-H", $"Authorization: Bearer {token}", address.Replace("https", "http", StringComparison.Ordinal)],
+            TimeSpan.FromSeconds(30));
+        Assert.DoesNotContain("accountsProvider", plain.Output);
+    }
+}
