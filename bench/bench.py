@@ -354,6 +354,7 @@ def auth_group(runs):
     print("| case | MultiXfer | vsftpd | ProFTPD | MultiXfer / best peer |")
     print("|---|---|---|---|---|")
     for label, user, servers in [("Argon2id (default)", "bench", PASSWORD_SERVERS),
+                                 ("Argon2id, stored account (SQLite, last login recorded)", "benchstored", PASSWORD_SERVERS[:1]),
                                  ("PBKDF2-SHA512 210,000 iterations", "benchpbkdf2", PASSWORD_SERVERS[:1])]:
         for title, case, unit in [(f"{KEX_LOGINS} sequential FTP logins + LIST, no password cache, MultiXfer hash {label}",
                                    ftp_logins_case(user), "s"),

@@ -57,6 +57,9 @@ cat > "$BENCH_WORK/multixfer-bench.json" <<JSON
              "benchpbkdf2": { "PasswordHash": "$HASH_PBKDF2", "Home": "/" } }
 }
 JSON
+# The auth group's stored account: the same password in the embedded account database (a fresh one each run).
+rm -rf "$BENCH_WORK/mx-state"
+echo benchpass | dotnet "$SERVER" accounts add benchstored --password-stdin --home / --config "$BENCH_WORK/multixfer-bench.json" >/dev/null
 nohup dotnet "$SERVER" --config "$BENCH_WORK/multixfer-bench.json" > "$BENCH_WORK/multixfer.log" 2>&1 < /dev/null &
 # A second instance with the password cache off: every login pays the full PBKDF2 cost.
 nohup dotnet "$SERVER" --config "$BENCH_WORK/multixfer-bench.json" --Listeners:ftp:Port=2125 --Auth:PasswordCacheSeconds=0 \

@@ -66,7 +66,12 @@ public sealed partial class Authenticator : IAuthenticator
             return await FailAsync(attempt, "password longer than 1024 bytes", cancellationToken);
         }
 
-        var user = await _users.FindAsync(attempt.UserName, cancellationToken);
+        if (await FindAsync(attempt, cancellationToken) is not { } found)
+        {
+            return AuthResult.Failed;
+        }
+
+        var user = found.User;
         // A user without a password (keys only) costs the same dummy verification as an unknown one.
         var stored = user?.Password;
         bool verified = stored is not null && _cache.Contains(user!, password);
@@ -108,7 +113,12 @@ public sealed partial class Authenticator : IAuthenticator
             return AuthResult.Throttled;
         }
 
-        if (await _users.FindAsync(attempt.UserName, cancellationToken) is not { } user)
+        if (await FindAsync(attempt, cancellationToken) is not { } found)
+        {
+            return AuthResult.Failed;
+        }
+
+        if (found.User is not { } user)
         {
             return await FailAsync(attempt, "unknown user", cancellationToken);
         }
@@ -131,9 +141,28 @@ public sealed partial class Authenticator : IAuthenticator
     public async ValueTask<bool> IsPublicKeyAcceptableAsync(LoginAttempt attempt, Func<UserAccount, bool> keyIsAuthorized,
         CancellationToken cancellationToken) =>
         !_throttle.IsBanned(attempt.ClientAddress)
-        && await _users.FindAsync(attempt.UserName, cancellationToken) is { } user
+        && await FindAsync(attempt, cancellationToken) is { User: { } user }
         && RefusalFor(user, attempt) is null
         && keyIsAuthorized(user.Account);
+
+    /// <summary>
+    /// The user by name (null inside when nobody has it), or null when the account store cannot answer (a database
+    /// away for a moment): the login is refused without counting against the client, who did nothing wrong.
+    /// </summary>
+    private async ValueTask<FoundUser?> FindAsync(LoginAttempt attempt, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return new FoundUser(await _users.FindAsync(attempt.UserName, cancellationToken));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogStoreUnavailable(LogText.Clean(attempt.UserName), attempt.Protocol, e.Message);
+            return null;
+        }
+    }
+
+    private sealed record FoundUser(UserRecord? User);
 
     /// <summary>Why a user who proved who they are may still not log in: the protocol, or the stored account's policy.</summary>
     private string? RefusalFor(UserRecord user, LoginAttempt attempt) =>
@@ -226,6 +255,9 @@ public sealed partial class Authenticator : IAuthenticator
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "login refused for {UserName} over {Protocol}: address is throttled")]
     private partial void LogThrottled(string userName, string protocol);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "login refused for {UserName} over {Protocol}: the account store cannot be read: {Reason}")]
+    private partial void LogStoreUnavailable(string userName, string protocol, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "password hash of {UserName} upgraded from {Scheme} to the current scheme")]
     private partial void LogUpgraded(string userName, string scheme);

@@ -18,6 +18,9 @@ public sealed class ConfigurationTests
         var settings = MultiXferSettings.Bind(configuration);
         Assert.Empty(SettingsValidator.Validate(settings, configuration));
         Assert.Equal("./data", settings.Server.DataRoot);
+        Assert.Equal("./state", settings.Server.StateDirectory);
+        Assert.Equal("sqlite", settings.Accounts.Provider);
+        Assert.Equal(("127.0.0.1", 2180, false), (settings.Admin.Address, settings.Admin.Port, settings.Admin.UseTls));
         Assert.Equal("MultiXfer ready", settings.Server.Banner);
         Assert.Equal(1000, settings.Server.MaxConnections);
         Assert.Equal(100, settings.Server.MaxConnectionsPerIp);

@@ -129,6 +129,9 @@ internal sealed partial class ServerProcess : IAsyncDisposable
     /// <summary>SIGHUP: reload.</summary>
     public void HangUp() => Kill(_process.Id, 1);
 
+    /// <summary>SIGKILL: a crash, nothing flushed or closed by the server.</summary>
+    public void Crash() => Kill(_process.Id, 9);
+
     [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "kill")]
     private static partial int Kill(int pid, int signal);
 

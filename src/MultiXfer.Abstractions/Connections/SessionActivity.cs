@@ -23,9 +23,9 @@ public sealed class SessionActivity
     /// <summary>The SHA256 fingerprint of the plain public key an SSH login used (not a certificate's); null otherwise.</summary>
     public string? KeyFingerprint { get; set; }
 
-    public long BytesReceived => Interlocked.Read(ref _received) + (_current is { Upload: true } upload ? upload.Bytes() : 0);
+    public long BytesReceived => Interlocked.Read(ref _received) + (_current is { Upload: true, SeparateConnection: true } upload ? upload.Bytes() : 0);
 
-    public long BytesSent => Interlocked.Read(ref _sent) + (_current is { Upload: false } download ? download.Bytes() : 0);
+    public long BytesSent => Interlocked.Read(ref _sent) + (_current is { Upload: false, SeparateConnection: true } download ? download.Bytes() : 0);
 
     public TransferActivity? CurrentTransfer => Volatile.Read(ref _current);
 
@@ -35,10 +35,10 @@ public sealed class SessionActivity
 
     public void BeginTransfer(TransferActivity transfer) => Volatile.Write(ref _current, transfer);
 
-    /// <summary>The transfer's bytes join the totals as it ends.</summary>
+    /// <summary>The transfer is over; bytes it moved on a connection of its own join the totals.</summary>
     public void EndTransfer(TransferActivity transfer)
     {
-        if (Interlocked.CompareExchange(ref _current, null, transfer) == transfer)
+        if (Interlocked.CompareExchange(ref _current, null, transfer) == transfer && transfer.SeparateConnection)
         {
             if (transfer.Upload)
             {
@@ -52,9 +52,12 @@ public sealed class SessionActivity
     }
 }
 
-/// <param name="Operation">The protocol's verb (RETR, STOR, LIST ...).</param>
+/// <param name="Operation">The protocol's verb (RETR, STOR, LIST; SFTP read or write).</param>
 /// <param name="Bytes">Bytes moved so far, read live.</param>
-public sealed record TransferActivity(string Operation, string Path, bool Upload, DateTimeOffset StartedAt, Func<long> Bytes);
+/// <param name="SeparateConnection">The bytes move outside the connection's stream (an FTP data connection), so the
+/// session's totals add them; SFTP's cross the channel, counted already.</param>
+public sealed record TransferActivity(string Operation, string Path, bool Upload, DateTimeOffset StartedAt, Func<long> Bytes,
+    bool SeparateConnection);
 
 /// <summary>
 /// Counts every byte read from and written to a connection's stream into its <see cref="SessionActivity"/>. It owns

@@ -89,7 +89,8 @@ internal sealed partial class FtpSession
         }
 
         _transfer = transfer;
-        Connection.Activity.BeginTransfer(transfer.Activity = new TransferActivity(verb, target.Value, !job.SendsData, DateTimeOffset.UtcNow, () => transfer.Bytes));
+        Connection.Activity.BeginTransfer(transfer.Activity = new TransferActivity(verb, target.Value, !job.SendsData, DateTimeOffset.UtcNow, () => transfer.Bytes,
+            SeparateConnection: true));
         transfer.Completion = RunTransferAsync(endpoint, job, transfer);
     }
 

@@ -22,6 +22,7 @@ internal sealed partial class AdminApiService(AdminOptions options, AdminContext
     /// <summary>Request bodies are small JSON documents; anything larger is refused before it is read.</summary>
     public const long MaxRequestBodyBytes = 64 * 1024;
 
+    private readonly ILogger _logger = loggers.CreateLogger<AdminApiService>();
     private WebApplication? _app;
 
     /// <summary>The port bound (Admin:Port 0 picks a free one), once started.</summary>
@@ -82,6 +83,4 @@ internal sealed partial class AdminApiService(AdminOptions options, AdminContext
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "admin API listening on {Address}:{Port} ({Scheme})")]
     private partial void LogListening(string address, int port, string scheme);
-
-    private readonly ILogger _logger = loggers.CreateLogger<AdminApiService>();
 }

@@ -49,26 +49,14 @@ public sealed class AccountSpec
 
     public AccountLimits? Limits { get; set; }
 
-    /// <summary>The spec that recreates <paramref name="a"/> (its hash included): for imports and for CLI edits.</summary>
-    public static AccountSpec From(Account a) => new()
+    /// <summary>The spec that recreates <paramref name="a"/>, its name and hash included: for imports.</summary>
+    public static AccountSpec From(Account a)
     {
-        Name = a.Name,
-        PasswordHash = a.PasswordHash.Length == 0 ? null : a.PasswordHash,
-        Home = a.Home,
-        ReadOnly = a.ReadOnly,
-        Protocols = [.. a.Protocols],
-        Permissions = new Dictionary<string, string>(a.Permissions, StringComparer.Ordinal),
-        AuthorizedKeys = [.. a.AuthorizedKeys],
-        AuthorizedKeysFile = a.AuthorizedKeysFile,
-        AuthorizedPrincipals = a.AuthorizedPrincipals is null ? null : [.. a.AuthorizedPrincipals],
-        Sftp = a.Sftp,
-        VirtualHost = a.VirtualHost,
-        Disabled = a.Disabled,
-        ExpiresAt = a.ExpiresAt,
-        AllowedNetworks = [.. a.AllowedNetworks],
-        Description = a.Description,
-        Limits = a.Limits,
-    };
+        var spec = From(AccountResource.From(a, minimumRsaBits: 0));
+        spec.Name = a.Name;
+        spec.PasswordHash = a.PasswordHash.Length == 0 ? null : a.PasswordHash;
+        return spec;
+    }
 
     /// <summary>The spec a PUT sends back for an account read from the API (keys as their lines).</summary>
     public static AccountSpec From(AccountResource a) => new()

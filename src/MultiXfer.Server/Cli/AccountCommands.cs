@@ -228,14 +228,27 @@ internal static class AccountCommands
     /// <summary>The options given, onto the spec; options not given leave the spec as it is.</summary>
     private static void Apply(ParseResult result, AccountSpec spec)
     {
-        if (result.GetValue(Home) is { } home) spec.Home = home;
-        if (result.GetValue(ReadOnly) is { } readOnly) spec.ReadOnly = readOnly;
-        if (result.GetValue(Protocol) is { Length: > 0 } protocols) spec.Protocols = [.. protocols.SelectMany(p => p.Split(',', StringSplitOptions.RemoveEmptyEntries))];
-        if (result.GetResult(Key) is not null && result.GetValue(Key) is { Length: > 0 } keys) spec.AuthorizedKeys = [.. keys];
-        if (result.GetValue(VirtualHost) is { } host) spec.VirtualHost = host;
-        if (result.GetValue(Expires) is { } expires) spec.ExpiresAt = expires;
-        if (result.GetValue(Network) is { Length: > 0 } networks) spec.AllowedNetworks = [.. networks];
-        if (result.GetValue(Description) is { } description) spec.Description = description;
+        spec.Home = result.GetValue(Home) ?? spec.Home;
+        spec.ReadOnly = result.GetValue(ReadOnly) ?? spec.ReadOnly;
+        spec.VirtualHost = result.GetValue(VirtualHost) ?? spec.VirtualHost;
+        spec.ExpiresAt = result.GetValue(Expires) ?? spec.ExpiresAt;
+        spec.Description = result.GetValue(Description) ?? spec.Description;
+        if (result.GetValue(Protocol) is { Length: > 0 } protocols)
+        {
+            spec.Protocols = [.. protocols.SelectMany(p => p.Split(',', StringSplitOptions.RemoveEmptyEntries))];
+        }
+
+        // keys set has no --key (keys add/remove do that); GetResult is null for an option a command lacks.
+        if (result.GetResult(Key) is not null && result.GetValue(Key) is { Length: > 0 } keys)
+        {
+            spec.AuthorizedKeys = [.. keys];
+        }
+
+        if (result.GetValue(Network) is { Length: > 0 } networks)
+        {
+            spec.AllowedNetworks = [.. networks];
+        }
+
         var limits = spec.Limits ?? new AccountLimits();
         spec.Limits = limits with
         {

@@ -17,6 +17,16 @@ internal sealed class FileHandleEntry(VirtualPath path, IFileHandle file, bool d
     public bool DeleteOnClose { get; } = deleteOnClose;
     /// <summary>Identity of the file for byte-range locks (device, inode), looked up when locks first matter.</summary>
     public LockKey? LockKey { get; set; }
+
+    private long _moved;
+
+    /// <summary>Bytes read or written through this handle, for the session list's current transfer.</summary>
+    public long Moved => Interlocked.Read(ref _moved);
+
+    public void Count(long bytes) => Interlocked.Add(ref _moved, bytes);
+
+    /// <summary>This handle as the session list shows it.</summary>
+    public MultiXfer.Connections.TransferActivity? Activity { get; set; }
 }
 
 internal sealed class DirectoryHandleEntry(VirtualPath path, IAsyncEnumerator<FsEntry> entries) : SftpHandle(path)

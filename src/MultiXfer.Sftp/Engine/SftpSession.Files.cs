@@ -62,6 +62,13 @@ internal sealed partial class SftpSession
             }
 
             WriteHandle(id, _handles.Add(entry));
+            if (_activity is not null)
+            {
+                // The bytes also cross the channel, which the connection counts already: shown, not added to its totals.
+                entry.Activity = new MultiXfer.Connections.TransferActivity(request.Write ? "write" : "read", path.ToString(), request.Write,
+                    _time.GetUtcNow(), () => entry.Moved, SeparateConnection: false);
+                _activity.BeginTransfer(entry.Activity);
+            }
         }
         catch
         {
@@ -104,6 +111,11 @@ internal sealed partial class SftpSession
         switch (handle)
         {
             case FileHandleEntry file:
+                if (file.Activity is { } shown)
+                {
+                    _activity?.EndTransfer(shown);
+                }
+
                 try
                 {
                     if (file.LockKey is { } key)
@@ -172,6 +184,7 @@ internal sealed partial class SftpSession
         // The file is read straight into the reply: no copy between storage and the channel.
         var destination = _output.BeginString(wanted);
         int read = await handle.File.ReadAsync((long)offset, destination, cancellationToken);
+        handle.Count(read);
         if (read == 0)
         {
             _output.AbandonPacket();
@@ -209,6 +222,7 @@ internal sealed partial class SftpSession
 
         await CheckLocksAsync(handle, offset, (ulong)data.Length, SftpOpenFlags.BlockWrite, cancellationToken);
         await handle.File.WriteAsync((long)offset, data, cancellationToken);
+        handle.Count(data.Length);
         WriteOk(id);
     }
 

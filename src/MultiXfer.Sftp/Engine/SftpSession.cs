@@ -33,6 +33,9 @@ internal sealed partial class SftpSession
     private const int FlushThreshold = 256 * 1024;
 
     private readonly Stream _stream;
+
+    /// <summary>The connection's activity for the admin API's session list (the file being read or written); none over stdio.</summary>
+    private readonly MultiXfer.Connections.SessionActivity? _activity;
     private readonly IFileSystem _files;
     private readonly SftpPolicy _policy;
     private readonly OwnerNames _owners;
@@ -49,8 +52,9 @@ internal sealed partial class SftpSession
     /// input buffer at all.
     /// </param>
     public SftpSession(Stream stream, IFileSystem files, SftpPolicy policy, OwnerNames owners, ILogger logger,
-        bool waitWithoutBuffer, TimeProvider? time = null)
+        bool waitWithoutBuffer, TimeProvider? time = null, MultiXfer.Connections.SessionActivity? activity = null)
     {
+        _activity = activity;
         _stream = stream;
         _files = files;
         _policy = policy;

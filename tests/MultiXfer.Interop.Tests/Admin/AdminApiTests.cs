@@ -226,5 +226,11 @@ public sealed class AdminApiTests
         var certificates = (await admin.GetAsync("api/v1/certificates")).Body!.AsArray();
         Assert.NotEmpty(certificates);
         Assert.Matches("^[0-9A-F]{64}$", certificates[0]!["thumbprint"]!.GetValue<string>());
+
+        // Reloading is a change: a read token may not, an admin token may, and the server log says what came of it.
+        Assert.Equal(403, (await admin.PostAsync("api/v1/reload", new { })).Status);
+        using var operator_ = await AdminClient.ForAsync(server);
+        Assert.Equal(200, (await operator_.PostAsync("api/v1/reload", new { })).Status);
+        Assert.True(await Ssh.SshTestSupport.WaitForLogAsync(server, "configuration reloaded (admin API)", TimeSpan.FromSeconds(10)));
     }
 }

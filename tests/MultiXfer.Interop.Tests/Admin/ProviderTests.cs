@@ -57,6 +57,34 @@ public sealed class ProviderTests(PostgresFixture postgres) : IClassFixture<Post
         }
     }
 
+    [ClientFact("curl")]
+    public async Task With_PostgreSQL_away_stored_accounts_are_refused_and_the_server_lives_on()
+    {
+        var database = await PostgresServer.StartAsync();
+        string connection = await database.CreateDatabaseAsync();
+        await using var server = await TestServer.StartAsync(settings =>
+        {
+            settings["Accounts:Provider"] = "postgresql";
+            settings["Accounts:ConnectionString"] = connection + ";Timeout=3";
+        });
+        using var admin = await AdminClient.ForAsync(server);
+        await admin.CreateAccountAsync(new { name = "erin", password = "erin-secret-1" });
+        Directory.CreateDirectory(server.HomeOf("erin"));
+        await File.WriteAllTextAsync(Path.Combine(server.HomeOf("erin"), "x.txt"), "x");
+        Assert.Equal("x", (await Clients.CurlFtpAsync(server, "erin", "erin-secret-1", "x.txt")).Output);
+
+        await database.DisposeAsync();
+        Assert.Equal(67, (await Clients.CurlFtpAsync(server, "erin", "erin-secret-1", "x.txt")).ExitCode);
+        Assert.Contains("login refused for erin over ftp: the account store cannot be read", server.ReadLog());
+        var failed = await admin.GetAsync("api/v1/accounts");
+        Assert.Equal(500, failed.Status);
+        Assert.Equal("application/problem+json", failed.ContentType);
+
+        // Configured users do not depend on the database.
+        Assert.Equal(0, (await ProcessRunner.RunAsync("curl", ["-s", "-S", "-u", $"alice:{TestServer.Passwords["alice"]}",
+            $"ftp://127.0.0.1:{server.FtpPort.ToString(CultureInfo.InvariantCulture)}/"], TimeSpan.FromSeconds(30))).ExitCode);
+    }
+
     [Fact]
     public async Task With_the_config_provider_accounts_stay_in_configuration_and_the_api_says_so()
     {

@@ -156,6 +156,15 @@ public sealed partial class CliTests : IDisposable
         Assert.DoesNotContain(token.Split('_')[2], File.ReadAllText(Path.Combine(_work, "state", "accounts.db")));
         await OkAsync(null, "tokens", "revoke", readOnlyId);
         Assert.Equal(1, (await CliAsync(null, "accounts", "list", "--url", url, "--token", readOnly)).ExitCode);
+
+        // An acknowledged change survives a crash (SQLite WAL, synchronous FULL): kill -9 right after it.
+        await OkAsync("fred-secret-1\n", "accounts", "add", "fred", "--password-stdin", "--url", url, "--token", token);
+        server.Crash();
+        await server.WaitForExitAsync(StartTimeout);
+        await using var restarted = ServerProcess.Start(_work, ["--config", _config]);
+        int again = await restarted.WaitForListenerAsync(StartTimeout);
+        await LoginAsync(again, "fred", "fred-secret-1");
+        await LoginAsync(again, "erin", "erin-secret-1");
     }
 
     [Fact]
