@@ -32,6 +32,7 @@ for provider in sqlite postgresql; do
 {
   "Server": { "DataRoot": "$W/data", "KeysDirectory": "$W/keys-$provider", "StateDirectory": "$W/state-$provider", "MaxConnectionsPerIp": 5000 },
   "Penalties": { "Exempt": [ "127.0.0.0/8" ] },
+  "Tls": { "CertificateFile": "$W/keys-$provider/tls.crt", "KeyFile": "$W/keys-$provider/tls.key" },
   "Listeners": { "ftp": { "Address": "127.0.0.1", "Port": $ftp, "Protocol": "ftp" } },
   "Accounts": { "Provider": "$provider", "ConnectionString": "Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=multixfer" },
   "Admin": { "Port": $admin },
@@ -45,9 +46,11 @@ JSON
   echo benchpass | dotnet "$SERVER" accounts add stored --password-stdin --home /bench --config "$W/multixfer-$provider.json" >/dev/null
   nohup dotnet "$SERVER" --config "$W/multixfer-$provider.json" > "$W/multixfer-$provider.log" 2>&1 < /dev/null &
 done
-for _ in $(seq 1 100); do
-  ss -ltn | grep -q ":2183 " && ss -ltn | grep -q ":2184 " && ss -ltn | grep -q ":2132 " && break; sleep 0.2
+ready=no
+for _ in $(seq 1 150); do
+  ss -ltn | grep -q ":2183 " && ss -ltn | grep -q ":2184 " && ss -ltn | grep -q ":2132 " && { ready=yes; break; }; sleep 0.2
 done
+[ "$ready" = yes ] || { tail -n 5 "$W"/multixfer-*.log; exit 1; }
 
 python3 "$HERE/accounts.py" --accounts "${ACCOUNTS:-10000}" \
   --server "sqlite,2183,2131,$(cat "$W/token-sqlite")" --server "postgresql,2184,2132,$(cat "$W/token-postgresql")"
