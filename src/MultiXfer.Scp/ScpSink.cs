@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using MultiXfer.Connections;
 using MultiXfer.Fsio;
 
 namespace MultiXfer.Scp;
@@ -10,7 +11,8 @@ namespace MultiXfer.Scp;
 /// about clients trusting servers, here the server trusts no client) and every write goes through FSIO: the
 /// user's root, permissions and crash-safe uploads.
 /// </summary>
-internal sealed class ScpSink(ScpChannel channel, IFileSystem files, ScpCommandLine command, VirtualPath target, ILogger logger)
+internal sealed class ScpSink(ScpChannel channel, IFileSystem files, ScpCommandLine command, VirtualPath target, ILogger logger,
+    SessionActivity? activity = null)
 {
     private readonly Stack<(VirtualPath Path, ScpTimes? Times)> _directories = new();
     private bool _errors;
@@ -204,57 +206,68 @@ internal sealed class ScpSink(ScpChannel channel, IFileSystem files, ScpCommandL
         }
 
         FsException? failure = null;
-        await using (file)
+        long offset = 0;
+        // Shown in the session list; the bytes cross the channel, which the connection counts already.
+        var shown = new TransferActivity("write", path.ToString(), Upload: true, DateTimeOffset.UtcNow, () => Volatile.Read(ref offset),
+            SeparateConnection: false);
+        activity?.BeginTransfer(shown);
+        try
         {
-            await channel.SendOkAsync(cancellationToken);
-            long offset = 0;
-            while (offset < size)
+            await using (file)
             {
-                var data = await channel.ReadDataAsync((int)Math.Min(ScpChannel.BufferSize, size - offset), cancellationToken);
-                if (data.IsEmpty)
+                await channel.SendOkAsync(cancellationToken);
+                while (offset < size)
                 {
-                    // Not committed: a crash-safe upload leaves nothing under the name.
-                    throw new ScpProtocolException($"stream ended {size - offset} bytes before the end of {path}");
+                    var data = await channel.ReadDataAsync((int)Math.Min(ScpChannel.BufferSize, size - offset), cancellationToken);
+                    if (data.IsEmpty)
+                    {
+                        // Not committed: a crash-safe upload leaves nothing under the name.
+                        throw new ScpProtocolException($"stream ended {size - offset} bytes before the end of {path}");
+                    }
+
+                    if (failure is null)
+                    {
+                        try
+                        {
+                            await file.WriteAsync(offset, data, cancellationToken);
+                        }
+                        catch (FsException e)
+                        {
+                            failure = e;
+                        }
+                    }
+
+                    offset += data.Length;
+                }
+
+                // The client's status for the file it sent. libssh2 (curl) sends none and closes its side once the
+                // data is out; every announced byte has arrived by then, so the file counts as sent.
+                var status = await channel.ReadStatusAsync(cancellationToken);
+                if (status.Error is { } clientError)
+                {
+                    logger.LogWarning("scp client could not send {Path}: {Message}", path, clientError);
+                    _errors = true;
+                    // Not committed: the target keeps its old content. The client waits for an answer all the same.
+                    await channel.SendErrorAsync(fatal: false, $"{path}: not stored: the client reported an error", cancellationToken);
+                    return;
                 }
 
                 if (failure is null)
                 {
                     try
                     {
-                        await file.WriteAsync(offset, data, cancellationToken);
+                        await file.CommitAsync(cancellationToken);
                     }
                     catch (FsException e)
                     {
                         failure = e;
                     }
                 }
-
-                offset += data.Length;
             }
-
-            // The client's status for the file it sent. libssh2 (curl) sends none and closes its side once the
-            // data is out; every announced byte has arrived by then, so the file counts as sent.
-            var status = await channel.ReadStatusAsync(cancellationToken);
-            if (status.Error is { } clientError)
-            {
-                logger.LogWarning("scp client could not send {Path}: {Message}", path, clientError);
-                _errors = true;
-                // Not committed: the target keeps its old content. The client waits for an answer all the same.
-                await channel.SendErrorAsync(fatal: false, $"{path}: not stored: the client reported an error", cancellationToken);
-                return;
-            }
-
-            if (failure is null)
-            {
-                try
-                {
-                    await file.CommitAsync(cancellationToken);
-                }
-                catch (FsException e)
-                {
-                    failure = e;
-                }
-            }
+        }
+        finally
+        {
+            activity?.EndTransfer(shown);
         }
 
         if (failure is null && command.PreserveTimes)

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using MultiXfer.Connections;
 using MultiXfer.Fsio;
 
 namespace MultiXfer.Scp;
@@ -10,7 +11,7 @@ namespace MultiXfer.Scp;
 /// first with -p. Names sent are FSIO entry names: never empty, '.', '..' or containing '/'. A path's last segment
 /// may hold * and ? wildcards, expanded here (there is no shell to do it).
 /// </summary>
-internal sealed class ScpSource(ScpChannel channel, IFileSystem files, ScpCommandLine command, ILogger logger)
+internal sealed class ScpSource(ScpChannel channel, IFileSystem files, ScpCommandLine command, ILogger logger, SessionActivity? activity = null)
 {
     private readonly HashSet<(ulong Device, ulong Inode)> _directoriesBeingSent = [];
     private bool _errors;
@@ -182,9 +183,13 @@ internal sealed class ScpSource(ScpChannel channel, IFileSystem files, ScpComman
             // grew is cut, as OpenSSH's scp does; the stream must stay in step.
             string? problem = null;
             var buffer = ArrayPool<byte>.Shared.Rent(ScpChannel.BufferSize);
+            long offset = 0;
+            // Shown in the session list; the bytes cross the channel, which the connection counts already.
+            var shown = new TransferActivity("read", path.ToString(), Upload: false, DateTimeOffset.UtcNow, () => Volatile.Read(ref offset),
+                SeparateConnection: false);
+            activity?.BeginTransfer(shown);
             try
             {
-                long offset = 0;
                 while (offset < size)
                 {
                     int wanted = (int)Math.Min(buffer.Length, size - offset);
@@ -218,6 +223,7 @@ internal sealed class ScpSource(ScpChannel channel, IFileSystem files, ScpComman
             }
             finally
             {
+                activity?.EndTransfer(shown);
                 ArrayPool<byte>.Shared.Return(buffer);
             }
 

@@ -63,6 +63,10 @@ internal sealed partial class AdminApiService(AdminOptions options, AdminContext
         _app = app;
         BoundPort = new Uri(app.Urls.First()).Port;
         LogListening(options.Address, BoundPort, options.UseTls ? "https" : "http");
+        if (!options.UseTls && !IPAddress.IsLoopback(IPAddress.Parse(options.Address)))
+        {
+            LogCleartext(options.Address);
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -83,4 +87,8 @@ internal sealed partial class AdminApiService(AdminOptions options, AdminContext
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "admin API listening on {Address}:{Port} ({Scheme})")]
     private partial void LogListening(string address, int port, string scheme);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning,
+        Message = "admin API on {Address} without TLS: tokens and passwords cross the network in the clear; set Admin:UseTls")]
+    private partial void LogCleartext(string address);
 }

@@ -102,6 +102,38 @@ public sealed class ProviderTests(PostgresFixture postgres) : IClassFixture<Post
     }
 
     [ClientFact("curl")]
+    public async Task Stored_accounts_belong_to_their_virtual_host()
+    {
+        await using var server = await TestServer.StartAsync(settings =>
+        {
+            string root = Path.GetDirectoryName(settings["Server:DataRoot"])!;
+            settings["VirtualHosts:alpha:Listeners:0"] = "ftps";
+            settings["VirtualHosts:alpha:DataRoot"] = Path.Combine(root, "alpha-data");
+            // Its own Users section: alpha does not admit the default host's accounts.
+            settings["VirtualHosts:alpha:Users:carol:PasswordHash"] = MultiXfer.Auth.PasswordHasher.HashPbkdf2("carol-secret", 10_000);
+        });
+        using var admin = await AdminClient.ForAsync(server);
+        Assert.Equal(400, (await admin.PostAsync("api/v1/accounts", new { name = "vera", password = "vera-secret-1", virtualHost = "beta" })).Status);
+        await admin.CreateAccountAsync(new { name = "vera", password = "vera-secret-1", virtualHost = "alpha" });
+        await admin.CreateAccountAsync(new { name = "dan", password = "dan-secret-1" });
+        Directory.CreateDirectory(Path.Combine(server.RootDirectory, "alpha-data", "vera"));
+        await File.WriteAllTextAsync(Path.Combine(server.RootDirectory, "alpha-data", "vera", "site.txt"), "alpha");
+        Directory.CreateDirectory(server.HomeOf("dan"));
+        await File.WriteAllTextAsync(Path.Combine(server.HomeOf("dan"), "site.txt"), "default");
+
+        // alpha serves the implicit FTPS listener, the default host the plain FTP one.
+        Assert.Equal("alpha", (await CurlAsync(server.FtpsPort, "ftps", "vera", "vera-secret-1")).Output);
+        Assert.Equal(67, (await Clients.CurlFtpAsync(server, "vera", "vera-secret-1", "site.txt")).ExitCode);
+        Assert.Equal("default", (await Clients.CurlFtpAsync(server, "dan", "dan-secret-1", "site.txt")).Output);
+        Assert.Equal(67, (await CurlAsync(server.FtpsPort, "ftps", "dan", "dan-secret-1")).ExitCode);
+        Assert.Equal(["vera"], (await admin.GetAsync("api/v1/accounts?virtualHost=alpha")).Body!["accounts"]!.AsArray().Select(a => a!["name"]!.GetValue<string>()));
+    }
+
+    private static Task<ProcessResult> CurlAsync(int port, string scheme, string user, string password) =>
+        ProcessRunner.RunAsync("curl", ["-s", "-S", "-k", "--max-time", "30", "-u", $"{user}:{password}",
+            $"{scheme}://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/site.txt"], TimeSpan.FromSeconds(60));
+
+    [ClientFact("curl")]
     public async Task The_api_speaks_TLS_with_the_server_certificate_when_asked()
     {
         await using var server = await TestServer.StartAsync(settings => settings["Admin:UseTls"] = "true");

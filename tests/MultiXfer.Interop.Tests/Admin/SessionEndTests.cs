@@ -93,11 +93,14 @@ public sealed class SessionEndTests
             Assert.Equal("RETR", ftp["currentTransfer"]!["operation"]!.GetValue<string>());
             Assert.Equal("/big.bin", ftp["currentTransfer"]!["path"]!.GetValue<string>());
             Assert.False(ftp["currentTransfer"]!["upload"]!.GetValue<bool>());
-            var sftp = sessions.Single(s => s!["protocol"]!.GetValue<string>() == "sftp")!;
-            Assert.Equal("read", sftp["currentTransfer"]!["operation"]!.GetValue<string>());
-            Assert.Equal("/big.bin", sftp["currentTransfer"]!["path"]!.GetValue<string>());
-            Assert.True(sftp["currentTransfer"]!["bytes"]!.GetValue<long>() > 0);
-            Assert.True(sftp["bytesSent"]!.GetValue<long>() >= sftp["currentTransfer"]!["bytes"]!.GetValue<long>());
+            foreach (string channelProtocol in new[] { "sftp", "scp" })
+            {
+                var session = sessions.Single(s => s!["protocol"]!.GetValue<string>() == channelProtocol)!;
+                Assert.Equal("read", session["currentTransfer"]!["operation"]!.GetValue<string>());
+                Assert.Equal("/big.bin", session["currentTransfer"]!["path"]!.GetValue<string>());
+                Assert.True(session["currentTransfer"]!["bytes"]!.GetValue<long>() > 0);
+                Assert.True(session["bytesSent"]!.GetValue<long>() >= session["currentTransfer"]!["bytes"]!.GetValue<long>());
+            }
             Assert.Equal(4, sessions.Count);
 
             var disabled = await admin.PostAsync("api/v1/accounts/erin/disable", new { });
