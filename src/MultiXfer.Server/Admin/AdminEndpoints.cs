@@ -30,18 +30,20 @@ internal static class AdminEndpoints
             typeof(AdminEndpoints).Assembly.GetName().Version?.ToString() ?? "0", context.StartedAt, context.Sessions.ConnectionCount,
             context.Sessions.LoggedIn.Count(), context.AccountsProvider,
             context.Database.HoldsAccounts ? await context.Database.Accounts.CountAsync(ct) : 0,
-            await SchemaMigrations.CurrentVersionAsync(context.Database.Dialect, ct))));
+            await SchemaMigrations.CurrentVersionAsync(context.Database.Dialect, ct))))
+            .Produces<ServerStatus>();
 
         api.MapPost("/reload", async (HttpContext http) =>
         {
             context.Reload("admin API");
             await context.Accounts.AuditAsync(AdminAuthentication.ActorOf(http), "server.reload", "configuration", "", http.RequestAborted);
             return Results.Ok(new ReloadResult("reload requested; the server log says whether the new configuration was taken"));
-        });
+        }).Produces<ReloadResult>();
 
         api.MapGet("/hostkeys", () => Results.Ok(context.HostKeys
             .SelectMany(site => site.Keys.Describe().Select(k => new HostKeyResource(site.Site, k.Algorithm, k.Fingerprint, k.Certificate, k.State)))
-            .ToList()));
+            .ToList()))
+            .Produces<List<HostKeyResource>>();
 
         // Host key rotation, draft-miller-sshm-hostkey-update: stage (announced), promote (signs), retire (gone).
         foreach (string step in new[] { "stage", "promote", "retire" })
@@ -74,16 +76,19 @@ internal static class AdminEndpoints
                 await context.Accounts.AuditAsync(AdminAuthentication.ActorOf(http), $"hostkey.{step}", $"{site} {rotation.Type}",
                     string.Join(" ", manager.Describe().Where(k => k.Algorithm == rotation.Type).Select(k => $"{k.State}={k.Fingerprint}")), http.RequestAborted);
                 return Results.Ok(manager.Describe().Select(k => new HostKeyResource(site, k.Algorithm, k.Fingerprint, k.Certificate, k.State)).ToList());
-            });
+            }).Accepts<HostKeyRotation>("application/json").Produces<List<HostKeyResource>>().ProducesValidationProblem()
+                .ProducesProblem(StatusCodes.Status409Conflict);
         }
 
         api.MapGet("/certificates", () => Results.Ok(context.Certificates.Current is { } set
             ? set.All.Select(c => new CertificateResource(string.Join(",", c.ServerNames.DefaultIfEmpty("default")), c.Leaf.Subject, c.Fingerprint,
                 c.Leaf.NotAfter.ToUniversalTime())).ToList()
-            : []));
+            : []))
+            .Produces<List<CertificateResource>>();
 
         api.MapGet("/audit", async (int? limit, CancellationToken ct) => Results.Ok((await context.Database.Admin.ListAuditAsync(limit ?? 100, ct))
-            .Select(e => new AuditResource(e.At, e.Actor, e.ClientAddress, e.Action, e.Target, e.Detail)).ToList()));
+            .Select(e => new AuditResource(e.At, e.Actor, e.ClientAddress, e.Action, e.Target, e.Detail)).ToList()))
+            .Produces<List<AuditResource>>();
     }
 
     private static void MapAccounts(RouteGroupBuilder accounts, AdminContext context)
@@ -103,7 +108,7 @@ internal static class AdminEndpoints
                 After = after, Limit = limit ?? 100, NamePrefix = prefix, VirtualHost = virtualHost, Disabled = disabled,
             }, ct);
             return Results.Ok(new AccountList([.. page.Accounts.Select(a => AccountResource.From(a, rsaBits))], page.NextAfter));
-        });
+        }).Produces<AccountList>().ProducesValidationProblem();
 
         accounts.MapPost("/", async (HttpContext http) =>
         {
@@ -115,12 +120,14 @@ internal static class AdminEndpoints
             var outcome = await operations.CreateAsync(spec, AdminAuthentication.ActorOf(http), http.RequestAborted);
             return outcome.Error is { } error ? Problem(error)
                 : Tagged(http, outcome.Value!, Results.Created($"/api/v1/accounts/{Uri.EscapeDataString(outcome.Value!.Name)}", AccountResource.From(outcome.Value!, rsaBits)));
-        });
+        }).Accepts<AccountSpec>("application/json").Produces<AccountResource>(StatusCodes.Status201Created).ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict);
 
         accounts.MapGet("/{name}", async (string name, HttpContext http) =>
             await context.Database.Accounts.GetAsync(name, http.RequestAborted) is { } account
                 ? Tagged(http, account, Results.Ok(AccountResource.From(account, rsaBits)))
-                : NotFound($"no account named '{name}'"));
+                : NotFound($"no account named '{name}'"))
+            .Produces<AccountResource>().ProducesProblem(StatusCodes.Status404NotFound);
 
         accounts.MapPut("/{name}", async (string name, HttpContext http) =>
         {
@@ -137,11 +144,13 @@ internal static class AdminEndpoints
 
             var outcome = await operations.ReplaceAsync(name, spec, version, AdminAuthentication.ActorOf(http), http.RequestAborted);
             return outcome.Error is { } error ? Problem(error) : Tagged(http, outcome.Value!, Results.Ok(AccountResource.From(outcome.Value!, rsaBits)));
-        });
+        }).Accepts<AccountSpec>("application/json").Produces<AccountResource>().ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status428PreconditionRequired);
 
         accounts.MapDelete("/{name}", async (string name, HttpContext http) =>
             await operations.DeleteAsync(name, IfMatch(http), AdminAuthentication.ActorOf(http), http.RequestAborted) is { } error
-                ? Problem(error) : Results.NoContent());
+                ? Problem(error) : Results.NoContent())
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status412PreconditionFailed);
 
         accounts.MapPost("/{name}/password", async (string name, HttpContext http) =>
         {
@@ -152,7 +161,7 @@ internal static class AdminEndpoints
 
             var outcome = await operations.SetPasswordAsync(name, change.Password ?? "", IfMatch(http), AdminAuthentication.ActorOf(http), http.RequestAborted);
             return outcome.Error is { } error ? Problem(error) : Tagged(http, outcome.Value!, Results.NoContent());
-        });
+        }).Accepts<PasswordChange>("application/json").Produces(StatusCodes.Status204NoContent).ProducesValidationProblem();
 
         foreach (bool disable in new[] { true, false })
         {
@@ -160,13 +169,14 @@ internal static class AdminEndpoints
             {
                 var outcome = await operations.SetDisabledAsync(name, disable, IfMatch(http), AdminAuthentication.ActorOf(http), http.RequestAborted);
                 return outcome.Error is { } error ? Problem(error) : Tagged(http, outcome.Value!, Results.Ok(AccountResource.From(outcome.Value!, rsaBits)));
-            });
+            }).Produces<AccountResource>().ProducesProblem(StatusCodes.Status404NotFound);
         }
 
         accounts.MapGet("/{name}/keys", async (string name, CancellationToken ct) =>
             await context.Database.Accounts.GetAsync(name, ct) is { } account
                 ? Results.Ok(AccountResource.From(account, rsaBits).AuthorizedKeys.ToList())
-                : NotFound($"no account named '{name}'"));
+                : NotFound($"no account named '{name}'"))
+            .Produces<List<MultiXfer.Ssh.AuthorizedKeyDescription>>();
 
         accounts.MapPost("/{name}/keys", async (string name, HttpContext http) =>
         {
@@ -178,29 +188,33 @@ internal static class AdminEndpoints
             var outcome = await operations.AddKeyAsync(name, addition.Key ?? "", AdminAuthentication.ActorOf(http), http.RequestAborted);
             return outcome.Error is { } error ? Problem(error)
                 : Tagged(http, outcome.Value!, Results.Created($"/api/v1/accounts/{Uri.EscapeDataString(name)}/keys", AccountResource.From(outcome.Value!, rsaBits).AuthorizedKeys.ToList()));
-        });
+        }).Accepts<KeyAddition>("application/json").Produces<List<MultiXfer.Ssh.AuthorizedKeyDescription>>(StatusCodes.Status201Created)
+            .ProducesValidationProblem();
 
         accounts.MapDelete("/{name}/keys/{fingerprint}", async (string name, string fingerprint, HttpContext http) =>
         {
-            var outcome = await operations.RemoveKeyAsync(name, fingerprint, AdminAuthentication.ActorOf(http), http.RequestAborted);
+            // Kestrel leaves %2F encoded in a path segment (a "/" would split it), and base64 fingerprints hold "/".
+            var outcome = await operations.RemoveKeyAsync(name, Uri.UnescapeDataString(fingerprint), AdminAuthentication.ActorOf(http), http.RequestAborted);
             return outcome.Error is { } error ? Problem(error) : Results.NoContent();
-        });
+        }).Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
 
         accounts.MapGet("/{name}/sessions", (string name) =>
-            Results.Ok(context.Sessions.SessionsOf(name).Select(SessionControl.Describe).ToList()));
+            Results.Ok(context.Sessions.SessionsOf(name).Select(SessionControl.Describe).ToList()))
+            .Produces<List<SessionResource>>();
 
         accounts.MapDelete("/{name}/sessions", async (string name, HttpContext http) =>
         {
             int ended = context.Sessions.End(context.Sessions.SessionsOf(name), "ended by an admin");
             await context.Accounts.AuditAsync(AdminAuthentication.ActorOf(http), "sessions.end", name, $"{ended} sessions", http.RequestAborted);
             return Results.Ok(new SessionsEnded(ended));
-        });
+        }).Produces<SessionsEnded>();
     }
 
     private static void MapSessions(RouteGroupBuilder sessions, AdminContext context)
     {
         sessions.MapGet("/", (string? user) => Results.Ok((user is null ? context.Sessions.LoggedIn : context.Sessions.SessionsOf(user))
-            .Select(SessionControl.Describe).OrderBy(s => s.ConnectedAt).ToList()));
+            .Select(SessionControl.Describe).OrderBy(s => s.ConnectedAt).ToList()))
+            .Produces<List<SessionResource>>();
 
         sessions.MapDelete("/{id}", async (string id, HttpContext http) =>
         {
@@ -212,13 +226,14 @@ internal static class AdminEndpoints
             context.Sessions.End([session], "ended by an admin");
             await context.Accounts.AuditAsync(AdminAuthentication.ActorOf(http), "session.end", id, session.Activity.User?.Name ?? "-", http.RequestAborted);
             return Results.NoContent();
-        });
+        }).Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
     }
 
     private static void MapTokens(RouteGroupBuilder tokens, AdminContext context)
     {
         tokens.MapGet("/", async (CancellationToken ct) =>
-            Results.Ok((await context.Database.Admin.ListTokensAsync(ct)).Select(TokenResource.From).ToList()));
+            Results.Ok((await context.Database.Admin.ListTokensAsync(ct)).Select(TokenResource.From).ToList()))
+            .Produces<List<TokenResource>>();
 
         tokens.MapPost("/", async (HttpContext http) =>
         {
@@ -240,7 +255,7 @@ internal static class AdminEndpoints
                 creation.ExpiresAt, http.RequestAborted);
             await context.Accounts.AuditAsync(AdminAuthentication.ActorOf(http), "token.create", token.Id, $"name={token.Name} scope={creation.Scope}", http.RequestAborted);
             return Results.Created($"/api/v1/tokens/{token.Id}", new CreatedToken(TokenResource.From(token), secret));
-        });
+        }).Accepts<TokenCreation>("application/json").Produces<CreatedToken>(StatusCodes.Status201Created).ProducesValidationProblem();
 
         tokens.MapDelete("/{id}", async (string id, HttpContext http) =>
         {
@@ -251,7 +266,7 @@ internal static class AdminEndpoints
 
             await context.Accounts.AuditAsync(AdminAuthentication.ActorOf(http), "token.revoke", id, "", http.RequestAborted);
             return Results.NoContent();
-        });
+        }).Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
     }
 
     /// <summary>

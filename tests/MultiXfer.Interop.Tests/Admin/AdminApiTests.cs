@@ -40,6 +40,11 @@ public sealed class AdminApiTests
         Assert.Equal(200, document.Status);
         Assert.NotNull(document.Body!["paths"]!["/api/v1/accounts/{name}"]);
         Assert.NotNull(document.Body["paths"]!["/api/v1/sessions"]);
+        var create = document.Body["paths"]!["/api/v1/accounts"]!["post"]!;
+        Assert.Equal("#/components/schemas/AccountSpec", create["requestBody"]!["content"]!["application/json"]!["schema"]!["$ref"]!.GetValue<string>());
+        Assert.NotNull(create["responses"]!["201"]);
+        Assert.NotNull(create["responses"]!["400"]);
+        Assert.NotNull(document.Body["components"]!["schemas"]!["AccountResource"]!["properties"]!["allowedNetworks"]);
     }
 
     [Fact]
@@ -190,6 +195,36 @@ public sealed class AdminApiTests
         Assert.All(audit, e => Assert.Matches("^[0-9a-f]{16}$", e!["actor"]!.GetValue<string>()));
         Assert.DoesNotContain("erin-secret", audit.ToJsonString());
         Assert.DoesNotContain("erin-secret", server.ReadLog());
+    }
+
+    [ClientFact("ssh-keygen")]
+    public async Task Keys_are_added_listed_and_removed_by_fingerprint_whatever_characters_it_holds()
+    {
+        await using var server = await StartAsync();
+        using var admin = await AdminClient.ForAsync(server);
+        await admin.CreateAccountAsync(new { name = "erin", password = "erin-secret-1" });
+        string directory = Directory.CreateDirectory(Path.Combine(server.RootDirectory, "keys-erin")).FullName;
+
+        // Base64 fingerprints hold "/" and "+" about half the time each: keep making keys until both kinds are there.
+        var added = new List<string>();
+        for (int i = 0; i < 40 && !(added.Any(f => f.Contains('/')) && added.Any(f => f.Contains('+'))); i++)
+        {
+            SshTestKeys.GenerateKey(directory, $"k{i}", "-t", "ed25519");
+            var reply = await admin.PostAsync("api/v1/accounts/erin/keys", new { key = File.ReadAllText(Path.Combine(directory, $"k{i}.pub")).Trim() });
+            Assert.Equal(201, reply.Status);
+            added.Add(reply.Body!.AsArray()[^1]!["fingerprint"]!.GetValue<string>());
+        }
+
+        Assert.Contains(added, f => f.Contains('/'));
+        Assert.Equal(added, (await admin.GetAsync("api/v1/accounts/erin/keys")).Body!.AsArray().Select(k => k!["fingerprint"]!.GetValue<string>()));
+        Assert.Equal(400, (await admin.PostAsync("api/v1/accounts/erin/keys", new { key = "ssh-ed25519 AAAAC3Nz" })).Status);
+        foreach (string fingerprint in added)
+        {
+            Assert.Equal(204, (await admin.DeleteAsync($"api/v1/accounts/erin/keys/{Uri.EscapeDataString(fingerprint)}")).Status);
+        }
+
+        Assert.Empty((await admin.GetAsync("api/v1/accounts/erin/keys")).Body!.AsArray());
+        Assert.Equal(404, (await admin.DeleteAsync($"api/v1/accounts/erin/keys/{Uri.EscapeDataString(added[0])}")).Status);
     }
 
     [ClientFact]
