@@ -350,6 +350,26 @@ def ftp_logins_case(user):
     return case
 
 
+def ssh_password_logins_case(subsystems):
+    """KEX_LOGINS sequential SSH password logins as bench (through SSH_ASKPASS), each starting a subsystem that ends
+    at once: the hash's cost over SSH. OpenSSH checks /etc/shadow's yescrypt hash (PasswordAuthentication, no PAM)."""
+    askpass = os.path.join(WORK, "askpass-benchpass")
+    with open(askpass, "w") as script:
+        script.write("#!/bin/sh\necho benchpass\n")
+    os.chmod(askpass, 0o700)
+    environment = dict(os.environ, SSH_ASKPASS=askpass, SSH_ASKPASS_REQUIRE="force", DISPLAY=":0")
+    options = ["-F", "/dev/null", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+               "-o", "PreferredAuthentications=password", "-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1", "-l", "bench"]
+
+    def case(name, port):
+        start = time.monotonic()
+        for _ in range(KEX_LOGINS):
+            subprocess.run(["ssh", *options, "-p", str(port), "-s", "127.0.0.1", subsystems[name]], check=True, env=environment,
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=TIMEOUT)
+        return time.monotonic() - start
+    return case
+
+
 def auth_group(runs):
     print("| case | MultiXfer | vsftpd | ProFTPD | MultiXfer / best peer |")
     print("|---|---|---|---|---|")
@@ -363,6 +383,17 @@ def auth_group(runs):
             peers = [cell(results[peer], unit) if peer in results else "-" for peer in ("vsftpd", "ProFTPD")]
             print(f"| {title} | {cell(results['MultiXfer'], unit)} | {peers[0]} | {peers[1]} | "
                   f"{ratio(results['MultiXfer'], [results.get('vsftpd'), results.get('ProFTPD')])} |", flush=True)
+    # Over SSH against OpenSSH sshd (the MultiXfer instance without the password cache listens for SSH on 2224).
+    print()
+    print("| case | MultiXfer | OpenSSH | MultiXfer / OpenSSH |")
+    print("|---|---|---|---|")
+    servers = [("MultiXfer", 2224), ("OpenSSH", 2222)]
+    case = ssh_password_logins_case({"MultiXfer": "multixfer-echo", "OpenSSH": "sftp"})
+    for title, measured, unit in [(f"{KEX_LOGINS} sequential SSH password logins, no password cache, MultiXfer hash Argon2id", case, "s"),
+                                  ("server CPU per SSH password login (key exchange included)", cpu_per_login(case), "ms")]:
+        results = measure(measured, servers, runs, title)
+        print(f"| {title} | {cell(results['MultiXfer'], unit)} | {cell(results['OpenSSH'], unit)} | "
+              f"{ratio(results['MultiXfer'], [results.get('OpenSSH')])} |", flush=True)
 
 
 def ssh_group(runs):

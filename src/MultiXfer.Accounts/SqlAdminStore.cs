@@ -8,6 +8,8 @@ public sealed record AuditEntry(DateTimeOffset At, string Actor, string ClientAd
 /// <summary>Admin tokens and the audit log, in the same database as the accounts.</summary>
 public sealed class SqlAdminStore(SqlDialect dialect, TimeProvider time)
 {
+    private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
+
     public async Task<(AdminToken Token, string Presented)> CreateTokenAsync(string name, TokenScope scope, DateTimeOffset? expiresAt,
         CancellationToken cancellationToken)
     {
@@ -51,10 +53,17 @@ public sealed class SqlAdminStore(SqlDialect dialect, TimeProvider time)
             return null;
         }
 
-        await using var touch = connection.Command("UPDATE admin_tokens SET last_used_at = @now WHERE id = @id")
-            .With("@now", now.ToUnixTimeMilliseconds()).With("@id", id);
-        await touch.ExecuteNonQueryAsync(cancellationToken);
-        return token with { LastUsedAt = now };
+        // At most once a minute per token: "last used" is for spotting stale tokens, and a durable write on every
+        // request would cost each API call a commit.
+        if (token.LastUsedAt is not { } used || now - used >= LastUsedResolution)
+        {
+            await using var touch = connection.Command("UPDATE admin_tokens SET last_used_at = @now WHERE id = @id")
+                .With("@now", now.ToUnixTimeMilliseconds()).With("@id", id);
+            await touch.ExecuteNonQueryAsync(cancellationToken);
+            token = token with { LastUsedAt = now };
+        }
+
+        return token;
     }
 
     public async Task<IReadOnlyList<AdminToken>> ListTokensAsync(CancellationToken cancellationToken)

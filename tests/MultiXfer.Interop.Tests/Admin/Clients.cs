@@ -39,7 +39,7 @@ internal static class Clients
         Paramiko.RunAsync(server, "login", "--user", user, "--method", "password", "--secret", password, "--size", "4096");
 
     /// <summary>
-    /// A download that takes a while (curl reads 2 MB/s; loopback buffers hold several MB more), as a running process: the session an admin ends. FTP or
+    /// A download that takes a while (curl reads 1 MB/s; loopback buffers and the SSH window hold several MB more), as a running process: the session an admin ends. FTP or
     /// SFTP by the URL scheme; curl's SFTP trusts any host key here (-k) because the test is about the session.
     /// </summary>
     public static Process StartSlowDownload(TestServer server, string scheme, string user, string password, string file, params string[] options)
@@ -51,7 +51,7 @@ internal static class Clients
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string argument in (string[])[ "-s", "-S", "-k", "--limit-rate", "2M", "-o", "/dev/null", "-u", $"{user}:{password}", .. options,
+        foreach (string argument in (string[])[ "-s", "-S", "-k", "--limit-rate", "1M", "-o", "/dev/null", "-u", $"{user}:{password}", .. options,
                      $"{scheme}://127.0.0.1:{Port(port)}/{file}"])
         {
             start.ArgumentList.Add(argument);

@@ -277,7 +277,15 @@ public abstract class AccountStoreConformanceTests : IAsyncLifetime
         Assert.Null(await Admin.AuthenticateAsync(presented, CancellationToken.None));
 
         var (live, livePresented) = await Admin.CreateTokenAsync("ops", TokenScope.Admin, null, CancellationToken.None);
-        Assert.NotNull(await Admin.AuthenticateAsync(livePresented, CancellationToken.None));
+        var firstUse = (await Admin.AuthenticateAsync(livePresented, CancellationToken.None))!.LastUsedAt;
+        Assert.Equal(_time.GetUtcNow(), firstUse);
+
+        // "Last used" moves at most once a minute: no durable write per request.
+        _time.Advance(TimeSpan.FromSeconds(30));
+        Assert.Equal(firstUse, (await Admin.AuthenticateAsync(livePresented, CancellationToken.None))!.LastUsedAt);
+        Assert.Equal(firstUse, (await Admin.ListTokensAsync(CancellationToken.None)).Single(t => t.Id == live.Id).LastUsedAt);
+        _time.Advance(TimeSpan.FromSeconds(31));
+        Assert.Equal(_time.GetUtcNow(), (await Admin.AuthenticateAsync(livePresented, CancellationToken.None))!.LastUsedAt);
         Assert.True(await Admin.RevokeTokenAsync(live.Id, CancellationToken.None));
         Assert.False(await Admin.RevokeTokenAsync(live.Id, CancellationToken.None));
         Assert.Null(await Admin.AuthenticateAsync(livePresented, CancellationToken.None));
