@@ -42,7 +42,12 @@ internal static class Clients
     /// A download that takes a while (curl reads 1 MB/s; loopback buffers and the SSH window hold several MB more), as a running process: the session an admin ends. FTP or
     /// SFTP by the URL scheme; curl's SFTP trusts any host key here (-k) because the test is about the session.
     /// </summary>
-    public static Process StartSlowDownload(TestServer server, string scheme, string user, string password, string file, params string[] options)
+    public static Process StartSlowDownload(TestServer server, string scheme, string user, string password, string file, params string[] options) =>
+        StartDownload(server, scheme, user, password, file, "1M", options);
+
+    /// <summary>As <see cref="StartSlowDownload"/>, at <paramref name="rate"/> (curl's --limit-rate).</summary>
+    public static Process StartDownload(TestServer server, string scheme, string user, string password, string file, string rate,
+        params string[] options)
     {
         int port = scheme is "sftp" or "scp" ? server.SshPort : server.FtpPort;
         var start = new ProcessStartInfo(ClientTools.Require("curl"))
@@ -51,7 +56,7 @@ internal static class Clients
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string argument in (string[])[ "-s", "-S", "-k", "--limit-rate", "1M", "-o", "/dev/null", "-u", $"{user}:{password}", .. options,
+        foreach (string argument in (string[])[ "-s", "-S", "-k", "--limit-rate", rate, "-o", "/dev/null", "-u", $"{user}:{password}", .. options,
                      $"{scheme}://127.0.0.1:{Port(port)}/{file}"])
         {
             start.ArgumentList.Add(argument);

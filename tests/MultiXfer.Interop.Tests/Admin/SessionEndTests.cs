@@ -31,7 +31,7 @@ public sealed class SessionEndTests
 
         using (var medium = File.Create(Path.Combine(server.HomeOf("erin"), "medium.bin")))
         {
-            medium.SetLength(12L << 20);
+            medium.SetLength(64L << 20);
         }
 
         await File.WriteAllBytesAsync(Path.Combine(server.HomeOf("erin"), "small.bin"), new byte[64 << 10]);
@@ -62,7 +62,7 @@ public sealed class SessionEndTests
     {
         foreach (var download in downloads)
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(40));
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             await download.WaitForExitAsync(timeout.Token);
             string error = await download.StandardError.ReadToEndAsync();
             if (successfully)
@@ -194,11 +194,16 @@ public sealed class SessionEndTests
     [ClientFact("curl")]
     public async Task After_transfer_mode_lets_the_transfer_in_flight_finish()
     {
-        var (server, admin) = await StartAsync(settings => settings["Admin:EndSessions"] = "after-transfer");
+        var (server, admin) = await StartAsync(settings =>
+        {
+            settings["Admin:EndSessions"] = "after-transfer";
+            settings["Admin:SessionEndGraceSeconds"] = "120";
+        });
         await using var _ = server;
         using var __ = admin;
-        // 12 MiB at 1 MB/s: the server is still sending when the account is disabled, and sends it all.
-        var download = Clients.StartSlowDownload(server, "ftp", "erin", Password, "medium.bin");
+        // 64 MiB at 4 MB/s: loopback buffers take the last 10 MB or so at once, so the server is still sending for
+        // about 13 s, long enough to see the transfer even on a loaded machine, and sends it all.
+        var download = Clients.StartDownload(server, "ftp", "erin", Password, "medium.bin", "4M");
         try
         {
             await admin.WaitForSessionsAsync("erin", s => s.Count == 1 && s[0]!["currentTransfer"] is JsonObject);
