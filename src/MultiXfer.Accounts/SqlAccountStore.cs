@@ -26,7 +26,9 @@ public sealed class SqlAccountStore(SqlDialect dialect, TimeProvider time) : IAc
         @download_bytes_per_second
         """;
 
-    public SqlDialect Dialect => dialect;
+    /// <summary>What an admin's change sets: every column but the name and the times the store keeps (creation, last login).</summary>
+    private static readonly string Assignments = string.Join(", ", Columns.Split(',', StringSplitOptions.TrimEntries)
+        .Where(c => c is not ("name" or "created_at" or "last_login_at")).Select(c => $"{c} = @{c}"));
 
     public Task<int> MigrateAsync(CancellationToken cancellationToken) => SchemaMigrations.MigrateAsync(dialect, cancellationToken);
 
@@ -118,38 +120,27 @@ public sealed class SqlAccountStore(SqlDialect dialect, TimeProvider time) : IAc
 
     public async Task<Account> UpdateAsync(Account account, long expectedVersion, CancellationToken cancellationToken)
     {
+        var stored = account with { UpdatedAt = Now(), Version = expectedVersion + 1 };
         await using var connection = await dialect.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        Account? current;
-        await using (var read = connection.Command($"SELECT {Columns} FROM accounts WHERE name = @name", transaction).With("@name", account.Name))
-        await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
+        // One statement: the version check, the change, and the times the store keeps (RETURNING: SQLite 3.35+, PostgreSQL).
+        await using (var command = Bind(connection.Command(
+                         $"UPDATE accounts SET {Assignments} WHERE name = @name AND version = @expected RETURNING created_at, last_login_at"), stored)
+                     .With("@expected", expectedVersion))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
-            current = await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                return stored with
+                {
+                    CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0)),
+                    LastLoginAt = SqlCommands.TimeOrNull(reader, 1),
+                };
+            }
         }
 
-        if (current is null)
-        {
-            throw new KeyNotFoundException($"no account named '{account.Name}'");
-        }
-
-        // Creation and last-login times are the store's, not the caller's.
-        var stored = account with
-        {
-            CreatedAt = current.CreatedAt,
-            LastLoginAt = current.LastLoginAt,
-            UpdatedAt = Now(),
-            Version = expectedVersion + 1,
-        };
-        string assignments = string.Join(", ", Columns.Split(',', StringSplitOptions.TrimEntries).Where(c => c != "name").Select(c => $"{c} = @{c}"));
-        await using var command = Bind(connection.Command($"UPDATE accounts SET {assignments} WHERE name = @name AND version = @expected", transaction), stored)
-            .With("@expected", expectedVersion);
-        if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
-        {
-            throw new AccountConflictException($"account '{account.Name}' changed since version {expectedVersion} (now {current.Version})");
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        return stored;
+        // Nothing changed: the account is gone, or another change came first.
+        var current = await GetAsync(account.Name, cancellationToken) ?? throw new KeyNotFoundException($"no account named '{account.Name}'");
+        throw new AccountConflictException($"account '{account.Name}' changed since version {expectedVersion} (now {current.Version})");
     }
 
     public async Task<bool> DeleteAsync(string name, long? expectedVersion, CancellationToken cancellationToken)

@@ -25,7 +25,7 @@ public sealed partial class Authenticator : IAuthenticator
     });
 
     private readonly IUserDirectory _users;
-    private readonly LoginThrottle _throttle;
+    private readonly ILoginThrottle _throttle;
     private readonly AuthOptions _options;
     private readonly AnonymousPolicy _anonymous;
     private readonly PasswordCache _cache;
@@ -39,7 +39,7 @@ public sealed partial class Authenticator : IAuthenticator
     /// </summary>
     private static readonly SemaphoreSlim s_hashing = new(Math.Max(1, Environment.ProcessorCount - 1));
 
-    public Authenticator(IUserDirectory users, LoginThrottle throttle, AuthOptions options, AnonymousPolicy anonymous,
+    public Authenticator(IUserDirectory users, ILoginThrottle throttle, AuthOptions options, AnonymousPolicy anonymous,
         TimeProvider time, ILogger<Authenticator> logger)
     {
         _users = users;

@@ -5,11 +5,23 @@ using MultiXfer.Connections;
 namespace MultiXfer.Auth;
 
 /// <summary>
+/// Failed logins per client address, and the addresses refused for them. In memory for one gateway now; a cluster's
+/// gateways will share one (seams §4), which is why the authenticator sees only this.
+/// </summary>
+public interface ILoginThrottle
+{
+    bool IsBanned(IPAddress address);
+
+    /// <summary>Counts a failure; true when it bans the address.</summary>
+    bool RecordFailure(IPAddress address);
+}
+
+/// <summary>
 /// Counts failed logins per client address (IPv6 per prefix, see <see cref="ClientNetwork"/>) across every
 /// protocol and bans a client that fails too often in a window; others are unaffected. The table is bounded, so a
 /// spray of sources cannot grow it without limit (expired entries go first, then the oldest).
 /// </summary>
-public sealed class LoginThrottle(AuthOptions options, TimeProvider time, int ipv6PrefixLength = 64)
+public sealed class LoginThrottle(AuthOptions options, TimeProvider time, int ipv6PrefixLength = 64) : ILoginThrottle
 {
     private sealed class Record
     {

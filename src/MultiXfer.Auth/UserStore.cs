@@ -41,8 +41,6 @@ public sealed class UserStore : IUserDirectory
 
     public bool Contains(string name) => _users.ContainsKey(name);
 
-    public IEnumerable<string> Names => _users.Keys;
-
     /// <summary>Configuration is read-only at run time: an old hash there stays until an operator replaces it.</summary>
     public ValueTask RecordLoginAsync(UserRecord user, string? upgradedPasswordHash, CancellationToken cancellationToken) =>
         ValueTask.CompletedTask;

@@ -106,9 +106,10 @@ public sealed class SshServer
 
     /// <summary>
     /// An authorized_keys line as the admin API lists it (type, SHA256 fingerprint, comment), or the reason it
-    /// cannot be used.
+    /// cannot be used. Without <paramref name="minimumRsaBits"/>, any RSA size a key may have is described (to name
+    /// a key, not to accept it).
     /// </summary>
-    public static AuthorizedKeyDescription DescribeAuthorizedKeyLine(string line, int minimumRsaBits) =>
+    public static AuthorizedKeyDescription DescribeAuthorizedKeyLine(string line, int minimumRsaBits = Keys.SshPublicKey.LowestMinimumRsaBits) =>
         Keys.AuthorizedKeys.TryParseLine(line, minimumRsaBits, out var key, out string problem)
             ? new AuthorizedKeyDescription(line.Trim(), key.Key.KeyType, key.Key.Fingerprint, key.Comment, null)
             : new AuthorizedKeyDescription(line.Trim(), "", "", "", problem);

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 
 namespace MultiXfer.TestKit;
 
@@ -45,7 +44,7 @@ public sealed class PostgresServer : IAsyncDisposable
             await RunCheckedAsync("chown", ["postgres:postgres", directory]);
         }
 
-        var server = new PostgresServer(bin, directory, root, FreePort());
+        var server = new PostgresServer(bin, directory, root, HaproxyProcess.FreePort(IPAddress.Loopback));
         await server.RunAsync("initdb", ["-D", data, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C"]);
         await server.RunAsync("pg_ctl", ["-D", data, "-l", Path.Combine(directory, "server.log"), "-w", "-t", "60", "start",
             "-o", $"-h 127.0.0.1 -p {server.Port} -k {directory} -c fsync=off -c max_connections=200"]);
@@ -83,13 +82,6 @@ public sealed class PostgresServer : IAsyncDisposable
         {
             throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} failed ({result.ExitCode}): {result.Error}{result.Output}");
         }
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 }
 

@@ -12,4 +12,12 @@ public static class Protocols
 
     /// <summary>Not configurable: an SSH login, allowed to users of <see cref="Sftp"/> or <see cref="Scp"/>.</summary>
     public const string Ssh = "ssh";
+
+    /// <summary>
+    /// Whether <paramref name="granted"/> allows <paramref name="protocol"/>. "ssh" is the SSH login itself, before the
+    /// session says whether it will run SFTP or SCP: it is allowed to users who may use either.
+    /// </summary>
+    public static bool Allow(IEnumerable<string> granted, string protocol) => protocol == Ssh
+        ? granted.Contains(Sftp) || granted.Contains(Scp)
+        : granted.Contains(protocol);
 }

@@ -48,11 +48,6 @@ public sealed record UserAccount
     public UserAccount RestrictedTo(IReadOnlySet<string> protocols) =>
         this with { Protocols = Protocols.Intersect(protocols).ToHashSet(StringComparer.Ordinal) };
 
-    /// <summary>
-    /// Whether the user may use a protocol. "ssh" is the SSH login itself, before the session says whether it
-    /// will run SFTP or SCP: it is allowed to users who may use either.
-    /// </summary>
-    public bool MayUse(string protocol) => protocol == MultiXfer.Auth.Protocols.Ssh
-        ? Protocols.Contains(MultiXfer.Auth.Protocols.Sftp) || Protocols.Contains(MultiXfer.Auth.Protocols.Scp)
-        : Protocols.Contains(protocol);
+    /// <summary>Whether the user may use a protocol (<see cref="MultiXfer.Auth.Protocols.Allow"/>).</summary>
+    public bool MayUse(string protocol) => MultiXfer.Auth.Protocols.Allow(Protocols, protocol);
 }

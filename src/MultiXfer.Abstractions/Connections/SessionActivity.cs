@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace MultiXfer.Connections;
 
 /// <summary>
@@ -65,6 +67,9 @@ public sealed record TransferActivity(string Operation, string Path, bool Upload
 /// </summary>
 public sealed class CountingStream(Stream inner, SessionActivity activity) : RelayStream(inner)
 {
+    // Every read and write of every connection passes here: the pooled builders keep a read that has to wait from
+    // allocating a state machine each time.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         int read = await base.ReadAsync(buffer, cancellationToken);
@@ -72,6 +77,7 @@ public sealed class CountingStream(Stream inner, SessionActivity activity) : Rel
         return read;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         await base.WriteAsync(buffer, cancellationToken);

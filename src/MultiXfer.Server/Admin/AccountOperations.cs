@@ -37,7 +37,7 @@ public sealed class AccountOperations(
     Func<string, bool> virtualHostExists,
     int minimumRsaBits,
     TimeProvider time,
-    Action<string>? accountChanged = null)
+    Action<string, Account?>? accountChanged = null)
 {
     public AccountDatabase Database => database;
 
@@ -127,19 +127,19 @@ public sealed class AccountOperations(
                 new Dictionary<string, string[]> { ["key"] = [problem] });
         }
 
-        return await ChangeAsync(name, null, current => current.AuthorizedKeys.Any(k => Fingerprint(k) == key.Fingerprint)
+        return await ChangeAsync(name, null, current => current.AuthorizedKeys.Any(k => FingerprintOf(k) == key.Fingerprint)
             ? current
             : current with { AuthorizedKeys = [.. current.AuthorizedKeys, key.Line] }, [], actor, "key.add", cancellationToken, key.Fingerprint);
     }
 
     public async Task<Outcome<Account>> RemoveKeyAsync(string name, string fingerprint, Actor actor, CancellationToken cancellationToken)
     {
-        if (await database.Accounts.GetAsync(name, cancellationToken) is { } account && !account.AuthorizedKeys.Any(k => Fingerprint(k) == fingerprint))
+        if (await database.Accounts.GetAsync(name, cancellationToken) is { } account && !account.AuthorizedKeys.Any(k => FingerprintOf(k) == fingerprint))
         {
             return new OperationError(OperationErrorKind.NotFound, $"account '{name}' has no key {fingerprint}");
         }
 
-        return await ChangeAsync(name, null, current => current with { AuthorizedKeys = [.. current.AuthorizedKeys.Where(k => Fingerprint(k) != fingerprint)] },
+        return await ChangeAsync(name, null, current => current with { AuthorizedKeys = [.. current.AuthorizedKeys.Where(k => FingerprintOf(k) != fingerprint)] },
             [], actor, "key.remove", cancellationToken, fingerprint);
     }
 
@@ -163,14 +163,15 @@ public sealed class AccountOperations(
         }
 
         await AuditAsync(actor, "account.delete", name, "", cancellationToken);
-        accountChanged?.Invoke(name);
+        accountChanged?.Invoke(name, null);
         return null;
     }
 
     public Task AuditAsync(Actor actor, string action, string target, string detail, CancellationToken cancellationToken) =>
         database.Admin.AppendAuditAsync(new AuditEntry(time.GetUtcNow(), actor.Id, actor.ClientAddress, action, target, detail), cancellationToken);
 
-    private string Fingerprint(string line) => SshServer.DescribeAuthorizedKeyLine(line, minimumRsaBits).Fingerprint;
+    /// <summary>The SHA256 fingerprint of an authorized_keys line, how keys are named to remove them and to match sessions.</summary>
+    public static string FingerprintOf(string line) => SshServer.DescribeAuthorizedKeyLine(line).Fingerprint;
 
     /// <summary>
     /// Read, change, write back under the version read. A change that names no version (a key added, a password set
@@ -207,7 +208,7 @@ public sealed class AccountOperations(
             {
                 var stored = await database.Accounts.UpdateAsync(changed, current.Version, cancellationToken);
                 await AuditAsync(actor, action, name, detail.Length > 0 ? detail : Summary(stored), cancellationToken);
-                accountChanged?.Invoke(name);
+                accountChanged?.Invoke(name, stored);
                 return stored;
             }
             catch (AccountConflictException) when (expectedVersion is null && attempt < 5)

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using MultiXfer.Auth;
 using MultiXfer.Server.Configuration;
 using MultiXfer.Transport.Tls;
 
@@ -16,7 +17,7 @@ namespace MultiXfer.Server.Admin;
 /// It shares the server's objects (account database, sessions, reloader) rather than a container of its own, so
 /// the API and the protocols see one state.
 /// </summary>
-internal sealed partial class AdminApiService(AdminOptions options, AdminContext context, CertificateStore certificates,
+internal sealed partial class AdminApiService(AdminOptions options, AdminContext context, ILoginThrottle tokenFailures, CertificateStore certificates,
     ILoggerFactory loggers) : IHostedService, IAsyncDisposable
 {
     /// <summary>Request bodies are small JSON documents; anything larger is refused before it is read.</summary>
@@ -56,7 +57,7 @@ internal sealed partial class AdminApiService(AdminOptions options, AdminContext
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.Use(new AdminAuthentication(context, options, loggers.CreateLogger<AdminAuthentication>()).InvokeAsync);
+        app.Use(new AdminAuthentication(context, tokenFailures, loggers.CreateLogger<AdminAuthentication>()).InvokeAsync);
         AdminEndpoints.Map(app, context);
         app.MapOpenApi("/api/v1/openapi.json");
         await app.StartAsync(cancellationToken);

@@ -12,21 +12,22 @@ namespace MultiXfer.Server.Admin;
 /// Bearer tokens for every request: none or a wrong one is 401, a read token on a change is 403, and an address
 /// that keeps presenting wrong tokens gets 429 for a minute (the login throttle, with its own limits).
 /// </summary>
-internal sealed partial class AdminAuthentication(AdminContext context, AdminOptions options, ILogger<AdminAuthentication> logger)
+internal sealed partial class AdminAuthentication(AdminContext context, ILoginThrottle failures, ILogger<AdminAuthentication> logger)
 {
     private const string ActorKey = "MultiXfer.Actor";
 
-    private readonly LoginThrottle _failures = new(new AuthOptions
+    /// <summary>The throttle for wrong tokens: Admin:MaxFailedTokensPerMinute per address (IPv6 per Server:Ipv6PrefixLength).</summary>
+    public static LoginThrottle ThrottleFor(AdminOptions options, int ipv6PrefixLength, TimeProvider time) => new(new AuthOptions
     {
         MaxFailuresPerAddress = options.MaxFailedTokensPerMinute,
         FailureWindowSeconds = 60,
         BanSeconds = 60,
-    }, context.Time, ipv6PrefixLength: 64);
+    }, time, ipv6PrefixLength);
 
     public async Task InvokeAsync(HttpContext http, Func<Task> next)
     {
         var address = ConnectionContext.Normalize(http.Connection.RemoteIpAddress ?? IPAddress.None);
-        if (_failures.IsBanned(address))
+        if (failures.IsBanned(address))
         {
             http.Response.Headers.RetryAfter = "60";
             await Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many failed tokens",
@@ -40,7 +41,7 @@ internal sealed partial class AdminAuthentication(AdminContext context, AdminOpt
             : null;
         if (token is null)
         {
-            _failures.RecordFailure(address);
+            failures.RecordFailure(address);
             LogRefused(address.ToString(), http.Request.Method, LogText.Clean(http.Request.Path.ToString()), header.Length == 0 ? "no token" : "wrong token");
             http.Response.Headers.WWWAuthenticate = "Bearer realm=\"multixfer\"";
             await Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized",

@@ -28,7 +28,5 @@ internal sealed class AdminContext(
 
     public string AccountsProvider => accountsProvider;
 
-    public TimeProvider Time => time;
-
     public DateTimeOffset StartedAt { get; } = time.GetUtcNow();
 }

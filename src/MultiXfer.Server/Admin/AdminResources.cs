@@ -52,7 +52,7 @@ public sealed class AccountSpec
     /// <summary>The spec that recreates <paramref name="a"/>, its name and hash included: for imports.</summary>
     public static AccountSpec From(Account a)
     {
-        var spec = From(AccountResource.From(a, minimumRsaBits: 0));
+        var spec = From(AccountResource.From(a));
         spec.Name = a.Name;
         spec.PasswordHash = a.PasswordHash.Length == 0 ? null : a.PasswordHash;
         return spec;
@@ -113,10 +113,11 @@ public sealed record AccountResource(
     IReadOnlyList<string> AllowedNetworks, string Description, AccountLimits Limits, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
     DateTimeOffset? LastLoginAt, long Version)
 {
-    public static AccountResource From(Account a, int minimumRsaBits) => new(
+    /// <param name="minimumRsaBits">Keys' problems are judged by this; unset, keys are only described.</param>
+    public static AccountResource From(Account a, int? minimumRsaBits = null) => new(
         a.Name, a.PasswordHash.Length > 0,
         MultiXfer.Auth.PasswordHasher.TryParse(a.PasswordHash, out var stored, out _) ? stored!.Scheme : null,
-        a.Home, a.ReadOnly, a.Protocols, a.Permissions, [.. a.AuthorizedKeys.Select(k => SshServer.DescribeAuthorizedKeyLine(k, minimumRsaBits))],
+        a.Home, a.ReadOnly, a.Protocols, a.Permissions, [.. a.AuthorizedKeys.Select(k => minimumRsaBits is { } bits ? SshServer.DescribeAuthorizedKeyLine(k, bits) : SshServer.DescribeAuthorizedKeyLine(k))],
         a.AuthorizedKeysFile, a.AuthorizedPrincipals, a.Sftp, a.VirtualHost, a.Disabled, a.ExpiresAt, a.AllowedNetworks, a.Description,
         a.Limits, a.CreatedAt, a.UpdatedAt, a.LastLoginAt, a.Version);
 }

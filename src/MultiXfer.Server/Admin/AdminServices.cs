@@ -21,8 +21,9 @@ internal static class AdminServices
             var database = provider.GetRequiredService<AccountDatabase>();
             var sessions = provider.GetRequiredService<SessionControl>();
             var configured = AccountStartup.ConfiguredNames(settings);
+            // The account as the change left it (null when deleted): its sessions are judged against that, no second read.
             return new AccountOperations(database, configured.Contains, settings.VirtualHosts.ContainsKey, settings.Ssh.MinimumRsaKeyBits,
-                TimeProvider.System, name => sessions.EnforceAccount(name, database.Accounts.GetAsync(name, CancellationToken.None).GetAwaiter().GetResult()));
+                TimeProvider.System, (name, account) => sessions.EnforceAccount(name, account));
         });
 
         services.AddSingleton<IHostedService>(provider => new AccountEnforcer(provider.GetRequiredService<AccountDatabase>().Accounts,
@@ -38,6 +39,7 @@ internal static class AdminServices
                 provider.GetRequiredService<AccountOperations>(), provider.GetRequiredService<SessionControl>(),
                 provider.GetRequiredService<ConfigurationReloader>().Reload,
                 [.. SitesOf(hostKeys)], certificates, settings.Accounts.Provider, TimeProvider.System),
+            AdminAuthentication.ThrottleFor(settings.Admin, settings.Server.Ipv6PrefixLength, TimeProvider.System),
             certificates, provider.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<AdminApiService>());
     }

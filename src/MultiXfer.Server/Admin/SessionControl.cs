@@ -71,9 +71,10 @@ internal sealed partial class SessionControl(ConnectionTracker tracker, AdminOpt
         {
             string? reason = account is null ? "account deleted"
                 : policy!.RefusalFor(session.ClientAddress, now)
-                  ?? (session.Activity.Protocol is { } protocol && !account.Protocols.Contains(protocol) && protocol != MultiXfer.Auth.Protocols.Ssh
+                  ?? (session.Activity.Protocol is { } protocol && !MultiXfer.Auth.Protocols.Allow(account.Protocols, protocol)
                       ? $"protocol {protocol} no longer allowed" : null)
-                  ?? (session.Activity.KeyFingerprint is { } fingerprint && account.AuthorizedKeysFile is null && !HasKey(account, fingerprint)
+                  ?? (session.Activity.KeyFingerprint is { } fingerprint && account.AuthorizedKeysFile is null
+                      && !account.AuthorizedKeys.Any(line => AccountOperations.FingerprintOf(line) == fingerprint)
                       ? "login key removed" : null);
             if (reason is not null)
             {
@@ -83,9 +84,6 @@ internal sealed partial class SessionControl(ConnectionTracker tracker, AdminOpt
 
         return ended;
     }
-
-    private static bool HasKey(Account account, string fingerprint) =>
-        account.AuthorizedKeys.Any(line => MultiXfer.Ssh.SshServer.DescribeAuthorizedKeyLine(line, 0).Fingerprint == fingerprint);
 
     private async Task AbortLaterAsync(ConnectionContext session)
     {

@@ -15,7 +15,8 @@ internal sealed class HttpAdminClient : IAdminClient
 
     public HttpAdminClient(Uri baseAddress, string token)
     {
-        _http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        // A page of 1,000 accounts is a few MB; nothing the API sends is near this bound.
+        _http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60), MaxResponseContentBufferSize = 64 << 20 };
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
     }
 

@@ -18,7 +18,7 @@ internal sealed class VirtualHostFactory(
     FileSystemProvider defaultStorage,
     IReadOnlyDictionary<string, UserOptions> usersWhenNoneConfigured,
     IAccountStore? accounts,
-    LoginThrottle throttle,
+    ILoginThrottle throttle,
     TimeProvider time,
     ILoggerFactory loggers)
 {

@@ -166,6 +166,64 @@ public sealed class SessionEndTests
         }
     }
 
+    [ClientFact("ssh")]
+    public async Task Removing_the_key_a_session_logged_in_with_ends_that_session()
+    {
+        var (server, admin) = await StartAsync();
+        await using var _ = server;
+        using var __ = admin;
+        string key = SshTestKeys.ClientPublicKey("id_ed25519");
+        Assert.Equal(201, (await admin.PostAsync("api/v1/accounts/erin/keys", new { key })).Status);
+
+        // OpenSSH's ssh with the key, an SFTP subsystem held open by a standard input that stays open.
+        var client = new OpenSshClient(server);
+        var start = new System.Diagnostics.ProcessStartInfo(ClientTools.Require("ssh"))
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        foreach (string argument in client.BaseArguments("erin", "BatchMode=yes", "PreferredAuthentications=publickey", "IdentitiesOnly=yes"))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (string argument in new[] { "-i", SshTestKeys.ClientKey("id_ed25519"), "-s", "127.0.0.1", "sftp" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var ssh = Process.Start(start)!;
+        try
+        {
+            await admin.WaitForSessionsAsync("erin", s => s.Count == 1 && s[0]!["protocol"]?.GetValue<string>() == "sftp");
+
+            // A password session of the same account is not touched by the key's removal.
+            var download = Clients.StartSlowDownload(server, "ftp", "erin", Password, "big.bin");
+            try
+            {
+                await admin.WaitForSessionsAsync("erin", s => s.Count == 2);
+                string fingerprint = (await admin.GetAsync("api/v1/accounts/erin/keys")).Body!.AsArray()[0]!["fingerprint"]!.GetValue<string>();
+                Assert.Equal(204, (await admin.DeleteAsync($"api/v1/accounts/erin/keys/{Uri.EscapeDataString(fingerprint)}")).Status);
+
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                await ssh.WaitForExitAsync(timeout.Token);
+                var left = await admin.WaitForSessionsAsync("erin", s => s.Count == 1);
+                Assert.Equal("ftp", left[0]!["protocol"]!.GetValue<string>());
+                Assert.Contains("ending session: login key removed", server.ReadLog());
+            }
+            finally
+            {
+                download.Kill();
+            }
+        }
+        finally
+        {
+            if (!ssh.HasExited)
+            {
+                ssh.Kill();
+            }
+        }
+    }
+
     [ClientFact("curl")]
     public async Task An_expiry_time_passing_ends_the_sessions_it_no_longer_admits()
     {
