@@ -74,7 +74,14 @@ public sealed class ServerDeathTests : IDisposable
         }
 
         Assert.Empty(clients.Temporaries());
-        Assert.Contains($"removed {targets.Count} temporaries of uploads cut short", clients.ReadLog(), StringComparison.Ordinal);
+        // The sweep logs after it deletes: give the line the moment it takes to reach the file (a loaded run read first).
+        string expected = $"removed {targets.Count} temporaries of uploads cut short";
+        while (!clients.ReadLog().Contains(expected, StringComparison.Ordinal) && deadline.Elapsed < TimeSpan.FromSeconds(40))
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Contains(expected, clients.ReadLog(), StringComparison.Ordinal);
         AssertTargetsUntouched(clients, targets);
 
         foreach (var (protocol, name, _) in targets)
