@@ -41,7 +41,11 @@ internal static class SocketPeek
         wait.CancelAfter(silence);
         try
         {
-            await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, wait.Token);
+            // A one-byte peek, not a zero-byte receive: on Linux a pending zero-byte receive completes on any readiness
+            // notification without looking at the socket, and a late one for bytes already taken (a PROXY header's last
+            // segment, its notification still queued on a busy thread pool) would end the silence with nothing queued.
+            // The peek completes only when a byte or the FIN is really there, and takes nothing.
+            await socket.ReceiveAsync(new byte[1], SocketFlags.Peek, wait.Token);
             return false;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
