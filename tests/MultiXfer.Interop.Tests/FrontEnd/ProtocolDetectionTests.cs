@@ -97,13 +97,9 @@ public sealed class ProtocolDetectionTests
     [Fact]
     public async Task A_PROXY_v2_header_split_across_writes_is_reassembled_and_silence_then_means_FTP()
     {
-        // The detection deadline raised from 3 s: what is tested is the reassembly and the silence, and a full parallel
-        // test run once starved the server past 3 s here.
-        await using var server = await TestServer.StartAsync(s =>
-        {
-            TrustLoopback(s, "required");
-            s["Listeners:auto:DetectionTimeoutMilliseconds"] = "10000";
-        });
+        // With the default 3 s deadline: a silence misjudged as speech (a stale readiness notification, see SocketPeek)
+        // used to hold detection until the deadline, and the 220 then never came.
+        await using var server = await TestServer.StartAsync(s => TrustLoopback(s, "required"));
         byte[] header = ProxyV2Header(new IPEndPoint(IPAddress.Parse("10.1.2.3"), 40123), new IPEndPoint(IPAddress.Loopback, server.AutoPort));
 
         using var tcp = await ConnectAsync(server.AutoPort);
