@@ -31,6 +31,7 @@ public sealed class AccountDatabase : IAsyncDisposable
         HoldsAccounts = holdsAccounts;
         Accounts = new SqlAccountStore(dialect, time);
         Admin = new SqlAdminStore(dialect, time);
+        Usage = new SqlUsageStore(dialect, time);
     }
 
     public SqlDialect Dialect { get; }
@@ -41,6 +42,9 @@ public sealed class AccountDatabase : IAsyncDisposable
     public SqlAccountStore Accounts { get; }
 
     public SqlAdminStore Admin { get; }
+
+    /// <summary>Accounts' disk usage and daily transfers (for configured users too).</summary>
+    public SqlUsageStore Usage { get; }
 
     public static AccountDatabase Open(AccountsOptions options, string stateDirectory, TimeProvider time) => options.Provider switch
     {

@@ -69,6 +69,23 @@ public static class SchemaMigrations
                 detail TEXT NOT NULL)
             """,
         ],
+        // 4: daily transfer allowances, and each account's usage (disk and today's transfers) kept across restarts.
+        [
+            "ALTER TABLE accounts ADD COLUMN upload_bytes_per_day BIGINT",
+            "ALTER TABLE accounts ADD COLUMN download_bytes_per_day BIGINT",
+            "ALTER TABLE accounts ADD COLUMN transfer_bytes_per_day BIGINT",
+            """
+            CREATE TABLE account_usage (
+                usage_key TEXT {Binary} PRIMARY KEY,
+                used_bytes BIGINT NOT NULL,
+                used_files BIGINT NOT NULL,
+                day BIGINT NOT NULL,
+                uploaded_bytes BIGINT NOT NULL,
+                downloaded_bytes BIGINT NOT NULL,
+                scanned_at BIGINT,
+                updated_at BIGINT NOT NULL)
+            """,
+        ],
     ];
 
     /// <summary>The schema version this build writes.</summary>

@@ -1,3 +1,4 @@
+using MultiXfer.Limits;
 using System.Data.Common;
 using System.Text.Json;
 using MultiXfer.Auth.Accounts;
@@ -16,14 +17,14 @@ public sealed class SqlAccountStore(SqlDialect dialect, TimeProvider time) : IAc
         name, password_hash, home, read_only, protocols, permissions, authorized_keys, authorized_keys_file,
         authorized_principals, sftp, virtual_host, created_at, updated_at, version, disabled, expires_at,
         allowed_networks, description, last_login_at, max_sessions, quota_bytes, quota_files, upload_bytes_per_second,
-        download_bytes_per_second
+        download_bytes_per_second, upload_bytes_per_day, download_bytes_per_day, transfer_bytes_per_day
         """;
 
     private const string Parameters = """
         @name, @password_hash, @home, @read_only, @protocols, @permissions, @authorized_keys, @authorized_keys_file,
         @authorized_principals, @sftp, @virtual_host, @created_at, @updated_at, @version, @disabled, @expires_at,
         @allowed_networks, @description, @last_login_at, @max_sessions, @quota_bytes, @quota_files, @upload_bytes_per_second,
-        @download_bytes_per_second
+        @download_bytes_per_second, @upload_bytes_per_day, @download_bytes_per_day, @transfer_bytes_per_day
         """;
 
     /// <summary>What an admin's change sets: every column but the name and the times the store keeps (creation, last login).</summary>
@@ -206,7 +207,10 @@ public sealed class SqlAccountStore(SqlDialect dialect, TimeProvider time) : IAc
         .With("@quota_bytes", a.Limits.QuotaBytes)
         .With("@quota_files", a.Limits.QuotaFiles)
         .With("@upload_bytes_per_second", a.Limits.UploadBytesPerSecond)
-        .With("@download_bytes_per_second", a.Limits.DownloadBytesPerSecond);
+        .With("@download_bytes_per_second", a.Limits.DownloadBytesPerSecond)
+        .With("@upload_bytes_per_day", a.Limits.UploadBytesPerDay)
+        .With("@download_bytes_per_day", a.Limits.DownloadBytesPerDay)
+        .With("@transfer_bytes_per_day", a.Limits.TransferBytesPerDay);
 
     private static Account Read(DbDataReader r) => new()
     {
@@ -236,6 +240,9 @@ public sealed class SqlAccountStore(SqlDialect dialect, TimeProvider time) : IAc
             QuotaFiles = SqlCommands.Int64OrNull(r, 21),
             UploadBytesPerSecond = SqlCommands.Int64OrNull(r, 22),
             DownloadBytesPerSecond = SqlCommands.Int64OrNull(r, 23),
+            UploadBytesPerDay = SqlCommands.Int64OrNull(r, 24),
+            DownloadBytesPerDay = SqlCommands.Int64OrNull(r, 25),
+            TransferBytesPerDay = SqlCommands.Int64OrNull(r, 26),
         },
     };
 }

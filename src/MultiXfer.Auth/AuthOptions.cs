@@ -55,4 +55,7 @@ public sealed class UserOptions
 
     /// <summary>SFTP version and extension overrides for this user.</summary>
     public MultiXfer.Connections.SftpOverrideOptions? Sftp { get; set; }
+
+    /// <summary>Quotas, rates and sessions; unset ones come from the virtual host's Limits section.</summary>
+    public MultiXfer.Limits.AccountLimits Limits { get; set; } = new();
 }

@@ -51,6 +51,9 @@ public sealed partial class Authenticator : IAuthenticator
         _logger = logger;
     }
 
+    public async ValueTask<UserAccount?> FindAccountAsync(string name, CancellationToken cancellationToken) =>
+        (await _users.FindAsync(name, cancellationToken))?.Account;
+
     public bool IsThrottled(System.Net.IPAddress clientAddress) => _throttle.IsBanned(clientAddress);
 
     public async ValueTask<AuthResult> AuthenticatePasswordAsync(LoginAttempt attempt, string password, CancellationToken cancellationToken)

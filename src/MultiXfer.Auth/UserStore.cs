@@ -110,14 +110,24 @@ public sealed class UserStore : IUserDirectory
                 }
             }
         }
+
+        foreach (var (limit, value) in user.Limits.Values())
+        {
+            if (value is < 0)
+            {
+                yield return ($"Limits:{limit}", "must not be negative (0 or left out: no limit)");
+            }
+        }
     }
 
     /// <summary>
     /// Builds a record from an entry that <see cref="Validate"/> accepted. A virtual host passes its storage and
     /// its SFTP settings, which the user's own SFTP settings override member by member.
     /// </summary>
+    /// <param name="site">The virtual host whose storage <paramref name="storage"/> is: the account's usage there is its own
+    /// (the same name on the default storage is another root, with another quota).</param>
     public static UserRecord FromOptions(string name, UserOptions options, IFileSystemProvider? storage = null,
-        MultiXfer.Connections.SftpOverrideOptions? siteSftp = null)
+        MultiXfer.Connections.SftpOverrideOptions? siteSftp = null, string? site = null)
     {
         var hash = PasswordHasher.TryParse(options.PasswordHash, out var parsed, out _) ? parsed : null;
         var rules = options.Permissions.Select(rule => (
@@ -135,6 +145,8 @@ public sealed class UserStore : IUserDirectory
             AuthorizedKeysFile = string.IsNullOrWhiteSpace(options.AuthorizedKeysFile) ? null : options.AuthorizedKeysFile,
             AuthorizedPrincipals = options.AuthorizedPrincipals is { } principals ? [.. principals] : null,
             Storage = storage,
+            Limits = options.Limits,
+            UsageKey = storage is null || site is null ? name : $"{name}@{site}",
             Sftp = siteSftp is null ? options.Sftp : new MultiXfer.Connections.SftpOverrideOptions
             {
                 MaxVersion = options.Sftp?.MaxVersion ?? siteSftp.MaxVersion,

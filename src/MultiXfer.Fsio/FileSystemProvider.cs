@@ -1,9 +1,11 @@
 using Microsoft.Extensions.Logging;
 using MultiXfer.Auth;
 using MultiXfer.Connections;
+using MultiXfer.Fsio.Limits;
 using MultiXfer.Fsio.Local;
 using MultiXfer.Fsio.Memory;
 using MultiXfer.Fsio.Session;
+using MultiXfer.Limits;
 
 namespace MultiXfer.Fsio;
 
@@ -53,6 +55,32 @@ public sealed class FileSystemProvider : IFileSystemProvider, IDisposable
             return await storage.OpenAsync(user, cancellationToken);
         }
 
+        var root = await OpenStorageAsync(user, cancellationToken);
+        if (user.Usage is { } usage)
+        {
+            var counted = root;
+            await usage.EnsureDiskKnownAsync(token => DiskUsageScanner.ScanAsync(counted, token), cancellationToken);
+            root = new LimitedFileSystem(root, usage);
+        }
+
+        return new SessionFileSystem(root, user.Permissions, new UploadPolicy(_options.AtomicUploads, _options.FsyncUploads),
+            _loggerFactory.CreateLogger("MultiXfer.Audit"));
+    }
+
+    public async Task<DiskUsage> ScanUsageAsync(UserAccount user, CancellationToken cancellationToken)
+    {
+        if (user.Storage is { } storage && !ReferenceEquals(storage, this))
+        {
+            return await storage.ScanUsageAsync(user, cancellationToken);
+        }
+
+        await using var root = await OpenStorageAsync(user, cancellationToken);
+        return await DiskUsageScanner.ScanAsync(root, cancellationToken);
+    }
+
+    /// <summary>The user's home as the root of a backend view (created on first use), under the storage layer if any.</summary>
+    private async ValueTask<IFileSystem> OpenStorageAsync(UserAccount user, CancellationToken cancellationToken)
+    {
         IFileSystem root;
         if (_memory is not null)
         {
@@ -64,13 +92,7 @@ public sealed class FileSystemProvider : IFileSystemProvider, IDisposable
             root = _dataRoot!.OpenSubRoot(user.Home);
         }
 
-        if (_storageLayer is not null)
-        {
-            root = _storageLayer(root);
-        }
-
-        return new SessionFileSystem(root, user.Permissions, new UploadPolicy(_options.AtomicUploads, _options.FsyncUploads),
-            _loggerFactory.CreateLogger("MultiXfer.Audit"));
+        return _storageLayer is null ? root : _storageLayer(root);
     }
 
     private static async ValueTask EnsureDirectoryAsync(IFileSystem fileSystem, VirtualPath path, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using MultiXfer.Limits;
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using MultiXfer.Auth.Accounts;

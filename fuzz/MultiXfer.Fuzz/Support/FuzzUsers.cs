@@ -92,5 +92,8 @@ internal sealed class FuzzAuthenticator : IAuthenticator
             Permissions = new PermissionRules([], readOnly: true),
         }));
 
+    public ValueTask<UserAccount?> FindAccountAsync(string name, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(name == FuzzUsers.Name ? FuzzUsers.Account : null);
+
     public bool IsThrottled(IPAddress clientAddress) => false;
 }

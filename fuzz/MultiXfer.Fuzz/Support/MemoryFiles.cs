@@ -30,6 +30,10 @@ internal sealed class MemoryFiles : IFileSystemProvider
             Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
     }
 
+    /// <summary>Fuzz runs keep no quotas: nothing to count.</summary>
+    public Task<MultiXfer.Limits.DiskUsage> ScanUsageAsync(UserAccount user, CancellationToken cancellationToken) =>
+        Task.FromResult(new MultiXfer.Limits.DiskUsage(0, 0));
+
     /// <summary>/file.txt, /empty, /dir/inner.bin, /dir/sub/, /link -> file.txt, /dotdot -> ../.. : something for every request to find.</summary>
     private static async ValueTask Seed(IFileSystem root)
     {

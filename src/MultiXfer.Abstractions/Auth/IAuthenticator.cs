@@ -47,6 +47,9 @@ public interface IAuthenticator
     /// <summary>Anonymous FTP: succeeds only where configured, read-only, rooted at the anonymous root.</summary>
     ValueTask<AuthResult> AuthenticateAnonymousAsync(LoginAttempt attempt, CancellationToken cancellationToken);
 
+    /// <summary>The account a name would log in as (no credentials checked, nothing recorded): for admin tools.</summary>
+    ValueTask<UserAccount?> FindAccountAsync(string name, CancellationToken cancellationToken);
+
     /// <summary>True when the address is currently refused; protocols may close such connections early.</summary>
     bool IsThrottled(IPAddress clientAddress);
 }

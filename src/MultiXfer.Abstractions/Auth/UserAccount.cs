@@ -38,6 +38,24 @@ public sealed record UserAccount
     /// </summary>
     public IFileSystemProvider? Storage { get; init; }
 
+    /// <summary>The account's own limits (unset ones come from its virtual host's defaults when a session opens).</summary>
+    public MultiXfer.Limits.AccountLimits Limits { get; init; } = new();
+
+    /// <summary>
+    /// Which usage (disk, daily transfer, sessions) this account shares: its name, or name@host for a virtual host's
+    /// own configured user, whose name may repeat on another host.
+    /// </summary>
+    public string UsageKey
+    {
+        get => _usageKey ?? Name;
+        init => _usageKey = value;
+    }
+
+    private readonly string? _usageKey;
+
+    /// <summary>The account's live usage, attached when a session opens (null before, and in tools without limits).</summary>
+    public MultiXfer.Limits.AccountUsage? Usage { get; init; }
+
     /// <summary>SFTP version and extension overrides for this user, if configured.</summary>
     public MultiXfer.Connections.SftpOverrideOptions? Sftp { get; init; }
 

@@ -71,6 +71,9 @@ public sealed class ConnectionContext
     /// <summary>What the session is doing, for the admin API.</summary>
     public SessionActivity Activity { get; } = new();
 
+    /// <summary>The logged-in session's share of its account's limits (a session slot, pacing); freed when the connection is.</summary>
+    public MultiXfer.Limits.SessionLimits? Limits { get; set; }
+
     /// <summary>The logging scope every line about this connection carries: connection id, remote address, user.</summary>
     public ConnectionLogScope LogScope { get; }
 
@@ -112,7 +115,11 @@ public sealed class ConnectionContext
     public void RequestEnd() => Cancel(_endRequested);
 
     /// <summary>The connection is gone: it stops listening for the server's shutdown.</summary>
-    public void Release() => _shutdownLink.Dispose();
+    public void Release()
+    {
+        _shutdownLink.Dispose();
+        Limits?.Dispose();
+    }
 
     private static void Cancel(CancellationTokenSource source)
     {

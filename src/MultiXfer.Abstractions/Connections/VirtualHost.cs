@@ -32,7 +32,36 @@ public sealed class VirtualHost
     /// <summary>The address FTP's PASV advertises for this site, or null for the Ftp section's.</summary>
     public IPAddress? PassiveAddress { get; init; }
 
+    /// <summary>Its Limits section: defaults for its accounts, per-session caps, and its sessions' shared rate gates.</summary>
+    public MultiXfer.Limits.HostLimits Limits { get; init; } = MultiXfer.Limits.HostLimits.None;
+
+    /// <summary>Every account's live usage (shared by all hosts); null where no limits are kept (tools, some tests).</summary>
+    public MultiXfer.Limits.UsageRegistry? Usage { get; init; }
+
     public bool IsDefault => Name.Length == 0;
+
+    /// <summary>
+    /// Admits a login of <paramref name="user"/> on <paramref name="connection"/> under the account's session limit.
+    /// Admitted, the connection holds a session slot (freed with it) and the returned user carries its live usage;
+    /// refused, the admission says why.
+    /// </summary>
+    public async Task<MultiXfer.Limits.SessionAdmission> AdmitAsync(ConnectionContext connection, UserAccount user,
+        CancellationToken cancellationToken)
+    {
+        if (Usage is null)
+        {
+            return new MultiXfer.Limits.SessionAdmission(null, user, null);
+        }
+
+        var admission = await Usage.AdmitAsync(user, Limits, cancellationToken);
+        if (admission.Session is { } session)
+        {
+            connection.Limits?.Dispose();
+            connection.Limits = session;
+        }
+
+        return admission;
+    }
 
     /// <summary>For logs: the name, or "default".</summary>
     public override string ToString() => IsDefault ? "default" : Name;

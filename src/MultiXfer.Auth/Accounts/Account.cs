@@ -1,3 +1,4 @@
+using MultiXfer.Limits;
 using MultiXfer.Connections;
 
 namespace MultiXfer.Auth.Accounts;
@@ -69,6 +70,7 @@ public sealed record Account
         Protocols = [.. Protocols],
         Permissions = new Dictionary<string, string>(Permissions, StringComparer.Ordinal),
         Sftp = Sftp,
+        Limits = Limits,
     };
 
     /// <summary>A configured user as an account (the import from a configuration's Users section).</summary>
@@ -84,22 +86,6 @@ public sealed record Account
         Protocols = [.. options.Protocols],
         Permissions = new Dictionary<string, string>(options.Permissions, StringComparer.Ordinal),
         Sftp = options.Sftp,
+        Limits = options.Limits,
     };
-}
-
-/// <summary>
-/// Limits stored with the account; null means no limit of that kind. Enforced by the quotas issue, stored now so
-/// that accounts need no second migration for them.
-/// </summary>
-public sealed record AccountLimits
-{
-    public int? MaxSessions { get; init; }
-
-    public long? QuotaBytes { get; init; }
-
-    public long? QuotaFiles { get; init; }
-
-    public long? UploadBytesPerSecond { get; init; }
-
-    public long? DownloadBytesPerSecond { get; init; }
 }

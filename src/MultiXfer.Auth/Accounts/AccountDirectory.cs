@@ -19,7 +19,7 @@ public sealed class AccountDirectory(IAccountStore store, string? siteName, bool
             return null;
         }
 
-        var record = UserStore.FromOptions(account.Name, account.ToUserOptions(), storage, siteSftp);
+        var record = UserStore.FromOptions(account.Name, account.ToUserOptions(), storage, siteSftp, siteName);
         return record with { Account = record.Account with { FromAccountStore = true }, Policy = LoginPolicy.For(account) };
     }
 

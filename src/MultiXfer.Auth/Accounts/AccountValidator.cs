@@ -38,19 +38,6 @@ public static class AccountValidator
             problems.Add(("Description", $"at most {MaxDescriptionLength} characters"));
         }
 
-        var limits = account.Limits;
-        foreach (var (field, value) in new (string, long?)[]
-        {
-            ("Limits:MaxSessions", limits.MaxSessions), ("Limits:QuotaBytes", limits.QuotaBytes), ("Limits:QuotaFiles", limits.QuotaFiles),
-            ("Limits:UploadBytesPerSecond", limits.UploadBytesPerSecond), ("Limits:DownloadBytesPerSecond", limits.DownloadBytesPerSecond),
-        })
-        {
-            if (value is < 0)
-            {
-                problems.Add((field, "must not be negative (leave it out for no limit)"));
-            }
-        }
-
         return problems
             .GroupBy(p => JsonFieldName(p.Field.Length == 0 ? "Name" : p.Field))
             .ToDictionary(g => g.Key, g => g.Select(p => p.Message).ToArray(), StringComparer.Ordinal);

@@ -60,19 +60,30 @@ internal static class LoginCommands
         switch (result.Outcome)
         {
             case AuthOutcome.Success:
+                var admission = await session.Connection.Site.AdmitAsync(session.Connection, result.User!, session.Connection.ConnectionClosed);
+                if (admission.User is not { } user)
+                {
+                    // The account's session limit (in every protocol): 421 closes, as for the server's own limits.
+                    session.LogSessionRefused(admission.Refusal!);
+                    await session.ReplyAsync(421, "Too many sessions for this account; try again later.");
+                    session.Closing = true;
+                    break;
+                }
+
                 try
                 {
-                    await session.LogInAsync(result.User!);
+                    await session.LogInAsync(user);
                 }
                 catch (FsException e)
                 {
                     // RFC 959 allows 530 for PASS; the details are for the log, not the client.
+                    session.ReleaseSessionLimits();
                     session.LogHomeUnavailable(e.Kind.ToString(), e.Message);
                     await session.ReplyAsync(530, "Login failed: home directory unavailable.");
                     break;
                 }
 
-                await session.ReplyAsync(230, result.User!.IsAnonymous ? "Anonymous access granted, restrictions apply." : "Login successful.");
+                await session.ReplyAsync(230, user.IsAnonymous ? "Anonymous access granted, restrictions apply." : "Login successful.");
                 break;
             case AuthOutcome.Throttled:
                 await session.ReplyAsync(421, "Too many failed logins from your address; try again later.");

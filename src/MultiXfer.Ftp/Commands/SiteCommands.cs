@@ -4,7 +4,7 @@ using MultiXfer.Ftp.Session;
 
 namespace MultiXfer.Ftp.Commands;
 
-/// <summary>SITE CHMOD, SITE UTIME (both the ProFTPD and the five-argument form) and SITE HELP.</summary>
+/// <summary>SITE CHMOD, SITE UTIME (both the ProFTPD and the five-argument form), SITE QUOTA and SITE HELP.</summary>
 internal static class SiteCommands
 {
     public static async ValueTask Site(FtpSession session, string argument)
@@ -20,9 +20,13 @@ internal static class SiteCommands
             case "UTIME":
                 await ChangeTimesAsync(session, rest);
                 break;
+            case "QUOTA":
+                await QuotaCommand.ShowAsync(session);
+                break;
             case "HELP":
                 await session.ReplyMultilineAsync(214, "The following SITE commands are recognized.",
-                    ["CHMOD <mode> <path>", "UTIME <YYYYMMDDhhmm[ss]> <path>", "UTIME <path> <atime> <mtime> <ctime> UTC", "HELP"], "Help OK.");
+                    ["CHMOD <mode> <path>", "UTIME <YYYYMMDDhhmm[ss]> <path>", "UTIME <path> <atime> <mtime> <ctime> UTC", "QUOTA", "HELP"],
+                    "Help OK.");
                 break;
             default:
                 await session.ReplyAsync(500, "Unknown SITE command.");

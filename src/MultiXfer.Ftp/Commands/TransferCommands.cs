@@ -43,6 +43,11 @@ internal static class TransferCommands
             return;
         }
 
+        if (await RefuseOverAllocationAsync(session))
+        {
+            return;
+        }
+
         var path = session.Resolve(argument);
         var files = session.FilesOrThrow;
         var token = session.Connection.ConnectionClosed;
@@ -72,6 +77,11 @@ internal static class TransferCommands
             return;
         }
 
+        if (await RefuseOverAllocationAsync(session))
+        {
+            return;
+        }
+
         var path = session.Resolve(argument);
         var options = new FileOpenOptions(FileAccessMode.Write, FileCreateMode.OpenOrCreate) { Append = true };
         var file = await session.FilesOrThrow.OpenFileAsync(path, options, session.Connection.ConnectionClosed);
@@ -93,6 +103,11 @@ internal static class TransferCommands
     {
         TakeRestart(session);
         if (!await session.CheckDataChannelAsync())
+        {
+            return;
+        }
+
+        if (await RefuseOverAllocationAsync(session))
         {
             return;
         }
@@ -132,7 +147,31 @@ internal static class TransferCommands
             return;
         }
 
+        session.AllocatedBytes = bytes;
         await session.ReplyAsync(200, "ALLO ok; space is available.");
+    }
+
+    /// <summary>
+    /// An upload whose size ALLO announced is refused before any data flows if it no longer fits (the account's
+    /// quota, which the space reported here is, or the disk): 552, "exceeded storage allocation" (RFC 959 §4.2).
+    /// </summary>
+    private static async ValueTask<bool> RefuseOverAllocationAsync(FtpSession session)
+    {
+        if (session.AllocatedBytes is not { } bytes)
+        {
+            return false;
+        }
+
+        session.AllocatedBytes = null;
+        var space = await session.FilesOrThrow.GetSpaceAsync(session.CurrentDirectory, session.Connection.ConnectionClosed);
+        if (bytes <= space.AvailableBytes)
+        {
+            return false;
+        }
+
+        session.LogRefusedOperation("STOR", "QuotaExceeded", $"ALLO {bytes} bytes, {space.AvailableBytes} available");
+        await session.ReplyAsync(552, "Exceeded storage allocation: Disk quota exceeded.");
+        return true;
     }
 
     /// <summary>REST STREAM (RFC 3659 section 5): a byte offset for the next RETR or STOR.</summary>

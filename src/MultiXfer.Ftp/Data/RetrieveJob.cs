@@ -1,6 +1,7 @@
 using System.Buffers;
 using MultiXfer.Fsio;
 using MultiXfer.Ftp.Control;
+using MultiXfer.Limits;
 using MultiXfer.Transport.Data;
 
 namespace MultiXfer.Ftp.Data;
@@ -17,7 +18,9 @@ internal sealed class RetrieveJob(IFileHandle file, long offset, long length, bo
 
     public async Task<FtpReply> RunAsync(DataConnection data, Transfer transfer)
     {
-        if (!ascii && data.IsPlain && file.OsHandle is { } handle)
+        // A download rate switches from sendfile(2) to a paced copy: sendfile sends slices too large to pace finely.
+        bool paced = transfer.Limits?.Paces(TransferDirection.Download) == true;
+        if (!ascii && !paced && data.IsPlain && file.OsHandle is { } handle)
         {
             long sent = await data.SendFileAsync(handle, offset, length - offset, transfer.Progress, transfer.Token);
             if (sent < length - offset)
@@ -43,13 +46,14 @@ internal sealed class RetrieveJob(IFileHandle file, long offset, long length, bo
             long position = offset;
             while (true)
             {
-                int n = await file.ReadAsync(position, buffer.AsMemory(0, BufferSize), transfer.Token);
+                int n = await file.ReadAsync(position, buffer.AsMemory(0, transfer.StepFor(TransferDirection.Download, BufferSize)), transfer.Token);
                 if (n == 0)
                 {
                     break;
                 }
 
                 position += n;
+                await transfer.PaceAsync(TransferDirection.Download, n);
                 if (converted is null)
                 {
                     await destination.WriteAsync(buffer.AsMemory(0, n), transfer.Token);

@@ -1,6 +1,7 @@
 using System.Buffers;
 using MultiXfer.Fsio;
 using MultiXfer.Ftp.Control;
+using MultiXfer.Limits;
 using MultiXfer.Transport.Data;
 
 namespace MultiXfer.Ftp.Data;
@@ -36,12 +37,14 @@ internal sealed class StoreJob(IFileHandle file, long offset, bool truncate, boo
             long position = offset;
             while (true)
             {
-                int n = await data.Stream.ReadAsync(buffer.AsMemory(0, BufferSize), transfer.Token);
+                int n = await data.Stream.ReadAsync(buffer.AsMemory(0, transfer.StepFor(TransferDirection.Upload, BufferSize)), transfer.Token);
                 if (n == 0)
                 {
                     break;
                 }
 
+                // Reading no faster than the rate fills the TCP window, and so holds the client to the rate.
+                await transfer.PaceAsync(TransferDirection.Upload, n);
                 transfer.Progress(n);
                 if (converted is null)
                 {

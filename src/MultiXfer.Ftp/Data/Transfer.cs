@@ -35,6 +35,17 @@ internal sealed class Transfer : IDisposable
 
     public CancellationToken Token => _cancellation.Token;
 
+    /// <summary>The session's rates, when it has any to keep (null: move as fast as the link allows).</summary>
+    public MultiXfer.Limits.SessionLimits? Limits { get; init; }
+
+    /// <summary>The step to move in <paramref name="direction"/>: <paramref name="unpaced"/>, or a paced chunk when a rate holds.</summary>
+    public int StepFor(MultiXfer.Limits.TransferDirection direction, int unpaced) =>
+        Limits is { } limits && limits.Paces(direction) ? Math.Min(unpaced, limits.PacedChunk(direction)) : unpaced;
+
+    /// <summary>Waits until <paramref name="bytes"/> may move under the session's rates.</summary>
+    public ValueTask PaceAsync(MultiXfer.Limits.TransferDirection direction, int bytes) =>
+        Limits is { } limits && limits.Paces(direction) ? limits.PaceAsync(direction, bytes, Token) : ValueTask.CompletedTask;
+
     public long Bytes => Interlocked.Read(ref _bytes);
 
     public bool Aborted { get; private set; }

@@ -82,7 +82,10 @@ internal sealed partial class FtpSession
 
         var endpoint = _dataEndpoint!;
         _dataEndpoint = null;
-        var transfer = new Transfer(verb, target.Value, TimeSpan.FromSeconds(Server.Ftp.DataStallTimeoutSeconds), Connection.ConnectionClosed);
+        var transfer = new Transfer(verb, target.Value, TimeSpan.FromSeconds(Server.Ftp.DataStallTimeoutSeconds), Connection.ConnectionClosed)
+        {
+            Limits = Connection.Limits,
+        };
         lock (_readTimerGate)
         {
             _transferActive = true;

@@ -62,6 +62,9 @@ internal sealed partial class FtpSession
     /// <summary>The REST offset for the next RETR, STOR or APPE.</summary>
     internal long RestartOffset { get; set; }
 
+    /// <summary>The size the client announced with ALLO for its next upload (RFC 959 §4.1.3); null: none.</summary>
+    internal long? AllocatedBytes { get; set; }
+
     /// <summary>The source named by RNFR; valid only for the command right after it.</summary>
     internal VirtualPath? RenameFrom { get; set; }
 
@@ -317,10 +320,12 @@ internal sealed partial class FtpSession
     {
         User = null;
         Files = null;
+        ReleaseSessionLimits();
         PendingUser = null;
         CurrentDirectory = VirtualPath.Root;
         AsciiMode = true;
         RestartOffset = 0;
+        AllocatedBytes = null;
         RenameFrom = null;
         EpsvAllOnly = false;
         Facts = MlstFacts.Default;
@@ -393,7 +398,7 @@ internal sealed partial class FtpSession
     private partial void LogCommand(string verb);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Verb} refused: {Kind} ({Detail})")]
-    private partial void LogRefusedOperation(string verb, string kind, string detail);
+    internal partial void LogRefusedOperation(string verb, string kind, string detail);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "closing after {Count} bad commands before login")]
     private partial void LogTooManyBadCommands(int count);
@@ -403,6 +408,16 @@ internal sealed partial class FtpSession
 
     [LoggerMessage(Level = LogLevel.Error, Message = "home directory unavailable at login: {Kind} ({Detail})")]
     internal partial void LogHomeUnavailable(string kind, string detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "login refused: {Reason}")]
+    internal partial void LogSessionRefused(string reason);
+
+    /// <summary>The account's session slot goes back (REIN, or a login that could not open its home).</summary>
+    internal void ReleaseSessionLimits()
+    {
+        Connection.Limits?.Dispose();
+        Connection.Limits = null;
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "client did not read a reply for {Seconds} s; connection dropped")]
     private partial void LogReplyNotRead(int seconds);

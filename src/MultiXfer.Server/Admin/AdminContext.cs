@@ -8,6 +8,7 @@ namespace MultiXfer.Server.Admin;
 internal sealed class AdminContext(
     AccountOperations accounts,
     SessionControl sessions,
+    QuotaControl quotas,
     Action<string> reload,
     IReadOnlyList<(string Site, HostKeyManager Keys)> hostKeys,
     CertificateStore certificates,
@@ -19,6 +20,8 @@ internal sealed class AdminContext(
     public AccountDatabase Database => accounts.Database;
 
     public SessionControl Sessions => sessions;
+
+    public QuotaControl Quotas => quotas;
 
     public void Reload(string reason) => reload(reason);
 

@@ -198,6 +198,24 @@ internal static class AdminEndpoints
             return outcome.Error is { } error ? Problem(error) : Results.NoContent();
         }).Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
 
+        accounts.MapGet("/{name}/usage", async (string name, string? virtualHost, CancellationToken ct) =>
+            await context.Quotas.GetAsync(name, virtualHost, ct) is { } usage
+                ? Results.Ok(UsageResource.From(name, usage))
+                : NotFound($"no user named '{name}'"))
+            .Produces<UsageResource>().ProducesProblem(StatusCodes.Status404NotFound);
+
+        accounts.MapPost("/{name}/usage/scan", async (string name, string? virtualHost, HttpContext http) =>
+        {
+            if (await context.Quotas.ScanAsync(name, virtualHost, http.RequestAborted) is not { } usage)
+            {
+                return NotFound($"no user named '{name}'");
+            }
+
+            await context.Accounts.AuditAsync(AdminAuthentication.ActorOf(http), "quota.scan", name,
+                $"{usage.UsedBytes} bytes, {usage.UsedFiles} files", http.RequestAborted);
+            return Results.Ok(UsageResource.From(name, usage));
+        }).Produces<UsageResource>().ProducesProblem(StatusCodes.Status404NotFound);
+
         accounts.MapGet("/{name}/sessions", (string name) =>
             Results.Ok(context.Sessions.SessionsOf(name).Select(SessionControl.Describe).ToList()))
             .Produces<List<SessionResource>>();

@@ -1,3 +1,4 @@
+using MultiXfer.Limits;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using MultiXfer.Accounts;
@@ -155,6 +156,14 @@ public sealed record AuditResource(DateTimeOffset At, string Actor, string Clien
 
 public sealed record ReloadResult(string Outcome);
 
+/// <summary>An account's usage against the limits in force (its own, its host's defaults filling the gaps).</summary>
+public sealed record UsageResource(string Account, long UsedBytes, long UsedFiles, long UploadedToday, long DownloadedToday, int Sessions,
+    DateTimeOffset? ScannedAt, MultiXfer.Limits.AccountLimits Limits)
+{
+    public static UsageResource From(string name, MultiXfer.Limits.UsageSnapshot u) =>
+        new(name, u.UsedBytes, u.UsedFiles, u.UploadedToday, u.DownloadedToday, u.Sessions, u.ScannedAt, u.Limits);
+}
+
 /// <summary>
 /// The API's JSON, generated at build time: web defaults (camelCase), and unknown members in a request refused
 /// (RFC 9457 problem details then name the field).
@@ -178,6 +187,7 @@ public sealed record ReloadResult(string Outcome);
 [JsonSerializable(typeof(List<CertificateResource>))]
 [JsonSerializable(typeof(List<AuditResource>))]
 [JsonSerializable(typeof(ReloadResult))]
+[JsonSerializable(typeof(UsageResource))]
 [JsonSerializable(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails))]
 [JsonSerializable(typeof(Microsoft.AspNetCore.Http.HttpValidationProblemDetails))]
 public sealed partial class AdminJson : JsonSerializerContext;

@@ -20,11 +20,18 @@ internal static class AdminServices
         {
             var database = provider.GetRequiredService<AccountDatabase>();
             var sessions = provider.GetRequiredService<SessionControl>();
+            var quotas = provider.GetRequiredService<QuotaControl>();
             var configured = AccountStartup.ConfiguredNames(settings);
             // The account as the change left it (null when deleted): its sessions are judged against that, no second read.
             return new AccountOperations(database, configured.Contains, settings.VirtualHosts.ContainsKey, settings.Ssh.MinimumRsaKeyBits,
-                TimeProvider.System, (name, account) => sessions.EnforceAccount(name, account));
+                TimeProvider.System, (name, account) =>
+                {
+                    sessions.EnforceAccount(name, account);
+                    quotas.AccountChanged(name, account);
+                });
         });
+        services.AddSingleton(provider => new QuotaControl(provider.GetRequiredService<MultiXfer.Limits.UsageRegistry>(),
+            provider.GetRequiredService<MultiXfer.Connections.VirtualHostDirectory>(), provider.GetRequiredService<MultiXfer.Fsio.FileSystemProvider>()));
 
         services.AddSingleton<IHostedService>(provider => new AccountEnforcer(provider.GetRequiredService<AccountDatabase>().Accounts,
             provider.GetRequiredService<SessionControl>(), TimeSpan.FromSeconds(settings.Admin.EnforcementIntervalSeconds), TimeProvider.System,
@@ -37,6 +44,7 @@ internal static class AdminServices
 
         services.AddSingleton(provider => new AdminApiService(settings.Admin, new AdminContext(
                 provider.GetRequiredService<AccountOperations>(), provider.GetRequiredService<SessionControl>(),
+                provider.GetRequiredService<QuotaControl>(),
                 provider.GetRequiredService<ConfigurationReloader>().Reload,
                 [.. SitesOf(hostKeys)], certificates, settings.Accounts.Provider, TimeProvider.System),
             AdminAuthentication.ThrottleFor(settings.Admin, settings.Server.Ipv6PrefixLength, TimeProvider.System),

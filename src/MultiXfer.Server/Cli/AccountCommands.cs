@@ -1,3 +1,4 @@
+using MultiXfer.Limits;
 using System.CommandLine;
 using MultiXfer.Auth.Accounts;
 using MultiXfer.Server.Admin;
@@ -19,11 +20,14 @@ internal static class AccountCommands
     private static readonly Option<string[]> Network = new("--network") { Description = "a CIDR network logins must come from (repeat)" };
     private static readonly Option<bool> AnyNetwork = new("--any-network") { Description = "allow logins from anywhere again" };
     private static readonly Option<string?> Description = new("--description") { Description = "free text for people" };
-    private static readonly Option<int?> MaxSessions = new("--max-sessions") { Description = "concurrent sessions (stored; enforced by quotas)" };
-    private static readonly Option<long?> QuotaBytes = new("--quota-bytes") { Description = "storage quota in bytes (stored; enforced by quotas)" };
-    private static readonly Option<long?> QuotaFiles = new("--quota-files") { Description = "file count quota (stored; enforced by quotas)" };
-    private static readonly Option<long?> UploadRate = new("--upload-bytes-per-second") { Description = "upload bandwidth (stored; enforced by quotas)" };
-    private static readonly Option<long?> DownloadRate = new("--download-bytes-per-second") { Description = "download bandwidth (stored; enforced by quotas)" };
+    private static readonly Option<int?> MaxSessions = new("--max-sessions") { Description = "sessions at once, across protocols (0: no limit)" };
+    private static readonly Option<long?> QuotaBytes = new("--quota-bytes") { Description = "disk quota of the account's root in bytes (0: no limit)" };
+    private static readonly Option<long?> QuotaFiles = new("--quota-files") { Description = "files and links the root may hold (0: no limit)" };
+    private static readonly Option<long?> UploadRate = new("--upload-bytes-per-second") { Description = "upload rate shared by the account's sessions (0: no limit)" };
+    private static readonly Option<long?> DownloadRate = new("--download-bytes-per-second") { Description = "download rate shared by the account's sessions (0: no limit)" };
+    private static readonly Option<long?> UploadPerDay = new("--upload-bytes-per-day") { Description = "file bytes uploaded per UTC day (0: no limit)" };
+    private static readonly Option<long?> DownloadPerDay = new("--download-bytes-per-day") { Description = "file bytes downloaded per UTC day (0: no limit)" };
+    private static readonly Option<long?> TransferPerDay = new("--transfer-bytes-per-day") { Description = "file bytes up and down per UTC day (0: no limit)" };
     private static readonly Option<bool> PasswordStdin = new("--password-stdin") { Description = "read the password from standard input" };
     private static readonly Option<bool> NoPassword = new("--no-password") { Description = "keys only: no password" };
 
@@ -46,7 +50,7 @@ internal static class AccountCommands
     {
         var add = new Command("add", "create an account (asks for its password unless --no-password)")
         {
-            Name, Home, ReadOnly, Protocol, Key, VirtualHost, Expires, Network, Description, MaxSessions, QuotaBytes, QuotaFiles, UploadRate,
+            Name, Home, ReadOnly, Protocol, Key, VirtualHost, Expires, Network, Description, MaxSessions, QuotaBytes, QuotaFiles, UploadRate, UploadPerDay, DownloadPerDay, TransferPerDay,
             DownloadRate, PasswordStdin, NoPassword,
         };
         add.SetAction((result, ct) => CliApp.WithClientAsync(result, async (client, output) =>
@@ -134,7 +138,7 @@ internal static class AccountCommands
         var set = new Command("set", "change an account's settings (only the options given)")
         {
             Name, Home, ReadOnly, Protocol, VirtualHost, Expires, NoExpiry, Network, AnyNetwork, Description, MaxSessions, QuotaBytes, QuotaFiles,
-            UploadRate, DownloadRate,
+            UploadRate, DownloadRate, UploadPerDay, DownloadPerDay, TransferPerDay,
         };
         set.SetAction((result, ct) => CliApp.WithClientAsync(result, async (client, output) =>
         {
@@ -257,6 +261,9 @@ internal static class AccountCommands
             QuotaFiles = result.GetValue(QuotaFiles) ?? limits.QuotaFiles,
             UploadBytesPerSecond = result.GetValue(UploadRate) ?? limits.UploadBytesPerSecond,
             DownloadBytesPerSecond = result.GetValue(DownloadRate) ?? limits.DownloadBytesPerSecond,
+            UploadBytesPerDay = result.GetValue(UploadPerDay) ?? limits.UploadBytesPerDay,
+            DownloadBytesPerDay = result.GetValue(DownloadPerDay) ?? limits.DownloadBytesPerDay,
+            TransferBytesPerDay = result.GetValue(TransferPerDay) ?? limits.TransferBytesPerDay,
         };
     }
 }

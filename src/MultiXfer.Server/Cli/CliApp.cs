@@ -15,7 +15,7 @@ internal static class CliApp
 {
     public static readonly IReadOnlySet<string> Commands = new HashSet<string>(StringComparer.Ordinal)
     {
-        "accounts", "keys", "sessions", "hostkeys", "tokens", "db", "hash-password",
+        "accounts", "keys", "quota", "sessions", "hostkeys", "tokens", "db", "hash-password",
     };
 
     public static readonly Option<string?> Config = new("--config") { Description = "the server's configuration file (offline: where the account store is)", Recursive = true };
@@ -32,6 +32,7 @@ internal static class CliApp
         root.Options.Add(Json);
         root.Subcommands.Add(AccountCommands.Build());
         root.Subcommands.Add(OtherCommands.Keys());
+        root.Subcommands.Add(OtherCommands.Quota());
         root.Subcommands.Add(OtherCommands.Sessions());
         root.Subcommands.Add(OtherCommands.HostKeys());
         root.Subcommands.Add(OtherCommands.Tokens());

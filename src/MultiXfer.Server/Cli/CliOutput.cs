@@ -69,7 +69,8 @@ internal sealed class CliOutput(TextWriter output, TextWriter error, bool json)
         output.WriteLine($"description:   {account.Description}");
         output.WriteLine($"limits:        sessions {account.Limits.MaxSessions?.ToString() ?? "-"}, quota {account.Limits.QuotaBytes?.ToString() ?? "-"} bytes / " +
             $"{account.Limits.QuotaFiles?.ToString() ?? "-"} files, up {account.Limits.UploadBytesPerSecond?.ToString() ?? "-"} B/s, " +
-            $"down {account.Limits.DownloadBytesPerSecond?.ToString() ?? "-"} B/s");
+            $"down {account.Limits.DownloadBytesPerSecond?.ToString() ?? "-"} B/s; per day up {account.Limits.UploadBytesPerDay?.ToString() ?? "-"}, " +
+            $"down {account.Limits.DownloadBytesPerDay?.ToString() ?? "-"}, both {account.Limits.TransferBytesPerDay?.ToString() ?? "-"} bytes");
         output.WriteLine($"created:       {account.CreatedAt:u}   updated: {account.UpdatedAt:u}   last login: {account.LastLoginAt?.ToString("u") ?? "never"}");
         output.WriteLine($"version:       {account.Version}");
         foreach (var key in account.AuthorizedKeys)
@@ -77,4 +78,17 @@ internal sealed class CliOutput(TextWriter output, TextWriter error, bool json)
             output.WriteLine($"key:           {key.Type} {key.Fingerprint} {key.Comment}".TrimEnd());
         }
     });
+
+    public void Usage(UsageResource u) => Write(u, AdminJson.Default.UsageResource, usage =>
+    {
+        output.WriteLine($"account:       {usage.Account}");
+        output.WriteLine($"disk:          {usage.UsedBytes} of {Limit(usage.Limits.QuotaBytes)} bytes, {usage.UsedFiles} of {Limit(usage.Limits.QuotaFiles)} files");
+        output.WriteLine($"today (UTC):   up {usage.UploadedToday} of {Limit(usage.Limits.UploadBytesPerDay)}, down {usage.DownloadedToday} of " +
+            $"{Limit(usage.Limits.DownloadBytesPerDay)}, both of {Limit(usage.Limits.TransferBytesPerDay)} bytes");
+        output.WriteLine($"sessions:      {usage.Sessions} of {Limit(usage.Limits.MaxSessions)}");
+        output.WriteLine($"rates:         up {Limit(usage.Limits.UploadBytesPerSecond)}, down {Limit(usage.Limits.DownloadBytesPerSecond)} B/s");
+        output.WriteLine($"last scan:     {usage.ScannedAt?.ToString("u") ?? "never"}");
+    });
+
+    private static string Limit(long? value) => value?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unlimited";
 }

@@ -78,6 +78,11 @@ internal sealed class HttpAdminClient : IAdminClient
         return all.Error is { } failed ? failed : all.Value!.Ended;
     }
 
+    public Task<Outcome<UsageResource>> GetUsageAsync(string name, string? virtualHost, bool scan, CancellationToken ct) =>
+        SendAsync(scan ? HttpMethod.Post : HttpMethod.Get,
+            $"api/v1/accounts/{Escape(name)}/usage{(scan ? "/scan" : "")}{(virtualHost is null ? "" : $"?virtualHost={Escape(virtualHost)}")}",
+            null, AdminJson.Default.UsageResource, ct);
+
     public Task<Outcome<List<HostKeyResource>>> ListHostKeysAsync(CancellationToken ct) =>
         SendAsync(HttpMethod.Get, "api/v1/hostkeys", null, AdminJson.Default.ListHostKeyResource, ct);
 

@@ -33,6 +33,9 @@ internal interface IAdminClient : IAsyncDisposable
 
     Task<Outcome<List<HostKeyResource>>> ListHostKeysAsync(CancellationToken ct);
 
+    /// <summary>An account's usage against its limits; <paramref name="scan"/>: recounted from disk first.</summary>
+    Task<Outcome<UsageResource>> GetUsageAsync(string name, string? virtualHost, bool scan, CancellationToken ct);
+
     /// <summary>stage, promote or retire: a host key rotation step in the running server.</summary>
     Task<Outcome<List<HostKeyResource>>> RotateHostKeyAsync(string step, HostKeyRotation rotation, CancellationToken ct);
 

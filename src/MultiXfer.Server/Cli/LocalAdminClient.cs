@@ -52,6 +52,10 @@ internal sealed class LocalAdminClient(AccountOperations operations) : IAdminCli
     public Task<Outcome<int>> EndSessionsAsync(string? id, string? user, CancellationToken ct) =>
         Task.FromResult<Outcome<int>>(new OperationError(OperationErrorKind.Invalid, NeedsServer));
 
+    /// <summary>Usage lives in the running server (its sessions change it), so it is read and scanned there.</summary>
+    public Task<Outcome<UsageResource>> GetUsageAsync(string name, string? virtualHost, bool scan, CancellationToken ct) =>
+        Task.FromResult<Outcome<UsageResource>>(new OperationError(OperationErrorKind.Invalid, NeedsServer));
+
     public Task<Outcome<List<HostKeyResource>>> ListHostKeysAsync(CancellationToken ct) =>
         Task.FromResult<Outcome<List<HostKeyResource>>>(new OperationError(OperationErrorKind.Invalid, NeedsServer));
 

@@ -4,7 +4,7 @@ using MultiXfer.Server.Admin;
 
 namespace MultiXfer.Server.Cli;
 
-/// <summary><c>keys</c>, <c>sessions</c>, <c>hostkeys</c>, <c>tokens</c>, <c>db</c> and <c>hash-password</c>.</summary>
+/// <summary><c>keys</c>, <c>quota</c>, <c>sessions</c>, <c>hostkeys</c>, <c>tokens</c>, <c>db</c> and <c>hash-password</c>.</summary>
 internal static class OtherCommands
 {
     private static readonly Argument<string> Account = new("account") { Description = "the account's name" };
@@ -39,6 +39,29 @@ internal static class OtherCommands
             return 0;
         }));
         return new Command("keys", "manage accounts' SSH keys") { add, list, remove };
+    }
+
+    public static Command Quota()
+    {
+        var host = new Option<string?>("--virtual-host") { Description = "a virtual host's own user of that name" };
+        var show = new Command("show", "an account's disk usage and today's transfers against its limits (needs --url)") { Account, host };
+        var scan = new Command("scan", "recount an account's disk usage from its files, repairing drift (needs --url)") { Account, host };
+        foreach (var (command, scans) in new[] { (show, false), (scan, true) })
+        {
+            command.SetAction((result, ct) => CliApp.WithClientAsync(result, async (client, output) =>
+            {
+                var usage = await client.GetUsageAsync(result.GetValue(Account)!, result.GetValue(host), scans, ct);
+                if (usage.Error is { } error)
+                {
+                    return output.Fail(error);
+                }
+
+                output.Usage(usage.Value!);
+                return 0;
+            }));
+        }
+
+        return new Command("quota", "accounts' quota usage") { show, scan };
     }
 
     public static Command Sessions()

@@ -31,6 +31,9 @@ public sealed class MultiXferSettings
 
     public AdminOptions Admin { get; init; } = new();
 
+    /// <summary>The default host's limits: defaults for its accounts, per-session caps, caps for all its sessions.</summary>
+    public MultiXfer.Limits.LimitOptions Limits { get; init; } = new();
+
     public Dictionary<string, UserOptions> Users { get; init; } = new(StringComparer.Ordinal);
 
     public Dictionary<string, VirtualHostOptions> VirtualHosts { get; init; } = new(StringComparer.OrdinalIgnoreCase);
@@ -72,6 +75,7 @@ public sealed class MultiXferSettings
         configuration.GetSection(LoggingOptions.Section).Bind(settings.Logging);
         configuration.GetSection(MultiXfer.Accounts.AccountsOptions.Section).Bind(settings.Accounts);
         configuration.GetSection(AdminOptions.Section).Bind(settings.Admin);
+        configuration.GetSection(MultiXfer.Limits.LimitOptions.Section).Bind(settings.Limits);
         foreach (var listener in configuration.GetSection("Listeners").GetChildren())
         {
             var options = new ListenerOptions();
@@ -108,6 +112,11 @@ public sealed class MultiXferSettings
             {
                 options.Protocols = user.GetSection(nameof(UserOptions.Protocols)).GetChildren().Select(c => c.Value ?? "").ToList();
             }
+
+            // AccountLimits is immutable (init-only), which the binding generator cannot set: bound through its settable twin.
+            var limits = new MultiXfer.Limits.LimitOptions();
+            user.GetSection(nameof(UserOptions.Limits)).Bind(limits);
+            options.Limits = limits.AccountDefaults();
 
             users[user.Key] = options;
         }

@@ -23,7 +23,7 @@ public static class SettingsValidator
     /// <summary>Listener protocols this build serves.</summary>
     public static readonly IReadOnlyList<string> ListenerProtocols = ["ftp", "ftps-implicit", "ssh", "auto"];
 
-    private static readonly IReadOnlyList<string> Sections = ["Server", "Penalties", "Listeners", "Ftp", "Tls", "Ssh", "Sftp", "Auth", "Logging", "Users", "VirtualHosts", "Accounts", "Admin"];
+    private static readonly IReadOnlyList<string> Sections = ["Server", "Penalties", "Listeners", "Ftp", "Tls", "Ssh", "Sftp", "Auth", "Logging", "Users", "VirtualHosts", "Accounts", "Admin", "Limits"];
 
     public static List<string> Validate(MultiXferSettings settings, IConfiguration configuration)
     {
@@ -39,12 +39,21 @@ public static class SettingsValidator
         CheckTls(settings.Tls, problems);
         CheckLogging(settings.Logging, problems);
         CheckAccounts(settings, problems);
+        CheckLimits(settings.Limits, MultiXfer.Limits.LimitOptions.Section, problems);
         problems.AddRange(SshServer.Validate(settings.Ssh, settings.SshListeners));
         problems.AddRange(UserStore.Validate(settings.Users));
         CheckAuthorizedKeys(settings, problems);
         CheckSftp(settings, problems);
         VirtualHostValidator.Check(settings, problems);
         return problems;
+    }
+
+    internal static void CheckLimits(MultiXfer.Limits.LimitOptions limits, string section, List<string> problems)
+    {
+        foreach (var (name, value) in limits.Values())
+        {
+            Require(problems, value is null or >= 0, $"{section}:{name}", "must not be negative (0 or left out: no limit)");
+        }
     }
 
     private static void CheckAccounts(MultiXferSettings settings, List<string> problems)
@@ -331,7 +340,10 @@ public static class SettingsValidator
         {
             CheckKeys(user, typeof(UserOptions), problems);
             CheckKeys(user.GetSection(nameof(UserOptions.Sftp)), typeof(SftpOverrideOptions), problems);
+            CheckKeys(user.GetSection(nameof(UserOptions.Limits)), typeof(MultiXfer.Limits.AccountLimits), problems);
         }
+
+        CheckKeys(configuration.GetSection(MultiXfer.Limits.LimitOptions.Section), typeof(MultiXfer.Limits.LimitOptions), problems);
 
         VirtualHostValidator.CheckUnknownKeys(configuration, (section, type) => CheckKeys(section, type, problems));
     }

@@ -34,6 +34,9 @@ public sealed class VirtualHostOptions
     public VirtualHostFtpOptions? Ftp { get; set; }
 
     public SftpOverrideOptions? Sftp { get; set; }
+
+    /// <summary>This host's limits section (account defaults, session and host caps); unset, the top-level Limits.</summary>
+    public MultiXfer.Limits.LimitOptions? Limits { get; set; }
 }
 
 /// <summary>

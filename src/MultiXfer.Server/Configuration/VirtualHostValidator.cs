@@ -1,3 +1,4 @@
+using MultiXfer.Limits;
 using System.Net;
 using Microsoft.Extensions.Configuration;
 using MultiXfer.Auth;
@@ -19,6 +20,11 @@ internal static class VirtualHostValidator
         foreach (var (name, host) in settings.VirtualHosts)
         {
             string key = $"{VirtualHostOptions.Section}:{name}";
+            if (host.Limits is { } limits)
+            {
+                SettingsValidator.CheckLimits(limits, $"{key}:{LimitOptions.Section}", problems);
+            }
+
             Require(problems, name.Length <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_'), key,
                 "a virtual host's key may hold letters, digits, '.', '-' and '_' only");
             Require(problems, host.HostNames.Count > 0 || host.Listeners.Count > 0, key, "needs HostNames or Listeners, or nothing selects it");
@@ -147,10 +153,12 @@ internal static class VirtualHostValidator
             checkKeys(host.GetSection(nameof(VirtualHostOptions.Ssh)), typeof(VirtualHostSshOptions));
             checkKeys(host.GetSection(nameof(VirtualHostOptions.Ftp)), typeof(VirtualHostFtpOptions));
             checkKeys(host.GetSection(nameof(VirtualHostOptions.Sftp)), typeof(SftpOverrideOptions));
+            checkKeys(host.GetSection(nameof(VirtualHostOptions.Limits)), typeof(LimitOptions));
             foreach (var user in host.GetSection(nameof(VirtualHostOptions.Users)).GetChildren())
             {
                 checkKeys(user, typeof(UserOptions));
                 checkKeys(user.GetSection(nameof(UserOptions.Sftp)), typeof(SftpOverrideOptions));
+                checkKeys(user.GetSection(nameof(UserOptions.Limits)), typeof(AccountLimits));
             }
         }
     }

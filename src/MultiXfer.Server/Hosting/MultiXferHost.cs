@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using MultiXfer.Auth;
 using MultiXfer.Connections;
 using MultiXfer.Fsio;
+using MultiXfer.Limits;
 using MultiXfer.Ftp;
 using MultiXfer.Scp;
 using MultiXfer.Server.Admin;
@@ -95,10 +96,11 @@ internal static class MultiXferHost
         builder.Services.AddSingleton(provider => new FileSystemProvider(settings.Server, provider.GetRequiredService<ILoggerFactory>(), storageLayer));
         builder.Services.AddSingleton(_ => database);
         builder.Services.AddSingleton(_ => new ConnectionTracker());
+        builder.Services.AddSingleton(_ => new UsageRegistry(database.Usage, TimeProvider.System));
         builder.Services.AddSingleton(provider => new VirtualHostFactory(provider.GetRequiredService<FileSystemProvider>(), demoUsers,
             database.HoldsAccounts ? database.Accounts : null,
-            new LoginThrottle(settings.Auth, TimeProvider.System, settings.Server.Ipv6PrefixLength), TimeProvider.System,
-            provider.GetRequiredService<ILoggerFactory>()));
+            new LoginThrottle(settings.Auth, TimeProvider.System, settings.Server.Ipv6PrefixLength), provider.GetRequiredService<UsageRegistry>(),
+            TimeProvider.System, provider.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddSingleton(provider => new VirtualHostDirectory(provider.GetRequiredService<VirtualHostFactory>().Build(settings)));
         builder.Services.AddSingleton(certificates);
         builder.Services.AddSingleton(provider => Compose(settings, hostKeys, provider));
@@ -114,6 +116,10 @@ internal static class MultiXferHost
         builder.Services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<ConfigurationReloader>());
         AdminServices.Add(builder.Services, settings, hostKeys, certificates);
 
+        // Registered before the listeners, so it stops after them (a host stops its services in reverse order): the
+        // final flush sees what the draining sessions changed.
+        builder.Services.AddSingleton<IHostedService>(provider => new UsageFlushService(provider.GetRequiredService<UsageRegistry>(),
+            TimeProvider.System, provider.GetRequiredService<ILoggerFactory>().CreateLogger("MultiXfer.Limits")));
         builder.Services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<ListenerService>());
         builder.Services.AddSingleton<IHostedService>(provider => new StaleUploadService(
             () => [provider.GetRequiredService<FileSystemProvider>(), .. provider.GetRequiredService<VirtualHostFactory>().ExtraStorage()],

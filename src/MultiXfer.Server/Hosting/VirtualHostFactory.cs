@@ -3,6 +3,7 @@ using MultiXfer.Auth;
 using MultiXfer.Auth.Accounts;
 using MultiXfer.Connections;
 using MultiXfer.Fsio;
+using MultiXfer.Limits;
 using MultiXfer.Ftp;
 using MultiXfer.Server.Configuration;
 
@@ -19,6 +20,7 @@ internal sealed class VirtualHostFactory(
     IReadOnlyDictionary<string, UserOptions> usersWhenNoneConfigured,
     IAccountStore? accounts,
     ILoginThrottle throttle,
+    UsageRegistry usage,
     TimeProvider time,
     ILoggerFactory loggers)
 {
@@ -32,6 +34,8 @@ internal sealed class VirtualHostFactory(
             HostNames = [],
             Banner = settings.Server.Banner,
             AllowAnonymous = settings.Ftp.AllowAnonymous,
+            Limits = new HostLimits(settings.Limits),
+            Usage = usage,
             Authenticator = Authenticator(UsersOf(SharedUsers(settings), null, null, siteName: null, sharesDefault: false), settings.Auth,
                 settings.Ftp.AllowAnonymous, settings.Ftp.AnonymousRoot, null),
         };
@@ -47,6 +51,8 @@ internal sealed class VirtualHostFactory(
                 HostNames = [.. options.HostNames],
                 Banner = options.Banner ?? settings.Server.Banner,
                 SshBanner = options.Ssh?.Banner,
+                Limits = new HostLimits(options.Limits ?? settings.Limits),
+                Usage = usage,
                 AllowAnonymous = options.Ftp?.AllowAnonymous ?? settings.Ftp.AllowAnonymous,
                 PassiveAddress = string.IsNullOrWhiteSpace(options.Ftp?.PassiveAddress) ? null
                     : FtpServerContext.ResolvePassiveAddress(options.Ftp.PassiveAddress),
@@ -107,7 +113,7 @@ internal sealed class VirtualHostFactory(
     private IUserDirectory UsersOf(IReadOnlyDictionary<string, UserOptions> users, IFileSystemProvider? storage, SftpOverrideOptions? siteSftp,
         string? siteName, bool sharesDefault)
     {
-        var configured = new UserStore(users.Select(u => UserStore.FromOptions(u.Key, u.Value, storage, siteSftp)));
+        var configured = new UserStore(users.Select(u => UserStore.FromOptions(u.Key, u.Value, storage, siteSftp, siteName)));
         return accounts is null ? configured
             : new CombinedDirectory(configured, new AccountDirectory(accounts, siteName, sharesDefault, storage, siteSftp, time));
     }

@@ -126,7 +126,10 @@ internal sealed partial class ConnectionService
         connection.Activity.Protocol = registered.Protocol;
         var session = new ChannelSession
         {
-            Stream = new ChannelStream(channel, extendedType: null),
+            // File data and SFTP requests share the channel, so the session's rates hold at the channel (seams §5).
+            Stream = connection.Limits is { } limits
+                ? new MultiXfer.Limits.PacedStream(new ChannelStream(channel, extendedType: null), limits)
+                : new ChannelStream(channel, extendedType: null),
             ErrorStream = new ChannelStream(channel, extendedType: 1),
             User = user,
             Connection = connection,

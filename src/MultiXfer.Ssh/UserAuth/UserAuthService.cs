@@ -74,8 +74,19 @@ internal sealed partial class UserAuthService(
                 _ => AttemptOutcome.Failed,
             };
 
-            if (outcome.Account is { } account)
+            if (outcome.Account is { } authenticated)
             {
+                var admission = await _site.AdmitAsync(connection, authenticated, cancellationToken);
+                if (admission.User is not { } account)
+                {
+                    // The account's session limit, across protocols: a failure (RFC 4252 §5.1) with a banner
+                    // (§5.4) saying why, as a client shows banners to its user; the client may try again later.
+                    LogSessionRefused(admission.Refusal!);
+                    SendBanner("Too many sessions for this account; try again later.");
+                    SendFailure();
+                    continue;
+                }
+
                 transport.PostThenStartDelayedCompression(OutgoingPacket.Copy([MessageNumbers.UserAuthSuccess]));
                 connection.LogScope.User = account.Name;
                 connection.Activity.Protocol = Protocols.Ssh;
@@ -195,6 +206,11 @@ internal sealed partial class UserAuthService(
         }
 
         _bannerSent = true;
+        SendBanner(text);
+    }
+
+    private void SendBanner(string text)
+    {
         using var banner = SshWriter.ForPayload(MessageNumbers.UserAuthBanner, text.Length * 2 + 16);
         banner.WriteString(text.ReplaceLineEndings("\r\n") + "\r\n");
         banner.WriteString("");
@@ -219,4 +235,7 @@ internal sealed partial class UserAuthService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "SSH user {User} authenticated by {Method} (virtual host {Site})")]
     private partial void LogAuthenticated(string user, string method, string site);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SSH login refused: {Reason}")]
+    private partial void LogSessionRefused(string reason);
 }

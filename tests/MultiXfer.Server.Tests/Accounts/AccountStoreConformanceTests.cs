@@ -1,3 +1,4 @@
+using MultiXfer.Limits;
 using System.Data.Common;
 using MultiXfer.Accounts;
 using MultiXfer.Auth.Accounts;

@@ -1,0 +1,49 @@
+using System.Diagnostics;
+
+namespace MultiXfer.Limits;
+
+/// <summary>
+/// A rate shared by whoever sends through it (an account's sessions, a host's, one session's transfers). Each send
+/// books the next free stretch of time at the rate (a virtual clock, as GCRA does), so senders get turns in arrival
+/// order and the long-run rate is exact. Up to <see cref="BurstSeconds"/> of traffic may go ahead of the clock,
+/// which absorbs timer granularity without letting an idle account bank a burst.
+/// </summary>
+public sealed class RateGate(long bytesPerSecond)
+{
+    private const double BurstSeconds = 0.1;
+
+    private readonly Lock _lock = new();
+    private long _bytesPerSecond = bytesPerSecond;
+    private long _clear = Stopwatch.GetTimestamp();
+
+    /// <summary>0: no limit.</summary>
+    public long BytesPerSecond
+    {
+        get => Interlocked.Read(ref _bytesPerSecond);
+        set => Interlocked.Exchange(ref _bytesPerSecond, Math.Max(0, value));
+    }
+
+    public bool Limits => BytesPerSecond > 0;
+
+    /// <summary>Books <paramref name="bytes"/> and says how long the sender must wait before sending them.</summary>
+    public TimeSpan Reserve(int bytes)
+    {
+        long rate = BytesPerSecond;
+        if (rate <= 0 || bytes <= 0)
+        {
+            return TimeSpan.Zero;
+        }
+
+        long now = Stopwatch.GetTimestamp();
+        long cost = (long)((double)bytes * Stopwatch.Frequency / rate);
+        long burst = (long)(BurstSeconds * Stopwatch.Frequency);
+        long wait;
+        lock (_lock)
+        {
+            _clear = Math.Max(_clear, now) + cost;
+            wait = _clear - now - burst;
+        }
+
+        return wait > 0 ? Stopwatch.GetElapsedTime(0, wait) : TimeSpan.Zero;
+    }
+}

@@ -1,0 +1,73 @@
+using System.Collections.Concurrent;
+using MultiXfer.Auth;
+
+namespace MultiXfer.Limits;
+
+/// <summary>A login the limits admit (with its session's share), or the reason they refuse it.</summary>
+public sealed record SessionAdmission(SessionLimits? Session, UserAccount? User, string? Refusal);
+
+/// <summary>
+/// Every account's live usage, one object per account whatever protocol or virtual host its sessions use, so that
+/// sessions, quotas and rates hold across all of them. Usage is loaded from the store when an account is first seen
+/// and written back by <see cref="FlushAsync"/>.
+/// </summary>
+public sealed class UsageRegistry(IUsageStore? store, TimeProvider time)
+{
+    private readonly ConcurrentDictionary<string, AccountUsage> _accounts = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _forgotten = new();
+
+    /// <summary>The account's usage, its stored figures loaded.</summary>
+    public async Task<AccountUsage> GetAsync(string key, CancellationToken cancellationToken)
+    {
+        var usage = _accounts.GetOrAdd(key, static (k, t) => new AccountUsage(k, t), time);
+        await usage.EnsureLoadedAsync(store, cancellationToken);
+        return usage;
+    }
+
+    /// <summary>Usage already tracked for <paramref name="key"/>, without touching the store.</summary>
+    public AccountUsage? Find(string key) => _accounts.GetValueOrDefault(key);
+
+    /// <summary>
+    /// A login of <paramref name="user"/> on a host with <paramref name="host"/> limits: admitted with a session slot,
+    /// or refused when the account has <see cref="AccountLimits.MaxSessions"/> open already (in any protocol).
+    /// </summary>
+    public async Task<SessionAdmission> AdmitAsync(UserAccount user, HostLimits host, CancellationToken cancellationToken)
+    {
+        var usage = await GetAsync(user.UsageKey, cancellationToken);
+        usage.Apply(user.Limits.Over(host.AccountDefaults));
+        if (!usage.TryOpenSession())
+        {
+            return new SessionAdmission(null, null,
+                $"too many sessions for {user.Name}: {usage.Sessions} open, limit {usage.Limits.MaxSessions}");
+        }
+
+        return new SessionAdmission(new SessionLimits(usage, host), user with { Usage = usage }, null);
+    }
+
+    /// <summary>An account was deleted: a new one of the same name starts from nothing (the stored row goes at the next flush).</summary>
+    public void Forget(string key)
+    {
+        _accounts.TryRemove(key, out _);
+        _forgotten.Enqueue(key);
+    }
+
+    /// <summary>Writes every changed account's figures to the store.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        if (store is null)
+        {
+            return;
+        }
+
+        while (_forgotten.TryDequeue(out string? key))
+        {
+            await store.DeleteAsync(key, cancellationToken);
+        }
+
+        var changed = _accounts.Values.Select(a => a.TakeChanges()).OfType<StoredUsage>().ToList();
+        if (changed.Count > 0)
+        {
+            await store.SaveAsync(changed, cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,252 @@
+using MultiXfer.Fsio.Session;
+using MultiXfer.Limits;
+
+namespace MultiXfer.Fsio.Limits;
+
+/// <summary>
+/// Keeps an account's disk usage as storage changes under it, and holds it to its quota. It sits below the session
+/// layer, so it sees what really reaches the disk: an upload's hidden temporary takes quota as its bytes arrive and
+/// gives it back when it is discarded, and a commit that replaces a file frees the old one. Bytes are reserved
+/// before they are written, so uploads of one account running at once (any sessions, any protocols) cannot pass the
+/// quota together. Regular files count their size once per inode (a hard link adds nothing); files and symbolic
+/// links count towards the file quota, directories do not (as ProFTPD's quotatab counts).
+/// </summary>
+internal sealed class LimitedFileSystem(IFileSystem backend, AccountUsage usage) : IFileSystem
+{
+    public ValueTask<FileStatus> GetStatusAsync(VirtualPath path, bool followLinks, CancellationToken cancellationToken) =>
+        backend.GetStatusAsync(path, followLinks, cancellationToken);
+
+    public async ValueTask<IFileHandle> OpenFileAsync(VirtualPath path, FileOpenOptions options, CancellationToken cancellationToken)
+    {
+        if (!options.Writes)
+        {
+            RefuseWhenSpent(path, TransferDirection.Download);
+            return new LimitedFileHandle(await backend.OpenFileAsync(path, options, cancellationToken), usage, size: 0, append: false);
+        }
+
+        RefuseWhenSpent(path, TransferDirection.Upload);
+        var existing = options.Create == FileCreateMode.CreateNew ? null : await TryStatAsync(path, followLinks: true, cancellationToken);
+        bool creates = existing is null && options.Create != FileCreateMode.OpenExisting;
+        // An upload's temporary becomes a file only if its commit creates the target (RenameAsync counts it then),
+        // so replacing a file at the file quota still works.
+        bool countsFile = creates && !SessionFileSystem.IsUploadTemporary(path.Name);
+        if (countsFile && !usage.TryAddFile())
+        {
+            throw QuotaExceeded(path, usage, "file quota");
+        }
+
+        IFileHandle file;
+        try
+        {
+            file = await backend.OpenFileAsync(path, options, cancellationToken);
+        }
+        catch
+        {
+            if (countsFile)
+            {
+                usage.RemoveFile();
+            }
+
+            throw;
+        }
+
+        long size = existing?.Size ?? 0;
+        if (options.Create == FileCreateMode.Replace && existing is not null)
+        {
+            // Truncated in place (O_TRUNC): the inode's bytes are freed, however many names it has.
+            usage.ReleaseBytes(size);
+            size = 0;
+        }
+
+        return new LimitedFileHandle(file, usage, size, options.Append);
+    }
+
+    public IAsyncEnumerable<FsEntry> ListDirectoryAsync(VirtualPath path, CancellationToken cancellationToken) =>
+        backend.ListDirectoryAsync(path, cancellationToken);
+
+    public ValueTask CreateDirectoryAsync(VirtualPath path, int? permissions, CancellationToken cancellationToken) =>
+        backend.CreateDirectoryAsync(path, permissions, cancellationToken);
+
+    public ValueTask DeleteDirectoryAsync(VirtualPath path, CancellationToken cancellationToken) =>
+        backend.DeleteDirectoryAsync(path, cancellationToken);
+
+    public async ValueTask DeleteFileAsync(VirtualPath path, CancellationToken cancellationToken)
+    {
+        var existing = await TryStatAsync(path, followLinks: false, cancellationToken);
+        await backend.DeleteFileAsync(path, cancellationToken);
+        bool temporary = SessionFileSystem.IsUploadTemporary(path.Name);
+        Forget(existing, countedAsFile: !temporary, inFlight: temporary);
+    }
+
+    public async ValueTask RenameAsync(VirtualPath from, VirtualPath to, RenameOptions options, CancellationToken cancellationToken)
+    {
+        bool committing = SessionFileSystem.IsUploadTemporary(from.Name);
+        var moving = committing ? await TryStatAsync(from, followLinks: false, cancellationToken) : null;
+        var replaced = await TryStatAsync(to, followLinks: false, cancellationToken);
+        if (committing && replaced is null && !usage.TryAddFile())
+        {
+            throw QuotaExceeded(to, usage, "file quota");
+        }
+
+        try
+        {
+            await backend.RenameAsync(from, to, options, cancellationToken);
+        }
+        catch when (committing && replaced is null)
+        {
+            usage.RemoveFile();
+            throw;
+        }
+
+        if (moving is not null)
+        {
+            usage.Settle(moving.Size);
+        }
+
+        if (replaced is not null && replaced.Inode != 0 && await SameEntryAsync(from, replaced, cancellationToken))
+        {
+            return; // rename(2) of a name onto a hard link of the same file changes nothing
+        }
+
+        // A commit's temporary takes over the replaced file's place in the file count.
+        Forget(replaced, countedAsFile: !committing, inFlight: false);
+    }
+
+    public async ValueTask CreateSymbolicLinkAsync(VirtualPath link, string target, CancellationToken cancellationToken)
+    {
+        if (!usage.TryAddFile())
+        {
+            throw QuotaExceeded(link, usage, "file quota");
+        }
+
+        try
+        {
+            await backend.CreateSymbolicLinkAsync(link, target, cancellationToken);
+        }
+        catch
+        {
+            usage.RemoveFile();
+            throw;
+        }
+    }
+
+    /// <summary>A second name for the same inode: no bytes and no file more.</summary>
+    public ValueTask CreateHardLinkAsync(VirtualPath existing, VirtualPath link, CancellationToken cancellationToken) =>
+        backend.CreateHardLinkAsync(existing, link, cancellationToken);
+
+    public ValueTask<string> ReadSymbolicLinkAsync(VirtualPath path, CancellationToken cancellationToken) =>
+        backend.ReadSymbolicLinkAsync(path, cancellationToken);
+
+    public ValueTask<VirtualPath> GetRealPathAsync(VirtualPath path, CancellationToken cancellationToken) =>
+        backend.GetRealPathAsync(path, cancellationToken);
+
+    public ValueTask SetTimesAsync(VirtualPath path, DateTime? accessedUtc, DateTime? modifiedUtc, CancellationToken cancellationToken) =>
+        backend.SetTimesAsync(path, accessedUtc, modifiedUtc, cancellationToken);
+
+    public ValueTask SetPermissionsAsync(VirtualPath path, int permissions, CancellationToken cancellationToken) =>
+        backend.SetPermissionsAsync(path, permissions, cancellationToken);
+
+    public async ValueTask SetLengthAsync(VirtualPath path, long length, CancellationToken cancellationToken)
+    {
+        var existing = await backend.GetStatusAsync(path, followLinks: true, cancellationToken);
+        long growth = length - existing.Size;
+        if (!usage.TryReserveBytes(growth))
+        {
+            throw QuotaExceeded(path, usage, "disk quota");
+        }
+
+        try
+        {
+            await backend.SetLengthAsync(path, length, cancellationToken);
+        }
+        catch
+        {
+            usage.ReleaseBytes(growth);
+            throw;
+        }
+    }
+
+    /// <summary>The account's quota as the size of its file system, so statvfs and `df` in sftp show it.</summary>
+    public async ValueTask<SpaceInfo> GetSpaceAsync(VirtualPath path, CancellationToken cancellationToken)
+    {
+        var space = await backend.GetSpaceAsync(path, cancellationToken);
+        var snapshot = usage.Snapshot();
+        if (snapshot.Limits.QuotaBytes is { } quota)
+        {
+            long left = Math.Max(0, quota - snapshot.UsedBytes);
+            space = space with
+            {
+                TotalBytes = quota,
+                FreeBytes = Math.Min(space.FreeBytes, left),
+                AvailableBytes = Math.Min(space.AvailableBytes, left),
+            };
+        }
+
+        if (snapshot.Limits.QuotaFiles is { } files)
+        {
+            long left = Math.Max(0, files - snapshot.UsedFiles);
+            space = space with { TotalInodes = files, FreeInodes = Math.Min(space.FreeInodes, left) };
+        }
+
+        return space;
+    }
+
+    public ValueTask DisposeAsync() => backend.DisposeAsync();
+
+    /// <summary>An entry is gone: its bytes come back unless another hard link still holds the inode.</summary>
+    private void Forget(FileStatus? gone, bool countedAsFile, bool inFlight)
+    {
+        if (gone is null || gone.IsDirectory || gone.LinkCount > 1)
+        {
+            return;
+        }
+
+        if (gone.IsRegular)
+        {
+            usage.ReleaseBytes(gone.Size, inFlight);
+        }
+
+        if (countedAsFile)
+        {
+            usage.RemoveFile();
+        }
+    }
+
+    private async ValueTask<bool> SameEntryAsync(VirtualPath path, FileStatus other, CancellationToken cancellationToken)
+    {
+        var now = await TryStatAsync(path, followLinks: false, cancellationToken);
+        return now is not null && now.Inode == other.Inode && now.Device == other.Device;
+    }
+
+    private void RefuseWhenSpent(VirtualPath path, TransferDirection direction)
+    {
+        if (usage.HasDailyLimit(direction) && usage.AllowanceToday(direction, 1) == 0)
+        {
+            throw QuotaExceeded(path, usage, direction == TransferDirection.Upload ? "daily upload allowance" : "daily download allowance");
+        }
+    }
+
+    private async ValueTask<FileStatus?> TryStatAsync(VirtualPath path, bool followLinks, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await backend.GetStatusAsync(path, followLinks, cancellationToken);
+        }
+        catch (FsException e) when (e.Kind is FsErrorKind.NotFound or FsErrorKind.NotADirectory)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The refusal, with the figures the log line needs (the client gets only the protocol's quota reply).</summary>
+    internal static FsException QuotaExceeded(VirtualPath path, AccountUsage usage, string limit)
+    {
+        var u = usage.Snapshot();
+        return new FsException(FsErrorKind.QuotaExceeded,
+            $"{path}: {limit} exceeded for account {u.Key} (disk {u.UsedBytes}/{Show(u.Limits.QuotaBytes)} bytes, " +
+            $"{u.UsedFiles}/{Show(u.Limits.QuotaFiles)} files; today up {u.UploadedToday}/{Show(u.Limits.UploadBytesPerDay)}, " +
+            $"down {u.DownloadedToday}/{Show(u.Limits.DownloadBytesPerDay)}, both /{Show(u.Limits.TransferBytesPerDay)} bytes)");
+    }
+
+    private static string Show(long? limit) => limit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unlimited";
+}
