@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using System.Globalization;
+using MultiXfer.TestKit;
+
+namespace MultiXfer.Interop.Tests.Limits;
+
+/// <summary>
+/// Rates hold across an account's sessions (FTP and SFTP alike), one session's cap and a host's cap hold too, and an
+/// account without a rate is not slowed by another's. Rates are measured from the clients' own transfer times (curl),
+/// summed over the sessions of one run; a loaded machine can only make them lower, so the upper bound is strict.
+/// </summary>
+public sealed class BandwidthTests
+{
+    private const long Rate = 4_000_000;
+
+    /// <summary>What each run moves in total: about four seconds at the rate, long enough to make the burst negligible.</summary>
+    private const long Total = 16_000_000;
+
+    [ClientFact("curl")]
+    public async Task Downloads_of_one_account_share_its_rate_within_ten_percent_for_1_4_and_16_sessions_while_another_account_runs_unpaced()
+    {
+        await using var server = await TestServer.StartAsync(s => s["Users:alice:Limits:DownloadBytesPerSecond"] = $"{Rate}");
+        foreach (int sessions in new[] { 1, 4, 16 })
+        {
+            LimitClients.CreateSparse(Path.Combine(server.HomeOf("alice"), $"d{sessions}.bin"), Total / sessions);
+        }
+
+        LimitClients.CreateSparse(Path.Combine(server.HomeOf("bob"), "big.bin"), 400_000_000);
+
+        foreach (int sessions in new[] { 1, 4, 16 })
+        {
+            var bob = sessions == 4 ? LimitClients.StartTimedTransfer(server, "ftp", "bob", "big.bin", null) : null;
+            double rate = await MeasureAsync(sessions, i => LimitClients.StartTimedTransfer(server, i % 2 == 0 ? "ftp" : "sftp", "alice",
+                $"d{sessions}.bin", null), Total);
+            Assert.InRange(rate, Rate * 0.9, Rate * 1.1);
+            if (bob is not null)
+            {
+                var (_, begun, ended) = await FinishAsync(bob, Stopwatch.GetTimestamp());
+                double bobRate = 400_000_000 / (ended - begun);
+                Assert.True(bobRate > Rate * 10, $"bob, who has no rate, moved {bobRate:N0} B/s beside alice's paced sessions");
+            }
+        }
+    }
+
+    [ClientFact("curl")]
+    public async Task Uploads_of_one_account_share_its_rate_within_ten_percent_over_FTP_and_SFTP()
+    {
+        await using var server = await TestServer.StartAsync(s => s["Users:alice:Limits:UploadBytesPerSecond"] = $"{Rate}");
+        string local = Path.Combine(server.RootDirectory, "up.bin");
+        await File.WriteAllBytesAsync(local, new byte[Total / 4]);
+
+        double rate = await MeasureAsync(4, i => LimitClients.StartTimedTransfer(server, i % 2 == 0 ? "ftp" : "sftp", "alice", $"u{i}.bin", local),
+            Total);
+
+        Assert.InRange(rate, Rate * 0.9, Rate * 1.1);
+        Assert.All(Enumerable.Range(0, 4), i => Assert.Equal(Total / 4, new FileInfo(Path.Combine(server.HomeOf("alice"), $"u{i}.bin")).Length));
+    }
+
+    [ClientFact("curl")]
+    public async Task A_session_cap_holds_one_session_and_a_host_cap_holds_all_accounts_together()
+    {
+        const long sessionCap = 2_000_000;
+        const long hostCap = 3_000_000;
+        await using var server = await TestServer.StartAsync(s =>
+        {
+            s["Limits:SessionDownloadBytesPerSecond"] = $"{sessionCap}";
+            s["Limits:HostDownloadBytesPerSecond"] = $"{hostCap}";
+        });
+        LimitClients.CreateSparse(Path.Combine(server.HomeOf("bob"), "one.bin"), 3 * sessionCap);
+        LimitClients.CreateSparse(Path.Combine(server.HomeOf("alice"), "two.bin"), 3 * hostCap / 2);
+        LimitClients.CreateSparse(Path.Combine(server.HomeOf("bob"), "two.bin"), 3 * hostCap / 2);
+
+        double single = await MeasureAsync(1, _ => LimitClients.StartTimedTransfer(server, "sftp", "bob", "one.bin", null), 3 * sessionCap);
+        Assert.InRange(single, sessionCap * 0.9, sessionCap * 1.1);
+
+        string[] users = ["alice", "bob"];
+        double both = await MeasureAsync(2, i => LimitClients.StartTimedTransfer(server, "ftp", users[i], "two.bin", null), 3 * hostCap);
+        Assert.InRange(both, hostCap * 0.9, hostCap * 1.1);
+    }
+
+    /// <summary>
+    /// Starts <paramref name="sessions"/> transfers and returns <paramref name="bytes"/> over the time from the first
+    /// transfer's start to the last one's end (logins excluded: curl reports when its transfer began).
+    /// </summary>
+    private static async Task<double> MeasureAsync(int sessions, Func<int, Process> start, long bytes)
+    {
+        var running = Enumerable.Range(0, sessions).Select(i => (Started: Stopwatch.GetTimestamp(), Process: start(i))).ToList();
+        var windows = await Task.WhenAll(running.Select(r => FinishAsync(r.Process, r.Started)));
+        return bytes / (windows.Max(w => w.Ended) - windows.Min(w => w.Begun));
+    }
+
+    /// <summary>Waits for curl and returns its transfer window in seconds on the test's clock.</summary>
+    private static async Task<(int ExitCode, double Begun, double Ended)> FinishAsync(Process curl, long startedAt)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        string output = await curl.StandardOutput.ReadToEndAsync(timeout.Token);
+        string error = await curl.StandardError.ReadToEndAsync(timeout.Token);
+        await curl.WaitForExitAsync(timeout.Token);
+        Assert.True(curl.ExitCode == 0, $"curl {string.Join(' ', curl.StartInfo.ArgumentList)}: exit {curl.ExitCode} {error}");
+        string[] times = output.Trim().Split(' ');
+        double origin = Stopwatch.GetElapsedTime(0, startedAt).TotalSeconds;
+        return (curl.ExitCode, origin + double.Parse(times[0], CultureInfo.InvariantCulture), origin + double.Parse(times[1], CultureInfo.InvariantCulture));
+    }
+}
