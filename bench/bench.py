@@ -302,7 +302,7 @@ def ratio(value, peers):
     return f"{value / best:.2f}" if best > 0 else "-"
 
 
-GROUPS = ["ftp", "ftps", "auth", "ssh", "kex", "sftp", "scp", "frontend"]
+GROUPS = ["ftp", "ftps", "auth", "ssh", "kex", "sftp", "scp", "frontend", "limits"]
 
 
 def ftp_group(runs):
@@ -736,6 +736,70 @@ def frontend_group(runs):
               f"{result['peak'] / 1024:.0f} MiB ({result['base'] / 1024:.0f} MiB) | {versus} |", flush=True)
 
 
+# "limits": what pacing costs. MultiXfer's user benchpaced (home /srv/bench, 10 MB/s each way) against a second vsftpd
+# with local_max_rate=10000000 (:2129); OpenSSH has no server-side rate, so SFTP is compared with itself unpaced.
+PACED_RATE = 10_000_000
+PACED_FILE = "data/100m.bin"
+PACED_BYTES = 100 * 1024 * 1024
+
+
+def cpu_of_transfer(command):
+    """Server CPU (ms) and client wall time (s) of one transfer: the listening process and its reaped children."""
+    def case(name, port):
+        pid = listener_pid(port)
+        before = cpu_seconds(pid)
+        seconds = timed(command(name, port))
+        time.sleep(0.5)  # a forking server's session process is reaped
+        return seconds, (cpu_seconds(pid) - before) * 1000
+    return case
+
+
+def paced_ftp_get(user):
+    """MultiXfer paces by account (USER); the paced vsftpd paces every local user, so it serves bench."""
+    def command(name, port):
+        login = user if name == "MultiXfer" else "bench"
+        return ["curl", "-sS", "-o", "/dev/null", f"ftp://{login}:benchpass@127.0.0.1:{port}/{PACED_FILE}"]
+    return command
+
+
+def paced_sftp_get(user):
+    def command(name, port):
+        batch = os.path.join(WORK, f"sftp-{name}-{user}-paced.batch")
+        with open(batch, "w") as f:
+            f.write(f"get {PACED_FILE} /dev/null\n")
+        return ["sftp", *SSH_KEY_OPTIONS, "-o", f"User={user}", "-P", str(port), "-b", batch, "127.0.0.1"]
+    return command
+
+
+def limits_group(runs):
+    rows = [
+        ("FTP RETR 100 MiB at 10 MB/s (curl)", [("MultiXfer", 2124), ("vsftpd", 2129)], cpu_of_transfer(paced_ftp_get("benchpaced"))),
+        ("FTP RETR 100 MiB unpaced (curl)", [("MultiXfer", 2124), ("vsftpd", 2123)], cpu_of_transfer(paced_ftp_get("bench"))),
+        ("SFTP get 100 MiB at 10 MB/s (sftp -b)", [("MultiXfer", 2223)], cpu_of_transfer(paced_sftp_get("benchpaced"))),
+        ("SFTP get 100 MiB unpaced (sftp -b)", [("MultiXfer", 2223), ("OpenSSH", 2222)], cpu_of_transfer(paced_sftp_get("bench"))),
+    ]
+    print(f"| case | MultiXfer wall | MultiXfer rate | MultiXfer server CPU | peer | peer wall | peer rate | peer server CPU |")
+    print("|---|---|---|---|---|---|---|---|")
+    for title, servers, case in rows:
+        samples = {name: [] for name, _ in servers}
+        for repetition in range(runs):
+            for name, port in servers:
+                try:
+                    samples[name].append(case(name, port))
+                except Exception as error:
+                    print(f"[{title}] {name} failed: {failure_text(error)}", file=sys.stderr, flush=True)
+
+        def figures(name):
+            if not samples.get(name):
+                return ["fail", "fail", "fail"] if name in samples else ["-", "-", "-"]
+            wall = statistics.median(s[0] for s in samples[name])
+            cpu = statistics.median(s[1] for s in samples[name])
+            return [f"{wall:.2f} s", f"{PACED_BYTES / wall / 1e6:.1f} MB/s", f"{cpu:.0f} ms"]
+
+        peer = servers[1][0] if len(servers) > 1 else "-"
+        print(f"| {title} | {' | '.join(figures('MultiXfer'))} | {peer} | {' | '.join(figures(peer))} |", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
@@ -748,7 +812,7 @@ def main():
         parser.error(f"--only takes groups among {','.join(GROUPS)}, got {args.only!r}")
     print(f"\nmedian of {args.runs} runs, loopback, {os.cpu_count()} cores", flush=True)
     for name, group in [("ftp", ftp_group), ("ftps", ftps_group), ("auth", auth_group), ("ssh", ssh_group), ("kex", kex_group), ("sftp", sftp_group), ("scp", scp_group),
-                        ("frontend", frontend_group)]:
+                        ("frontend", frontend_group), ("limits", limits_group)]:
         if name in groups:
             print(flush=True)
             group(args.runs)

@@ -4,7 +4,7 @@
 # Run as root: installs the peers, creates user "bench" and the test files, starts everything, prints a table.
 #   bench/run.sh                     all cases, median of 3
 #   RUNS=5 bench/run.sh              more repetitions
-#   bench/run.sh --only sftp         only some groups, comma-separated among ftp,ftps,auth,ssh,kex,sftp,scp,frontend
+#   bench/run.sh --only sftp         only some groups, comma-separated among ftp,ftps,auth,ssh,kex,sftp,scp,frontend,limits
 #   RUNS=1 bench/run.sh --only ssh,sftp
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -27,6 +27,12 @@ bash "$HERE/peers/setup.sh" >/dev/null 2>&1
 mkdir -p /srv/bench/upload && chown bench:bench /srv/bench/upload
 # The file the "frontend" group's 200 concurrent sessions each download.
 [ -f /srv/bench/data/32m.bin ] || { head -c 33554432 /dev/urandom > /srv/bench/data/32m.bin; chown bench:bench /srv/bench/data/32m.bin; }
+# The "limits" group's paced downloads, and its vsftpd held to 10 MB/s (local_max_rate) beside the shared one.
+[ -f /srv/bench/data/100m.bin ] || { head -c 104857600 /dev/urandom > /srv/bench/data/100m.bin; chown bench:bench /srv/bench/data/100m.bin; }
+sed -e 's/^listen_port=.*/listen_port=2129/' -e 's/^pasv_min_port=.*/pasv_min_port=44000/' -e 's/^pasv_max_port=.*/pasv_max_port=44999/' \
+  "$HERE/peers/vsftpd.conf" > "$BENCH_WORK/vsftpd-paced.conf"
+echo "local_max_rate=10000000" >> "$BENCH_WORK/vsftpd-paced.conf"
+pgrep -f "$BENCH_WORK/vsftpd-paced.conf" >/dev/null || { /tmp/vsftpd-x/usr/sbin/vsftpd "$BENCH_WORK/vsftpd-paced.conf" >/dev/null 2>&1 < /dev/null & }
 
 dotnet build "$ROOT/src/MultiXfer.Server" -c Release -nologo -v q >/dev/null
 # The kex group's SSH.NET client (the only one here with mlkem768x25519-sha256).
@@ -54,7 +60,9 @@ cat > "$BENCH_WORK/multixfer-bench.json" <<JSON
   "Ftp": { "PassivePorts": "42000-42999", "MaxPassivePortsPerClient": 1000 },
   "Logging": { "Level": "Warning" },
   "Users": { "bench": { "PasswordHash": "$HASH", "Home": "/", "AuthorizedKeys": [ "$(cat "$BENCH_WORK/id_ed25519.pub")" ] },
-             "benchpbkdf2": { "PasswordHash": "$HASH_PBKDF2", "Home": "/" } }
+             "benchpbkdf2": { "PasswordHash": "$HASH_PBKDF2", "Home": "/" },
+             "benchpaced": { "PasswordHash": "$HASH", "Home": "/", "AuthorizedKeys": [ "$(cat "$BENCH_WORK/id_ed25519.pub")" ],
+                             "Limits": { "DownloadBytesPerSecond": 10000000, "UploadBytesPerSecond": 10000000 } } }
 }
 JSON
 # The auth group's stored account: the same password in the embedded account database (a fresh one each run).

@@ -11,7 +11,7 @@ namespace MultiXfer.Fsio;
 
 /// <summary>
 /// Opens per-session views of the configured storage (<c>Server:Storage</c>): each user's home, created on first
-/// use, becomes the root of a backend view wrapped in the user's permissions.
+/// use, becomes the root of a backend view, held to the account's quotas, wrapped in the user's permissions.
 /// </summary>
 public sealed class FileSystemProvider : IFileSystemProvider, IDisposable
 {
@@ -21,8 +21,8 @@ public sealed class FileSystemProvider : IFileSystemProvider, IDisposable
     private readonly LocalFileSystem? _dataRoot;
     private readonly MemoryStorage? _memory;
 
-    /// <param name="storageLayer">Wraps each user's backend view before the session layer (permissions, crash-safe
-    /// uploads) goes on top: where storage faults are injected in tests, and where quotas will count.</param>
+    /// <param name="storageLayer">Wraps each user's backend view before the limits and session layers go on top: where
+    /// storage faults are injected in tests (under the quota's count, as a failing disk would be).</param>
     public FileSystemProvider(ServerOptions options, ILoggerFactory loggerFactory, Func<IFileSystem, IFileSystem>? storageLayer = null)
     {
         _options = options;
