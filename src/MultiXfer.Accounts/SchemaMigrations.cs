@@ -83,6 +83,7 @@ public static class SchemaMigrations
                 uploaded_bytes BIGINT NOT NULL,
                 downloaded_bytes BIGINT NOT NULL,
                 scanned_at BIGINT,
+                disk_counted BOOLEAN NOT NULL,
                 updated_at BIGINT NOT NULL)
             """,
         ],

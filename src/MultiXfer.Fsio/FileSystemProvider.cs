@@ -58,8 +58,13 @@ public sealed class FileSystemProvider : IFileSystemProvider, IDisposable
         var root = await OpenStorageAsync(user, cancellationToken);
         if (user.Usage is { } usage)
         {
-            var counted = root;
-            await usage.EnsureDiskKnownAsync(token => DiskUsageScanner.ScanAsync(counted, token), cancellationToken);
+            // A read-only account cannot change its disk, so its tree (an anonymous archive, say) is not walked.
+            if (!user.ReadOnly)
+            {
+                var counted = root;
+                await usage.EnsureDiskKnownAsync(token => DiskUsageScanner.ScanAsync(counted, token), cancellationToken);
+            }
+
             root = new LimitedFileSystem(root, usage);
         }
 

@@ -220,7 +220,7 @@ public sealed class AccountUsage(string key, TimeProvider time)
                     _uploadedToday = stored.UploadedBytes;
                     _downloadedToday = stored.DownloadedBytes;
                     _scannedAt = stored.ScannedAt;
-                    DiskKnown = true;
+                    DiskKnown = stored.DiskCounted;
                 }
             }
         }
@@ -280,13 +280,13 @@ public sealed class AccountUsage(string key, TimeProvider time)
     {
         lock (_lock)
         {
-            if (!_dirty || !DiskKnown)
+            if (!_dirty)
             {
                 return null;
             }
 
             _dirty = false;
-            return new StoredUsage(Key, _bytes - _inFlightBytes, _files, _day, _uploadedToday, _downloadedToday, _scannedAt);
+            return new StoredUsage(Key, _bytes - _inFlightBytes, _files, _day, _uploadedToday, _downloadedToday, _scannedAt, DiskKnown);
         }
     }
 
@@ -313,9 +313,12 @@ public readonly record struct DiskUsage(long Bytes, long Files, long InFlightByt
 public sealed record UsageSnapshot(string Key, long UsedBytes, long UsedFiles, long UploadedToday, long DownloadedToday, int Sessions,
     DateTimeOffset? ScannedAt, AccountLimits Limits);
 
-/// <summary>An account's usage as stored; <paramref name="Day"/> counts UTC days since 1970.</summary>
+/// <summary>
+/// An account's usage as stored; <paramref name="Day"/> counts UTC days since 1970. <paramref name="DiskCounted"/>: the
+/// disk figures were counted (a read-only account's never are: it cannot change its disk, so it is not scanned).
+/// </summary>
 public sealed record StoredUsage(string Key, long Bytes, long Files, long Day, long UploadedBytes, long DownloadedBytes,
-    DateTimeOffset? ScannedAt);
+    DateTimeOffset? ScannedAt, bool DiskCounted = true);
 
 /// <summary>Where usage survives restarts (the account store's database).</summary>
 public interface IUsageStore
