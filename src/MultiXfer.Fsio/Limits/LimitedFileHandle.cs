@@ -4,17 +4,14 @@ using MultiXfer.Limits;
 namespace MultiXfer.Fsio.Limits;
 
 /// <summary>
-/// A file handle that reserves disk quota for every byte a write adds beyond the file's end before writing it, and
-/// counts the file bytes read and written today against the account's daily allowances.
+/// A file handle that reserves disk quota for every byte a write adds beyond the file's end before writing it
+/// (the end as its <see cref="TrackedInode"/> knows it, shared with every other handle and name operation on the
+/// file), and counts the file bytes read and written today against the account's daily allowances.
 /// </summary>
-/// <param name="size">The file's length as the quota knows it when opened.</param>
-internal sealed class LimitedFileHandle(IFileHandle file, AccountUsage usage, long size, bool append) : IFileHandle
+internal sealed class LimitedFileHandle(IFileHandle file, AccountUsage usage, OpenInodes table, TrackedInode? tracked, bool append)
+    : IFileHandle
 {
-    private readonly Lock _lock = new();
-    private long _size = size;
-
-    /// <summary>An upload's temporary: its bytes are in flight until the commit makes them a file's.</summary>
-    private readonly bool _inFlight = Session.SessionFileSystem.IsUploadTemporary(file.Path.Name);
+    private int _closed;
 
     public VirtualPath Path => file.Path;
 
@@ -38,13 +35,19 @@ internal sealed class LimitedFileHandle(IFileHandle file, AccountUsage usage, lo
 
     public async ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
+        if (data.IsEmpty)
+        {
+            // pwrite(2) of nothing changes nothing: no growth to charge, even past the end.
+            await file.WriteAsync(offset, data, cancellationToken);
+            return;
+        }
+
         if (usage.AllowanceToday(TransferDirection.Upload, data.Length) < data.Length)
         {
             throw LimitedFileSystem.QuotaExceeded(file.Path, usage, "daily upload allowance");
         }
 
-        long growth = Grow(append ? -1 : offset, data.Length);
-        if (growth < 0)
+        if (!Grow(append ? -1 : offset, data.Length))
         {
             throw LimitedFileSystem.QuotaExceeded(file.Path, usage, "disk quota");
         }
@@ -64,34 +67,35 @@ internal sealed class LimitedFileHandle(IFileHandle file, AccountUsage usage, lo
 
     /// <summary>
     /// Reserves what a write of <paramref name="length"/> bytes at <paramref name="offset"/> (-1: at the end) adds to
-    /// the file; returns the bytes reserved, or -1 when they do not fit the quota (nothing reserved).
+    /// the file; false when it does not fit the quota (nothing reserved).
     /// </summary>
-    private long Grow(long offset, long length)
+    private bool Grow(long offset, long length)
     {
-        lock (_lock)
+        var inode = tracked!;
+        lock (inode.Gate)
         {
-            long end = (offset < 0 ? _size : offset) + length;
-            long growth = Math.Max(0, end - _size);
-            if (!usage.TryReserveBytes(growth, _inFlight))
+            long end = (offset < 0 ? inode.Length : offset) + length;
+            if (!usage.TryReserveBytes(Math.Max(0, end - inode.Length), inode.InFlight))
             {
-                return -1;
+                return false;
             }
 
-            _size = Math.Max(_size, end);
-            return growth;
+            inode.Length = Math.Max(inode.Length, end);
+            return true;
         }
     }
 
-    /// <summary>After a failed write the file's real length is what counts: the difference goes back to the quota.</summary>
+    /// <summary>After a failed write or truncation the file's real length is what counts: the difference goes back to the quota.</summary>
     private async ValueTask ReconcileAsync()
     {
         try
         {
             long actual = (await file.GetStatusAsync(CancellationToken.None)).Size;
-            lock (_lock)
+            var inode = tracked!;
+            lock (inode.Gate)
             {
-                usage.ReleaseBytes(_size - actual, _inFlight);
-                _size = actual;
+                usage.ReleaseBytes(inode.Length - actual, inode.InFlight);
+                inode.Length = actual;
             }
         }
         catch (FsException)
@@ -104,16 +108,15 @@ internal sealed class LimitedFileHandle(IFileHandle file, AccountUsage usage, lo
 
     public async ValueTask SetLengthAsync(long length, CancellationToken cancellationToken)
     {
-        long change;
-        lock (_lock)
+        var inode = tracked!;
+        lock (inode.Gate)
         {
-            change = length - _size;
-            if (!usage.TryReserveBytes(change, _inFlight))
+            if (!usage.TryReserveBytes(length - inode.Length, inode.InFlight))
             {
                 throw LimitedFileSystem.QuotaExceeded(file.Path, usage, "disk quota");
             }
 
-            _size = length;
+            inode.Length = length;
         }
 
         try
@@ -137,5 +140,18 @@ internal sealed class LimitedFileHandle(IFileHandle file, AccountUsage usage, lo
 
     public ValueTask CommitAsync(CancellationToken cancellationToken) => file.CommitAsync(cancellationToken);
 
-    public ValueTask DisposeAsync() => file.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return;
+        }
+
+        await file.DisposeAsync();
+        if (tracked is not null)
+        {
+            // The last handle on a file deleted under it: the disk frees its blocks now, and so does the quota.
+            usage.ReleaseBytes(table.Close(tracked), tracked.InFlight);
+        }
+    }
 }

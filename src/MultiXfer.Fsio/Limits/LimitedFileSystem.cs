@@ -16,12 +16,14 @@ internal sealed class LimitedFileSystem(IFileSystem backend, AccountUsage usage)
     public ValueTask<FileStatus> GetStatusAsync(VirtualPath path, bool followLinks, CancellationToken cancellationToken) =>
         backend.GetStatusAsync(path, followLinks, cancellationToken);
 
+    private readonly OpenInodes _open = OpenInodes.Of(usage);
+
     public async ValueTask<IFileHandle> OpenFileAsync(VirtualPath path, FileOpenOptions options, CancellationToken cancellationToken)
     {
         if (!options.Writes)
         {
             RefuseWhenSpent(path, TransferDirection.Download);
-            return new LimitedFileHandle(await backend.OpenFileAsync(path, options, cancellationToken), usage, size: 0, append: false);
+            return new LimitedFileHandle(await backend.OpenFileAsync(path, options, cancellationToken), usage, _open, tracked: null, append: false);
         }
 
         RefuseWhenSpent(path, TransferDirection.Upload);
@@ -36,9 +38,11 @@ internal sealed class LimitedFileSystem(IFileSystem backend, AccountUsage usage)
         }
 
         IFileHandle file;
+        FileStatus opened;
         try
         {
             file = await backend.OpenFileAsync(path, options, cancellationToken);
+            opened = await file.GetStatusAsync(cancellationToken);
         }
         catch
         {
@@ -50,15 +54,18 @@ internal sealed class LimitedFileSystem(IFileSystem backend, AccountUsage usage)
             throw;
         }
 
-        long size = existing?.Size ?? 0;
+        var tracked = _open.Open(opened, existing?.Size ?? 0, SessionFileSystem.IsUploadTemporary(path.Name));
         if (options.Create == FileCreateMode.Replace && existing is not null)
         {
-            // Truncated in place (O_TRUNC): the inode's bytes are freed, however many names it has.
-            usage.ReleaseBytes(size);
-            size = 0;
+            // Truncated in place (O_TRUNC): the inode's bytes are freed, however many names or handles it has.
+            lock (tracked.Gate)
+            {
+                usage.ReleaseBytes(tracked.Length, tracked.InFlight);
+                tracked.Length = 0;
+            }
         }
 
-        return new LimitedFileHandle(file, usage, size, options.Append);
+        return new LimitedFileHandle(file, usage, _open, tracked, options.Append);
     }
 
     public IAsyncEnumerable<FsEntry> ListDirectoryAsync(VirtualPath path, CancellationToken cancellationToken) =>
@@ -83,7 +90,9 @@ internal sealed class LimitedFileSystem(IFileSystem backend, AccountUsage usage)
         bool committing = SessionFileSystem.IsUploadTemporary(from.Name);
         var moving = committing ? await TryStatAsync(from, followLinks: false, cancellationToken) : null;
         var replaced = await TryStatAsync(to, followLinks: false, cancellationToken);
-        if (committing && replaced is null && !usage.TryAddFile())
+        // A commit makes a new file unless it takes the place of one whose inode goes with the name.
+        bool addsFile = committing && (replaced is null || replaced.LinkCount > 1);
+        if (addsFile && !usage.TryAddFile())
         {
             throw QuotaExceeded(to, usage, "file quota");
         }
@@ -92,7 +101,7 @@ internal sealed class LimitedFileSystem(IFileSystem backend, AccountUsage usage)
         {
             await backend.RenameAsync(from, to, options, cancellationToken);
         }
-        catch when (committing && replaced is null)
+        catch when (addsFile)
         {
             usage.RemoveFile();
             throw;
@@ -149,10 +158,18 @@ internal sealed class LimitedFileSystem(IFileSystem backend, AccountUsage usage)
     public async ValueTask SetLengthAsync(VirtualPath path, long length, CancellationToken cancellationToken)
     {
         var existing = await backend.GetStatusAsync(path, followLinks: true, cancellationToken);
-        long growth = length - existing.Size;
-        if (!usage.TryReserveBytes(growth))
+        // A handle open on the file holds the length its charge stands at; a truncation by name moves that one.
+        var tracked = _open.Find(existing) ?? new TrackedInode(default, existing.Size, inFlight: false);
+        long change;
+        lock (tracked.Gate)
         {
-            throw QuotaExceeded(path, usage, "disk quota");
+            change = length - tracked.Length;
+            if (!usage.TryReserveBytes(change, tracked.InFlight))
+            {
+                throw QuotaExceeded(path, usage, "disk quota");
+            }
+
+            tracked.Length = length;
         }
 
         try
@@ -161,7 +178,12 @@ internal sealed class LimitedFileSystem(IFileSystem backend, AccountUsage usage)
         }
         catch
         {
-            usage.ReleaseBytes(growth);
+            lock (tracked.Gate)
+            {
+                usage.ReleaseBytes(change, tracked.InFlight);
+                tracked.Length -= change;
+            }
+
             throw;
         }
     }
@@ -193,7 +215,10 @@ internal sealed class LimitedFileSystem(IFileSystem backend, AccountUsage usage)
 
     public ValueTask DisposeAsync() => backend.DisposeAsync();
 
-    /// <summary>An entry is gone: its bytes come back unless another hard link still holds the inode.</summary>
+    /// <summary>
+    /// An entry is gone: its bytes come back unless another hard link still holds the inode, or a handle still holds
+    /// it open (then they come back when the last handle closes, as the disk's do).
+    /// </summary>
     private void Forget(FileStatus? gone, bool countedAsFile, bool inFlight)
     {
         if (gone is null || gone.IsDirectory || gone.LinkCount > 1)
@@ -201,7 +226,7 @@ internal sealed class LimitedFileSystem(IFileSystem backend, AccountUsage usage)
             return;
         }
 
-        if (gone.IsRegular)
+        if (gone.IsRegular && !_open.MarkUnlinked(gone))
         {
             usage.ReleaseBytes(gone.Size, inFlight);
         }

@@ -72,6 +72,11 @@ internal sealed class MemoryFile(long inode, int permissions) : MemoryNode(inode
     /// <summary>Returns how many bytes the file grew by, for space accounting.</summary>
     public long Write(long offset, ReadOnlySpan<byte> data)
     {
+        if (data.IsEmpty)
+        {
+            return 0; // as pwrite(2) of nothing: the file does not grow to the offset
+        }
+
         long end = offset + data.Length;
         long growth = Math.Max(0, end - Length);
         EnsureCapacity(end);
