@@ -11,12 +11,12 @@ import ftplib
 import io
 import socket
 import struct
-import sys
 import threading
 
 import paramiko
 
-FXP_INIT, FXP_VERSION, FXP_OPEN, FXP_CLOSE, FXP_WRITE, FXP_STATUS, FXP_HANDLE = 1, 2, 3, 4, 6, 101, 102
+# The raw SFTP packet helpers the paramiko scenarios already use (this directory is on sys.path).
+from paramiko_sftp import FXP_CLOSE, FXP_HANDLE, FXP_INIT, FXP_OPEN, FXP_WRITE, packet, read_packet, sstr, status_of, u32, u64
 
 
 def one_line(value):
@@ -142,27 +142,27 @@ def scenario_sftp_faces(args):
     transport = ssh_login(args)
     channel = transport.open_session()
     channel.invoke_subsystem("sftp")
-    send(channel, FXP_INIT, struct.pack(">I", 6))
-    kind, body = receive(channel)
+    channel.sendall(packet(FXP_INIT, u32(6)))
+    kind, body = read_packet(channel)
     print("VERSION", struct.unpack(">I", body[:4])[0])
     # SSH_FXP_OPEN v6: id, name, desired-access (ACE4_WRITE_DATA), flags (SSH_FXF_CREATE_TRUNCATE = 1: a whole new
     # content, so a crash-safe upload), attrs (no flags, type regular).
-    send(channel, FXP_OPEN, struct.pack(">I", 1) + sstr(b"/v6.bin") + struct.pack(">II", 0x00000002, 1) + struct.pack(">IB", 0, 1))
-    kind, body = receive(channel)
+    channel.sendall(packet(FXP_OPEN, u32(1), sstr("/v6.bin"), u32(0x00000002), u32(1), u32(0), bytes([1])))
+    kind, body = read_packet(channel)
     if kind != FXP_HANDLE:
-        print("OPEN", status_of(body))
+        print("OPEN", status_of(kind, body))
         return
     handle = body[4:]
     offset, code = 0, 0
     chunk = b"w" * 32768
     while offset < args.size and code == 0:
-        send(channel, FXP_WRITE, struct.pack(">I", 2) + handle + struct.pack(">Q", offset) + sstr(chunk))
-        kind, body = receive(channel)
+        channel.sendall(packet(FXP_WRITE, u32(2), handle, u64(offset), sstr(chunk)))
+        kind, body = read_packet(channel)
         code = struct.unpack(">I", body[4:8])[0]
         offset += len(chunk)
-    print("V6", status_of(body))
-    send(channel, FXP_CLOSE, struct.pack(">I", 3) + handle)
-    receive(channel)
+    print("V6", status_of(kind, body))
+    channel.sendall(packet(FXP_CLOSE, u32(3), handle))
+    read_packet(channel)
     transport.close()
 
 
@@ -197,37 +197,6 @@ def scenario_sessions(args):
     again_ssh = ssh_login(args)
     print("SSH_AFTER", again_ssh.is_authenticated())
     again_ssh.close()
-
-
-def sstr(data):
-    return struct.pack(">I", len(data)) + data
-
-
-def send(channel, kind, body):
-    packet = struct.pack(">IB", len(body) + 1, kind) + body
-    channel.sendall(packet)
-
-
-def receive(channel):
-    header = exact(channel, 5)
-    length, kind = struct.unpack(">IB", header)
-    return kind, exact(channel, length - 1)
-
-
-def exact(channel, count):
-    data = b""
-    while len(data) < count:
-        more = channel.recv(count - len(data))
-        if not more:
-            raise EOFError("channel closed")
-        data += more
-    return data
-
-
-def status_of(body):
-    code = struct.unpack(">I", body[4:8])[0]
-    length = struct.unpack(">I", body[8:12])[0]
-    return "%d %s" % (code, body[12:12 + length].decode())
 
 
 def main():
