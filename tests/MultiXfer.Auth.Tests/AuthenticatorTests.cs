@@ -108,12 +108,23 @@ public sealed class AuthenticatorTests
     public async Task Unknown_users_cost_a_full_hash()
     {
         // The dummy hash is in the default scheme with its default cost, so compare with a real user hashed that way.
-        var (auth, _) = Create(users: User("alice", SlowHash.Value));
+        // The throttle raised out of the way: this test fails many logins from one address on purpose.
+        var (auth, _) = Create(new AuthOptions { FailureDelayMilliseconds = 0, PasswordCacheSeconds = 0, MaxFailuresPerAddress = 1000 },
+            users: User("alice", SlowHash.Value));
         await auth.AuthenticatePasswordAsync(Attempt("warm-up"), "x", None);
 
-        var hash = OneDefaultHash();
-        var unknown = await Fastest(3, () => auth.AuthenticatePasswordAsync(Attempt("mallory"), "s3cret", None));
-        var wrong = await Fastest(3, () => auth.AuthenticatePasswordAsync(Attempt("alice"), "wrong", None));
+        // Interleaved, the fastest of five each: the three are timed under the same load (the other test projects run
+        // beside this one), so a busy moment cannot make one of them look cheaper than the others.
+        var hash = TimeSpan.MaxValue;
+        (AuthResult Result, TimeSpan Elapsed) unknown = (AuthResult.Failed, TimeSpan.MaxValue), wrong = (AuthResult.Failed, TimeSpan.MaxValue);
+        for (int i = 0; i < 5; i++)
+        {
+            hash = TimeSpan.FromTicks(Math.Min(hash.Ticks, OneDefaultHash().Ticks));
+            var u = await Timed(() => auth.AuthenticatePasswordAsync(Attempt("mallory"), "s3cret", None));
+            unknown = u.Elapsed < unknown.Elapsed ? u : unknown;
+            var w = await Timed(() => auth.AuthenticatePasswordAsync(Attempt("alice"), "wrong", None));
+            wrong = w.Elapsed < wrong.Elapsed ? w : wrong;
+        }
 
         Assert.Equal(AuthOutcome.Failed, unknown.Result.Outcome);
         Assert.Equal(AuthOutcome.Failed, wrong.Result.Outcome);

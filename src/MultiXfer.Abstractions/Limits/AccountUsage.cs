@@ -290,6 +290,15 @@ public sealed class AccountUsage(string key, TimeProvider time)
         }
     }
 
+    /// <summary>The figures must be written again (a flush failed).</summary>
+    public void MarkChanged()
+    {
+        lock (_lock)
+        {
+            _dirty = true;
+        }
+    }
+
     /// <summary>The daily counters start again at UTC midnight.</summary>
     private void RollDay()
     {

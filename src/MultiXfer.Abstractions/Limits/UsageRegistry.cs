@@ -11,7 +11,8 @@ public sealed record SessionAdmission(SessionLimits? Session, UserAccount? User,
 /// sessions, quotas and rates hold across all of them. Usage is loaded from the store when an account is first seen
 /// and written back by <see cref="FlushAsync"/>.
 /// </summary>
-public sealed class UsageRegistry(IUsageStore? store, TimeProvider time)
+/// <param name="storeFailed">Told when the store cannot be read (the account, the error): logins go on without it.</param>
+public sealed class UsageRegistry(IUsageStore? store, TimeProvider time, Action<string, Exception>? storeFailed = null)
 {
     private readonly ConcurrentDictionary<string, AccountUsage> _accounts = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _forgotten = new();
@@ -20,7 +21,17 @@ public sealed class UsageRegistry(IUsageStore? store, TimeProvider time)
     public async Task<AccountUsage> GetAsync(string key, CancellationToken cancellationToken)
     {
         var usage = _accounts.GetOrAdd(key, static (k, t) => new AccountUsage(k, t), time);
-        await usage.EnsureLoadedAsync(store, cancellationToken);
+        try
+        {
+            await usage.EnsureLoadedAsync(store, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // An unreachable store must not lock accounts out (configured users do not depend on it): the account goes
+            // on with a scan of its disk and today's transfers counted from now, written back when the store returns.
+            storeFailed?.Invoke(key, e);
+        }
+
         return usage;
     }
 
@@ -59,15 +70,27 @@ public sealed class UsageRegistry(IUsageStore? store, TimeProvider time)
             return;
         }
 
-        while (_forgotten.TryDequeue(out string? key))
+        while (_forgotten.TryPeek(out string? key))
         {
             await store.DeleteAsync(key, cancellationToken);
+            _forgotten.TryDequeue(out _);
         }
 
-        var changed = _accounts.Values.Select(a => a.TakeChanges()).OfType<StoredUsage>().ToList();
-        if (changed.Count > 0)
+        var changed = _accounts.Values.Select(a => (Usage: a, Stored: a.TakeChanges())).Where(c => c.Stored is not null).ToList();
+        if (changed.Count == 0)
         {
-            await store.SaveAsync(changed, cancellationToken);
+            return;
+        }
+
+        try
+        {
+            await store.SaveAsync([.. changed.Select(c => c.Stored!)], cancellationToken);
+        }
+        catch
+        {
+            // Not written: the next flush tries these again.
+            changed.ForEach(c => c.Usage.MarkChanged());
+            throw;
         }
     }
 }

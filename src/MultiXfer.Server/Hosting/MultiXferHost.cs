@@ -96,7 +96,13 @@ internal static class MultiXferHost
         builder.Services.AddSingleton(provider => new FileSystemProvider(settings.Server, provider.GetRequiredService<ILoggerFactory>(), storageLayer));
         builder.Services.AddSingleton(_ => database);
         builder.Services.AddSingleton(_ => new ConnectionTracker());
-        builder.Services.AddSingleton(_ => new UsageRegistry(database.Usage, TimeProvider.System));
+        builder.Services.AddSingleton(provider =>
+        {
+            var logger = provider.GetRequiredService<ILoggerFactory>().CreateLogger("MultiXfer.Limits");
+            return new UsageRegistry(database.Usage, TimeProvider.System, (account, e) =>
+                logger.LogWarning("usage of {Account} could not be read from the account store ({Detail}); its disk is counted " +
+                    "by a scan and today's transfers from now", account, e.Message));
+        });
         builder.Services.AddSingleton(provider => new VirtualHostFactory(provider.GetRequiredService<FileSystemProvider>(), demoUsers,
             database.HoldsAccounts ? database.Accounts : null,
             new LoginThrottle(settings.Auth, TimeProvider.System, settings.Server.Ipv6PrefixLength), provider.GetRequiredService<UsageRegistry>(),
