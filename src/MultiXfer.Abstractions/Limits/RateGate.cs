@@ -6,11 +6,14 @@ namespace MultiXfer.Limits;
 /// A rate shared by whoever sends through it (an account's sessions, a host's, one session's transfers). Each send
 /// books the next free stretch of time at the rate (a virtual clock, as GCRA does), so senders get turns in arrival
 /// order and the long-run rate is exact. Up to <see cref="BurstSeconds"/> of traffic may go ahead of the clock,
-/// which absorbs timer granularity without letting an idle account bank a burst.
+/// which absorbs timer granularity without letting an idle account bank a burst; waits come in stretches of at least
+/// <see cref="MinimumWaitSeconds"/>, so a paced transfer wakes a few dozen times a second, not once per packet.
 /// </summary>
 public sealed class RateGate(long bytesPerSecond)
 {
     private const double BurstSeconds = 0.1;
+
+    private const double MinimumWaitSeconds = 0.02;
 
     private readonly Lock _lock = new();
     private long _bytesPerSecond = bytesPerSecond;
@@ -44,6 +47,8 @@ public sealed class RateGate(long bytesPerSecond)
             wait = _clear - now - burst;
         }
 
-        return wait > 0 ? Stopwatch.GetElapsedTime(0, wait) : TimeSpan.Zero;
+        // Waits shorter than a timer tick are not worth a wakeup each: the debt stays booked, and the send that takes
+        // it past MinimumWaitSeconds waits for all of it.
+        return wait >= (long)(MinimumWaitSeconds * Stopwatch.Frequency) ? Stopwatch.GetElapsedTime(0, wait) : TimeSpan.Zero;
     }
 }

@@ -6,8 +6,11 @@ namespace MultiXfer.Limits;
 /// </summary>
 public sealed class SessionLimits : IDisposable
 {
-    /// <summary>Paced transfers move at most this much per step, so the sessions sharing a gate take turns finely.</summary>
-    private const int MaxPacedChunk = 64 * 1024;
+    /// <summary>
+    /// Paced transfers move at most this much per step (FTP's unpaced buffer), so the sessions sharing a gate take
+    /// turns at least every 1/16 s while a fast rate does not cost a wakeup per small step.
+    /// </summary>
+    private const int MaxPacedChunk = 256 * 1024;
 
     private const int MinPacedChunk = 4 * 1024;
 
@@ -33,7 +36,7 @@ public sealed class SessionLimits : IDisposable
         return account.Limits || session.Limits || host.Limits;
     }
 
-    /// <summary>The step a paced transfer should move: about 1/16 s at the tightest rate, within 4 to 64 KiB.</summary>
+    /// <summary>The step a paced transfer should move: about 1/16 s at the tightest rate, within 4 to 256 KiB.</summary>
     public int PacedChunk(TransferDirection direction)
     {
         var (account, session, host) = Gates(direction);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Win32.SafeHandles;
 using MultiXfer.Limits;
 
@@ -20,6 +21,9 @@ internal sealed class LimitedFileHandle(IFileHandle file, AccountUsage usage, Op
     /// <summary>Zero-copy sending bypasses <see cref="ReadAsync"/>; a daily download allowance needs every byte seen.</summary>
     public SafeFileHandle? OsHandle => usage.HasDailyLimit(TransferDirection.Download) ? null : file.OsHandle;
 
+    // Every SFTP READ and WRITE of every session passes here: the pooled builders keep one that waits for the disk
+    // from allocating a state machine.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<int> ReadAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken)
     {
         int allowed = (int)usage.AllowanceToday(TransferDirection.Download, buffer.Length);
@@ -33,6 +37,7 @@ internal sealed class LimitedFileHandle(IFileHandle file, AccountUsage usage, Op
         return read;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         if (data.IsEmpty)
