@@ -7,8 +7,10 @@ namespace MultiXfer.Interop.Tests.Limits;
 /// <summary>
 /// Rates hold across an account's sessions (FTP and SFTP alike), one session's cap and a host's cap hold too, and an
 /// account without a rate is not slowed by another's. Rates are measured from the clients' own transfer times (curl),
-/// summed over the sessions of one run; a loaded machine can only make them lower, so the upper bound is strict.
+/// summed over the sessions of one run. They run alone (a collection without parallelization): beside the other
+/// interop tests a loaded 2-core machine once delivered 11 % under the rate, which is the machine, not the pacing.
 /// </summary>
+[Collection(nameof(BandwidthCollection))]
 public sealed class BandwidthTests
 {
     private const long Rate = 4_000_000;
@@ -102,3 +104,7 @@ public sealed class BandwidthTests
         return (curl.ExitCode, origin + double.Parse(times[0], CultureInfo.InvariantCulture), origin + double.Parse(times[1], CultureInfo.InvariantCulture));
     }
 }
+
+/// <summary>Rate measurements run after the parallel tests, alone.</summary>
+[CollectionDefinition(nameof(BandwidthCollection), DisableParallelization = true)]
+public sealed class BandwidthCollection;
