@@ -13,10 +13,10 @@ namespace MultiXfer.Fsio.Limits;
 /// </summary>
 internal sealed class LimitedFileSystem(IFileSystem backend, AccountUsage usage) : IFileSystem
 {
+    private readonly OpenInodes _open = OpenInodes.Of(usage);
+
     public ValueTask<FileStatus> GetStatusAsync(VirtualPath path, bool followLinks, CancellationToken cancellationToken) =>
         backend.GetStatusAsync(path, followLinks, cancellationToken);
-
-    private readonly OpenInodes _open = OpenInodes.Of(usage);
 
     public async ValueTask<IFileHandle> OpenFileAsync(VirtualPath path, FileOpenOptions options, CancellationToken cancellationToken)
     {
