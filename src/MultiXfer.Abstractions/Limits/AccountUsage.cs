@@ -84,7 +84,9 @@ public sealed class AccountUsage(string key, TimeProvider time)
     {
         lock (_lock)
         {
-            if (bytes > 0 && Limits.QuotaBytes is { } quota && _bytes + bytes > quota)
+            // A length a peer names (SETSTAT size 2^63-1, a write at an offset near it) must not wrap the sum negative,
+            // which would clamp the account's usage to zero: more than a long can count is refused, quota or none.
+            if (bytes > 0 && (bytes > long.MaxValue - _bytes || Limits.QuotaBytes is { } quota && _bytes + bytes > quota))
             {
                 return false;
             }

@@ -79,7 +79,13 @@ internal sealed class LimitedFileHandle(IFileHandle file, AccountUsage usage, Op
         var inode = tracked!;
         lock (inode.Gate)
         {
-            long end = (offset < 0 ? inode.Length : offset) + length;
+            long start = offset < 0 ? inode.Length : offset;
+            if (start > long.MaxValue - length)
+            {
+                return false; // the end would not fit a long: no storage holds it
+            }
+
+            long end = start + length;
             if (!usage.TryReserveBytes(Math.Max(0, end - inode.Length), inode.InFlight))
             {
                 return false;

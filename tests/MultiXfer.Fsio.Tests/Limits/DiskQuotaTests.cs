@@ -109,6 +109,38 @@ public sealed class DiskQuotaTests
         await h.AssertTrackedMatchesScanAsync("after the commit");
     }
 
+    /// <summary>
+    /// Lengths and offsets a peer names near 2^63 must not wrap the usage sum: without the check a SETSTAT size of
+    /// long.MaxValue, refused by the storage afterwards, left the account's usage at zero.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Storages), MemberType = typeof(QuotaHarness))]
+    public async Task Lengths_and_offsets_near_the_end_of_a_long_are_refused_and_leave_the_usage_as_it_was(string storage)
+    {
+        await using var h = Start(storage, new AccountLimits());
+        var fs = await h.OpenAsync();
+        await UploadAsync(fs, "/a", 30_000);
+        // Another file, so the account holds more than /a: the growth to long.MaxValue then passes what a long holds.
+        await UploadAsync(fs, "/b", 10_000);
+
+        // Refused by the quota layer or by the storage after it (file too large, no space): either way, refused.
+        await Assert.ThrowsAsync<FsException>(() => fs.SetLengthAsync(P("/a"), long.MaxValue, None).AsTask());
+        Assert.Equal((40_000, 2), h.Used());
+        await using (var handle = await fs.OpenFileAsync(P("/a"), Modify, None))
+        {
+            // The write first: a refused truncation poisons the handle (UploadHandle), and later calls repeat its error.
+            await QuotaRefusal(() => handle.WriteAsync(long.MaxValue - 10, Content(4096), None).AsTask());
+        }
+
+        await using (var handle = await fs.OpenFileAsync(P("/a"), Modify, None))
+        {
+            await Assert.ThrowsAsync<FsException>(() => handle.SetLengthAsync(long.MaxValue, None).AsTask());
+        }
+
+        Assert.Equal((40_000, 2), h.Used());
+        await h.AssertTrackedMatchesScanAsync();
+    }
+
     [Theory]
     [MemberData(nameof(Storages), MemberType = typeof(QuotaHarness))]
     public async Task Growing_a_file_by_truncate_beyond_the_quota_is_refused(string storage)
