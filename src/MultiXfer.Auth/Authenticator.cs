@@ -66,12 +66,12 @@ public sealed partial class Authenticator : IAuthenticator
 
         if (!PasswordHasher.IsAcceptableLength(password))
         {
-            return await FailAsync(attempt, "password longer than 1024 bytes", cancellationToken);
+            return await FailAsync(attempt, "password longer than 1024 bytes", LoginFailureReasons.BadCredentials, cancellationToken);
         }
 
         if (await FindAsync(attempt, cancellationToken) is not { } found)
         {
-            return AuthResult.Failed;
+            return AuthResult.Failed(LoginFailureReasons.StoreUnavailable);
         }
 
         var user = found.User;
@@ -93,12 +93,13 @@ public sealed partial class Authenticator : IAuthenticator
 
         if (!verified || user is null)
         {
-            return await FailAsync(attempt, user is null ? "unknown user" : stored is null ? "no password set" : "wrong password", cancellationToken);
+            return await FailAsync(attempt, user is null ? "unknown user" : stored is null ? "no password set" : "wrong password",
+                user is null ? LoginFailureReasons.UnknownUser : LoginFailureReasons.BadCredentials, cancellationToken);
         }
 
         if (RefusalFor(user, attempt) is { } refusal)
         {
-            return await FailAsync(attempt, refusal, cancellationToken);
+            return await FailAsync(attempt, refusal, LoginFailureReasons.Refused, cancellationToken);
         }
 
         _cache.Add(user, password);
@@ -118,22 +119,22 @@ public sealed partial class Authenticator : IAuthenticator
 
         if (await FindAsync(attempt, cancellationToken) is not { } found)
         {
-            return AuthResult.Failed;
+            return AuthResult.Failed(LoginFailureReasons.StoreUnavailable);
         }
 
         if (found.User is not { } user)
         {
-            return await FailAsync(attempt, "unknown user", cancellationToken);
+            return await FailAsync(attempt, "unknown user", LoginFailureReasons.UnknownUser, cancellationToken);
         }
 
         if (!keyIsAuthorized(user.Account))
         {
-            return await FailAsync(attempt, "key not authorized", cancellationToken);
+            return await FailAsync(attempt, "key not authorized", LoginFailureReasons.BadCredentials, cancellationToken);
         }
 
         if (RefusalFor(user, attempt) is { } refusal)
         {
-            return await FailAsync(attempt, refusal, cancellationToken);
+            return await FailAsync(attempt, refusal, LoginFailureReasons.Refused, cancellationToken);
         }
 
         LogSucceededWithKey(user.Account.Name, attempt.Protocol);
@@ -212,7 +213,7 @@ public sealed partial class Authenticator : IAuthenticator
 
         if (!_anonymous.Enabled)
         {
-            return await FailAsync(attempt, "anonymous access is disabled", cancellationToken);
+            return await FailAsync(attempt, "anonymous access is disabled", LoginFailureReasons.Refused, cancellationToken);
         }
 
         LogSucceeded("anonymous", attempt.Protocol);
@@ -228,7 +229,9 @@ public sealed partial class Authenticator : IAuthenticator
         });
     }
 
-    private async ValueTask<AuthResult> FailAsync(LoginAttempt attempt, string reason, CancellationToken cancellationToken)
+    /// <param name="reason">The log's words.</param>
+    /// <param name="category">The metric's and audit log's (<see cref="LoginFailureReasons"/>).</param>
+    private async ValueTask<AuthResult> FailAsync(LoginAttempt attempt, string reason, string category, CancellationToken cancellationToken)
     {
         bool banned = _throttle.RecordFailure(attempt.ClientAddress);
         LogFailed(LogText.Clean(attempt.UserName), attempt.Protocol, reason);
@@ -244,7 +247,7 @@ public sealed partial class Authenticator : IAuthenticator
             await Task.Delay(delay + Random.Shared.Next(0, Math.Max(1, delay / 10)), cancellationToken);
         }
 
-        return AuthResult.Failed;
+        return AuthResult.Failed(category);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "login succeeded for {UserName} over {Protocol}")]

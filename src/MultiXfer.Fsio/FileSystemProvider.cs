@@ -47,6 +47,9 @@ public sealed class FileSystemProvider : IFileSystemProvider, IDisposable
 
     public static bool IsMemory(string storage) => string.Equals(storage, "memory", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>Files live in memory (tests, demos): nothing on disk to check.</summary>
+    public bool IsMemoryBackend => IsMemory(_options.Storage);
+
     public async ValueTask<IFileSystem> OpenAsync(UserAccount user, CancellationToken cancellationToken)
     {
         if (user.Storage is { } storage && !ReferenceEquals(storage, this))

@@ -40,8 +40,8 @@ public sealed class ScpApplication(IFileSystemProvider files, ILoggerFactory log
         try
         {
             bool complete = command.Sink
-                ? await new ScpSink(channel, fileSystem, command, paths[0], _logger, session.Connection.Activity).RunAsync(cancellationToken)
-                : await new ScpSource(channel, fileSystem, command, _logger, session.Connection.Activity).RunAsync(paths, cancellationToken);
+                ? await new ScpSink(channel, fileSystem, command, paths[0], _logger, session.Connection).RunAsync(cancellationToken)
+                : await new ScpSource(channel, fileSystem, command, _logger, session.Connection).RunAsync(paths, cancellationToken);
             return complete ? 0 : 1;
         }
         catch (ScpProtocolException e)

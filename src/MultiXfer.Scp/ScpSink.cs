@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using MultiXfer.Connections;
 using MultiXfer.Fsio;
+using MultiXfer.Observability;
 
 namespace MultiXfer.Scp;
 
@@ -12,7 +13,7 @@ namespace MultiXfer.Scp;
 /// user's root, permissions and crash-safe uploads.
 /// </summary>
 internal sealed class ScpSink(ScpChannel channel, IFileSystem files, ScpCommandLine command, VirtualPath target, ILogger logger,
-    SessionActivity? activity = null)
+    ConnectionContext? connection = null)
 {
     private readonly Stack<(VirtualPath Path, ScpTimes? Times)> _directories = new();
     private bool _errors;
@@ -210,7 +211,8 @@ internal sealed class ScpSink(ScpChannel channel, IFileSystem files, ScpCommandL
         // Shown in the session list; the bytes cross the channel, which the connection counts already.
         var shown = new TransferActivity("write", path.ToString(), Upload: true, DateTimeOffset.UtcNow, () => Volatile.Read(ref offset),
             SeparateConnection: false);
-        activity?.BeginTransfer(shown);
+        connection?.BeginTransfer(shown);
+        var outcome = TransferOutcome.Aborted;
         try
         {
             await using (file)
@@ -249,6 +251,7 @@ internal sealed class ScpSink(ScpChannel channel, IFileSystem files, ScpCommandL
                     _errors = true;
                     // Not committed: the target keeps its old content. The client waits for an answer all the same.
                     await channel.SendErrorAsync(fatal: false, $"{path}: not stored: the client reported an error", cancellationToken);
+                    outcome = TransferOutcome.Failed;
                     return;
                 }
 
@@ -263,11 +266,13 @@ internal sealed class ScpSink(ScpChannel channel, IFileSystem files, ScpCommandL
                         failure = e;
                     }
                 }
+
+                outcome = failure is null ? TransferOutcome.Completed : TransferOutcome.Failed;
             }
         }
         finally
         {
-            activity?.EndTransfer(shown);
+            connection?.EndTransfer(shown, outcome);
         }
 
         if (failure is null && command.PreserveTimes)

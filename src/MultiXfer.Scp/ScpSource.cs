@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using MultiXfer.Connections;
 using MultiXfer.Fsio;
+using MultiXfer.Observability;
 
 namespace MultiXfer.Scp;
 
@@ -11,7 +12,7 @@ namespace MultiXfer.Scp;
 /// first with -p. Names sent are FSIO entry names: never empty, '.', '..' or containing '/'. A path's last segment
 /// may hold * and ? wildcards, expanded here (there is no shell to do it).
 /// </summary>
-internal sealed class ScpSource(ScpChannel channel, IFileSystem files, ScpCommandLine command, ILogger logger, SessionActivity? activity = null)
+internal sealed class ScpSource(ScpChannel channel, IFileSystem files, ScpCommandLine command, ILogger logger, ConnectionContext? connection = null)
 {
     private readonly HashSet<(ulong Device, ulong Inode)> _directoriesBeingSent = [];
     private bool _errors;
@@ -187,7 +188,8 @@ internal sealed class ScpSource(ScpChannel channel, IFileSystem files, ScpComman
             // Shown in the session list; the bytes cross the channel, which the connection counts already.
             var shown = new TransferActivity("read", path.ToString(), Upload: false, DateTimeOffset.UtcNow, () => Volatile.Read(ref offset),
                 SeparateConnection: false);
-            activity?.BeginTransfer(shown);
+            connection?.BeginTransfer(shown);
+            var outcome = TransferOutcome.Aborted;
             try
             {
                 while (offset < size)
@@ -220,10 +222,12 @@ internal sealed class ScpSource(ScpChannel channel, IFileSystem files, ScpComman
                     await channel.Stream.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
                     offset += read;
                 }
+
+                outcome = problem is null ? TransferOutcome.Completed : TransferOutcome.Failed;
             }
             finally
             {
-                activity?.EndTransfer(shown);
+                connection?.EndTransfer(shown, outcome);
                 ArrayPool<byte>.Shared.Return(buffer);
             }
 

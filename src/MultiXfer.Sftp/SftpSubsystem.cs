@@ -26,7 +26,7 @@ public sealed class SftpSubsystem(SftpOptions options, IReadOnlyDictionary<strin
         await using var fileSystem = await files.OpenAsync(session.User, session.Cancellation);
         var policy = PolicyFor(session.User, session.Connection.ListenerName);
         var engine = new SftpSession(session.Stream, fileSystem, policy, OwnerNames.System, _logger, waitWithoutBuffer: true,
-            activity: session.Connection.Activity);
+            connection: session.Connection);
         return await engine.RunAsync(session.Cancellation);
     }
 

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using MultiXfer.Connections;
+using MultiXfer.Observability;
 using MultiXfer.Transport.Admission;
 using MultiXfer.Transport.FrontEnd;
 
@@ -25,14 +26,16 @@ public sealed partial class ConnectionListener : IAsyncDisposable
     private readonly AdmissionGate _admission;
     private readonly SourcePenalties _penalties;
     private readonly ConnectionTracker _tracker;
+    private readonly IConnectionObserver _observer;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private Socket? _socket;
     private Task? _acceptLoop;
 
     public ConnectionListener(string name, IPEndPoint endPoint, ListenerFrontEnd frontEnd, VirtualHostDirectory virtualHosts,
-        AdmissionGate admission, SourcePenalties penalties, ConnectionTracker tracker, ILogger logger)
+        AdmissionGate admission, SourcePenalties penalties, ConnectionTracker tracker, IConnectionObserver observer, ILogger logger)
     {
+        _observer = observer;
         Name = name;
         _endPoint = endPoint;
         _frontEnd = frontEnd;
@@ -125,7 +128,7 @@ public sealed partial class ConnectionListener : IAsyncDisposable
             socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
             string id = $"{IdPrefix}{Interlocked.Increment(ref s_nextId):x5}";
             connection = new ConnectionContext(id, Name, (IPEndPoint)socket.LocalEndPoint!, (IPEndPoint)socket.RemoteEndPoint!,
-                new NetworkStream(socket, ownsSocket: true), _tracker.ShutdownRequested);
+                new NetworkStream(socket, ownsSocket: true), _tracker.ShutdownRequested) { Observer = _observer };
 
             // The sites as they are now: a reload while this connection lives does not change what it serves.
             connection.VirtualHosts = _virtualHosts.Current;
@@ -154,6 +157,7 @@ public sealed partial class ConnectionListener : IAsyncDisposable
         using var abort = connection.ConnectionClosed.Register(static s => ((Socket)s!).Dispose(), socket);
         AdmissionTicket? ticket = null;
         bool opened = false;
+        bool reported = false;
         try
         {
             if (await ProxyStageAsync(connection, socket) is not { } peerStayedSilent)
@@ -186,6 +190,7 @@ public sealed partial class ConnectionListener : IAsyncDisposable
                 // Detecting first would let refused clients hold sockets for the detection timeout, beyond every
                 // limit: on a shared port the refusal is the closed connection. A penalised source gets no work at all.
                 LogRefused(reason.ToString());
+                _observer.Refused(connection, reason.ToString());
                 return;
             }
 
@@ -198,12 +203,14 @@ public sealed partial class ConnectionListener : IAsyncDisposable
             if (refusal is { } refused)
             {
                 LogRefused(refused.ToString());
+                _observer.Refused(connection, refused.ToString());
                 await RejectAsync(handler, connection, refused);
                 return;
             }
 
-            opened = true;
+            opened = reported = true;
             LogOpened(Name, new IPEndPoint(connection.LocalAddress, connection.LocalEndPoint.Port).ToString());
+            _observer.Opened(connection);
             await handler.RunAsync(connection);
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
@@ -238,6 +245,11 @@ public sealed partial class ConnectionListener : IAsyncDisposable
             {
                 LogClosed();
             }
+
+            if (reported)
+            {
+                _observer.Closed(connection);
+            }
         }
     }
 
@@ -259,6 +271,7 @@ public sealed partial class ConnectionListener : IAsyncDisposable
         if (proxy.Refusal is { } proxyRefusal)
         {
             LogFrontEndRefused(Name, proxyRefusal);
+            _observer.Refused(connection, "ProxyHeader");
             return null;
         }
 
@@ -281,6 +294,7 @@ public sealed partial class ConnectionListener : IAsyncDisposable
     {
         if (_frontEnd.Detection is not { } detection)
         {
+            connection.LogScope.Protocol = Protocol;
             return _frontEnd.Handlers.Values.Single();
         }
 
@@ -289,10 +303,12 @@ public sealed partial class ConnectionListener : IAsyncDisposable
         {
             connection.RecordLoginFailure(detected.Failure);
             LogFrontEndRefused(Name, detected.Refusal!);
+            _observer.Refused(connection, "Undetected");
             return null;
         }
 
         LogDetected(protocol);
+        connection.LogScope.Protocol = protocol;
         return _frontEnd.Handlers[protocol];
     }
 

@@ -99,9 +99,11 @@ public sealed class AuthenticatorTests
         var (auth, _) = Create();
         var wrong = await auth.AuthenticatePasswordAsync(Attempt("alice"), "S3cret", None);
         var unknown = await auth.AuthenticatePasswordAsync(Attempt("mallory"), "s3cret", None);
-        Assert.Same(AuthResult.Failed, wrong);
-        Assert.Same(AuthResult.Failed, unknown);
-        Assert.Null(wrong.User);
+        // The same outcome and no account; only the server's own records (metrics, audit) tell the two apart.
+        Assert.Equal((AuthOutcome.Failed, (UserAccount?)null), (wrong.Outcome, wrong.User));
+        Assert.Equal((AuthOutcome.Failed, (UserAccount?)null), (unknown.Outcome, unknown.User));
+        Assert.Equal(LoginFailureReasons.BadCredentials, wrong.Reason);
+        Assert.Equal(LoginFailureReasons.UnknownUser, unknown.Reason);
     }
 
     [Fact]
@@ -116,7 +118,7 @@ public sealed class AuthenticatorTests
         // Interleaved, the fastest of five each: the three are timed under the same load (the other test projects run
         // beside this one), so a busy moment cannot make one of them look cheaper than the others.
         var hash = TimeSpan.MaxValue;
-        (AuthResult Result, TimeSpan Elapsed) unknown = (AuthResult.Failed, TimeSpan.MaxValue), wrong = (AuthResult.Failed, TimeSpan.MaxValue);
+        (AuthResult Result, TimeSpan Elapsed) unknown = (AuthResult.Failed(LoginFailureReasons.BadCredentials), TimeSpan.MaxValue), wrong = (AuthResult.Failed(LoginFailureReasons.BadCredentials), TimeSpan.MaxValue);
         for (int i = 0; i < 5; i++)
         {
             hash = TimeSpan.FromTicks(Math.Min(hash.Ticks, OneDefaultHash().Ticks));
@@ -141,7 +143,7 @@ public sealed class AuthenticatorTests
         string overlong = new('a', PasswordHasher.MaxPasswordBytes + 1);
 
         var (result, elapsed) = await Fastest(2, () => auth.AuthenticatePasswordAsync(Attempt("alice"), overlong, None));
-        Assert.Same(AuthResult.Failed, result);
+        Assert.Equal(AuthOutcome.Failed, result.Outcome);
         Assert.True(elapsed < hash * 0.3, $"an overlong password took {elapsed}, one hash takes {hash}");
         Assert.Equal(1, throttle.TrackedAddresses);
     }
@@ -158,7 +160,7 @@ public sealed class AuthenticatorTests
     public async Task A_protocol_the_user_may_not_use_fails_even_with_the_right_password()
     {
         var (auth, _) = Create(users: User("alice", FastHash, Protocols.Sftp));
-        Assert.Same(AuthResult.Failed, await auth.AuthenticatePasswordAsync(Attempt("alice", Protocols.Ftp), "s3cret", None));
+        Assert.Equal(LoginFailureReasons.Refused, (await auth.AuthenticatePasswordAsync(Attempt("alice", Protocols.Ftp), "s3cret", None)).Reason);
         Assert.True((await auth.AuthenticatePasswordAsync(Attempt("alice", Protocols.Sftp), "s3cret", None)).Succeeded);
     }
 
@@ -194,7 +196,7 @@ public sealed class AuthenticatorTests
         var options = new AuthOptions { FailureDelayMilliseconds = 200, PasswordCacheSeconds = 0 };
         var (auth, _) = Create(options, users: User("alice", FastHash, Protocols.Ftp));
         var (result, elapsed) = await Timed(() => auth.AuthenticatePasswordAsync(Attempt(user, protocol), password, None));
-        Assert.Same(AuthResult.Failed, result);
+        Assert.Equal(AuthOutcome.Failed, result.Outcome);
         // Task.Delay runs on a millisecond tick; allow that tick, not more.
         Assert.True(elapsed >= TimeSpan.FromMilliseconds(199), $"failure answered after {elapsed}");
     }
@@ -223,7 +225,7 @@ public sealed class AuthenticatorTests
         Assert.True(second.Elapsed < first.Elapsed / 4, $"first login {first.Elapsed}, cached login {second.Elapsed}");
 
         var wrong = await Timed(() => auth.AuthenticatePasswordAsync(Attempt("alice"), "s3cret!", None));
-        Assert.Same(AuthResult.Failed, wrong.Result);
+        Assert.Equal(AuthOutcome.Failed, wrong.Result.Outcome);
         Assert.True(wrong.Elapsed >= hash * 0.4, $"a wrong password after a cached success took {wrong.Elapsed}, one hash {hash}");
 
         // The entry expires with the cache lifetime.
@@ -239,14 +241,14 @@ public sealed class AuthenticatorTests
         var options = new AuthOptions { FailureDelayMilliseconds = 0, PasswordCacheSeconds = 300 };
         var (auth, _) = Create(options, users: User("alice", FastHash, Protocols.Sftp));
         Assert.True((await auth.AuthenticatePasswordAsync(Attempt("alice", Protocols.Sftp), "s3cret", None)).Succeeded);
-        Assert.Same(AuthResult.Failed, await auth.AuthenticatePasswordAsync(Attempt("alice", Protocols.Ftp), "s3cret", None));
+        Assert.Equal(LoginFailureReasons.Refused, (await auth.AuthenticatePasswordAsync(Attempt("alice", Protocols.Ftp), "s3cret", None)).Reason);
     }
 
     [Fact]
     public async Task Anonymous_is_refused_when_disabled()
     {
         var (auth, throttle) = Create(anonymous: new AnonymousPolicy(false, VirtualPath.Resolve(VirtualPath.Root, "/pub")));
-        Assert.Same(AuthResult.Failed, await auth.AuthenticateAnonymousAsync(Attempt("anonymous"), None));
+        Assert.Equal(LoginFailureReasons.Refused, (await auth.AuthenticateAnonymousAsync(Attempt("anonymous"), None)).Reason);
         Assert.Equal(1, throttle.TrackedAddresses);
     }
 

@@ -69,11 +69,11 @@ internal sealed class FuzzAuthenticator : IAuthenticator
         ValueTask.FromResult(password == FuzzUsers.ThrottlePassword ? AuthResult.Throttled
             : attempt.UserName == FuzzUsers.Name && password == FuzzUsers.Password && FuzzUsers.Account.MayUse(attempt.Protocol)
                 ? new AuthResult(AuthOutcome.Success, FuzzUsers.Account)
-                : AuthResult.Failed);
+                : AuthResult.Failed(LoginFailureReasons.BadCredentials));
 
     public ValueTask<AuthResult> AuthenticatePublicKeyAsync(LoginAttempt attempt, Func<UserAccount, bool> keyIsAuthorized,
         CancellationToken cancellationToken) =>
-        ValueTask.FromResult(Acceptable(attempt, keyIsAuthorized) ? new AuthResult(AuthOutcome.Success, FuzzUsers.Account) : AuthResult.Failed);
+        ValueTask.FromResult(Acceptable(attempt, keyIsAuthorized) ? new AuthResult(AuthOutcome.Success, FuzzUsers.Account) : AuthResult.Failed(LoginFailureReasons.BadCredentials));
 
     public ValueTask<bool> IsPublicKeyAcceptableAsync(LoginAttempt attempt, Func<UserAccount, bool> keyIsAuthorized, CancellationToken cancellationToken) =>
         ValueTask.FromResult(Acceptable(attempt, keyIsAuthorized));

@@ -14,11 +14,38 @@ public enum AuthOutcome
     Throttled,
 }
 
-public sealed record AuthResult(AuthOutcome Outcome, UserAccount? User)
+/// <summary>
+/// Why a login failed, for metrics and the audit log only: the client hears one answer for every refusal. A small
+/// fixed set, so it can label a metric.
+/// </summary>
+public static class LoginFailureReasons
 {
-    public static AuthResult Failed { get; } = new(AuthOutcome.Failed, null);
+    public const string UnknownUser = "unknown_user";
 
-    public static AuthResult Throttled { get; } = new(AuthOutcome.Throttled, null);
+    /// <summary>A wrong password, a key the account does not authorize, a password over the length limit.</summary>
+    public const string BadCredentials = "bad_credentials";
+
+    /// <summary>The credentials were right but the account may not log in here (disabled, expired, network, protocol).</summary>
+    public const string Refused = "refused";
+
+    public const string Throttled = "throttled";
+
+    /// <summary>The account store could not be read.</summary>
+    public const string StoreUnavailable = "store_unavailable";
+
+    /// <summary>The account's session limit.</summary>
+    public const string SessionLimit = "session_limit";
+
+    /// <summary>The account's storage could not be opened.</summary>
+    public const string HomeUnavailable = "home_unavailable";
+}
+
+/// <param name="Reason">For a failure, one of <see cref="LoginFailureReasons"/>.</param>
+public sealed record AuthResult(AuthOutcome Outcome, UserAccount? User, string? Reason = null)
+{
+    public static AuthResult Throttled { get; } = new(AuthOutcome.Throttled, null, LoginFailureReasons.Throttled);
+
+    public static AuthResult Failed(string reason) => new(AuthOutcome.Failed, null, reason);
 
     public bool Succeeded => Outcome == AuthOutcome.Success;
 }

@@ -55,7 +55,17 @@ public sealed class ConnectionContext
     /// The site this connection serves: the listener's, until the client names another before logging in (TLS SNI,
     /// FTP HOST, SSH user@host).
     /// </summary>
-    public VirtualHost? VirtualHost { get; set; }
+    public VirtualHost? VirtualHost
+    {
+        get => _virtualHost;
+        set
+        {
+            _virtualHost = value;
+            LogScope.VirtualHost = value?.ToString() ?? "default";
+        }
+    }
+
+    private VirtualHost? _virtualHost;
 
     /// <summary>The virtual host, which the listener assigns on accept before any protocol runs.</summary>
     public VirtualHost Site => VirtualHost ?? throw new InvalidOperationException("the connection has no virtual host");
@@ -76,6 +86,23 @@ public sealed class ConnectionContext
 
     /// <summary>The logging scope every line about this connection carries: connection id, remote address, user.</summary>
     public ConnectionLogScope LogScope { get; }
+
+    /// <summary>Who records what happens on this connection (audit, xferlog, metrics); the listener sets the server's.</summary>
+    public MultiXfer.Observability.IConnectionObserver Observer { get; set; } = MultiXfer.Observability.NoConnectionObserver.Instance;
+
+    /// <summary>A transfer starts: shown in the session list and reported to the observer.</summary>
+    public void BeginTransfer(TransferActivity transfer)
+    {
+        Activity.BeginTransfer(transfer);
+        Observer.TransferStarted(this, transfer);
+    }
+
+    /// <summary>A transfer begun with <see cref="BeginTransfer"/> ended; its bytes join the session's totals.</summary>
+    public void EndTransfer(TransferActivity transfer, MultiXfer.Observability.TransferOutcome outcome)
+    {
+        Activity.EndTransfer(transfer);
+        Observer.TransferEnded(this, transfer, outcome);
+    }
 
     private Action? _onAuthenticated;
 

@@ -21,13 +21,21 @@ public sealed class ConnectionLogScope : IReadOnlyList<KeyValuePair<string, obje
 
     public string User { get; set; } = "-";
 
-    public int Count => 3;
+    /// <summary>ftp, ftps, ssh, sftp, scp once known (the audit log's protocol field).</summary>
+    public string Protocol { get; set; } = "-";
+
+    /// <summary>The virtual host serving the connection ("default" for the top-level one).</summary>
+    public string VirtualHost { get; set; } = "default";
+
+    public int Count => 5;
 
     public KeyValuePair<string, object?> this[int index] => index switch
     {
         0 => new("ConnectionId", ConnectionId),
         1 => new("RemoteAddress", RemoteAddress.ToString()),
         2 => new("User", User),
+        3 => new("Protocol", Protocol),
+        4 => new("VirtualHost", VirtualHost),
         _ => throw new ArgumentOutOfRangeException(nameof(index)),
     };
 

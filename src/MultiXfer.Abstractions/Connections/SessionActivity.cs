@@ -59,7 +59,17 @@ public sealed class SessionActivity
 /// <param name="SeparateConnection">The bytes move outside the connection's stream (an FTP data connection), so the
 /// session's totals add them; SFTP's cross the channel, counted already.</param>
 public sealed record TransferActivity(string Operation, string Path, bool Upload, DateTimeOffset StartedAt, Func<long> Bytes,
-    bool SeparateConnection);
+    bool SeparateConnection)
+{
+    /// <summary>A directory listing (FTP LIST, NLST, MLSD): shown while it runs, not a file transfer in logs and metrics.</summary>
+    public bool Listing { get; init; }
+
+    /// <summary>FTP TYPE A: the bytes were converted (xferlog's transfer-type "a").</summary>
+    public bool Ascii { get; init; }
+
+    /// <summary>Where the transfer began on the process's monotonic clock (Stopwatch), for its duration.</summary>
+    public long StartedTimestamp { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
+}
 
 /// <summary>
 /// Counts every byte read from and written to a connection's stream into its <see cref="SessionActivity"/>. It owns

@@ -54,9 +54,12 @@ internal static class LoginCommands
         session.PendingUser = null;
         var attempt = new LoginAttempt(name, session.Protocol, session.Connection.ClientAddress, session.Connection.Id);
         var authenticator = session.Connection.Site.Authenticator;
-        var result = IsAnonymousName(name) && session.Connection.Site.AllowAnonymous
+        bool anonymous = IsAnonymousName(name) && session.Connection.Site.AllowAnonymous;
+        string method = anonymous ? "anonymous" : "password";
+        var result = anonymous
             ? await authenticator.AuthenticateAnonymousAsync(attempt, session.Connection.ConnectionClosed)
             : await authenticator.AuthenticatePasswordAsync(attempt, argument, session.Connection.ConnectionClosed);
+        var observer = session.Connection.Observer;
         switch (result.Outcome)
         {
             case AuthOutcome.Success:
@@ -65,6 +68,7 @@ internal static class LoginCommands
                 {
                     // The account's session limit (in every protocol): 421 closes, as for the server's own limits.
                     session.LogSessionRefused(admission.Refusal!);
+                    observer.LoginFailed(session.Connection, name, method, LoginFailureReasons.SessionLimit);
                     await session.ReplyAsync(421, "Too many sessions for this account; try again later.");
                     session.Closing = true;
                     break;
@@ -79,17 +83,22 @@ internal static class LoginCommands
                     // RFC 959 allows 530 for PASS; the details are for the log, not the client.
                     session.ReleaseSessionLimits();
                     session.LogHomeUnavailable(e.Kind.ToString(), e.Message);
+                    observer.LoginFailed(session.Connection, name, method, LoginFailureReasons.HomeUnavailable);
                     await session.ReplyAsync(530, "Login failed: home directory unavailable.");
                     break;
                 }
 
+                observer.LoginSucceeded(session.Connection, user.Name, method);
+
                 await session.ReplyAsync(230, user.IsAnonymous ? "Anonymous access granted, restrictions apply." : "Login successful.");
                 break;
             case AuthOutcome.Throttled:
+                observer.LoginFailed(session.Connection, name, method, LoginFailureReasons.Throttled);
                 await session.ReplyAsync(421, "Too many failed logins from your address; try again later.");
                 session.Closing = true;
                 break;
             default:
+                observer.LoginFailed(session.Connection, name, method, result.Reason ?? LoginFailureReasons.BadCredentials);
                 session.Connection.RecordLoginFailure(LoginFailure.AuthenticationFailed);
                 await session.ReplyAsync(530, "Login incorrect.");
                 break;

@@ -5,6 +5,7 @@ using MultiXfer.Connections;
 using MultiXfer.Fsio;
 using MultiXfer.Ftp.Control;
 using MultiXfer.Ftp.Data;
+using MultiXfer.Observability;
 using MultiXfer.Transport.Data;
 
 namespace MultiXfer.Ftp.Session;
@@ -92,8 +93,8 @@ internal sealed partial class FtpSession
         }
 
         _transfer = transfer;
-        Connection.Activity.BeginTransfer(transfer.Activity = new TransferActivity(verb, target.Value, !job.SendsData, DateTimeOffset.UtcNow, () => transfer.Bytes,
-            SeparateConnection: true));
+        Connection.BeginTransfer(transfer.Activity = new TransferActivity(verb, target.Value, !job.SendsData, DateTimeOffset.UtcNow, () => transfer.Bytes,
+            SeparateConnection: true) { Listing = job is ListingJob, Ascii = AsciiMode });
         transfer.Completion = RunTransferAsync(endpoint, job, transfer);
     }
 
@@ -101,6 +102,7 @@ internal sealed partial class FtpSession
     private async Task RunTransferAsync(DataEndpoint endpoint, ITransferJob job, Transfer transfer)
     {
         await Task.Yield();
+        var result = TransferOutcome.Failed;
         try
         {
             DataConnection data;
@@ -141,6 +143,8 @@ internal sealed partial class FtpSession
                 }
 
                 var outcome = await MoveDataAsync(job, data, transfer);
+                result = outcome.Code is >= 200 and < 300 ? TransferOutcome.Completed
+                    : transfer.Aborted || outcome.Code == 426 ? TransferOutcome.Aborted : TransferOutcome.Failed;
 
                 // The file is closed (an abandoned upload's temporary removed) before the client hears the outcome,
                 // so what it sees on the server afterwards matches the reply.
@@ -158,7 +162,7 @@ internal sealed partial class FtpSession
             await FinishJobAsync(job, transfer);
             LogTransfer(transfer.Verb, transfer.Target, transfer.Bytes, Stopwatch.GetElapsedTime(transfer.StartedAt).TotalSeconds,
                 transfer.Aborted ? "aborted" : transfer.Stalled ? "stalled" : "done");
-            Connection.Activity.EndTransfer(transfer.Activity!);
+            Connection.EndTransfer(transfer.Activity!, transfer.Aborted ? TransferOutcome.Aborted : result);
             transfer.Dispose();
             EndTransfer();
         }

@@ -297,6 +297,7 @@ internal sealed partial class FtpSession
         CurrentDirectory = VirtualPath.Root;
         Connection.LogScope.User = user.Name;
         Connection.Activity.Protocol = Protocol;
+        Connection.LogScope.Protocol = Protocol;
         Connection.Activity.User = user;
         Connection.Activity.LoggedInAt = DateTimeOffset.UtcNow;
         Connection.MarkAuthenticated();

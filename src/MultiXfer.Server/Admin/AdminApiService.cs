@@ -8,6 +8,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MultiXfer.Auth;
 using MultiXfer.Server.Configuration;
+using MultiXfer.Server.Observability;
+using OpenTelemetry.Metrics;
 using MultiXfer.Transport.Tls;
 
 namespace MultiXfer.Server.Admin;
@@ -18,7 +20,7 @@ namespace MultiXfer.Server.Admin;
 /// the API and the protocols see one state.
 /// </summary>
 internal sealed partial class AdminApiService(AdminOptions options, AdminContext context, ILoginThrottle tokenFailures, CertificateStore certificates,
-    ILoggerFactory loggers) : IHostedService, IAsyncDisposable
+    Readiness readiness, ILoggerFactory loggers) : IHostedService, IAsyncDisposable
 {
     /// <summary>Request bodies are small JSON documents; anything larger is refused before it is read.</summary>
     public const long MaxRequestBodyBytes = 64 * 1024;
@@ -37,6 +39,7 @@ internal sealed partial class AdminApiService(AdminOptions options, AdminContext
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi("v1");
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, AdminJson.Default));
+        TelemetrySetup.AddTo(builder.Services);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -59,6 +62,9 @@ internal sealed partial class AdminApiService(AdminOptions options, AdminContext
         app.UseStatusCodePages();
         app.Use(new AdminAuthentication(context, tokenFailures, loggers.CreateLogger<AdminAuthentication>()).InvokeAsync);
         AdminEndpoints.Map(app, context);
+        HealthEndpoints.Map(app, readiness);
+        // Prometheus's text format; the admin token guards it like the API (a read-scope token is enough).
+        app.MapPrometheusScrapingEndpoint(TelemetrySetup.MetricsPath);
         app.MapOpenApi("/api/v1/openapi.json");
         await app.StartAsync(cancellationToken);
         _app = app;

@@ -26,6 +26,12 @@ internal sealed partial class AdminAuthentication(AdminContext context, ILoginTh
 
     public async Task InvokeAsync(HttpContext http, Func<Task> next)
     {
+        if (HealthEndpoints.IsProbe(http.Request.Path) && (HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method)))
+        {
+            await next();
+            return;
+        }
+
         var address = ConnectionContext.Normalize(http.Connection.RemoteIpAddress ?? IPAddress.None);
         if (failures.IsBanned(address))
         {

@@ -152,6 +152,11 @@ public sealed record HostKeyRotation(string Type, string? Site);
 
 public sealed record CertificateResource(string Name, string Subject, string Thumbprint, DateTimeOffset NotAfter);
 
+/// <summary>What /healthz and /readyz answer: "alive", "ready" or "not_ready", and each readiness check.</summary>
+public sealed record HealthReport(string Status, List<HealthCheckResource> Checks);
+
+public sealed record HealthCheckResource(string Name, bool Ok, string Detail);
+
 public sealed record AuditResource(DateTimeOffset At, string Actor, string ClientAddress, string Action, string Target, string Detail);
 
 public sealed record ReloadResult(string Outcome);
@@ -170,6 +175,7 @@ public sealed record UsageResource(string Account, long UsedBytes, long UsedFile
 /// </summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never, UseStringEnumConverter = true)]
+[JsonSerializable(typeof(HealthReport))]
 [JsonSerializable(typeof(AccountSpec))]
 [JsonSerializable(typeof(PasswordChange))]
 [JsonSerializable(typeof(KeyAddition))]

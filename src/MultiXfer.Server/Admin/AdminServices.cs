@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using MultiXfer.Accounts;
 using MultiXfer.Server.Configuration;
 using MultiXfer.Server.Hosting;
+using MultiXfer.Server.Observability;
 using MultiXfer.Transport;
 using MultiXfer.Transport.Tls;
 
@@ -42,13 +43,19 @@ internal static class AdminServices
             return;
         }
 
+        services.AddSingleton(provider => new Readiness(provider.GetRequiredService<ListenerService>, settings.Listeners.Count,
+            () => [provider.GetRequiredService<MultiXfer.Fsio.FileSystemProvider>(), .. provider.GetRequiredService<VirtualHostFactory>().ExtraStorage()],
+            provider.GetRequiredService<AccountDatabase>(), certificates,
+            settings.Listeners.Values.Any(l => l.ServedProtocols().Any(p => p.StartsWith("ftp", StringComparison.Ordinal))),
+            hostKeys, hostKeys.All.Count > 0));
+
         services.AddSingleton(provider => new AdminApiService(settings.Admin, new AdminContext(
                 provider.GetRequiredService<AccountOperations>(), provider.GetRequiredService<SessionControl>(),
                 provider.GetRequiredService<QuotaControl>(),
                 provider.GetRequiredService<ConfigurationReloader>().Reload,
                 [.. SitesOf(hostKeys)], certificates, settings.Accounts.Provider, TimeProvider.System),
             AdminAuthentication.ThrottleFor(settings.Admin, settings.Server.Ipv6PrefixLength, TimeProvider.System),
-            certificates, provider.GetRequiredService<ILoggerFactory>()));
+            certificates, provider.GetRequiredService<Readiness>(), provider.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<AdminApiService>());
     }
 

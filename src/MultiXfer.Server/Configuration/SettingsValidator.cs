@@ -23,7 +23,7 @@ public static class SettingsValidator
     /// <summary>Listener protocols this build serves.</summary>
     public static readonly IReadOnlyList<string> ListenerProtocols = ["ftp", "ftps-implicit", "ssh", "auto"];
 
-    private static readonly IReadOnlyList<string> Sections = ["Server", "Penalties", "Listeners", "Ftp", "Tls", "Ssh", "Sftp", "Auth", "Logging", "Users", "VirtualHosts", "Accounts", "Admin", "Limits"];
+    private static readonly IReadOnlyList<string> Sections = ["Server", "Penalties", "Listeners", "Ftp", "Tls", "Ssh", "Sftp", "Auth", "Logging", "Serilog", "Users", "VirtualHosts", "Accounts", "Admin", "Limits"];
 
     public static List<string> Validate(MultiXferSettings settings, IConfiguration configuration)
     {
@@ -297,6 +297,10 @@ public static class SettingsValidator
         Require(problems, TryParseLevel(logging.Level, out _), "Logging:Level",
             $"must be one of {string.Join(", ", Enum.GetNames<LogEventLevel>())}");
         Require(problems, logging.RetainedFiles >= 1, "Logging:RetainedFiles", "must be at least 1");
+        Require(problems, logging.Format.Equals(LoggingOptions.TextFormat, StringComparison.OrdinalIgnoreCase)
+            || logging.Format.Equals(LoggingOptions.JsonFormat, StringComparison.OrdinalIgnoreCase), "Logging:Format", "must be text or json");
+        Require(problems, logging.AuditLogFileBytes >= 1024 * 1024, "Logging:AuditLogFileBytes", "must be at least 1 MiB");
+        Require(problems, logging.BufferedEvents >= 100, "Logging:BufferedEvents", "must be at least 100");
     }
 
     public static bool TryParseLevel(string text, out LogEventLevel level) => Enum.TryParse(text, ignoreCase: true, out level);

@@ -2,7 +2,10 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using System.Diagnostics.Metrics;
 using MultiXfer.Connections;
+using MultiXfer.Observability;
+using MultiXfer.Server.Observability;
 using MultiXfer.Server.Configuration;
 using MultiXfer.Transport;
 using MultiXfer.Transport.Admission;
@@ -19,6 +22,8 @@ internal sealed partial class ListenerService(
     IReadOnlyDictionary<string, ListenerFrontEnd> frontEndsByListener,
     VirtualHostDirectory virtualHosts,
     ConnectionTracker tracker,
+    IConnectionObserver observer,
+    IMeterFactory meters,
     ILoggerFactory loggerFactory) : IHostedService
 {
     private readonly List<ConnectionListener> _listeners = [];
@@ -29,6 +34,9 @@ internal sealed partial class ListenerService(
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var admission = new AdmissionGate(AdmissionLimits.From(settings.Server));
+        var meter = meters.Create(ConnectionMetrics.MeterName);
+        meter.CreateObservableGauge("multixfer.connections.queued", () => admission.Waiting, "{connection}",
+            "Connections waiting unanswered in the admission queue for a slot");
         // Trusted proxies are never penalised for their clients: the relayed address is.
         var exempt = settings.Penalties.Exempt.Concat(settings.Listeners.Values.SelectMany(l => l.TrustedProxies))
             .Select(n => ListenerFrontEnds.TryParseNetwork(n, out var network) ? network : throw new FormatException(n)).ToList();
@@ -39,7 +47,7 @@ internal sealed partial class ListenerService(
         {
             var endPoint = new IPEndPoint(IPAddress.Parse(options.Address), options.Port);
             var listener = new ConnectionListener(name, endPoint, frontEndsByListener[name], virtualHosts, admission, penalties, tracker,
-                connectionLogger);
+                observer, connectionLogger);
             try
             {
                 listener.Start();

@@ -10,6 +10,9 @@ using MultiXfer.Ftp;
 using MultiXfer.Scp;
 using MultiXfer.Server.Admin;
 using MultiXfer.Server.Configuration;
+using MultiXfer.Server.Observability;
+using MultiXfer.Observability;
+using System.Diagnostics.Metrics;
 using MultiXfer.Sftp;
 using MultiXfer.Server.Certificates;
 using MultiXfer.Ssh;
@@ -17,6 +20,7 @@ using MultiXfer.Ssh.Connection;
 using MultiXfer.Ssh.HostKeys;
 using MultiXfer.Transport;
 using MultiXfer.Transport.Tls;
+using Serilog;
 using Serilog.Extensions.Logging;
 
 namespace MultiXfer.Server.Hosting;
@@ -56,13 +60,15 @@ internal static class MultiXferHost
         settings.ApplyVirtualHostAlgorithms();
         PrepareDirectories(settings.Server);
         // Certificates load before the host exists (a bad one is a start-up problem), logging where the host will.
-        var earlyLogger = SerilogSetup.Create(settings.Logging);
+        var operatorLogs = new OperatorLogs(settings.Logging);
+        var earlyLogger = SerilogSetup.Create(settings.Logging, configuration, operatorLogs);
         var loggerFactory = new SerilogLoggerFactory(earlyLogger, dispose: false);
         var certificates = new CertificateStore();
         var certificateManager = new CertificateManager(settings.Tls, CertificateLoader.SiteCertificates(settings), certificates, loggerFactory.CreateLogger("MultiXfer.Tls"));
         if (certificateManager.LoadAtStart(settings.Server.KeysDirectory) is { } certificateProblem)
         {
             earlyLogger.Dispose();
+            operatorLogs.Dispose();
             return new HostBuildResult(null, [certificateProblem]);
         }
 
@@ -71,6 +77,7 @@ internal static class MultiXferHost
         {
             certificateManager.Dispose();
             earlyLogger.Dispose();
+            operatorLogs.Dispose();
             return new HostBuildResult(null, [hostKeyProblem]);
         }
 
@@ -79,6 +86,7 @@ internal static class MultiXferHost
         {
             certificateManager.Dispose();
             earlyLogger.Dispose();
+            operatorLogs.Dispose();
             return new HostBuildResult(null, [accountProblem!]);
         }
 
@@ -89,13 +97,23 @@ internal static class MultiXferHost
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, Args = args });
         builder.Configuration.AddConfiguration(configuration);
         builder.Logging.ClearProviders();
-        builder.Logging.AddProvider(new SerilogLoggerProvider(earlyLogger, dispose: true));
+        builder.Services.AddSerilog(earlyLogger, dispose: true);
         builder.Logging.SetMinimumLevel(LogLevel.Trace);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(settings.Server.ShutdownGraceSeconds + 15));
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(provider => new FileSystemProvider(settings.Server, provider.GetRequiredService<ILoggerFactory>(), storageLayer));
         builder.Services.AddSingleton(_ => database);
         builder.Services.AddSingleton(_ => new ConnectionTracker());
+        builder.Services.AddMetrics();
+        builder.Services.AddSingleton(operatorLogs);
+        builder.Services.AddSingleton(provider => new ConnectionMetrics(provider.GetRequiredService<IMeterFactory>(),
+            provider.GetRequiredService<ConnectionTracker>(), operatorLogs));
+        builder.Services.AddSingleton<IConnectionObserver>(provider => new ObserverSet(
+        [
+            provider.GetRequiredService<ConnectionMetrics>(),
+            .. operatorLogs.Audit is { } audit ? [new AuditTrail(audit)] : Array.Empty<IConnectionObserver>(),
+            .. operatorLogs.Transfers is { } transfers ? [new TransferLog(transfers, TimeProvider.System)] : Array.Empty<IConnectionObserver>(),
+        ]));
         builder.Services.AddSingleton(provider =>
         {
             var logger = provider.GetRequiredService<ILoggerFactory>().CreateLogger("MultiXfer.Limits");
@@ -154,7 +172,8 @@ internal static class MultiXferHost
                 : new FtpConnectionHandler(ftp, FtpListenerPolicy.For(protocol == "ftps-implicit", l.Value.RequireTlsForLogin,
                     l.Value.RequireTlsForData, ListenerFrontEnds.ProxyPolicyOf(l.Value)))),
             StringComparer.OrdinalIgnoreCase);
-        return new ListenerService(settings, frontEnds, provider.GetRequiredService<VirtualHostDirectory>(), provider.GetRequiredService<ConnectionTracker>(), loggers);
+        return new ListenerService(settings, frontEnds, provider.GetRequiredService<VirtualHostDirectory>(), provider.GetRequiredService<ConnectionTracker>(),
+            provider.GetRequiredService<IConnectionObserver>(), provider.GetRequiredService<IMeterFactory>(), loggers);
     }
 
     /// <summary>First start: the data root and the keys directory (private to the server's account).</summary>

@@ -1,34 +1,73 @@
+using Microsoft.Extensions.Configuration;
 using MultiXfer.Server.Configuration;
+using MultiXfer.Server.Observability;
 using Serilog;
 using Serilog.Events;
+using Serilog.Formatting.Compact;
+using Serilog.Settings.Configuration;
 
 namespace MultiXfer.Server.Hosting;
 
 /// <summary>
-/// Serilog as the logging provider: the console always, a rolling daily file when configured. Each line about a
-/// connection carries its id, the client address and the user, from the connection's logging scope.
+/// Serilog as the logging provider: the console always, a rolling daily file when configured, plain text or JSON lines
+/// (<c>Logging:Format</c>; JSON for containers, whose log collectors parse one object per line). Each line about a
+/// connection carries its id, the client address and the user, from the connection's logging scope. An optional
+/// <c>Serilog</c> section adds what Serilog.Settings.Configuration reads: per-namespace level overrides, more sinks.
 /// </summary>
 internal static class SerilogSetup
 {
     private const string Template =
         "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} [{Level:u3}] [{ConnectionId} {RemoteAddress} {User}] {Message:lj}{NewLine}{Exception}";
 
-    public static Serilog.Core.Logger Create(LoggingOptions options)
+    /// <summary>The loggers whose events are audit events: the file layer's changes, admin changes, rotations, penalties.</summary>
+    private static readonly string[] AuditSources = ["MultiXfer.Audit", "MultiXfer.Penalties"];
+
+    public static Serilog.Core.Logger Create(LoggingOptions options, IConfiguration configuration, OperatorLogs? operatorLogs = null)
     {
         SettingsValidator.TryParseLevel(options.Level, out var level);
-        var configuration = new LoggerConfiguration()
-            .MinimumLevel.Is(level)
+        var culture = System.Globalization.CultureInfo.InvariantCulture;
+        // The audit log records at Information whatever the console's level: the console and file sinks keep theirs.
+        var audit = operatorLogs?.Audit;
+        var loggerConfiguration = new LoggerConfiguration()
+            .MinimumLevel.Is(audit is null || level <= LogEventLevel.Information ? level : LogEventLevel.Information)
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            .ReadFrom.Configuration(configuration, new ConfigurationReaderOptions(typeof(ConsoleLoggerConfigurationExtensions).Assembly,
+                typeof(FileLoggerConfigurationExtensions).Assembly) { SectionName = LoggingOptions.SerilogSection })
             .Enrich.FromLogContext()
-            .Enrich.With<DefaultConnectionProperties>()
-            .WriteTo.Console(outputTemplate: Template, formatProvider: System.Globalization.CultureInfo.InvariantCulture);
-        if (!string.IsNullOrWhiteSpace(options.File))
+            .Enrich.With<DefaultConnectionProperties>();
+        bool json = options.Format.Equals(LoggingOptions.JsonFormat, StringComparison.OrdinalIgnoreCase);
+        if (json)
         {
-            configuration.WriteTo.File(options.File, outputTemplate: Template, rollingInterval: RollingInterval.Day,
-                retainedFileCountLimit: options.RetainedFiles, formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+            loggerConfiguration.WriteTo.Console(new RenderedCompactJsonFormatter(), restrictedToMinimumLevel: level);
+        }
+        else
+        {
+            loggerConfiguration.WriteTo.Console(outputTemplate: Template, formatProvider: culture, restrictedToMinimumLevel: level);
         }
 
-        return configuration.CreateLogger();
+        if (!string.IsNullOrWhiteSpace(options.File))
+        {
+            if (json)
+            {
+                loggerConfiguration.WriteTo.File(new RenderedCompactJsonFormatter(), options.File, rollingInterval: RollingInterval.Day,
+                    retainedFileCountLimit: options.RetainedFiles, restrictedToMinimumLevel: level);
+            }
+            else
+            {
+                loggerConfiguration.WriteTo.File(options.File, outputTemplate: Template, rollingInterval: RollingInterval.Day,
+                    retainedFileCountLimit: options.RetainedFiles, formatProvider: culture, restrictedToMinimumLevel: level);
+            }
+        }
+
+        if (audit is not null)
+        {
+            loggerConfiguration.WriteTo.Logger(sub => sub
+                .Filter.ByIncludingOnly(e => e.Properties.TryGetValue("SourceContext", out var source)
+                    && source is ScalarValue { Value: string name } && AuditSources.Contains(name))
+                .WriteTo.Logger(audit));
+        }
+
+        return loggerConfiguration.CreateLogger();
     }
 
     /// <summary>Lines not about a connection show "-" in the connection columns instead of nothing.</summary>

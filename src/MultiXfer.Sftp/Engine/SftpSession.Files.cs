@@ -1,3 +1,4 @@
+using MultiXfer.Observability;
 using MultiXfer.Fsio;
 using MultiXfer.Sftp.Codec;
 using MultiXfer.Sftp.Protocol;
@@ -62,12 +63,12 @@ internal sealed partial class SftpSession
             }
 
             WriteHandle(id, _handles.Add(entry));
-            if (_activity is not null)
+            if (_connection is not null)
             {
                 // The bytes also cross the channel, which the connection counts already: shown, not added to its totals.
                 entry.Activity = new MultiXfer.Connections.TransferActivity(request.Write ? "write" : "read", path.ToString(), request.Write,
                     _time.GetUtcNow(), () => entry.Moved, SeparateConnection: false);
-                _activity.BeginTransfer(entry.Activity);
+                _connection.BeginTransfer(entry.Activity);
             }
         }
         catch
@@ -111,11 +112,8 @@ internal sealed partial class SftpSession
         switch (handle)
         {
             case FileHandleEntry file:
-                if (file.Activity is { } shown)
-                {
-                    _activity?.EndTransfer(shown);
-                }
-
+                // A handle the session's end abandons was cut; one whose commit fails, failed.
+                var outcome = commit ? TransferOutcome.Failed : TransferOutcome.Aborted;
                 try
                 {
                     if (file.LockKey is { } key)
@@ -127,10 +125,16 @@ internal sealed partial class SftpSession
                     {
                         await file.File.CommitAsync(cancellationToken);
                     }
+
+                    outcome = commit ? TransferOutcome.Completed : TransferOutcome.Aborted;
                 }
                 finally
                 {
                     await file.File.DisposeAsync();
+                    if (file.Activity is { } shown)
+                    {
+                        _connection?.EndTransfer(shown, outcome);
+                    }
                 }
 
                 if (file.DeleteOnClose)

@@ -34,8 +34,8 @@ internal sealed partial class SftpSession
 
     private readonly Stream _stream;
 
-    /// <summary>The connection's activity for the admin API's session list (the file being read or written); none over stdio.</summary>
-    private readonly MultiXfer.Connections.SessionActivity? _activity;
+    /// <summary>The connection, told of each file transfer (session list, logs, metrics); none over stdio.</summary>
+    private readonly MultiXfer.Connections.ConnectionContext? _connection;
     private readonly IFileSystem _files;
     private readonly SftpPolicy _policy;
     private readonly OwnerNames _owners;
@@ -52,9 +52,9 @@ internal sealed partial class SftpSession
     /// input buffer at all.
     /// </param>
     public SftpSession(Stream stream, IFileSystem files, SftpPolicy policy, OwnerNames owners, ILogger logger,
-        bool waitWithoutBuffer, TimeProvider? time = null, MultiXfer.Connections.SessionActivity? activity = null)
+        bool waitWithoutBuffer, TimeProvider? time = null, MultiXfer.Connections.ConnectionContext? connection = null)
     {
-        _activity = activity;
+        _connection = connection;
         _stream = stream;
         _files = files;
         _policy = policy;

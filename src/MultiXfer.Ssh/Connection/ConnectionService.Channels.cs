@@ -124,6 +124,7 @@ internal sealed partial class ConnectionService
 
         channel.Started = true;
         connection.Activity.Protocol = registered.Protocol;
+        connection.LogScope.Protocol = registered.Protocol;
         var session = new ChannelSession
         {
             // File data and SFTP requests share the channel, so the session's rates hold at the channel (seams §5).

@@ -40,6 +40,12 @@ internal sealed class UserAuthRequest
 /// <summary>How one authentication attempt ended.</summary>
 internal sealed record AttemptOutcome(MultiXfer.Auth.UserAccount? Account, bool Counts, bool Replied, ReadOnlyMemory<byte>? Interrupted)
 {
+    /// <summary>Why a counted attempt failed (<see cref="MultiXfer.Auth.LoginFailureReasons"/>), for metrics and the audit log.</summary>
+    public string Reason { get; init; } = MultiXfer.Auth.LoginFailureReasons.BadCredentials;
+
+    /// <summary>The client's address is throttled: the connection is to be closed.</summary>
+    public bool Throttled { get; init; }
+
     /// <summary>Refused; counts towards MaxAuthTries; a failure message is due.</summary>
     public static AttemptOutcome Failed { get; } = new(null, Counts: true, Replied: false, Interrupted: null);
 

@@ -82,6 +82,7 @@ internal sealed partial class UserAuthService(
                     // The account's session limit, across protocols: a failure (RFC 4252 §5.1) with a banner
                     // (§5.4) saying why, as a client shows banners to its user; the client may try again later.
                     LogSessionRefused(admission.Refusal!);
+                    connection.Observer.LoginFailed(connection, userName, request.Method, LoginFailureReasons.SessionLimit);
                     SendBanner("Too many sessions for this account; try again later.");
                     SendFailure();
                     continue;
@@ -90,10 +91,12 @@ internal sealed partial class UserAuthService(
                 transport.PostThenStartDelayedCompression(OutgoingPacket.Copy([MessageNumbers.UserAuthSuccess]));
                 connection.LogScope.User = account.Name;
                 connection.Activity.Protocol = Protocols.Ssh;
+                connection.LogScope.Protocol = Protocols.Ssh;
                 connection.Activity.User = account;
                 connection.Activity.LoggedInAt = DateTimeOffset.UtcNow;
                 connection.VirtualHost = _site;
                 LogAuthenticated(account.Name, request.Method, _site.ToString());
+                connection.Observer.LoginSucceeded(connection, account.Name, request.Method);
                 return account;
             }
 
@@ -106,6 +109,12 @@ internal sealed partial class UserAuthService(
             if (outcome.Counts)
             {
                 connection.RecordLoginFailure(LoginFailure.AuthenticationFailed);
+                connection.Observer.LoginFailed(connection, userName, request.Method, outcome.Reason);
+            }
+
+            if (outcome.Throttled)
+            {
+                throw new SshProtocolException(DisconnectReason.HostNotAllowedToConnect, "too many failed logins from your address; try again later");
             }
 
             if (outcome.Counts && ++_failures >= options.MaxAuthTries)
@@ -228,9 +237,8 @@ internal sealed partial class UserAuthService(
     private static AttemptOutcome Judge(AuthResult result) => result.Outcome switch
     {
         AuthOutcome.Success => AttemptOutcome.Succeeded(result.User!),
-        AuthOutcome.Throttled => throw new SshProtocolException(DisconnectReason.HostNotAllowedToConnect,
-            "too many failed logins from your address; try again later"),
-        _ => AttemptOutcome.Failed,
+        AuthOutcome.Throttled => AttemptOutcome.Failed with { Reason = LoginFailureReasons.Throttled, Throttled = true },
+        _ => AttemptOutcome.Failed with { Reason = result.Reason ?? LoginFailureReasons.BadCredentials },
     };
 
     [LoggerMessage(Level = LogLevel.Information, Message = "SSH user {User} authenticated by {Method} (virtual host {Site})")]

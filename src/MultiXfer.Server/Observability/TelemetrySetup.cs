@@ -1,0 +1,24 @@
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+
+namespace MultiXfer.Server.Observability;
+
+/// <summary>
+/// The OpenTelemetry SDK in the admin listener's container: it aggregates every MultiXfer meter and the runtime's
+/// (System.Runtime: GC, heap, thread pool, exceptions) and serves them at /metrics in Prometheus's text format.
+/// </summary>
+internal static class TelemetrySetup
+{
+    public const string MetricsPath = "/metrics";
+
+    /// <summary>The server's own meters ("MultiXfer" and one per layer, "MultiXfer.Ftp" and so on) and the runtime's.</summary>
+    private static readonly string[] Meters = [ConnectionMetrics.MeterName, ConnectionMetrics.MeterName + ".*", "System.Runtime"];
+
+    public static void AddTo(IServiceCollection services) =>
+        services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("multixfer", serviceVersion: typeof(TelemetrySetup).Assembly.GetName().Version?.ToString()))
+            .WithMetrics(metrics => metrics.AddMeter(Meters)
+                // A scrape reads the figures as they are now (the exporter's default caches them for 300 ms).
+                .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
+}
