@@ -8,9 +8,10 @@ cd "$(dirname "$0")"
 # Real peers written by others: curl, lftp, Python's ftplib and paramiko, OpenSSH's ssh/sftp/scp/ssh-keygen, PuTTY's
 # plink, openssl (TLS tests), ssh-audit, rclone, HAProxy (PROXY protocol tests), OpenSSH's sshd and sftp-server (the
 # sftp-server drop-in tests), AFL++ (the fuzzing smoke; fuzz/run.sh installs the sharpfuzz tool itself), and the
-# tools that make the password hashes accounts bring along: htpasswd (bcrypt, apr1), mkpasswd (SHA-crypt), argon2; and
-# PostgreSQL, whose server the account-store tests start as a throwaway cluster of their own (initdb on a free port).
-PACKAGES=(curl lftp python3 openssl openssh-client openssh-server openssh-sftp-server python3-paramiko putty-tools ssh-audit rclone haproxy afl++
+# tools that make the password hashes accounts bring along: htpasswd (bcrypt, apr1), mkpasswd (SHA-crypt), argon2;
+# PostgreSQL, whose server the account-store tests start as a throwaway cluster of their own (initdb on a free port);
+# Prometheus, which the metrics test starts on a free port to scrape the server; and webalizer, which reads the xferlog.
+PACKAGES=(curl lftp python3 openssl openssh-client openssh-server openssh-sftp-server python3-paramiko putty-tools ssh-audit rclone haproxy afl++ prometheus webalizer
   apache2-utils whois argon2 postgresql)
 missing=()
 for package in "${PACKAGES[@]}"; do

@@ -46,8 +46,7 @@ public sealed class PostgresServer : IAsyncDisposable
 
         var server = new PostgresServer(bin, directory, root, HaproxyProcess.FreePort(IPAddress.Loopback));
         await server.RunAsync("initdb", ["-D", data, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C"]);
-        await server.RunAsync("pg_ctl", ["-D", data, "-l", Path.Combine(directory, "server.log"), "-w", "-t", "60", "start",
-            "-o", $"-h 127.0.0.1 -p {server.Port} -k {directory} -c fsync=off -c max_connections=200"]);
+        await server.RunAsync("pg_ctl", ["-D", data, "-l", Path.Combine(directory, "server.log"), "-w", "-t", "60", "start", "-o", server.Options]);
         return server;
     }
 
@@ -58,6 +57,15 @@ public sealed class PostgresServer : IAsyncDisposable
         await RunAsync("createdb", ["-h", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", "postgres", name]);
         return $"Host=127.0.0.1;Port={Port};Username=postgres;Database={name};Pooling=true;Maximum Pool Size=50";
     }
+
+    /// <summary>Stops the cluster (fast shutdown: clients are disconnected), as an outage would.</summary>
+    public Task StopAsync() => RunAsync("pg_ctl", ["-D", Path.Combine(_directory, "data"), "-m", "fast", "-w", "stop"]);
+
+    /// <summary>Starts the stopped cluster again on the same port.</summary>
+    public Task StartAgainAsync() =>
+        RunAsync("pg_ctl", ["-D", Path.Combine(_directory, "data"), "-l", Path.Combine(_directory, "server.log"), "-w", "-t", "60", "start", "-o", Options]);
+
+    private string Options => $"-h 127.0.0.1 -p {Port} -k {_directory} -c fsync=off -c max_connections=200";
 
     public async ValueTask DisposeAsync()
     {

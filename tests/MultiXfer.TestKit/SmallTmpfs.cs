@@ -25,6 +25,16 @@ public sealed class SmallTmpfs : IAsyncDisposable
         return result.ExitCode == 0 ? (new SmallTmpfs(directory), null) : (null, $"mount -t tmpfs failed: {result.Error.Trim()}");
     }
 
+    /// <summary>Makes the file system read-only (EROFS for every write) or writable again, as a failing disk or a full remount would.</summary>
+    public async Task RemountAsync(bool readOnly)
+    {
+        var result = await ProcessRunner.RunAsync("mount", ["-o", readOnly ? "remount,ro" : "remount,rw", Path], TimeSpan.FromSeconds(20));
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"remounting {Path}: {result.Error.Trim()}");
+        }
+    }
+
     /// <summary>Bytes an unprivileged writer could still put there (statvfs f_bavail × f_frsize), as df shows it.</summary>
     public async Task<long> AvailableBytesAsync()
     {

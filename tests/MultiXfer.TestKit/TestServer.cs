@@ -114,6 +114,9 @@ public sealed class TestServer : IAsyncDisposable
             ["Penalties:Exempt:0"] = "127.0.0.1",
             ["Logging:Level"] = "Information",
             ["Logging:File"] = Path.Combine(root.FullName, "server.log"),
+            // Every test server writes both tool logs, so every interop test runs them.
+            ["Logging:TransferLog"] = Path.Combine(root.FullName, "xferlog"),
+            ["Logging:AuditLog"] = Path.Combine(root.FullName, "audit.json"),
             ["Server:StateDirectory"] = Path.Combine(root.FullName, "state"),
             ["Admin:Port"] = "0",
             ["Users:alice:PasswordHash"] = Hashes.Value["alice"],
@@ -173,6 +176,40 @@ public sealed class TestServer : IAsyncDisposable
         }
 
         return text.ToString();
+    }
+
+    /// <summary>The xferlog's lines so far.</summary>
+    public string[] ReadTransferLog() => ReadShared(Path.Combine(_root.FullName, "xferlog")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>The audit log's lines so far (the daily-rolling sink puts the date in the file name).</summary>
+    public string[] ReadAuditLog() => Directory.GetFiles(_root.FullName, "audit*.json").Order()
+        .SelectMany(f => ReadShared(f).Split('\n', StringSplitOptions.RemoveEmptyEntries)).ToArray();
+
+    /// <summary>Polls <paramref name="read"/> until <paramref name="done"/> holds (the tool logs are written off the session's path).</summary>
+    public static async Task<string[]> WaitForLinesAsync(Func<string[]> read, Func<string[], bool> done, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            var lines = read();
+            if (done(lines) || DateTime.UtcNow > deadline)
+            {
+                return lines;
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    private static string ReadShared(string file)
+    {
+        if (!File.Exists(file))
+        {
+            return "";
+        }
+
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        return new StreamReader(stream).ReadToEnd();
     }
 
     /// <summary>

@@ -37,7 +37,8 @@ public sealed class AccountOperations(
     Func<string, bool> virtualHostExists,
     int minimumRsaBits,
     TimeProvider time,
-    Action<string, Account?>? accountChanged = null)
+    Action<string, Account?>? accountChanged = null,
+    Microsoft.Extensions.Logging.ILogger? auditLog = null)
 {
     public AccountDatabase Database => database;
 
@@ -167,8 +168,21 @@ public sealed class AccountOperations(
         return null;
     }
 
-    public Task AuditAsync(Actor actor, string action, string target, string detail, CancellationToken cancellationToken) =>
-        database.Admin.AppendAuditAsync(new AuditEntry(time.GetUtcNow(), actor.Id, actor.ClientAddress, action, target, detail), cancellationToken);
+    /// <summary>Recorded in the account database (the API's /audit) and, when the server writes one, the JSON audit log.</summary>
+    public Task AuditAsync(Actor actor, string action, string target, string detail, CancellationToken cancellationToken)
+    {
+        if (auditLog is not null)
+        {
+            using var scope = auditLog.BeginScope(new KeyValuePair<string, object?>[]
+            {
+                new("Event", "admin." + action), new("RemoteAddress", actor.ClientAddress), new("Actor", actor.Id),
+                new("Target", target), new("Detail", detail),
+            });
+            AdminChangeLog.Changed(auditLog, actor.Id, action, target);
+        }
+
+        return database.Admin.AppendAuditAsync(new AuditEntry(time.GetUtcNow(), actor.Id, actor.ClientAddress, action, target, detail), cancellationToken);
+    }
 
     /// <summary>The SHA256 fingerprint of an authorized_keys line, how keys are named to remove them and to match sessions.</summary>
     public static string FingerprintOf(string line) => SshServer.DescribeAuthorizedKeyLine(line).Fingerprint;
@@ -255,4 +269,11 @@ public sealed class AccountOperations(
         $"home={a.Home ?? "/" + a.Name} readOnly={a.ReadOnly} protocols={string.Join(',', a.Protocols)} disabled={a.Disabled} " +
         $"expires={a.ExpiresAt?.ToString("O") ?? "never"} networks={string.Join(',', a.AllowedNetworks)} keys={a.AuthorizedKeys.Count} " +
         $"virtualHost={a.VirtualHost ?? "-"}";
+}
+
+/// <summary>The audit log's line for an admin change (its fields come from the scope around it).</summary>
+internal static partial class AdminChangeLog
+{
+    [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Information, Message = "admin {Actor} {Action} {Target}")]
+    public static partial void Changed(Microsoft.Extensions.Logging.ILogger logger, string actor, string action, string target);
 }

@@ -29,7 +29,7 @@ internal static class AdminServices
                 {
                     sessions.EnforceAccount(name, account);
                     quotas.AccountChanged(name, account);
-                });
+                }, provider.GetRequiredService<ILoggerFactory>().CreateLogger("MultiXfer.Audit"));
         });
         services.AddSingleton(provider => new QuotaControl(provider.GetRequiredService<MultiXfer.Limits.UsageRegistry>(),
             provider.GetRequiredService<MultiXfer.Connections.VirtualHostDirectory>(), provider.GetRequiredService<MultiXfer.Fsio.FileSystemProvider>()));

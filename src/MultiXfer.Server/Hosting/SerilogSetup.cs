@@ -19,8 +19,11 @@ internal static class SerilogSetup
     private const string Template =
         "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} [{Level:u3}] [{ConnectionId} {RemoteAddress} {User}] {Message:lj}{NewLine}{Exception}";
 
-    /// <summary>The loggers whose events are audit events: the file layer's changes, admin changes, rotations, penalties.</summary>
+    /// <summary>The loggers whose events are audit events: the file layer's changes, admin changes, penalties.</summary>
     private static readonly string[] AuditSources = ["MultiXfer.Audit", "MultiXfer.Penalties"];
+
+    /// <summary>Loggers of key material, whose lines naming a fingerprint (loaded, reloaded, rotated) are audit events too.</summary>
+    private static readonly string[] KeyMaterialSources = ["MultiXfer.Tls", "MultiXfer.Ssh.HostKeys"];
 
     public static Serilog.Core.Logger Create(LoggingOptions options, IConfiguration configuration, OperatorLogs? operatorLogs = null)
     {
@@ -62,8 +65,8 @@ internal static class SerilogSetup
         if (audit is not null)
         {
             loggerConfiguration.WriteTo.Logger(sub => sub
-                .Filter.ByIncludingOnly(e => e.Properties.TryGetValue("SourceContext", out var source)
-                    && source is ScalarValue { Value: string name } && AuditSources.Contains(name))
+                .Filter.ByIncludingOnly(e => e.Properties.TryGetValue("SourceContext", out var source) && source is ScalarValue { Value: string name }
+                    && (AuditSources.Contains(name) || (KeyMaterialSources.Contains(name) && e.Properties.ContainsKey("Fingerprint"))))
                 .WriteTo.Logger(audit));
         }
 

@@ -59,9 +59,14 @@ internal sealed class AuditJsonFormatter : ITextFormatter
             return named;
         }
 
-        if (Text(logEvent, "SourceContext") == "MultiXfer.Penalties")
+        switch (Text(logEvent, "SourceContext"))
         {
-            return "penalty";
+            case "MultiXfer.Penalties":
+                return "penalty";
+            case "MultiXfer.Tls" when Text(logEvent, "What") is { } what:
+                return "certificate." + what;
+            case "MultiXfer.Ssh.HostKeys" when Text(logEvent, "What") is { } what:
+                return "host_key." + what;
         }
 
         if (Text(logEvent, "Operation") is { } operation)
