@@ -21,4 +21,8 @@ WORKDIR /srv/multixfer
 EXPOSE 21 22 990 2100 50000-50199
 VOLUME ["/srv/multixfer/data", "/srv/multixfer/keys", "/srv/multixfer/state"]
 STOPSIGNAL SIGTERM
+# /readyz on the admin listener (127.0.0.1:2180 inside the container): listeners bound, storage writable, account
+# store reachable, certificates and host keys loaded. The runtime image has no curl; the server's own CLI asks.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
+  CMD ["dotnet", "/app/MultiXfer.Server.dll", "health", "ready", "--config", "/etc/multixfer/multixfer.json"]
 ENTRYPOINT ["dotnet", "/app/MultiXfer.Server.dll", "--config", "/etc/multixfer/multixfer.json"]

@@ -15,7 +15,7 @@ internal static class CliApp
 {
     public static readonly IReadOnlySet<string> Commands = new HashSet<string>(StringComparer.Ordinal)
     {
-        "accounts", "keys", "quota", "sessions", "hostkeys", "tokens", "db", "hash-password",
+        "accounts", "keys", "quota", "sessions", "hostkeys", "tokens", "db", "hash-password", "health",
     };
 
     public static readonly Option<string?> Config = new("--config") { Description = "the server's configuration file (offline: where the account store is)", Recursive = true };
@@ -38,6 +38,7 @@ internal static class CliApp
         root.Subcommands.Add(OtherCommands.Tokens());
         root.Subcommands.Add(OtherCommands.Db());
         root.Subcommands.Add(OtherCommands.HashPassword());
+        root.Subcommands.Add(HealthCommand.Build());
         return root.Parse(args).InvokeAsync();
     }
 
