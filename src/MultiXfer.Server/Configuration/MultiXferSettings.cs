@@ -27,6 +27,8 @@ public sealed class MultiXferSettings
 
     public LoggingOptions Logging { get; init; } = new();
 
+    public TelemetryOptions Telemetry { get; init; } = new();
+
     public MultiXfer.Accounts.AccountsOptions Accounts { get; init; } = new();
 
     public AdminOptions Admin { get; init; } = new();
@@ -73,6 +75,7 @@ public sealed class MultiXferSettings
         configuration.GetSection(SshOptions.Section).Bind(settings.Ssh);
         configuration.GetSection(SftpOptions.Section).Bind(settings.Sftp);
         configuration.GetSection(LoggingOptions.Section).Bind(settings.Logging);
+        configuration.GetSection(TelemetryOptions.Section).Bind(settings.Telemetry);
         configuration.GetSection(MultiXfer.Accounts.AccountsOptions.Section).Bind(settings.Accounts);
         configuration.GetSection(AdminOptions.Section).Bind(settings.Admin);
         configuration.GetSection(MultiXfer.Limits.LimitOptions.Section).Bind(settings.Limits);

@@ -23,7 +23,7 @@ public static class SettingsValidator
     /// <summary>Listener protocols this build serves.</summary>
     public static readonly IReadOnlyList<string> ListenerProtocols = ["ftp", "ftps-implicit", "ssh", "auto"];
 
-    private static readonly IReadOnlyList<string> Sections = ["Server", "Penalties", "Listeners", "Ftp", "Tls", "Ssh", "Sftp", "Auth", "Logging", "Serilog", "Users", "VirtualHosts", "Accounts", "Admin", "Limits"];
+    private static readonly IReadOnlyList<string> Sections = ["Server", "Penalties", "Listeners", "Ftp", "Tls", "Ssh", "Sftp", "Auth", "Logging", "Serilog", "Telemetry", "Users", "VirtualHosts", "Accounts", "Admin", "Limits"];
 
     public static List<string> Validate(MultiXferSettings settings, IConfiguration configuration)
     {
@@ -38,6 +38,7 @@ public static class SettingsValidator
         CheckAuth(settings.Auth, problems);
         CheckTls(settings.Tls, problems);
         CheckLogging(settings.Logging, problems);
+        CheckTelemetry(settings.Telemetry, problems);
         CheckAccounts(settings, problems);
         CheckLimits(settings.Limits, MultiXfer.Limits.LimitOptions.Section, problems);
         problems.AddRange(SshServer.Validate(settings.Ssh, settings.SshListeners));
@@ -303,6 +304,14 @@ public static class SettingsValidator
         Require(problems, logging.BufferedEvents >= 100, "Logging:BufferedEvents", "must be at least 100");
     }
 
+    private static void CheckTelemetry(TelemetryOptions telemetry, List<string> problems)
+    {
+        Require(problems, telemetry.OtlpEndpoint.Length == 0 || (Uri.TryCreate(telemetry.OtlpEndpoint, UriKind.Absolute, out var endpoint)
+            && endpoint.Scheme is "http" or "https"), "Telemetry:OtlpEndpoint", "must be an http(s) URL, or empty for no traces");
+        Require(problems, telemetry.OtlpProtocol is TelemetryOptions.Grpc or TelemetryOptions.HttpProtobuf, "Telemetry:OtlpProtocol",
+            "must be grpc or http/protobuf");
+    }
+
     public static bool TryParseLevel(string text, out LogEventLevel level) => Enum.TryParse(text, ignoreCase: true, out level);
 
     /// <summary>
@@ -324,6 +333,7 @@ public static class SettingsValidator
         CheckKeys(configuration.GetSection(FtpOptions.Section), typeof(FtpOptions), problems);
         CheckKeys(configuration.GetSection(AuthOptions.Section), typeof(AuthOptions), problems);
         CheckKeys(configuration.GetSection(LoggingOptions.Section), typeof(LoggingOptions), problems);
+        CheckKeys(configuration.GetSection(TelemetryOptions.Section), typeof(TelemetryOptions), problems);
         CheckKeys(configuration.GetSection(MultiXfer.Accounts.AccountsOptions.Section), typeof(MultiXfer.Accounts.AccountsOptions), problems);
         CheckKeys(configuration.GetSection(AdminOptions.Section), typeof(AdminOptions), problems);
         CheckKeys(configuration.GetSection(TlsOptions.Section), typeof(TlsOptions), problems);

@@ -113,7 +113,9 @@ internal static class MultiXferHost
             provider.GetRequiredService<ConnectionMetrics>(),
             .. operatorLogs.Audit is { } audit ? [new AuditTrail(audit)] : Array.Empty<IConnectionObserver>(),
             .. operatorLogs.Transfers is { } transfers ? [new TransferLog(transfers, TimeProvider.System)] : Array.Empty<IConnectionObserver>(),
+            .. string.IsNullOrWhiteSpace(settings.Telemetry.OtlpEndpoint) ? Array.Empty<IConnectionObserver>() : [new TraceObserver()],
         ]));
+        TelemetrySetup.AddTracing(builder.Services, settings.Telemetry);
         builder.Services.AddSingleton(provider =>
         {
             var logger = provider.GetRequiredService<ILoggerFactory>().CreateLogger("MultiXfer.Limits");

@@ -1,6 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
+using MultiXfer.Server.Configuration;
+using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 
 namespace MultiXfer.Server.Observability;
 
@@ -15,9 +18,28 @@ internal static class TelemetrySetup
     /// <summary>The server's own meters ("MultiXfer" and one per layer, "MultiXfer.Ftp" and so on) and the runtime's.</summary>
     private static readonly string[] Meters = [ConnectionMetrics.MeterName, ConnectionMetrics.MeterName + ".*", "System.Runtime"];
 
+    private static readonly string? Version = typeof(TelemetrySetup).Assembly.GetName().Version?.ToString();
+
+    /// <summary>Traces over OTLP in the server's own container (the admin listener may be off), when configured.</summary>
+    public static void AddTracing(IServiceCollection services, TelemetryOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.OtlpEndpoint))
+        {
+            return;
+        }
+
+        services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("multixfer", serviceVersion: Version))
+            .WithTracing(tracing => tracing.AddSource(TraceObserver.SourceName).AddOtlpExporter(otlp =>
+            {
+                otlp.Endpoint = new Uri(options.OtlpEndpoint);
+                otlp.Protocol = options.OtlpProtocol == TelemetryOptions.HttpProtobuf ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc;
+            }));
+    }
+
     public static void AddTo(IServiceCollection services) =>
         services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService("multixfer", serviceVersion: typeof(TelemetrySetup).Assembly.GetName().Version?.ToString()))
+            .ConfigureResource(resource => resource.AddService("multixfer", serviceVersion: Version))
             .WithMetrics(metrics => metrics.AddMeter(Meters)
                 // A scrape reads the figures as they are now (the exporter's default caches them for 300 ms).
                 .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
