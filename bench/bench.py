@@ -302,7 +302,7 @@ def ratio(value, peers):
     return f"{value / best:.2f}" if best > 0 else "-"
 
 
-GROUPS = ["ftp", "ftps", "auth", "ssh", "kex", "sftp", "scp", "frontend", "limits"]
+GROUPS = ["ftp", "ftps", "auth", "ssh", "kex", "sftp", "scp", "frontend", "limits", "observability"]
 
 
 def ftp_group(runs):
@@ -800,6 +800,44 @@ def limits_group(runs):
         print(f"| {title} | {' | '.join(figures('MultiXfer'))} | {peer} | {' | '.join(figures(peer))} |", flush=True)
 
 
+# The observability group's two instances (bench/run.sh): "on" serves /metrics (scraped every second below) and writes
+# the JSON audit log and the xferlog; "off" has no admin listener, so no exporter listens to its instruments, and no logs.
+OBSERVED = {"on": (2134, 2233), "off": (2135, 2234)}
+
+
+def observability_group(runs):
+    token = open(os.path.join(WORK, "scrape.token")).read().strip()
+    stop = threading.Event()
+    scrapes = []
+
+    def scrape():
+        import urllib.request
+        request = urllib.request.Request("http://127.0.0.1:2183/metrics", headers={"Authorization": f"Bearer {token}"})
+        while not stop.wait(1.0):
+            with urllib.request.urlopen(request, timeout=5) as response:
+                scrapes.append(len(response.read()))
+
+    scraper = threading.Thread(target=scrape, daemon=True)
+    scraper.start()
+    rows = [
+        ("FTP RETR 1 GiB (curl)", case_retr, 0),
+        ("FTP STOR 1 GiB (curl -T)", case_stor, 0),
+        ("lftp mirror 1000 x 4 KiB (FTP)", case_mirror, 0),
+        ("SFTP get 1 GiB (sftp -b), aes128-gcm", sftp_get_case("aes128-gcm@openssh.com"), 1),
+        ("lftp mirror 1000 x 4 KiB over SFTP", small_files_case(lftp_sftp), 1),
+    ]
+    print("| case | metrics + audit log + xferlog on | all off | on / off |")
+    print("|---|---|---|---|")
+    try:
+        for title, case, port_index in rows:
+            results = measure(case, [(name, ports[port_index]) for name, ports in OBSERVED.items()], runs, title)
+            print(f"| {title} | {cell(results['on'])} | {cell(results['off'])} | {ratio(results['on'], [results['off']])} |", flush=True)
+    finally:
+        stop.set()
+        scraper.join()
+    print(f"\n/metrics scraped {len(scrapes)} times during the group, {statistics.median(scrapes) if scrapes else 0:.0f} bytes each", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
@@ -812,7 +850,7 @@ def main():
         parser.error(f"--only takes groups among {','.join(GROUPS)}, got {args.only!r}")
     print(f"\nmedian of {args.runs} runs, loopback, {os.cpu_count()} cores", flush=True)
     for name, group in [("ftp", ftp_group), ("ftps", ftps_group), ("auth", auth_group), ("ssh", ssh_group), ("kex", kex_group), ("sftp", sftp_group), ("scp", scp_group),
-                        ("frontend", frontend_group), ("limits", limits_group)]:
+                        ("frontend", frontend_group), ("limits", limits_group), ("observability", observability_group)]:
         if name in groups:
             print(flush=True)
             group(args.runs)

@@ -4,7 +4,7 @@
 # Run as root: installs the peers, creates user "bench" and the test files, starts everything, prints a table.
 #   bench/run.sh                     all cases, median of 3
 #   RUNS=5 bench/run.sh              more repetitions
-#   bench/run.sh --only sftp         only some groups, comma-separated among ftp,ftps,auth,ssh,kex,sftp,scp,frontend,limits
+#   bench/run.sh --only sftp         only some groups, comma-separated among ftp,ftps,auth,ssh,kex,sftp,scp,frontend,limits,observability
 #   RUNS=1 bench/run.sh --only ssh,sftp
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -72,8 +72,19 @@ nohup dotnet "$SERVER" --config "$BENCH_WORK/multixfer-bench.json" > "$BENCH_WOR
 # A second instance with the password cache off: every login pays the full PBKDF2 cost.
 nohup dotnet "$SERVER" --config "$BENCH_WORK/multixfer-bench.json" --Listeners:ftp:Port=2125 --Auth:PasswordCacheSeconds=0 \
   --Ftp:PassivePorts=43000-43999 --Listeners:ftps:Port=2992 --Listeners:ssh:Port=2224 --Listeners:auto:Port=2127 --Admin:Port=2182 > "$BENCH_WORK/multixfer-nocache.log" 2>&1 < /dev/null &
+# The observability group's pair: "on" (admin listener with /metrics scraped by the bench, JSON audit log, xferlog) and
+# "off" (no admin listener, so no exporter listens to the instruments, and no tool logs).
+rm -rf "$BENCH_WORK/observed" && mkdir -p "$BENCH_WORK/observed"
+nohup dotnet "$SERVER" --config "$BENCH_WORK/multixfer-bench.json" --Listeners:ftp:Port=2134 --Listeners:ssh:Port=2233 --Listeners:ftps:Port=2993 \
+  --Listeners:auto:Port=2128 --Ftp:PassivePorts=45000-45999 --Admin:Port=2183 --Logging:AuditLog="$BENCH_WORK/observed/audit.json" \
+  --Logging:TransferLog="$BENCH_WORK/observed/xferlog" > "$BENCH_WORK/multixfer-on.log" 2>&1 < /dev/null &
+nohup dotnet "$SERVER" --config "$BENCH_WORK/multixfer-bench.json" --Listeners:ftp:Port=2135 --Listeners:ssh:Port=2234 --Listeners:ftps:Port=2994 \
+  --Listeners:auto:Port=2130 --Ftp:PassivePorts=46000-46999 --Admin:Enabled=false > "$BENCH_WORK/multixfer-off.log" 2>&1 < /dev/null &
+dotnet "$SERVER" tokens create --name bench-scrape --scope read --json --config "$BENCH_WORK/multixfer-bench.json" \
+  | python3 -c 'import json, sys; print(json.load(sys.stdin)["secret"])' > "$BENCH_WORK/scrape.token"
 for _ in $(seq 1 100); do
-  ss -ltn | grep -q ":2125 " && ss -ltn | grep -q ":2124 " && ss -ltn | grep -q ":2223 " && ss -ltn | grep -q ":2126 " && break; sleep 0.2
+  ss -ltn | grep -q ":2125 " && ss -ltn | grep -q ":2124 " && ss -ltn | grep -q ":2223 " && ss -ltn | grep -q ":2126 " \
+    && ss -ltn | grep -q ":2134 " && ss -ltn | grep -q ":2135 " && ss -ltn | grep -q ":2234 " && ss -ltn | grep -q ":2183 " && break; sleep 0.2
 done
 
 python3 "$HERE/bench.py" --runs "${RUNS:-3}" "$@"
