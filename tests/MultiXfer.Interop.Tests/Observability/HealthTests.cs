@@ -109,3 +109,26 @@ public sealed class HealthTests(PostgresFixture postgres) : IClassFixture<Postgr
     private static JsonElement Check(JsonElement report, string name) =>
         report.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == name);
 }
+
+/// <summary>The container's HEALTHCHECK command: the server binary asking a running server's probes.</summary>
+public sealed class HealthCommandTests
+{
+    [Fact]
+    public async Task The_health_command_exits_zero_on_a_ready_server_and_one_where_nothing_answers()
+    {
+        await using var server = await TestServer.StartAsync();
+        string binary = MultiXfer.Interop.Tests.Sftp.SftpTestSupport.ServerApphost;
+        string url = server.AdminUri.ToString().TrimEnd('/');
+
+        var ready = await ProcessRunner.RunAsync(binary, ["health", "--url", url], TimeSpan.FromSeconds(60));
+        Assert.True(ready.ExitCode == 0, ready.ToString());
+        Assert.Equal("ready", JsonDocument.Parse(ready.Output).RootElement.GetProperty("status").GetString());
+        var live = await ProcessRunner.RunAsync(binary, ["health", "live", "--url", url], TimeSpan.FromSeconds(60));
+        Assert.True(live.ExitCode == 0, live.ToString());
+
+        int closed = HaproxyProcess.FreePort(IPAddress.Loopback);
+        var nothing = await ProcessRunner.RunAsync(binary, ["health", "--url", $"http://127.0.0.1:{closed}"], TimeSpan.FromSeconds(60));
+        Assert.Equal(1, nothing.ExitCode);
+        Assert.Contains("refused", nothing.Error, StringComparison.OrdinalIgnoreCase);
+    }
+}
