@@ -31,8 +31,6 @@ internal sealed class TraceObserver : IConnectionObserver
         }
     }
 
-    public void Refused(ConnectionContext connection, string reason) { }
-
     public void Closed(ConnectionContext connection)
     {
         if (_sessions.TryGetValue(connection, out var span))

@@ -64,16 +64,4 @@ internal sealed class TransferLog(Serilog.ILogger file, TimeProvider time) : ICo
         MultiXfer.Auth.Protocols.Scp => "scp",
         _ => "ftp",
     };
-
-    public void Opened(ConnectionContext connection) { }
-
-    public void Refused(ConnectionContext connection, string reason) { }
-
-    public void Closed(ConnectionContext connection) { }
-
-    public void LoginSucceeded(ConnectionContext connection, string user, string method) { }
-
-    public void LoginFailed(ConnectionContext connection, string user, string method, string reason) { }
-
-    public void TransferStarted(ConnectionContext connection, TransferActivity transfer) { }
 }
