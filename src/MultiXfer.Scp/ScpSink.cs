@@ -210,7 +210,7 @@ internal sealed class ScpSink(ScpChannel channel, IFileSystem files, ScpCommandL
         long offset = 0;
         // Shown in the session list; the bytes cross the channel, which the connection counts already.
         var shown = new TransferActivity("write", path.ToString(), Upload: true, DateTimeOffset.UtcNow, () => Volatile.Read(ref offset),
-            SeparateConnection: false);
+            SeparateConnection: false) { Sha256 = () => IFileDigest.Of(file) };
         connection?.BeginTransfer(shown);
         var outcome = TransferOutcome.Aborted;
         try

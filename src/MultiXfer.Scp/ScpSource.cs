@@ -187,7 +187,7 @@ internal sealed class ScpSource(ScpChannel channel, IFileSystem files, ScpComman
             long offset = 0;
             // Shown in the session list; the bytes cross the channel, which the connection counts already.
             var shown = new TransferActivity("read", path.ToString(), Upload: false, DateTimeOffset.UtcNow, () => Volatile.Read(ref offset),
-                SeparateConnection: false);
+                SeparateConnection: false) { Sha256 = () => IFileDigest.Of(file) };
             connection?.BeginTransfer(shown);
             var outcome = TransferOutcome.Aborted;
             try

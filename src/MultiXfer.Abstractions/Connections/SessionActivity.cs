@@ -67,6 +67,9 @@ public sealed record TransferActivity(string Operation, string Path, bool Upload
     /// <summary>FTP TYPE A: the bytes were converted (xferlog's transfer-type "a").</summary>
     public bool Ascii { get; init; }
 
+    /// <summary>The SHA-256 of the bytes moved, when the server keeps digests (Logging:AuditSha256) and they came in order.</summary>
+    public Func<string?> Sha256 { get; init; } = static () => null;
+
     /// <summary>Where the transfer began on the process's monotonic clock (Stopwatch), for its duration.</summary>
     public long StartedTimestamp { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
 }

@@ -15,6 +15,9 @@ internal interface ITransferJob : IAsyncDisposable
     /// <summary>The server sends on this connection (downloads, listings) rather than receives (uploads).</summary>
     bool SendsData { get; }
 
+    /// <summary>The file it reads or writes; null for listings.</summary>
+    MultiXfer.Fsio.IFileHandle? File { get; }
+
     /// <summary>Moves the data and returns the final reply (226 on success).</summary>
     Task<FtpReply> RunAsync(DataConnection data, Transfer transfer);
 }

@@ -1,3 +1,4 @@
+using MultiXfer.Fsio;
 using System.Buffers;
 using System.Text;
 using MultiXfer.Ftp.Control;
@@ -13,6 +14,8 @@ internal sealed class ListingJob(string opening, Func<Func<string, ValueTask>, C
     public string Opening => opening;
 
     public bool SendsData => true;
+
+    public IFileHandle? File => null;
 
     public async Task<FtpReply> RunAsync(DataConnection data, Transfer transfer)
     {

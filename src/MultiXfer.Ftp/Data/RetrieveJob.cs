@@ -16,6 +16,8 @@ internal sealed class RetrieveJob(IFileHandle file, long offset, long length, bo
 
     public bool SendsData => true;
 
+    public IFileHandle? File => file;
+
     public async Task<FtpReply> RunAsync(DataConnection data, Transfer transfer)
     {
         // A download rate switches from sendfile(2) to a paced copy: sendfile sends slices too large to pace finely.

@@ -22,6 +22,8 @@ internal sealed class StoreJob(IFileHandle file, long offset, bool truncate, boo
 
     public bool SendsData => false;
 
+    public IFileHandle? File => file;
+
     public async Task<FtpReply> RunAsync(DataConnection data, Transfer transfer)
     {
         byte[] buffer = ArrayPool<byte>.Shared.Rent(BufferSize);

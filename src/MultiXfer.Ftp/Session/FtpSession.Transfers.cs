@@ -94,7 +94,7 @@ internal sealed partial class FtpSession
 
         _transfer = transfer;
         Connection.BeginTransfer(transfer.Activity = new TransferActivity(verb, target.Value, !job.SendsData, DateTimeOffset.UtcNow, () => transfer.Bytes,
-            SeparateConnection: true) { Listing = job is ListingJob, Ascii = AsciiMode });
+            SeparateConnection: true) { Listing = job is ListingJob, Ascii = AsciiMode, Sha256 = () => IFileDigest.Of(job.File) });
         transfer.Completion = RunTransferAsync(endpoint, job, transfer);
     }
 

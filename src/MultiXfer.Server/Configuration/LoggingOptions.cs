@@ -29,6 +29,12 @@ public sealed class LoggingOptions
     /// <summary>The JSON-lines audit log (connections, logins, transfers, file changes, admin changes); empty for none.</summary>
     public string AuditLog { get; set; } = "";
 
+    /// <summary>
+    /// Completed transfers' audit events carry the SHA-256 of their bytes. Costs a hash of everything moved, and FTP
+    /// downloads leave sendfile; off by default.
+    /// </summary>
+    public bool AuditSha256 { get; set; }
+
     /// <summary>The audit log rolls over daily and when a file reaches this size.</summary>
     public long AuditLogFileBytes { get; set; } = 100L * 1024 * 1024;
 

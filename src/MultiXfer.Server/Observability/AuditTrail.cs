@@ -50,9 +50,13 @@ internal sealed class AuditTrail(Serilog.ILogger audit) : IConnectionObserver
             TransferOutcome.Aborted => "abort",
             _ => "fail",
         };
-        Write(connection, $"{(transfer.Upload ? "upload" : "download")}.{verb}", l => l.ForContext("Path", transfer.Path)
-            .ForContext("Operation", transfer.Operation).ForContext("Bytes", transfer.Bytes())
-            .ForContext("DurationSeconds", Math.Round(System.Diagnostics.Stopwatch.GetElapsedTime(transfer.StartedTimestamp).TotalSeconds, 3)));
+        string? sha256 = outcome == TransferOutcome.Completed ? transfer.Sha256() : null;
+        Write(connection, $"{(transfer.Upload ? "upload" : "download")}.{verb}", l =>
+        {
+            var details = l.ForContext("Path", transfer.Path).ForContext("Operation", transfer.Operation).ForContext("Bytes", transfer.Bytes())
+                .ForContext("DurationSeconds", Math.Round(System.Diagnostics.Stopwatch.GetElapsedTime(transfer.StartedTimestamp).TotalSeconds, 3));
+            return sha256 is null ? details : details.ForContext("Sha256", sha256);
+        });
     }
 
     private void Write(ConnectionContext connection, string name, Func<Serilog.ILogger, Serilog.ILogger> details)

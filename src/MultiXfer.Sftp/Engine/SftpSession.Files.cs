@@ -67,7 +67,7 @@ internal sealed partial class SftpSession
             {
                 // The bytes also cross the channel, which the connection counts already: shown, not added to its totals.
                 entry.Activity = new MultiXfer.Connections.TransferActivity(request.Write ? "write" : "read", path.ToString(), request.Write,
-                    _time.GetUtcNow(), () => entry.Moved, SeparateConnection: false);
+                    _time.GetUtcNow(), () => entry.Moved, SeparateConnection: false) { Sha256 = () => IFileDigest.Of(file) };
                 _connection.BeginTransfer(entry.Activity);
             }
         }

@@ -80,6 +80,41 @@ public sealed class AuditLogTests
         Assert.DoesNotContain(events, e => e.GetRawText().Contains("carol-secret-1", StringComparison.Ordinal));
     }
 
+    [ClientFact("curl", "scp")]
+    public async Task With_AuditSha256_completed_transfers_of_every_protocol_carry_the_SHA256_of_their_bytes()
+    {
+        await using var server = await TestServer.StartAsync(s => s["Logging:AuditSha256"] = "true");
+        string work = Directory.CreateDirectory(Path.Combine(server.RootDirectory, "work")).FullName;
+        byte[] content = System.Security.Cryptography.RandomNumberGenerator.GetBytes(300_000);
+        string expected = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content));
+        await File.WriteAllBytesAsync(Path.Combine(work, "up.bin"), content);
+        string credentials = "alice:" + TestServer.Passwords["alice"];
+        string ftp = $"ftp://127.0.0.1:{server.FtpPort}/";
+        string sftp = $"sftp://127.0.0.1:{server.SshPort}/";
+
+        await Expect(ProcessRunner.RunAsync("curl", ["-s", "-S", "-u", credentials, "-T", Path.Combine(work, "up.bin"), ftp + "viaftp.bin"]));
+        await Expect(ProcessRunner.RunAsync("curl", ["-s", "-S", "-k", "-u", credentials, "-o", Path.Combine(work, "back.bin"), sftp + "viaftp.bin"]));
+        await Expect(ProcessRunner.RunAsync("scp", [.. MultiXfer.Interop.Tests.Sftp.SftpTestSupport.OpenSshOptions(server, new OpenSshClient(server)), "-O",
+            Path.Combine(work, "up.bin"), "alice@127.0.0.1:/viascp.bin"]));
+        // A resumed download starts mid-file: no digest of the whole can be given.
+        await Expect(ProcessRunner.RunAsync("curl", ["-s", "-S", "-u", credentials, "-C", "100000", "-o", Path.Combine(work, "part.bin"), ftp + "viaftp.bin"]));
+
+        var completed = (await TestServer.WaitForLinesAsync(server.ReadAuditLog, l => l.Count(e => e.Contains(".complete\"", StringComparison.Ordinal)) >= 4))
+            .Select(l => JsonDocument.Parse(l).RootElement).Where(e => Text(e, "event").EndsWith(".complete", StringComparison.Ordinal)).ToList();
+        Assert.Equal(4, completed.Count);
+        string? Digest(JsonElement e) => e.TryGetProperty("sha256", out var digest) ? digest.GetString() : null;
+        Assert.Equal(expected, Digest(completed.Single(e => Text(e, "event") == "upload.complete" && Text(e, "protocol") == "ftp")));
+        Assert.Equal(expected, Digest(completed.Single(e => Text(e, "event") == "download.complete" && Text(e, "protocol") == "sftp")));
+        Assert.Equal(expected, Digest(completed.Single(e => Text(e, "event") == "upload.complete" && Text(e, "protocol") == "scp")));
+        Assert.Null(Digest(completed.Single(e => Text(e, "event") == "download.complete" && Text(e, "protocol") == "ftp")));
+    }
+
+    private static async Task Expect(Task<ProcessResult> run)
+    {
+        var result = await run;
+        Assert.True(result.ExitCode == 0, result.ToString());
+    }
+
     private static List<string> Named(List<JsonElement> events, string protocol) =>
         events.Where(e => Text(e, "protocol") == protocol).Select(e => Text(e, "event")).ToList();
 
