@@ -33,7 +33,7 @@ public sealed class AuthMetrics
     }));
 
     /// <summary>Runs one account store call and records how long it took and whether it failed.</summary>
-    public async Task<T> TimeStoreCallAsync<T>(string operation, Func<Task<T>> call)
+    internal async Task<T> TimeStoreCallAsync<T>(string operation, Func<Task<T>> call)
     {
         long start = Stopwatch.GetTimestamp();
         try
@@ -49,7 +49,7 @@ public sealed class AuthMetrics
         }
     }
 
-    public Task TimeStoreCallAsync(string operation, Func<Task> call) => TimeStoreCallAsync(operation, async () =>
+    internal Task TimeStoreCallAsync(string operation, Func<Task> call) => TimeStoreCallAsync(operation, async () =>
     {
         await call();
         return true;
