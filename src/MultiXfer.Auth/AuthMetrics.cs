@@ -21,7 +21,10 @@ public sealed class AuthMetrics
             "Client addresses banned after repeated login failures, by the protocol of the failure that banned them");
         _storeDuration = Meter.CreateHistogram("multixfer.account_store.duration", "s",
             "Account store calls, by operation (find, record_login, usage_load, usage_flush, usage_delete) and result (ok, error)",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5] });
+            advice: new InstrumentAdvice<double>
+            {
+                HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+            });
     }
 
     public Meter Meter { get; }

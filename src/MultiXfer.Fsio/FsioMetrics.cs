@@ -17,7 +17,8 @@ public sealed class FsioMetrics
     {
         Meter = meters.Create(MeterName);
         _errors = Meter.CreateCounter<long>("multixfer.fsio.errors", "{error}",
-            "Storage operations that failed, by operation (stat, open, list, mkdir, delete, rename, upload, ...) and kind (not_found, permission_denied, ...)");
+            "Storage operations that failed, by operation (stat, open, list, mkdir, delete, rename, upload, ...) and kind " +
+            "(not_found, permission_denied, ...)");
     }
 
     public Meter Meter { get; }

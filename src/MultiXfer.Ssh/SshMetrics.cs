@@ -41,13 +41,16 @@ public sealed class SshMetrics
         Meter.CreateObservableGauge("multixfer.ssh.host_key.age", () => HostKeyAges(keySets), "s",
             "Seconds since each host key in service was written (its file's modification time), by algorithm and key set");
         Meter.CreateObservableGauge("multixfer.ssh.host_certificate.expiry", () => HostCertificateExpiry(keySets), "s",
-            "Seconds until each host certificate in service expires (negative once it has; none for certificates valid forever), by type and key set");
+            "Seconds until each host certificate in service expires (negative once it has; none for certificates valid forever), " +
+            "by type and key set");
     }
 
     internal void KeyExchangeCompleted(string kex, string hostKey, string cipher, bool initial) =>
         _keyExchanges.Add(1, new("kex", kex), new("host_key", hostKey), new("cipher", cipher), new("initial", initial ? "true" : "false"));
 
-    /// <param name="reason">no_common_algorithm, key_exchange_failed, protocol_error, peer_disconnected, connection_lost or cancelled.</param>
+    /// <param name="reason">
+    /// no_common_algorithm, key_exchange_failed, protocol_error, peer_disconnected, connection_lost or cancelled.
+    /// </param>
     internal void KeyExchangeFailed(string reason, bool initial) =>
         _keyExchangeFailures.Add(1, new("reason", reason), new("initial", initial ? "true" : "false"));
 

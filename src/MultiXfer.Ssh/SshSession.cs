@@ -25,7 +25,8 @@ internal sealed partial class SshSession(SshServer server, AlgorithmPolicy polic
     {
         using var grace = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
         grace.CancelAfter(TimeSpan.FromSeconds(_options.LoginGraceSeconds));
-        using var transport = new SshTransport(connection.Transport, _options, policy, hostKeys.Current, server.Time, _logger, server.Metrics);
+        using var transport = new SshTransport(connection.Transport, _options, policy, hostKeys.Current, server.Time, _logger,
+            server.Metrics);
         ConnectionService? service = null;
         string phase = "identification";
         try

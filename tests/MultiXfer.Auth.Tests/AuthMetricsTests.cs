@@ -13,7 +13,8 @@ public sealed class AuthMetricsTests : IDisposable
     private const string StoreDuration = "multixfer.account_store.duration";
     private static readonly CancellationToken None = CancellationToken.None;
     private static readonly IPAddress Client = IPAddress.Parse("198.51.100.7");
-    private static readonly AuthOptions Options = new() { FailureDelayMilliseconds = 0, PasswordCacheSeconds = 0, MaxFailuresPerAddress = 2 };
+    private static readonly AuthOptions Options =
+        new() { FailureDelayMilliseconds = 0, PasswordCacheSeconds = 0, MaxFailuresPerAddress = 2 };
 
     private readonly TestMeterFactory _meters = new();
     private readonly AuthMetrics _metrics;
@@ -34,12 +35,14 @@ public sealed class AuthMetricsTests : IDisposable
     [Fact]
     public async Task The_failure_that_bans_an_address_counts_once_under_its_protocol()
     {
-        var auth = Authenticator(new UserStore([UserStore.FromOptions("alice", new UserOptions { PasswordHash = PasswordHasher.HashPbkdf2("s3cret", 10_000) })]));
+        var alice = UserStore.FromOptions("alice", new UserOptions { PasswordHash = PasswordHasher.HashPbkdf2("s3cret", 10_000) });
+        var auth = Authenticator(new UserStore([alice]));
 
         Assert.Equal(AuthOutcome.Failed, (await auth.AuthenticatePasswordAsync(Attempt("alice", Protocols.Ftp), "wrong", None)).Outcome);
         Assert.Empty(_recorder.Lines("multixfer.auth.bans"));
         Assert.Equal(AuthOutcome.Failed, (await auth.AuthenticatePasswordAsync(Attempt("mallory", Protocols.Sftp), "guess", None)).Outcome);
-        Assert.Equal(AuthOutcome.Throttled, (await auth.AuthenticatePasswordAsync(Attempt("alice", Protocols.Ftp), "s3cret", None)).Outcome);
+        var afterBan = await auth.AuthenticatePasswordAsync(Attempt("alice", Protocols.Ftp), "s3cret", None);
+        Assert.Equal(AuthOutcome.Throttled, afterBan.Outcome);
 
         Assert.Equal(["protocol=sftp 1"], _recorder.Lines("multixfer.auth.bans"));
     }
@@ -78,8 +81,8 @@ public sealed class AuthMetricsTests : IDisposable
     }
 
     private Authenticator Authenticator(IUserDirectory users) =>
-        new(users, new LoginThrottle(Options, TimeProvider.System), Options, new AnonymousPolicy(false, VirtualPath.Root), TimeProvider.System,
-            NullLogger<Authenticator>.Instance, _metrics);
+        new(users, new LoginThrottle(Options, TimeProvider.System), Options, new AnonymousPolicy(false, VirtualPath.Root),
+            TimeProvider.System, NullLogger<Authenticator>.Instance, _metrics);
 
     private static LoginAttempt Attempt(string user, string protocol) => new(user, protocol, Client, "c1");
 
@@ -108,9 +111,11 @@ public sealed class AuthMetricsTests : IDisposable
 
         public Task<Account> CreateAsync(Account account, CancellationToken cancellationToken) => throw new NotSupportedException();
 
-        public Task<Account> UpdateAsync(Account account, long expectedVersion, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<Account> UpdateAsync(Account account, long expectedVersion, CancellationToken cancellationToken) =>
+            throw new NotSupportedException();
 
-        public Task<bool> DeleteAsync(string name, long? expectedVersion, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<bool> DeleteAsync(string name, long? expectedVersion, CancellationToken cancellationToken) =>
+            throw new NotSupportedException();
     }
 
     private sealed class RecordingUsageStore : IUsageStore

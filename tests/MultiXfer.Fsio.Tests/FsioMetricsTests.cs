@@ -21,13 +21,15 @@ public sealed class FsioMetricsTests
         var metrics = new FsioMetrics(meters);
         using var recorder = new MeasurementRecorder(metrics.Meter);
         var faults = new StorageFaults();
-        using var provider = new FileSystemProvider(new ServerOptions { Storage = "memory" }, NullLoggerFactory.Instance, faults.Wrap, metrics);
+        using var provider = new FileSystemProvider(new ServerOptions { Storage = "memory" }, NullLoggerFactory.Instance, faults.Wrap,
+            metrics);
         var user = new UserAccount
         {
             Name = "u1",
             Home = P("/u1"),
             Protocols = new HashSet<string> { Protocols.Sftp },
-            Permissions = new PermissionRules([(VirtualPath.Root, Permission.List | Permission.Download | Permission.Upload)], readOnly: false),
+            Permissions = new PermissionRules([(VirtualPath.Root, Permission.List | Permission.Download | Permission.Upload)],
+                readOnly: false),
         };
         await using var fs = await provider.OpenAsync(user, None);
 

@@ -28,13 +28,15 @@ public sealed class LayerMetricsExportTests
 
         string scraped = await ScrapeAsync(server);
 
-        Assert.Contains(Sample(scraped, "multixfer_ftp_commands_total"), s => s.Contains("reply_class=\"2xx\"") && s.Contains("verb=\"SYST\""));
-        Assert.Contains(Sample(scraped, "multixfer_ftp_commands_total"), s => s.Contains("reply_class=\"5xx\"") && s.Contains("verb=\"MDTM\""));
-        Assert.Contains(Sample(scraped, "multixfer_fsio_errors_total"), s => s.Contains("kind=\"not_found\"") && s.Contains("operation=\"stat\""));
-        Assert.Contains(Sample(scraped, "multixfer_tls_handshakes_total"), s => s.Contains("purpose=\"control\"") && s.Contains("result=\"success\""));
-        Assert.Contains(Sample(scraped, "multixfer_tls_certificate_expiry_seconds"), s => s.Contains("server_name="));
-        Assert.Contains(Sample(scraped, "multixfer_ssh_host_key_age_seconds"), s => s.Contains("key_set=\"default\""));
+        Assert.Contains(Sample(scraped, "multixfer_ftp_commands_total"), s => Has(s, "reply_class=\"2xx\"", "verb=\"SYST\""));
+        Assert.Contains(Sample(scraped, "multixfer_ftp_commands_total"), s => Has(s, "reply_class=\"5xx\"", "verb=\"MDTM\""));
+        Assert.Contains(Sample(scraped, "multixfer_fsio_errors_total"), s => Has(s, "kind=\"not_found\"", "operation=\"stat\""));
+        Assert.Contains(Sample(scraped, "multixfer_tls_handshakes_total"), s => Has(s, "purpose=\"control\"", "result=\"success\""));
+        Assert.Contains(Sample(scraped, "multixfer_tls_certificate_expiry_seconds"), s => Has(s, "server_name="));
+        Assert.Contains(Sample(scraped, "multixfer_ssh_host_key_age_seconds"), s => Has(s, "key_set=\"default\""));
     }
+
+    private static bool Has(string sample, params string[] labels) => labels.All(label => sample.Contains(label, StringComparison.Ordinal));
 
     /// <summary>The sample lines of one metric family (the name followed by its labels).</summary>
     private static List<string> Sample(string scraped, string family) =>

@@ -38,7 +38,8 @@ public sealed class LimitMetrics
     {
         Meter = meters.Create(MeterName);
         _refusals = Meter.CreateCounter<long>("multixfer.limit.refusals", "{refusal}",
-            "Operations and logins refused by an account limit, by limit (quota_bytes, quota_files, daily_upload, daily_download, daily_transfer, sessions)");
+            "Operations and logins refused by an account limit, by limit (quota_bytes, quota_files, daily_upload, daily_download, " +
+            "daily_transfer, sessions)");
         _throttled = Meter.CreateCounter<double>("multixfer.limit.throttled", "s",
             "Time paced transfers were made to wait by the rate limits, by direction");
     }
@@ -57,5 +58,6 @@ public sealed class LimitMetrics
 
     /// <summary>A paced step of a transfer waited <paramref name="wait"/> (once per step of up to 256 KiB, never per packet).</summary>
     public void Throttled(TransferDirection direction, TimeSpan wait) =>
-        _throttled.Add(wait.TotalSeconds, new KeyValuePair<string, object?>("direction", direction == TransferDirection.Upload ? "upload" : "download"));
+        _throttled.Add(wait.TotalSeconds,
+            new KeyValuePair<string, object?>("direction", direction == TransferDirection.Upload ? "upload" : "download"));
 }

@@ -180,8 +180,8 @@ internal sealed partial class SessionFileSystem(
                 }
 
                 LogOpened(targetExisting is not null ? "overwrite" : "upload", target);
-                return new UploadHandle(inner, target, new UploadTemporary(backend, temporary, Overwrite: targetExisting is not null, uploads.Fsync),
-                    this);
+                return new UploadHandle(inner, target,
+                    new UploadTemporary(backend, temporary, Overwrite: targetExisting is not null, uploads.Fsync), this);
             }
 
             var handle = await backend.OpenFileAsync(path, options, cancellationToken);

@@ -102,8 +102,8 @@ internal static class MultiXferHost
         builder.Logging.SetMinimumLevel(LogLevel.Trace);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(settings.Server.ShutdownGraceSeconds + 15));
         builder.Services.AddSingleton(settings);
-        builder.Services.AddSingleton(provider => new FileSystemProvider(settings.Server, provider.GetRequiredService<ILoggerFactory>(), storageLayer,
-            provider.GetRequiredService<FsioMetrics>()));
+        builder.Services.AddSingleton(provider => new FileSystemProvider(settings.Server, provider.GetRequiredService<ILoggerFactory>(),
+            storageLayer, provider.GetRequiredService<FsioMetrics>()));
         builder.Services.AddSingleton(_ => database);
         builder.Services.AddSingleton(_ => new ConnectionTracker());
         builder.Services.AddMetrics();

@@ -116,7 +116,8 @@ internal sealed class VirtualHostFactory(
     {
         var configured = new UserStore(users.Select(u => UserStore.FromOptions(u.Key, u.Value, storage, siteSftp, siteName)));
         return accounts is null ? configured
-            : new CombinedDirectory(configured, new AccountDirectory(accounts, siteName, sharesDefault, storage, siteSftp, time, authMetrics));
+            : new CombinedDirectory(configured,
+                new AccountDirectory(accounts, siteName, sharesDefault, storage, siteSftp, time, authMetrics));
     }
 
     private Authenticator Authenticator(IUserDirectory users, AuthOptions auth, bool allowAnonymous, string anonymousRoot, IFileSystemProvider? storage) =>

@@ -32,8 +32,9 @@ internal sealed partial class FtpSessionHarness : IAsyncDisposable
         var server = new FtpServerContext(new ServerOptions { Storage = "memory", IdleTimeoutSeconds = 30, LoginTimeoutSeconds = 30 },
             new FtpOptions { PassivePorts = "", AllowAnonymous = true, DataConnectTimeoutSeconds = 5 }, _files,
             new TlsServer(new CertificateStore(), "ftp"), TimeSpan.FromSeconds(5), NullLoggerFactory.Instance, metrics);
-        var connection = new ConnectionContext("ftp-test-1", "ftp", new IPEndPoint(IPAddress.Loopback, 21), new IPEndPoint(IPAddress.Loopback, 40000),
-            new RelayStream(_toServer.Reader.AsStream(), _fromServer.Writer.AsStream()), CancellationToken.None)
+        var connection = new ConnectionContext("ftp-test-1", "ftp", new IPEndPoint(IPAddress.Loopback, 21),
+            new IPEndPoint(IPAddress.Loopback, 40000), new RelayStream(_toServer.Reader.AsStream(), _fromServer.Writer.AsStream()),
+            CancellationToken.None)
         {
             VirtualHost = new VirtualHost
             {
@@ -128,8 +129,8 @@ internal sealed partial class FtpSessionHarness : IAsyncDisposable
                 Permissions = new PermissionRules([(VirtualPath.Root, Permission.List | Permission.Download)], readOnly: true),
             }));
 
-        public ValueTask<AuthResult> AuthenticatePasswordAsync(LoginAttempt attempt, string password, CancellationToken cancellationToken) =>
-            ValueTask.FromResult(AuthResult.Failed(LoginFailureReasons.BadCredentials));
+        public ValueTask<AuthResult> AuthenticatePasswordAsync(LoginAttempt attempt, string password,
+            CancellationToken cancellationToken) => ValueTask.FromResult(AuthResult.Failed(LoginFailureReasons.BadCredentials));
 
         public ValueTask<AuthResult> AuthenticatePublicKeyAsync(LoginAttempt attempt, Func<UserAccount, bool> keyIsAuthorized,
             CancellationToken cancellationToken) => ValueTask.FromResult(AuthResult.Failed(LoginFailureReasons.BadCredentials));

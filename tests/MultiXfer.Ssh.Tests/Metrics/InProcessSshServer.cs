@@ -30,7 +30,8 @@ internal sealed class InProcessSshServer : IDisposable
         _hostKeys = HostKeyManager.Create(options, _keys.Path(""), listeners, NullLogger.Instance);
         Assert.Null(_hostKeys.LoadAtStart(_keys.Path("")));
         _server = new SshServer(options, new ServerOptions { IdleTimeoutSeconds = 30 }, listeners, _hostKeys,
-            new Dictionary<string, HostKeyManager>(), new SshApplicationRegistry(), TimeProvider.System, NullLoggerFactory.Instance, metrics);
+            new Dictionary<string, HostKeyManager>(), new SshApplicationRegistry(), TimeProvider.System, NullLoggerFactory.Instance,
+            metrics);
     }
 
     /// <summary>The listener's connection handler (for refusals).</summary>
@@ -69,17 +70,24 @@ internal sealed class InProcessSshServer : IDisposable
         using var socket = await listener.AcceptAsync();
         await using var stream = new NetworkStream(socket, ownsSocket: false);
         var remote = (IPEndPoint)socket.RemoteEndPoint!;
-        var connection = new ConnectionContext("ssh-test-1", "ssh", (IPEndPoint)socket.LocalEndPoint!, remote, stream, CancellationToken.None)
+        var connection = new ConnectionContext("ssh-test-1", "ssh", (IPEndPoint)socket.LocalEndPoint!, remote, stream,
+            CancellationToken.None)
         {
-            VirtualHost = new VirtualHost { Name = VirtualHost.DefaultName, HostNames = [], Banner = "", Authenticator = new NobodyLogsIn() },
+            VirtualHost = new VirtualHost
+            {
+                Name = VirtualHost.DefaultName,
+                HostNames = [],
+                Banner = "",
+                Authenticator = new NobodyLogsIn(),
+            },
         };
         await Handler.RunAsync(connection);
     }
 
     private sealed class NobodyLogsIn : IAuthenticator
     {
-        public ValueTask<AuthResult> AuthenticatePasswordAsync(LoginAttempt attempt, string password, CancellationToken cancellationToken) =>
-            ValueTask.FromResult(AuthResult.Failed(LoginFailureReasons.BadCredentials));
+        public ValueTask<AuthResult> AuthenticatePasswordAsync(LoginAttempt attempt, string password,
+            CancellationToken cancellationToken) => ValueTask.FromResult(AuthResult.Failed(LoginFailureReasons.BadCredentials));
 
         public ValueTask<AuthResult> AuthenticatePublicKeyAsync(LoginAttempt attempt, Func<UserAccount, bool> keyIsAuthorized,
             CancellationToken cancellationToken) => ValueTask.FromResult(AuthResult.Failed(LoginFailureReasons.BadCredentials));
@@ -90,7 +98,8 @@ internal sealed class InProcessSshServer : IDisposable
         public ValueTask<AuthResult> AuthenticateAnonymousAsync(LoginAttempt attempt, CancellationToken cancellationToken) =>
             ValueTask.FromResult(AuthResult.Failed(LoginFailureReasons.BadCredentials));
 
-        public ValueTask<UserAccount?> FindAccountAsync(string name, CancellationToken cancellationToken) => ValueTask.FromResult<UserAccount?>(null);
+        public ValueTask<UserAccount?> FindAccountAsync(string name, CancellationToken cancellationToken) =>
+            ValueTask.FromResult<UserAccount?>(null);
 
         public bool IsThrottled(IPAddress clientAddress) => false;
     }

@@ -51,8 +51,8 @@ public sealed class SshMetricsTests : IDisposable
         using var server = new InProcessSshServer(new SshOptions(), metrics);
         var handler = server.Handler;
         using var sent = new MemoryStream();
-        var connection = new ConnectionContext("ssh-test-2", "ssh", new IPEndPoint(IPAddress.Loopback, 22), new IPEndPoint(IPAddress.Loopback, 40000),
-            sent, CancellationToken.None);
+        var connection = new ConnectionContext("ssh-test-2", "ssh", new IPEndPoint(IPAddress.Loopback, 22),
+            new IPEndPoint(IPAddress.Loopback, 40000), sent, CancellationToken.None);
 
         await handler.RejectAsync(connection, RejectReason.TooManyConnections);
 
