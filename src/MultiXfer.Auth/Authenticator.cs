@@ -31,6 +31,7 @@ public sealed partial class Authenticator : IAuthenticator
     private readonly PasswordCache _cache;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly AuthMetrics? _metrics;
 
     /// <summary>
     /// Password hashes run at most this many at once (Argon2id also holds its memory meanwhile), across every virtual host's authenticator; further logins wait
@@ -39,9 +40,11 @@ public sealed partial class Authenticator : IAuthenticator
     /// </summary>
     private static readonly SemaphoreSlim s_hashing = new(Math.Max(1, Environment.ProcessorCount - 1));
 
+    /// <param name="metrics">Where bans are counted; null: nowhere.</param>
     public Authenticator(IUserDirectory users, ILoginThrottle throttle, AuthOptions options, AnonymousPolicy anonymous,
-        TimeProvider time, ILogger<Authenticator> logger)
+        TimeProvider time, ILogger<Authenticator> logger, AuthMetrics? metrics = null)
     {
+        _metrics = metrics;
         _users = users;
         _throttle = throttle;
         _options = options;
@@ -237,6 +240,7 @@ public sealed partial class Authenticator : IAuthenticator
         LogFailed(LogText.Clean(attempt.UserName), attempt.Protocol, reason);
         if (banned)
         {
+            _metrics?.Banned(attempt.Protocol);
             LogBanned(attempt.ClientAddress.ToString(), _options.BanSeconds);
         }
 

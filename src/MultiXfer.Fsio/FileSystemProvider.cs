@@ -23,8 +23,11 @@ public sealed class FileSystemProvider : IFileSystemProvider, IDisposable
 
     /// <param name="storageLayer">Wraps each user's backend view before the limits and session layers go on top: where
     /// storage faults are injected in tests (under the quota's count, as a failing disk would be).</param>
-    public FileSystemProvider(ServerOptions options, ILoggerFactory loggerFactory, Func<IFileSystem, IFileSystem>? storageLayer = null)
+    /// <param name="metrics">Where the session layer counts failures; null: nowhere.</param>
+    public FileSystemProvider(ServerOptions options, ILoggerFactory loggerFactory, Func<IFileSystem, IFileSystem>? storageLayer = null,
+        FsioMetrics? metrics = null)
     {
+        Metrics = metrics;
         _options = options;
         _loggerFactory = loggerFactory;
         _storageLayer = storageLayer;
@@ -38,6 +41,9 @@ public sealed class FileSystemProvider : IFileSystemProvider, IDisposable
             _dataRoot = LocalFileSystem.OpenHostDirectory(_options.DataRoot);
         }
     }
+
+    /// <summary>Where failures are counted (null: nowhere); virtual hosts' storage counts into the same.</summary>
+    public FsioMetrics? Metrics { get; }
 
     /// <summary>What wraps each user's backend view (null: nothing); virtual hosts' storage gets the same.</summary>
     public Func<IFileSystem, IFileSystem>? StorageLayer => _storageLayer;
@@ -72,7 +78,7 @@ public sealed class FileSystemProvider : IFileSystemProvider, IDisposable
         }
 
         return new SessionFileSystem(root, user.Permissions, new UploadPolicy(_options.AtomicUploads, _options.FsyncUploads),
-            _loggerFactory.CreateLogger("MultiXfer.Audit"));
+            _loggerFactory.CreateLogger("MultiXfer.Audit"), Metrics);
     }
 
     public async Task<DiskUsage> ScanUsageAsync(UserAccount user, CancellationToken cancellationToken)

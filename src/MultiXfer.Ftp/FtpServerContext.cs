@@ -11,9 +11,11 @@ namespace MultiXfer.Ftp;
 /// <summary>What every FTP session of one server shares: settings, the auth and storage services, passive ports.</summary>
 public sealed class FtpServerContext
 {
+    /// <param name="metrics">Where commands are counted; null: nowhere (tests and tools without a host).</param>
     public FtpServerContext(ServerOptions server, FtpOptions ftp, IFileSystemProvider files,
-        TlsServer tls, TimeSpan tlsHandshakeTimeout, ILoggerFactory loggerFactory)
+        TlsServer tls, TimeSpan tlsHandshakeTimeout, ILoggerFactory loggerFactory, FtpMetrics? metrics = null)
     {
+        Metrics = metrics;
         Tls = tls;
         TlsHandshakeTimeout = tlsHandshakeTimeout;
         Server = server;
@@ -35,6 +37,8 @@ public sealed class FtpServerContext
     public TlsServer Tls { get; }
 
     public TimeSpan TlsHandshakeTimeout { get; }
+
+    internal FtpMetrics? Metrics { get; }
 
     public PassivePortPool PassivePorts { get; }
 

@@ -11,8 +11,9 @@ namespace MultiXfer.Sftp;
 /// The "sftp" subsystem (RFC 4254 §6.5): one SFTP session per channel, over the user's FSIO view, with the
 /// version and extensions the global settings and the user's overrides allow.
 /// </summary>
+/// <param name="metrics">Where requests are counted; null: nowhere.</param>
 public sealed class SftpSubsystem(SftpOptions options, IReadOnlyDictionary<string, SftpOverrideOptions> listeners, IFileSystemProvider files,
-    ILoggerFactory loggers) : IChannelApplication
+    ILoggerFactory loggers, SftpMetrics? metrics = null) : IChannelApplication
 {
     public const string Name = "sftp";
 
@@ -26,7 +27,7 @@ public sealed class SftpSubsystem(SftpOptions options, IReadOnlyDictionary<strin
         await using var fileSystem = await files.OpenAsync(session.User, session.Cancellation);
         var policy = PolicyFor(session.User, session.Connection.ListenerName);
         var engine = new SftpSession(session.Stream, fileSystem, policy, OwnerNames.System, _logger, waitWithoutBuffer: true,
-            connection: session.Connection);
+            connection: session.Connection, metrics: metrics);
         return await engine.RunAsync(session.Cancellation);
     }
 

@@ -23,5 +23,5 @@ internal sealed class SshConnectionHandler(SshServer server, AlgorithmPolicy pol
         RejectReason.QueueTimedOut => (DisconnectReason.TooManyConnections, "the server is busy; no slot freed in time"),
         RejectReason.AddressThrottled => (DisconnectReason.HostNotAllowedToConnect, "too many failed logins from your address; try again later"),
         _ => (DisconnectReason.ByApplication, "the server is shutting down"),
-    });
+    }, server.Metrics);
 }

@@ -19,11 +19,13 @@ public sealed class SshServer
 
     /// <param name="listenerHostKeys">Listeners with host keys of their own (a virtual host's); the others use
     /// <paramref name="hostKeys"/>.</param>
+    /// <param name="metrics">Where key exchanges and disconnects are counted; null: nowhere.</param>
     public SshServer(SshOptions options, ServerOptions server, IReadOnlyDictionary<string, ListenerOptions> sshListeners,
         HostKeyManager hostKeys, IReadOnlyDictionary<string, HostKeyManager> listenerHostKeys, SshApplicationRegistry applications,
-        TimeProvider time, ILoggerFactory loggers)
+        TimeProvider time, ILoggerFactory loggers, SshMetrics? metrics = null)
     {
         Options = options;
+        Metrics = metrics;
         _listenerHostKeys = listenerHostKeys;
         Applications = applications;
         Time = time;
@@ -44,6 +46,8 @@ public sealed class SshServer
     internal SshApplicationRegistry Applications { get; }
 
     internal TimeProvider Time { get; }
+
+    internal SshMetrics? Metrics { get; }
 
     /// <summary>Server:IdleTimeoutSeconds: an authenticated connection that sends nothing for this long is closed.</summary>
     internal int IdleTimeoutSeconds { get; }

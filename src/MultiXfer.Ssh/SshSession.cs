@@ -25,7 +25,8 @@ internal sealed partial class SshSession(SshServer server, AlgorithmPolicy polic
     {
         using var grace = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
         grace.CancelAfter(TimeSpan.FromSeconds(_options.LoginGraceSeconds));
-        using var transport = new SshTransport(connection.Transport, _options, policy, hostKeys.Current, server.Time, _logger);
+        using var transport = new SshTransport(connection.Transport, _options, policy, hostKeys.Current, server.Time, _logger,
+            server.Metrics);
         ConnectionService? service = null;
         string phase = "identification";
         try
@@ -92,8 +93,10 @@ internal sealed partial class SshSession(SshServer server, AlgorithmPolicy polic
     }
 
     /// <summary>Our identification and a DISCONNECT in the clear, for connections refused before any session starts.</summary>
-    public static async Task RefuseAsync(ConnectionContext connection, (DisconnectReason Reason, string Description) refusal)
+    public static async Task RefuseAsync(ConnectionContext connection, (DisconnectReason Reason, string Description) refusal,
+        SshMetrics? metrics)
     {
+        metrics?.Disconnected(refusal.Reason);
         using var message = SshWriter.ForPayload(MessageNumbers.Disconnect, 64);
         message.WriteUInt32((uint)refusal.Reason);
         message.WriteString(refusal.Description);

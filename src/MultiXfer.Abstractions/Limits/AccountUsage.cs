@@ -5,7 +5,8 @@ namespace MultiXfer.Limits;
 /// files), the file bytes moved today (UTC), its open sessions and its shared rate gates. Storage reserves bytes here
 /// before it writes them, so concurrent uploads of one account never pass the quota together.
 /// </summary>
-public sealed class AccountUsage(string key, TimeProvider time)
+/// <param name="metrics">Where the account's refusals and waits are counted; null: nowhere.</param>
+public sealed class AccountUsage(string key, TimeProvider time, LimitMetrics? metrics = null)
 {
     private readonly Lock _lock = new();
     private readonly SemaphoreSlim _loading = new(1, 1);
@@ -22,6 +23,8 @@ public sealed class AccountUsage(string key, TimeProvider time)
     private DateTimeOffset? _scannedAt;
 
     public string Key { get; } = key;
+
+    public LimitMetrics? Metrics { get; } = metrics;
 
     /// <summary>The effective limits (the host's defaults applied), as of the latest session that opened.</summary>
     public AccountLimits Limits => Volatile.Read(ref _limits);
@@ -168,6 +171,26 @@ public sealed class AccountUsage(string key, TimeProvider time)
             }
 
             return Math.Max(0, left);
+        }
+    }
+
+    /// <summary>
+    /// The daily allowance that stops a transfer in <paramref name="direction"/>: of the direction's own and the total,
+    /// the one with less left (the direction's own on a tie).
+    /// </summary>
+    public LimitKind DailyLimitReached(TransferDirection direction)
+    {
+        var limits = Limits;
+        long? own = direction == TransferDirection.Upload ? limits.UploadBytesPerDay : limits.DownloadBytesPerDay;
+        lock (_lock)
+        {
+            RollDay();
+            long ownLeft = own is { } perDirection
+                ? perDirection - (direction == TransferDirection.Upload ? _uploadedToday : _downloadedToday)
+                : long.MaxValue;
+            long totalLeft = limits.TransferBytesPerDay is { } total ? total - _uploadedToday - _downloadedToday : long.MaxValue;
+            return totalLeft < ownLeft ? LimitKind.DailyTransfer
+                : direction == TransferDirection.Upload ? LimitKind.DailyUpload : LimitKind.DailyDownload;
         }
     }
 

@@ -49,7 +49,13 @@ public sealed class SessionLimits : IDisposable
     {
         var (account, session, host) = Gates(direction);
         var wait = Max(Max(account.Reserve(bytes), session.Reserve(bytes)), host.Reserve(bytes));
-        return wait > TimeSpan.Zero ? new ValueTask(Task.Delay(wait, cancellationToken)) : ValueTask.CompletedTask;
+        if (wait <= TimeSpan.Zero)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        Account.Metrics?.Throttled(direction, wait);
+        return new ValueTask(Task.Delay(wait, cancellationToken));
     }
 
     private static long Rate(RateGate gate) => gate.Limits ? gate.BytesPerSecond : long.MaxValue;

@@ -12,7 +12,9 @@ public sealed record SessionAdmission(SessionLimits? Session, UserAccount? User,
 /// and written back by <see cref="FlushAsync"/>.
 /// </summary>
 /// <param name="storeFailed">Told when the store cannot be read (the account, the error): logins go on without it.</param>
-public sealed class UsageRegistry(IUsageStore? store, TimeProvider time, Action<string, Exception>? storeFailed = null)
+/// <param name="metrics">Where every account's refusals and waits are counted; null: nowhere.</param>
+public sealed class UsageRegistry(IUsageStore? store, TimeProvider time, Action<string, Exception>? storeFailed = null,
+    LimitMetrics? metrics = null)
 {
     private readonly ConcurrentDictionary<string, AccountUsage> _accounts = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _forgotten = new();
@@ -20,7 +22,7 @@ public sealed class UsageRegistry(IUsageStore? store, TimeProvider time, Action<
     /// <summary>The account's usage, its stored figures loaded.</summary>
     public async Task<AccountUsage> GetAsync(string key, CancellationToken cancellationToken)
     {
-        var usage = _accounts.GetOrAdd(key, static (k, t) => new AccountUsage(k, t), time);
+        var usage = _accounts.GetOrAdd(key, static (k, shared) => new AccountUsage(k, shared.time, shared.metrics), (time, metrics));
         try
         {
             await usage.EnsureLoadedAsync(store, cancellationToken);
@@ -48,6 +50,7 @@ public sealed class UsageRegistry(IUsageStore? store, TimeProvider time, Action<
         usage.Apply(user.Limits.Over(host.AccountDefaults));
         if (!usage.TryOpenSession())
         {
+            metrics?.Refused(LimitKind.Sessions);
             return new SessionAdmission(null, null,
                 $"too many sessions for {user.Name}: {usage.Sessions} open, limit {usage.Limits.MaxSessions}");
         }

@@ -9,12 +9,13 @@ namespace MultiXfer.Auth.Accounts;
 /// </summary>
 /// <param name="siteName">The virtual host's name; null for the default host.</param>
 /// <param name="sharesDefaultAccounts">A virtual host without its own Users section also admits the default host's accounts.</param>
+/// <param name="metrics">Where the store calls of logins are timed; null: nowhere.</param>
 public sealed class AccountDirectory(IAccountStore store, string? siteName, bool sharesDefaultAccounts, IFileSystemProvider? storage,
-    SftpOverrideOptions? siteSftp, TimeProvider time) : IUserDirectory
+    SftpOverrideOptions? siteSftp, TimeProvider time, AuthMetrics? metrics = null) : IUserDirectory
 {
     public async ValueTask<UserRecord?> FindAsync(string name, CancellationToken cancellationToken)
     {
-        if (!UserStore.IsValidUserName(name) || await store.GetAsync(name, cancellationToken) is not { } account || !BelongsHere(account))
+        if (!UserStore.IsValidUserName(name) || await GetAsync(name, cancellationToken) is not { } account || !BelongsHere(account))
         {
             return null;
         }
@@ -23,8 +24,15 @@ public sealed class AccountDirectory(IAccountStore store, string? siteName, bool
         return record with { Account = record.Account with { FromAccountStore = true }, Policy = LoginPolicy.For(account) };
     }
 
-    public async ValueTask RecordLoginAsync(UserRecord user, string? upgradedPasswordHash, CancellationToken cancellationToken) =>
-        await store.RecordLoginAsync(user.Account.Name, time.GetUtcNow(), upgradedPasswordHash, cancellationToken);
+    public async ValueTask RecordLoginAsync(UserRecord user, string? upgradedPasswordHash, CancellationToken cancellationToken)
+    {
+        Task Record() => store.RecordLoginAsync(user.Account.Name, time.GetUtcNow(), upgradedPasswordHash, cancellationToken);
+        await (metrics is null ? Record() : metrics.TimeStoreCallAsync("record_login", Record));
+    }
+
+    private Task<Account?> GetAsync(string name, CancellationToken cancellationToken) => metrics is null
+        ? store.GetAsync(name, cancellationToken)
+        : metrics.TimeStoreCallAsync("find", () => store.GetAsync(name, cancellationToken));
 
     private bool BelongsHere(Account account) =>
         account.VirtualHost is null ? siteName is null || sharesDefaultAccounts : string.Equals(account.VirtualHost, siteName, StringComparison.OrdinalIgnoreCase);

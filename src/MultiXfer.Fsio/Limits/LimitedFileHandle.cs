@@ -29,7 +29,7 @@ internal sealed class LimitedFileHandle(IFileHandle file, AccountUsage usage, Op
         int allowed = (int)usage.AllowanceToday(TransferDirection.Download, buffer.Length);
         if (allowed == 0 && buffer.Length > 0)
         {
-            throw LimitedFileSystem.QuotaExceeded(file.Path, usage, "daily download allowance");
+            throw LimitedFileSystem.QuotaExceeded(file.Path, usage, usage.DailyLimitReached(TransferDirection.Download));
         }
 
         int read = await file.ReadAsync(offset, buffer[..allowed], cancellationToken);
@@ -49,12 +49,12 @@ internal sealed class LimitedFileHandle(IFileHandle file, AccountUsage usage, Op
 
         if (usage.AllowanceToday(TransferDirection.Upload, data.Length) < data.Length)
         {
-            throw LimitedFileSystem.QuotaExceeded(file.Path, usage, "daily upload allowance");
+            throw LimitedFileSystem.QuotaExceeded(file.Path, usage, usage.DailyLimitReached(TransferDirection.Upload));
         }
 
         if (!Grow(append ? -1 : offset, data.Length))
         {
-            throw LimitedFileSystem.QuotaExceeded(file.Path, usage, "disk quota");
+            throw LimitedFileSystem.QuotaExceeded(file.Path, usage, LimitKind.QuotaBytes);
         }
 
         try
@@ -124,7 +124,7 @@ internal sealed class LimitedFileHandle(IFileHandle file, AccountUsage usage, Op
         {
             if (!usage.TryReserveBytes(length - inode.Length, inode.InFlight))
             {
-                throw LimitedFileSystem.QuotaExceeded(file.Path, usage, "disk quota");
+                throw LimitedFileSystem.QuotaExceeded(file.Path, usage, LimitKind.QuotaBytes);
             }
 
             inode.Length = length;

@@ -34,7 +34,7 @@ internal sealed class LimitedFileSystem(IFileSystem backend, AccountUsage usage)
         bool countsFile = creates && !SessionFileSystem.IsUploadTemporary(path.Name);
         if (countsFile && !usage.TryAddFile())
         {
-            throw QuotaExceeded(path, usage, "file quota");
+            throw QuotaExceeded(path, usage, LimitKind.QuotaFiles);
         }
 
         IFileHandle file;
@@ -94,7 +94,7 @@ internal sealed class LimitedFileSystem(IFileSystem backend, AccountUsage usage)
         bool addsFile = committing && (replaced is null || replaced.LinkCount > 1);
         if (addsFile && !usage.TryAddFile())
         {
-            throw QuotaExceeded(to, usage, "file quota");
+            throw QuotaExceeded(to, usage, LimitKind.QuotaFiles);
         }
 
         try
@@ -125,7 +125,7 @@ internal sealed class LimitedFileSystem(IFileSystem backend, AccountUsage usage)
     {
         if (!usage.TryAddFile())
         {
-            throw QuotaExceeded(link, usage, "file quota");
+            throw QuotaExceeded(link, usage, LimitKind.QuotaFiles);
         }
 
         try
@@ -166,7 +166,7 @@ internal sealed class LimitedFileSystem(IFileSystem backend, AccountUsage usage)
             change = length - tracked.Length;
             if (!usage.TryReserveBytes(change, tracked.InFlight))
             {
-                throw QuotaExceeded(path, usage, "disk quota");
+                throw QuotaExceeded(path, usage, LimitKind.QuotaBytes);
             }
 
             tracked.Length = length;
@@ -247,7 +247,7 @@ internal sealed class LimitedFileSystem(IFileSystem backend, AccountUsage usage)
     {
         if (usage.HasDailyLimit(direction) && usage.AllowanceToday(direction, 1) == 0)
         {
-            throw QuotaExceeded(path, usage, direction == TransferDirection.Upload ? "daily upload allowance" : "daily download allowance");
+            throw QuotaExceeded(path, usage, usage.DailyLimitReached(direction));
         }
     }
 
@@ -263,15 +263,28 @@ internal sealed class LimitedFileSystem(IFileSystem backend, AccountUsage usage)
         }
     }
 
-    /// <summary>The refusal, with the figures the log line needs (the client gets only the protocol's quota reply).</summary>
-    internal static FsException QuotaExceeded(VirtualPath path, AccountUsage usage, string limit)
+    /// <summary>
+    /// The refusal, counted, with the figures the log line needs (the client gets only the protocol's quota reply).
+    /// Every refusal of a limit below the session layer is made here.
+    /// </summary>
+    internal static FsException QuotaExceeded(VirtualPath path, AccountUsage usage, LimitKind limit)
     {
+        usage.Metrics?.Refused(limit);
         var u = usage.Snapshot();
         return new FsException(FsErrorKind.QuotaExceeded,
-            $"{path}: {limit} exceeded for account {u.Key} (disk {u.UsedBytes}/{Show(u.Limits.QuotaBytes)} bytes, " +
+            $"{path}: {Describe(limit)} exceeded for account {u.Key} (disk {u.UsedBytes}/{Show(u.Limits.QuotaBytes)} bytes, " +
             $"{u.UsedFiles}/{Show(u.Limits.QuotaFiles)} files; today up {u.UploadedToday}/{Show(u.Limits.UploadBytesPerDay)}, " +
             $"down {u.DownloadedToday}/{Show(u.Limits.DownloadBytesPerDay)}, both /{Show(u.Limits.TransferBytesPerDay)} bytes)");
     }
+
+    private static string Describe(LimitKind limit) => limit switch
+    {
+        LimitKind.QuotaBytes => "disk quota",
+        LimitKind.QuotaFiles => "file quota",
+        LimitKind.DailyUpload => "daily upload allowance",
+        LimitKind.DailyDownload => "daily download allowance",
+        _ => "daily transfer allowance",
+    };
 
     private static string Show(long? limit) => limit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unlimited";
 }

@@ -10,8 +10,9 @@ namespace MultiXfer.Fsio.Session;
 /// one audit line per change. Every protocol goes through this one class, so a permission means the same thing
 /// for FTP, SFTP and SCP, extensions included.
 /// </summary>
+/// <param name="metrics">Where failures on their way to a protocol are counted; null: nowhere.</param>
 internal sealed partial class SessionFileSystem(
-    IFileSystem backend, PermissionRules permissions, UploadPolicy uploads, ILogger logger) : IFileSystem
+    IFileSystem backend, PermissionRules permissions, UploadPolicy uploads, ILogger logger, FsioMetrics? metrics = null) : IFileSystem
 {
     /// <summary>Prefix of in-flight upload files; hidden from listings.</summary>
     internal const string UploadPrefix = ".mxpart-";
@@ -129,53 +130,69 @@ internal sealed partial class SessionFileSystem(
 
     public async ValueTask<FileStatus> GetStatusAsync(VirtualPath path, bool followLinks, CancellationToken cancellationToken)
     {
-        await Demand(path, Permission.List, "stat", cancellationToken, followLinks);
-        return await backend.GetStatusAsync(path, followLinks, cancellationToken);
+        try
+        {
+            await Demand(path, Permission.List, "stat", cancellationToken, followLinks);
+            return await backend.GetStatusAsync(path, followLinks, cancellationToken);
+        }
+        catch (FsException e)
+        {
+            Count("stat", e);
+            throw;
+        }
     }
 
     public async ValueTask<IFileHandle> OpenFileAsync(VirtualPath path, FileOpenOptions options, CancellationToken cancellationToken)
     {
-        RefuseReserved(path);
-        if (!options.Writes)
+        try
         {
-            await Demand(path, Permission.Download, "download", cancellationToken);
-            var reader = await backend.OpenFileAsync(path, options, cancellationToken);
-            LogOpened("download", path);
-            return reader;
-        }
-
-        // Permission first, so that whether something exists is only told to those allowed to write there.
-        await Demand(path, Permission.Upload, "upload", cancellationToken);
-        var existing = options.Create == FileCreateMode.CreateNew ? null : await TryStatAsync(path, cancellationToken);
-        if (existing is { IsDirectory: true })
-        {
-            throw new FsException(FsErrorKind.IsADirectory, $"{path}: is a directory");
-        }
-
-        bool replacing = existing is not null;
-        await Demand(path, replacing ? Permission.Upload | Permission.Overwrite : Permission.Upload, "upload", cancellationToken);
-        if (uploads.Atomic && options.Create == FileCreateMode.Replace)
-        {
-            // Through a symbolic link (dangling or not) the upload lands where the link points, as open(2) with
-            // O_TRUNC would write there, and the link stays a link.
-            var target = await IsSymbolicLinkAsync(path, cancellationToken) ? await RealLocationAsync(path, cancellationToken) : path;
-            var targetExisting = target == path ? existing : await TryStatAsync(target, cancellationToken);
-            var (inner, temporary) = await CreateTemporaryAsync(target, options, cancellationToken);
-            if (targetExisting is not null)
+            RefuseReserved(path);
+            if (!options.Writes)
             {
-                // The new content replaces the old file, not its access rights: a mode sent with the upload applies
-                // to a file it creates (as with open(2)), so a private file never turns world-readable by an upload.
-                await inner.SetPermissionsAsync(targetExisting.Permissions, cancellationToken);
+                await Demand(path, Permission.Download, "download", cancellationToken);
+                var reader = await backend.OpenFileAsync(path, options, cancellationToken);
+                LogOpened("download", path);
+                return reader;
             }
 
-            LogOpened(targetExisting is not null ? "overwrite" : "upload", target);
-            return new UploadHandle(inner, target, new UploadTemporary(backend, temporary, Overwrite: targetExisting is not null, uploads.Fsync),
-                this);
-        }
+            // Permission first, so that whether something exists is only told to those allowed to write there.
+            await Demand(path, Permission.Upload, "upload", cancellationToken);
+            var existing = options.Create == FileCreateMode.CreateNew ? null : await TryStatAsync(path, cancellationToken);
+            if (existing is { IsDirectory: true })
+            {
+                throw new FsException(FsErrorKind.IsADirectory, $"{path}: is a directory");
+            }
 
-        var handle = await backend.OpenFileAsync(path, options, cancellationToken);
-        LogOpened(replacing ? "modify" : "upload", path);
-        return new UploadHandle(handle, path, temporary: null, this);
+            bool replacing = existing is not null;
+            await Demand(path, replacing ? Permission.Upload | Permission.Overwrite : Permission.Upload, "upload", cancellationToken);
+            if (uploads.Atomic && options.Create == FileCreateMode.Replace)
+            {
+                // Through a symbolic link (dangling or not) the upload lands where the link points, as open(2) with
+                // O_TRUNC would write there, and the link stays a link.
+                var target = await IsSymbolicLinkAsync(path, cancellationToken) ? await RealLocationAsync(path, cancellationToken) : path;
+                var targetExisting = target == path ? existing : await TryStatAsync(target, cancellationToken);
+                var (inner, temporary) = await CreateTemporaryAsync(target, options, cancellationToken);
+                if (targetExisting is not null)
+                {
+                    // The new content replaces the old file, not its access rights: a mode sent with the upload applies
+                    // to a file it creates (as with open(2)), so a private file never turns world-readable by an upload.
+                    await inner.SetPermissionsAsync(targetExisting.Permissions, cancellationToken);
+                }
+
+                LogOpened(targetExisting is not null ? "overwrite" : "upload", target);
+                return new UploadHandle(inner, target,
+                    new UploadTemporary(backend, temporary, Overwrite: targetExisting is not null, uploads.Fsync), this);
+            }
+
+            var handle = await backend.OpenFileAsync(path, options, cancellationToken);
+            LogOpened(replacing ? "modify" : "upload", path);
+            return new UploadHandle(handle, path, temporary: null, this);
+        }
+        catch (FsException e)
+        {
+            Count("open", e);
+            throw;
+        }
     }
 
     /// <summary>
@@ -216,51 +233,110 @@ internal sealed partial class SessionFileSystem(
 
     private async IAsyncEnumerable<FsEntry> List(VirtualPath path, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await Demand(path, Permission.List, "list", cancellationToken);
-        await foreach (var entry in backend.ListDirectoryAsync(path, cancellationToken).WithCancellation(cancellationToken))
+        try
         {
-            if (!IsUploadTemporary(entry.Name))
+            await Demand(path, Permission.List, "list", cancellationToken);
+        }
+        catch (FsException e)
+        {
+            Count("list", e);
+            throw;
+        }
+
+        // Stepped by hand: an entry cannot be yielded from inside a try that counts the listing's failures.
+        await using var entries = backend.ListDirectoryAsync(path, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        while (true)
+        {
+            bool more;
+            try
             {
-                yield return entry;
+                more = await entries.MoveNextAsync();
+            }
+            catch (FsException e)
+            {
+                Count("list", e);
+                throw;
+            }
+
+            if (!more)
+            {
+                yield break;
+            }
+
+            if (!IsUploadTemporary(entries.Current.Name))
+            {
+                yield return entries.Current;
             }
         }
     }
 
     public async ValueTask CreateDirectoryAsync(VirtualPath path, int? permissions, CancellationToken cancellationToken)
     {
-        RefuseReserved(path);
-        await Demand(path, Permission.CreateDirectory, "mkdir", cancellationToken);
-        await backend.CreateDirectoryAsync(path, permissions, cancellationToken);
-        LogChanged("mkdir", path);
+        try
+        {
+            RefuseReserved(path);
+            await Demand(path, Permission.CreateDirectory, "mkdir", cancellationToken);
+            await backend.CreateDirectoryAsync(path, permissions, cancellationToken);
+            LogChanged("mkdir", path);
+        }
+        catch (FsException e)
+        {
+            Count("mkdir", e);
+            throw;
+        }
     }
 
     public async ValueTask DeleteDirectoryAsync(VirtualPath path, CancellationToken cancellationToken)
     {
-        await Demand(path, Permission.DeleteDirectory, "rmdir", cancellationToken, followFinalLink: false);
-        await backend.DeleteDirectoryAsync(path, cancellationToken);
-        LogChanged("rmdir", path);
+        try
+        {
+            await Demand(path, Permission.DeleteDirectory, "rmdir", cancellationToken, followFinalLink: false);
+            await backend.DeleteDirectoryAsync(path, cancellationToken);
+            LogChanged("rmdir", path);
+        }
+        catch (FsException e)
+        {
+            Count("rmdir", e);
+            throw;
+        }
     }
 
     public async ValueTask DeleteFileAsync(VirtualPath path, CancellationToken cancellationToken)
     {
-        await Demand(path, Permission.Delete, "delete", cancellationToken, followFinalLink: false);
-        await backend.DeleteFileAsync(path, cancellationToken);
-        LogChanged("delete", path);
+        try
+        {
+            await Demand(path, Permission.Delete, "delete", cancellationToken, followFinalLink: false);
+            await backend.DeleteFileAsync(path, cancellationToken);
+            LogChanged("delete", path);
+        }
+        catch (FsException e)
+        {
+            Count("delete", e);
+            throw;
+        }
     }
 
     public async ValueTask RenameAsync(VirtualPath from, VirtualPath to, RenameOptions options, CancellationToken cancellationToken)
     {
-        RefuseReserved(from);
-        RefuseReserved(to);
+        try
+        {
+            RefuseReserved(from);
+            RefuseReserved(to);
 
-        await Demand(from, Permission.Rename, "rename", cancellationToken, followFinalLink: false);
-        var target = await TryLstatAsync(to, cancellationToken);
-        await Demand(to, target is null ? Permission.Rename : Permission.Rename | Permission.Overwrite, "rename", cancellationToken,
-            followFinalLink: false);
+            await Demand(from, Permission.Rename, "rename", cancellationToken, followFinalLink: false);
+            var target = await TryLstatAsync(to, cancellationToken);
+            await Demand(to, target is null ? Permission.Rename : Permission.Rename | Permission.Overwrite, "rename", cancellationToken,
+                followFinalLink: false);
 
-        // Without overwrite rights checked, never replace: if the target appeared since the check, fail instead.
-        await backend.RenameAsync(from, to, target is null ? options with { Overwrite = false } : options, cancellationToken);
-        LogRenamed(from, to);
+            // Without overwrite rights checked, never replace: if the target appeared since the check, fail instead.
+            await backend.RenameAsync(from, to, target is null ? options with { Overwrite = false } : options, cancellationToken);
+            LogRenamed(from, to);
+        }
+        catch (FsException e)
+        {
+            Count("rename", e);
+            throw;
+        }
     }
 
     private async ValueTask<FileStatus?> TryLstatAsync(VirtualPath path, CancellationToken cancellationToken)
@@ -277,10 +353,18 @@ internal sealed partial class SessionFileSystem(
 
     public async ValueTask CreateSymbolicLinkAsync(VirtualPath link, string target, CancellationToken cancellationToken)
     {
-        RefuseReserved(link);
-        await Demand(link, Permission.Link, "symlink", cancellationToken, followFinalLink: false);
-        await backend.CreateSymbolicLinkAsync(link, target, cancellationToken);
-        LogChanged("symlink", link);
+        try
+        {
+            RefuseReserved(link);
+            await Demand(link, Permission.Link, "symlink", cancellationToken, followFinalLink: false);
+            await backend.CreateSymbolicLinkAsync(link, target, cancellationToken);
+            LogChanged("symlink", link);
+        }
+        catch (FsException e)
+        {
+            Count("symlink", e);
+            throw;
+        }
     }
 
     /// <summary>
@@ -290,55 +374,117 @@ internal sealed partial class SessionFileSystem(
     /// </summary>
     public async ValueTask CreateHardLinkAsync(VirtualPath existing, VirtualPath link, CancellationToken cancellationToken)
     {
-        RefuseReserved(link);
-        await Demand(link, Permission.Link, "link", cancellationToken);
-        var grantedThere = permissions.For(await RealLocationAsync(link, cancellationToken)) & permissions.For(link);
-        var sameFile = Permission.Overwrite | Permission.ChangeMode | Permission.ChangeTimes;
-        await Demand(existing, Permission.Download | (grantedThere & sameFile), "link", cancellationToken);
-        await backend.CreateHardLinkAsync(existing, link, cancellationToken);
-        LogChanged("link", link);
+        try
+        {
+            RefuseReserved(link);
+            await Demand(link, Permission.Link, "link", cancellationToken);
+            var grantedThere = permissions.For(await RealLocationAsync(link, cancellationToken)) & permissions.For(link);
+            var sameFile = Permission.Overwrite | Permission.ChangeMode | Permission.ChangeTimes;
+            await Demand(existing, Permission.Download | (grantedThere & sameFile), "link", cancellationToken);
+            await backend.CreateHardLinkAsync(existing, link, cancellationToken);
+            LogChanged("link", link);
+        }
+        catch (FsException e)
+        {
+            Count("link", e);
+            throw;
+        }
     }
 
     public async ValueTask<string> ReadSymbolicLinkAsync(VirtualPath path, CancellationToken cancellationToken)
     {
-        await Demand(path, Permission.List, "readlink", cancellationToken, followFinalLink: false);
-        return await backend.ReadSymbolicLinkAsync(path, cancellationToken);
+        try
+        {
+            await Demand(path, Permission.List, "readlink", cancellationToken, followFinalLink: false);
+            return await backend.ReadSymbolicLinkAsync(path, cancellationToken);
+        }
+        catch (FsException e)
+        {
+            Count("readlink", e);
+            throw;
+        }
     }
 
     public async ValueTask<VirtualPath> GetRealPathAsync(VirtualPath path, CancellationToken cancellationToken)
     {
-        await Demand(path, Permission.List, "realpath", cancellationToken);
-        return await backend.GetRealPathAsync(path, cancellationToken);
+        try
+        {
+            await Demand(path, Permission.List, "realpath", cancellationToken);
+            return await backend.GetRealPathAsync(path, cancellationToken);
+        }
+        catch (FsException e)
+        {
+            Count("realpath", e);
+            throw;
+        }
     }
 
     public async ValueTask SetTimesAsync(VirtualPath path, DateTime? accessedUtc, DateTime? modifiedUtc, CancellationToken cancellationToken)
     {
-        await Demand(path, Permission.ChangeTimes, "chtimes", cancellationToken);
-        await backend.SetTimesAsync(path, accessedUtc, modifiedUtc, cancellationToken);
-        LogChanged("chtimes", path);
+        try
+        {
+            await Demand(path, Permission.ChangeTimes, "chtimes", cancellationToken);
+            await backend.SetTimesAsync(path, accessedUtc, modifiedUtc, cancellationToken);
+            LogChanged("chtimes", path);
+        }
+        catch (FsException e)
+        {
+            Count("chtimes", e);
+            throw;
+        }
     }
 
     public async ValueTask SetPermissionsAsync(VirtualPath path, int permissions, CancellationToken cancellationToken)
     {
-        await Demand(path, Permission.ChangeMode, "chmod", cancellationToken);
-        await backend.SetPermissionsAsync(path, permissions, cancellationToken);
-        LogChanged("chmod", path);
+        try
+        {
+            await Demand(path, Permission.ChangeMode, "chmod", cancellationToken);
+            await backend.SetPermissionsAsync(path, permissions, cancellationToken);
+            LogChanged("chmod", path);
+        }
+        catch (FsException e)
+        {
+            Count("chmod", e);
+            throw;
+        }
     }
 
     public async ValueTask SetLengthAsync(VirtualPath path, long length, CancellationToken cancellationToken)
     {
-        await Demand(path, Permission.Overwrite, "truncate", cancellationToken);
-        await backend.SetLengthAsync(path, length, cancellationToken);
-        LogChanged("truncate", path);
+        try
+        {
+            await Demand(path, Permission.Overwrite, "truncate", cancellationToken);
+            await backend.SetLengthAsync(path, length, cancellationToken);
+            LogChanged("truncate", path);
+        }
+        catch (FsException e)
+        {
+            Count("truncate", e);
+            throw;
+        }
     }
 
     public async ValueTask<SpaceInfo> GetSpaceAsync(VirtualPath path, CancellationToken cancellationToken)
     {
-        await Demand(path, Permission.List, "statvfs", cancellationToken);
-        return await backend.GetSpaceAsync(path, cancellationToken);
+        try
+        {
+            await Demand(path, Permission.List, "statvfs", cancellationToken);
+            return await backend.GetSpaceAsync(path, cancellationToken);
+        }
+        catch (FsException e)
+        {
+            Count("statvfs", e);
+            throw;
+        }
     }
 
     public ValueTask DisposeAsync() => backend.DisposeAsync();
+
+    /// <summary>
+    /// A failure leaving this layer for a protocol (the probes this layer makes of its own, such as whether a target
+    /// exists, are not failures). Every protocol's storage goes through here, so each is counted once, in one place.
+    /// </summary>
+    internal void Count(string operation, FsException failure) => metrics?.Failed(operation, failure.Kind);
 
     internal void LogCommitted(VirtualPath path, long bytes) => LogUploadCommitted(path, bytes);
 

@@ -164,6 +164,7 @@ internal sealed class UploadHandle(IFileHandle file, VirtualPath target, UploadT
         }
 
         _failure = failure;
+        owner.Count("upload", failure);
         owner.LogFailed(target, failure, temporary is not null);
         if (temporary is not null)
         {

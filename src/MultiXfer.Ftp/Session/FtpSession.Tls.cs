@@ -44,7 +44,8 @@ internal sealed partial class FtpSession
             // Record-at-a-time underneath, so that CCC can later read the client's close_notify through TLS.
             // After HOST (RFC 7151 §3.2), a client that sends no SNI gets the certificate of the host it named.
             var session = await Server.Tls.AcceptAsync(new TlsRecordBoundaryStream(_plainControl), leaveInnerOpen: true,
-                Server.TlsHandshakeTimeout, Connection.ConnectionClosed, RequestedHostName);
+                Policy.ImplicitTls ? TlsPurpose.Implicit : TlsPurpose.Control, Server.TlsHandshakeTimeout, Connection.ConnectionClosed,
+                RequestedHostName);
             ControlTls = session;
             Control.Replace(session.Stream);
             Connection.Transport = session.Stream;

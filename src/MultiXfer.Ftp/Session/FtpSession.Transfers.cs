@@ -93,6 +93,7 @@ internal sealed partial class FtpSession
         }
 
         _transfer = transfer;
+        HandOverAnswer();
         Connection.BeginTransfer(transfer.Activity = new TransferActivity(verb, target.Value, !job.SendsData, DateTimeOffset.UtcNow, () => transfer.Bytes,
             SeparateConnection: true) { Listing = job is ListingJob, Ascii = AsciiMode, Sha256 = () => IFileDigest.Of(job.File) });
         transfer.Completion = RunTransferAsync(endpoint, job, transfer);
@@ -114,7 +115,7 @@ internal sealed partial class FtpSession
                                           or ObjectDisposedException)
             {
                 LogDataConnectionFailed(transfer.Verb, e.Message);
-                await ReplyAsync(transfer.Aborted ? Replies.TransferAbortedByClient : Replies.DataConnectionFailed);
+                await ReplyToTransferAsync(transfer, transfer.Aborted ? Replies.TransferAbortedByClient : Replies.DataConnectionFailed);
                 return;
             }
             finally
@@ -126,7 +127,7 @@ internal sealed partial class FtpSession
             await using (data)
             {
                 // 150 first: clients start the data handshake only after it (ftplib's prot_p does).
-                await ReplyAsync(150, job.Opening);
+                await ReplyToTransferAsync(transfer, new FtpReply(150, job.Opening));
                 if (DataProtected)
                 {
                     try
@@ -137,7 +138,7 @@ internal sealed partial class FtpSession
                                                   or OperationCanceledException)
                     {
                         LogHandshakeFailed("data connection", e.Message);
-                        await ReplyAsync(transfer.Aborted ? Replies.TransferAbortedByClient : Replies.DataTlsFailed);
+                        await ReplyToTransferAsync(transfer, transfer.Aborted ? Replies.TransferAbortedByClient : Replies.DataTlsFailed);
                         return;
                     }
                 }
@@ -149,13 +150,13 @@ internal sealed partial class FtpSession
                 // The file is closed (an abandoned upload's temporary removed) before the client hears the outcome,
                 // so what it sees on the server afterwards matches the reply.
                 await FinishJobAsync(job, transfer);
-                await ReplyAsync(outcome);
+                await ReplyToTransferAsync(transfer, outcome);
             }
         }
         catch (Exception e)
         {
             LogTransferFailed(transfer.Verb, e);
-            await ReplyAsync(Replies.LocalError);
+            await ReplyToTransferAsync(transfer, Replies.LocalError);
         }
         finally
         {
@@ -166,6 +167,17 @@ internal sealed partial class FtpSession
             transfer.Dispose();
             EndTransfer();
         }
+    }
+
+    /// <summary>A reply of the running transfer, from its background task: counted for the transfer's verb.</summary>
+    private ValueTask ReplyToTransferAsync(Transfer transfer, FtpReply reply)
+    {
+        if (reply.Code >= 200)
+        {
+            Server.Metrics?.Answered(transfer.Verb, reply.Code);
+        }
+
+        return WriteControlAsync(reply.Format());
     }
 
     /// <summary>Disposes the job once (every job's DisposeAsync is idempotent); a failure there is logged, not thrown.</summary>

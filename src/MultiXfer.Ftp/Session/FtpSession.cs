@@ -22,6 +22,13 @@ internal sealed partial class FtpSession
     private CancellationTokenSource? _readTimer;
     private int _badCommands;
 
+    /// <summary>
+    /// The verb (the command table's, or <see cref="FtpMetrics.UnknownVerb"/>) of the command being handled while its
+    /// final reply is still to come; null otherwise. Only the command loop uses it: a transfer running in the
+    /// background answers for its own verb (<see cref="ReplyToTransferAsync"/>).
+    /// </summary>
+    private string? _answering;
+
     public FtpSession(FtpServerContext server, FtpListenerPolicy policy, ConnectionContext connection)
     {
         Server = server;
@@ -204,6 +211,21 @@ internal sealed partial class FtpSession
 
     private async ValueTask HandleAsync(ControlInput input)
     {
+        _answering = input.Kind == ControlInputKind.Command && CommandTable.TryGet(input.Command.Verb, out var known)
+            ? known.Verb
+            : FtpMetrics.UnknownVerb;
+        try
+        {
+            await HandleCommandAsync(input);
+        }
+        finally
+        {
+            _answering = null;
+        }
+    }
+
+    private async ValueTask HandleCommandAsync(ControlInput input)
+    {
         switch (input.Kind)
         {
             case ControlInputKind.TooLong:
@@ -355,12 +377,39 @@ internal sealed partial class FtpSession
         }
     }
 
-    internal ValueTask ReplyAsync(int code, string text) => WriteControlAsync(new FtpReply(code, text).Format());
+    internal ValueTask ReplyAsync(int code, string text)
+    {
+        CountAnswer(code);
+        return WriteControlAsync(new FtpReply(code, text).Format());
+    }
 
-    internal ValueTask ReplyAsync(FtpReply reply) => WriteControlAsync(reply.Format());
+    internal ValueTask ReplyAsync(FtpReply reply)
+    {
+        CountAnswer(reply.Code);
+        return WriteControlAsync(reply.Format());
+    }
 
-    internal ValueTask ReplyMultilineAsync(int code, string first, IEnumerable<string> body, string last) =>
-        WriteControlAsync(FtpReply.FormatMultiline(code, first, body, last));
+    internal ValueTask ReplyMultilineAsync(int code, string first, IEnumerable<string> body, string last)
+    {
+        CountAnswer(code);
+        return WriteControlAsync(FtpReply.FormatMultiline(code, first, body, last));
+    }
+
+    /// <summary>
+    /// The first reply of the command being handled that is not preliminary (1xx) is its final one; later replies
+    /// (a 421 closing after a 500) and replies outside any command (greeting, timeouts) are not counted.
+    /// </summary>
+    private void CountAnswer(int code)
+    {
+        if (code >= 200 && _answering is { } verb)
+        {
+            _answering = null;
+            Server.Metrics?.Answered(verb, code);
+        }
+    }
+
+    /// <summary>A transfer has started: its background task sends the final reply of the command that started it.</summary>
+    private void HandOverAnswer() => _answering = null;
 
     private async ValueTask WriteControlAsync(string text)
     {

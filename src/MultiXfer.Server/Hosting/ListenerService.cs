@@ -41,7 +41,7 @@ internal sealed partial class ListenerService(
         var exempt = settings.Penalties.Exempt.Concat(settings.Listeners.Values.SelectMany(l => l.TrustedProxies))
             .Select(n => ListenerFrontEnds.TryParseNetwork(n, out var network) ? network : throw new FormatException(n)).ToList();
         var penalties = new SourcePenalties(settings.Penalties, exempt, settings.Server.Ipv6PrefixLength, TimeProvider.System,
-            loggerFactory.CreateLogger("MultiXfer.Penalties"));
+            loggerFactory.CreateLogger("MultiXfer.Penalties"), new PenaltyMetrics(meters));
         var connectionLogger = loggerFactory.CreateLogger("MultiXfer.Connection");
         foreach (var (name, options) in settings.Listeners)
         {

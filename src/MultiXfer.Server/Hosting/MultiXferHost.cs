@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MultiXfer.Auth;
+using MultiXfer.Auth.Accounts;
 using MultiXfer.Connections;
 using MultiXfer.Fsio;
 using MultiXfer.Limits;
@@ -101,10 +102,15 @@ internal static class MultiXferHost
         builder.Logging.SetMinimumLevel(LogLevel.Trace);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(settings.Server.ShutdownGraceSeconds + 15));
         builder.Services.AddSingleton(settings);
-        builder.Services.AddSingleton(provider => new FileSystemProvider(settings.Server, provider.GetRequiredService<ILoggerFactory>(), storageLayer));
+        builder.Services.AddSingleton(provider => new FileSystemProvider(settings.Server, provider.GetRequiredService<ILoggerFactory>(),
+            storageLayer, provider.GetRequiredService<FsioMetrics>()));
         builder.Services.AddSingleton(_ => database);
         builder.Services.AddSingleton(_ => new ConnectionTracker());
         builder.Services.AddMetrics();
+        // The layers' own metrics: each class owns its instruments, on a meter of its own ("MultiXfer.Fsio", ...).
+        builder.Services.AddSingleton(provider => new FsioMetrics(provider.GetRequiredService<IMeterFactory>()));
+        builder.Services.AddSingleton(provider => new LimitMetrics(provider.GetRequiredService<IMeterFactory>()));
+        builder.Services.AddSingleton(provider => new AuthMetrics(provider.GetRequiredService<IMeterFactory>()));
         builder.Services.AddSingleton(operatorLogs);
         builder.Services.AddSingleton(provider => new ConnectionMetrics(provider.GetRequiredService<IMeterFactory>(),
             provider.GetRequiredService<ConnectionTracker>(), operatorLogs));
@@ -119,14 +125,15 @@ internal static class MultiXferHost
         builder.Services.AddSingleton(provider =>
         {
             var logger = provider.GetRequiredService<ILoggerFactory>().CreateLogger("MultiXfer.Limits");
-            return new UsageRegistry(database.Usage, TimeProvider.System, (account, e) =>
-                logger.LogWarning("usage of {Account} could not be read from the account store ({Detail}); its disk is counted " +
-                    "by a scan and today's transfers from now", account, e.Message));
+            return new UsageRegistry(new TimedUsageStore(database.Usage, provider.GetRequiredService<AuthMetrics>()), TimeProvider.System,
+                (account, e) => logger.LogWarning("usage of {Account} could not be read from the account store ({Detail}); its disk is " +
+                    "counted by a scan and today's transfers from now", account, e.Message),
+                provider.GetRequiredService<LimitMetrics>());
         });
         builder.Services.AddSingleton(provider => new VirtualHostFactory(provider.GetRequiredService<FileSystemProvider>(), demoUsers,
             database.HoldsAccounts ? database.Accounts : null,
             new LoginThrottle(settings.Auth, TimeProvider.System, settings.Server.Ipv6PrefixLength), provider.GetRequiredService<UsageRegistry>(),
-            TimeProvider.System, provider.GetRequiredService<ILoggerFactory>()));
+            TimeProvider.System, provider.GetRequiredService<ILoggerFactory>(), provider.GetRequiredService<AuthMetrics>()));
         builder.Services.AddSingleton(provider => new VirtualHostDirectory(provider.GetRequiredService<VirtualHostFactory>().Build(settings)));
         builder.Services.AddSingleton(certificates);
         builder.Services.AddSingleton(provider => Compose(settings, hostKeys, provider));
@@ -157,18 +164,22 @@ internal static class MultiXferHost
     private static ListenerService Compose(MultiXferSettings settings, SiteHostKeys hostKeys, IServiceProvider provider)
     {
         var loggers = provider.GetRequiredService<ILoggerFactory>();
+        var meters = provider.GetRequiredService<IMeterFactory>();
         var time = TimeProvider.System;
         var files = provider.GetRequiredService<FileSystemProvider>();
-        var tls = new TlsServer(provider.GetRequiredService<CertificateStore>(), "ftp");
+        var certificates = provider.GetRequiredService<CertificateStore>();
+        var tls = new TlsServer(certificates, "ftp", new TlsMetrics(meters, certificates));
         var ftp = new FtpServerContext(settings.Server, settings.Ftp, files, tls,
-            TimeSpan.FromSeconds(settings.Tls.HandshakeTimeoutSeconds), loggers);
+            TimeSpan.FromSeconds(settings.Tls.HandshakeTimeoutSeconds), loggers, new FtpMetrics(meters));
         var applications = new SshApplicationRegistry();
         applications.AddSubsystem(SftpSubsystem.Name, Protocols.Sftp, new SftpSubsystem(settings.Sftp,
             settings.SshListeners.Where(l => l.Value.Sftp is not null).ToDictionary(l => l.Key, l => l.Value.Sftp!, StringComparer.OrdinalIgnoreCase),
-            files, loggers));
+            files, loggers, new SftpMetrics(meters)));
         applications.AddCommand(ScpApplication.Program, Protocols.Scp, new ScpApplication(files, loggers));
+        var sshMetrics = new SshMetrics(meters);
+        sshMetrics.ObserveHostKeys(hostKeys.ByName);
         var ssh = hostKeys.Default is not { } defaultKeys ? null : new SshServer(settings.Ssh, settings.Server, settings.SshListeners,
-            defaultKeys, hostKeys.ByListener, applications, time, loggers);
+            defaultKeys, hostKeys.ByListener, applications, time, loggers, sshMetrics);
         var frontEnds = settings.Listeners.ToDictionary(l => l.Key, l => ListenerFrontEnds.Build(l.Value, protocol => protocol == "ssh"
                 ? ssh!.CreateHandler(l.Key)
                 : new FtpConnectionHandler(ftp, FtpListenerPolicy.For(protocol == "ftps-implicit", l.Value.RequireTlsForLogin,

@@ -10,11 +10,13 @@ namespace MultiXfer.Server.Hosting;
 /// </summary>
 internal sealed class SiteHostKeys
 {
-    private SiteHostKeys(HostKeyManager? defaultKeys, Dictionary<string, HostKeyManager> byListener, List<HostKeyManager> all)
+    private SiteHostKeys(HostKeyManager? defaultKeys, Dictionary<string, HostKeyManager> byListener, List<HostKeyManager> all,
+        Dictionary<string, HostKeyManager> byName)
     {
         Default = defaultKeys;
         ByListener = byListener;
         All = all;
+        ByName = byName;
     }
 
     /// <summary>Null when no listener serves SSH.</summary>
@@ -24,20 +26,25 @@ internal sealed class SiteHostKeys
 
     public IReadOnlyList<HostKeyManager> All { get; }
 
+    /// <summary>Every set by name: "default", and each virtual host with keys of its own by the host's name.</summary>
+    public IReadOnlyDictionary<string, HostKeyManager> ByName { get; }
+
     /// <summary>Loads (generating the defaults where missing) every set; a problem names the key and nothing is kept.</summary>
     public static SiteHostKeys LoadAtStart(MultiXferSettings settings, ILogger logger, out string? problem)
     {
         problem = null;
         var all = new List<HostKeyManager>();
         var byListener = new Dictionary<string, HostKeyManager>(StringComparer.OrdinalIgnoreCase);
+        var byName = new Dictionary<string, HostKeyManager>(StringComparer.Ordinal);
         if (settings.SshListeners.Count == 0)
         {
-            return new SiteHostKeys(null, byListener, all);
+            return new SiteHostKeys(null, byListener, all, byName);
         }
 
         string keys = settings.Server.KeysDirectory;
         var defaultKeys = HostKeyManager.Create(settings.Ssh, keys, settings.SshListeners, logger);
         all.Add(defaultKeys);
+        byName["default"] = defaultKeys;
         problem = defaultKeys.LoadAtStart(keys);
         foreach (var (name, host) in settings.VirtualHosts)
         {
@@ -50,6 +57,7 @@ internal sealed class SiteHostKeys
                 .ToDictionary(l => l.Key, l => l.Value, StringComparer.OrdinalIgnoreCase);
             var manager = HostKeyManager.Create(settings.Ssh.WithHostKeys(files, host.Ssh.HostCertificates), keys, listeners, logger);
             all.Add(manager);
+            byName[name] = manager;
             if (manager.LoadAtStart(keys) is { } siteProblem)
             {
                 problem = $"{VirtualHostOptions.Section}:{name}:Ssh:HostKeys: {siteProblem}";
@@ -65,9 +73,9 @@ internal sealed class SiteHostKeys
         if (problem is not null)
         {
             all.ForEach(m => m.Dispose());
-            return new SiteHostKeys(null, [], []);
+            return new SiteHostKeys(null, [], [], []);
         }
 
-        return new SiteHostKeys(defaultKeys, byListener, all);
+        return new SiteHostKeys(defaultKeys, byListener, all, byName);
     }
 }

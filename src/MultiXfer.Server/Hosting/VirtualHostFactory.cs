@@ -22,7 +22,8 @@ internal sealed class VirtualHostFactory(
     ILoginThrottle throttle,
     UsageRegistry usage,
     TimeProvider time,
-    ILoggerFactory loggers)
+    ILoggerFactory loggers,
+    AuthMetrics authMetrics)
 {
     private readonly Dictionary<string, FileSystemProvider> _storageByRoot = new(StringComparer.Ordinal);
 
@@ -92,7 +93,7 @@ internal sealed class VirtualHostFactory(
                     Storage = server.Storage,
                     AtomicUploads = server.AtomicUploads,
                     FsyncUploads = server.FsyncUploads,
-                }, loggers, defaultStorage.StorageLayer);
+                }, loggers, defaultStorage.StorageLayer, defaultStorage.Metrics);
                 _storageByRoot[full] = storage;
             }
 
@@ -115,10 +116,11 @@ internal sealed class VirtualHostFactory(
     {
         var configured = new UserStore(users.Select(u => UserStore.FromOptions(u.Key, u.Value, storage, siteSftp, siteName)));
         return accounts is null ? configured
-            : new CombinedDirectory(configured, new AccountDirectory(accounts, siteName, sharesDefault, storage, siteSftp, time));
+            : new CombinedDirectory(configured,
+                new AccountDirectory(accounts, siteName, sharesDefault, storage, siteSftp, time, authMetrics));
     }
 
     private Authenticator Authenticator(IUserDirectory users, AuthOptions auth, bool allowAnonymous, string anonymousRoot, IFileSystemProvider? storage) =>
         new(users, throttle, auth, new AnonymousPolicy(allowAnonymous, VirtualPath.Resolve(VirtualPath.Root, anonymousRoot), storage), time,
-            loggers.CreateLogger<Authenticator>());
+            loggers.CreateLogger<Authenticator>(), authMetrics);
 }

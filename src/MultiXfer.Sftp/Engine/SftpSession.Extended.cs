@@ -21,6 +21,12 @@ internal sealed partial class SftpSession
         }
 
         string? extension = ExtensionOf(name);
+        if (extension is not null)
+        {
+            // A name this server implements (a fixed set), so it may be a tag.
+            _request = name;
+        }
+
         if (extension is null || !Enabled(extension))
         {
             WriteStatus(id, SftpStatusCode.OpUnsupported, $"unsupported extended request {name}");

@@ -46,15 +46,25 @@ internal sealed partial class SftpSession
     private readonly TimeProvider _time;
     private SftpCodec? _codec;
     private bool _versionSelectAllowed;
+    private readonly SftpMetrics? _metrics;
+
+    /// <summary>The request being handled, as <see cref="SftpMetrics"/> names it.</summary>
+    private string _request = "";
+
+    /// <summary>The code of the last STATUS written, as chosen (before folding for the client's version).</summary>
+    private SftpStatusCode _status;
 
     /// <param name="waitWithoutBuffer">
     /// The stream supports zero-byte reads that wait for data (an SSH channel does): an idle session then holds no
     /// input buffer at all.
     /// </param>
+    /// <param name="metrics">Where requests are counted; null: nowhere (sftp-server on stdio, tests).</param>
     public SftpSession(Stream stream, IFileSystem files, SftpPolicy policy, OwnerNames owners, ILogger logger,
-        bool waitWithoutBuffer, TimeProvider? time = null, MultiXfer.Connections.ConnectionContext? connection = null)
+        bool waitWithoutBuffer, TimeProvider? time = null, MultiXfer.Connections.ConnectionContext? connection = null,
+        SftpMetrics? metrics = null)
     {
         _connection = connection;
+        _metrics = metrics;
         _stream = stream;
         _files = files;
         _policy = policy;
@@ -197,6 +207,7 @@ internal sealed partial class SftpSession
         var body = packet[5..];
         bool wasFirstRequest = _versionSelectAllowed;
         _versionSelectAllowed = false;
+        _request = RequestTag(type);
         try
         {
             await DispatchAsync(type, id, body, wasFirstRequest, cancellationToken);
@@ -232,6 +243,10 @@ internal sealed partial class SftpSession
             _logger.LogError(e, "SFTP request {Type} failed", type);
             WriteStatus(id, SftpStatusCode.Failure);
         }
+
+        _metrics?.Answered(_request, _output.LastPacketType == SftpMessageType.Status
+            ? SftpMetrics.StatusName(_status)
+            : SftpMetrics.ReplyName(_output.LastPacketType));
     }
 
     /// <summary>
@@ -343,6 +358,17 @@ internal sealed partial class SftpSession
         _ => "extended",
     };
 
+    /// <summary>
+    /// A request's name for metrics: its own for the types of draft -13, "other" for any other type byte. EXTENDED
+    /// requests are "extended_other" until <see cref="ExtendedAsync"/> finds a name this server implements.
+    /// </summary>
+    private static string RequestTag(SftpMessageType type) => type switch
+    {
+        >= SftpMessageType.Open and <= SftpMessageType.Unblock => RequestName(type),
+        SftpMessageType.Extended => "extended_other",
+        _ => "other",
+    };
+
     internal static readonly IReadOnlyList<string> RequestNames =
     [
         "open", "close", "read", "write", "lstat", "fstat", "setstat", "fsetstat", "opendir", "readdir", "remove", "mkdir",
@@ -353,6 +379,7 @@ internal sealed partial class SftpSession
     private void WriteStatus(uint id, SftpStatusCode code, string? message = null)
     {
         var folded = Codec.FoldStatus(code);
+        _status = code;
         _output.BeginPacket(SftpMessageType.Status);
         _output.WriteUInt32(id);
         _output.WriteUInt32((uint)folded);

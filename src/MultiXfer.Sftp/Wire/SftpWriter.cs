@@ -20,9 +20,13 @@ internal sealed class SftpWriter : IDisposable
 
     public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _length);
 
+    /// <summary>The type of the packet begun last (the answer to the request just handled).</summary>
+    public Protocol.SftpMessageType LastPacketType { get; private set; }
+
     /// <summary>Starts a packet: its length is filled in by <see cref="EndPacket"/>.</summary>
     public void BeginPacket(Protocol.SftpMessageType type)
     {
+        LastPacketType = type;
         _packetStart = _length;
         Reserve(5);
         _length += 4;

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MultiXfer.Ssh.Algorithms;
+using MultiXfer.Ssh.Certificates;
 using MultiXfer.Ssh.Keys;
 using MultiXfer.Transport;
 
@@ -103,6 +104,13 @@ public sealed partial class HostKeyManager : IHostedService, IDisposable
             .. current.Certificates.Select(c => new HostKeyDescription(c.CertificateType, c.Key.Fingerprint, c.ToString(), "active")),
             .. rotation.Select(r => new HostKeyDescription(r.Key.KeyType, r.Key.PublicKey.Fingerprint, null, r.State))];
     }
+
+    /// <summary>Each key in service, by its type, with the file it was loaded from.</summary>
+    internal IEnumerable<(string Algorithm, string Path)> KeyFiles() =>
+        _store.Current.Keys.Zip(_files, (key, file) => (key.KeyType, file.Path));
+
+    /// <summary>The host certificates in service.</summary>
+    internal IReadOnlyList<SshCertificate> Certificates => _store.Current.Certificates;
 
     /// <summary>
     /// Rotation step 1: generates the next key of <paramref name="keyType"/> beside the one in service (FILE.next).

@@ -57,7 +57,7 @@ internal static class AlgorithmNegotiation
             }
         }
 
-        throw new SshProtocolException(DisconnectReason.KeyExchangeFailed,
+        throw new NoCommonAlgorithmException(
             $"no matching {kind}: client offers {string.Join(",", clientNames)}; server offers {string.Join(",", serverNames)}");
     }
 }

@@ -90,7 +90,33 @@ internal sealed partial class SshTransport
         throw new SshProtocolException(DisconnectReason.ProtocolError, $"message {number} before the first key exchange completed");
     }
 
+    /// <summary>Runs a key exchange the client's KEXINIT started (or answered), and counts how it ended.</summary>
     private async Task RunKeyExchangeAsync(ReadOnlyMemory<byte> clientPayload, CancellationToken cancellationToken)
+    {
+        bool initial = !_firstKeyExchangeDone;
+        NegotiatedAlgorithms negotiated;
+        try
+        {
+            negotiated = await ExchangeKeysAsync(clientPayload, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            _metrics?.KeyExchangeFailed(e switch
+            {
+                NoCommonAlgorithmException => "no_common_algorithm",
+                SshProtocolException { Reason: DisconnectReason.KeyExchangeFailed } => "key_exchange_failed",
+                SshProtocolException => "protocol_error",
+                PeerDisconnectedException => "peer_disconnected",
+                OperationCanceledException => "cancelled",
+                _ => "connection_lost",
+            }, initial);
+            throw;
+        }
+
+        _metrics?.KeyExchangeCompleted(negotiated.KeyExchange.Name, negotiated.HostKey.Name, negotiated.CipherIn.Name, initial);
+    }
+
+    private async Task<NegotiatedAlgorithms> ExchangeKeysAsync(ReadOnlyMemory<byte> clientPayload, CancellationToken cancellationToken)
     {
         var client = KexInitMessage.Parse(clientPayload.Span);
         if (!_firstKeyExchangeDone)
@@ -149,6 +175,8 @@ internal sealed partial class SshTransport
         {
             _ourKexInit = null;
         }
+
+        return negotiated;
     }
 
     /// <summary>Compression is fixed by the first exchange; a rekey may not switch it (OpenSSH clients never try).</summary>

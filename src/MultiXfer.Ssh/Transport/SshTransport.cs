@@ -31,11 +31,15 @@ internal sealed partial class SshTransport : IDisposable
     private readonly HostKeySet _hostKeys;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly SshMetrics? _metrics;
     private Task _writerTask = Task.CompletedTask;
     private bool _writerStarted;
 
-    public SshTransport(Stream stream, SshOptions options, AlgorithmPolicy policy, HostKeySet hostKeys, TimeProvider time, ILogger logger)
+    /// <param name="metrics">Where key exchanges and disconnects are counted; null: nowhere.</param>
+    public SshTransport(Stream stream, SshOptions options, AlgorithmPolicy policy, HostKeySet hostKeys, TimeProvider time, ILogger logger,
+        SshMetrics? metrics = null)
     {
+        _metrics = metrics;
         _stream = stream;
         _reader = new PacketReader(stream);
         _writer = new PacketWriter(stream) { AfterFlush = RekeyIfDue };
@@ -185,6 +189,7 @@ internal sealed partial class SshTransport : IDisposable
             _writerTask = Task.Run(() => _writer.RunAsync(CancellationToken.None), CancellationToken.None);
         }
 
+        _metrics?.Disconnected(reason);
         using (var message = SshWriter.ForPayload(MessageNumbers.Disconnect, 64 + description.Length))
         {
             message.WriteUInt32((uint)reason);

@@ -26,10 +26,15 @@ public sealed partial class SourcePenalties
     private readonly ILogger _logger;
     private readonly Dictionary<IPAddress, Entry> _entries = [];
     private readonly Lock _lock = new();
+    private readonly PenaltyMetrics? _metrics;
 
     /// <param name="exempt">Networks never penalised: the configured exemptions and every listener's trusted proxies.</param>
-    public SourcePenalties(PenaltyOptions options, IReadOnlyList<IPNetwork> exempt, int ipv6PrefixLength, TimeProvider time, ILogger logger)
+    /// <param name="metrics">Where penalties are counted; null: nowhere.</param>
+    public SourcePenalties(PenaltyOptions options, IReadOnlyList<IPNetwork> exempt, int ipv6PrefixLength, TimeProvider time, ILogger logger,
+        PenaltyMetrics? metrics = null)
     {
+        _metrics = metrics;
+        metrics?.Observe(this);
         _options = options;
         _exempt = exempt;
         _ipv6PrefixLength = ipv6PrefixLength;
@@ -37,7 +42,7 @@ public sealed partial class SourcePenalties
         _logger = logger;
     }
 
-    /// <summary>Sources tracked now (for tests and, later, metrics).</summary>
+    /// <summary>Sources tracked now.</summary>
     public int TrackedSources
     {
         get
@@ -100,6 +105,7 @@ public sealed partial class SourcePenalties
             entry.Active |= activated;
         }
 
+        _metrics?.Penalised(failure, activated);
         LogPenalty(key.ToString(), seconds, Describe(failure), outstanding / 1000);
         if (activated)
         {

@@ -40,7 +40,7 @@ public sealed class DataConnection : IAsyncDisposable
     public async Task ProtectAsync(TlsServer server, string? controlServerName, TimeSpan timeout, CancellationToken cancellationToken)
     {
         _witness = new EndOfStreamWitness(_plain);
-        Tls = await server.AcceptAsync(_witness, leaveInnerOpen: false, timeout, cancellationToken, controlServerName);
+        Tls = await server.AcceptAsync(_witness, leaveInnerOpen: false, TlsPurpose.Data, timeout, cancellationToken, controlServerName);
         Stream = Tls.Stream;
     }
 

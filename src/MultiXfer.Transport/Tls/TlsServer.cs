@@ -17,7 +17,8 @@ public sealed record TlsSession(SslStream Stream, string? ServerName)
 /// suites are restricted to forward-secret AEAD ones through OpenSSL's configuration instead (the server's
 /// openssl-multixfer.cnf).
 /// </summary>
-public sealed class TlsServer(CertificateStore certificates, string applicationProtocol)
+/// <param name="metrics">Where handshakes are counted; null: nowhere.</param>
+public sealed class TlsServer(CertificateStore certificates, string applicationProtocol, TlsMetrics? metrics = null)
 {
     private readonly List<SslApplicationProtocol> _alpn = [new(applicationProtocol)];
 
@@ -30,10 +31,15 @@ public sealed class TlsServer(CertificateStore certificates, string applicationP
     /// </summary>
     /// <exception cref="AuthenticationException">The handshake failed (not TLS, refused ALPN, bad version).</exception>
     /// <exception cref="OperationCanceledException">The handshake took longer than <paramref name="timeout"/>.</exception>
-    public async Task<TlsSession> AcceptAsync(Stream inner, bool leaveInnerOpen, TimeSpan timeout, CancellationToken cancellationToken,
-        string? fallbackServerName = null)
+    public async Task<TlsSession> AcceptAsync(Stream inner, bool leaveInnerOpen, TlsPurpose purpose, TimeSpan timeout,
+        CancellationToken cancellationToken, string? fallbackServerName = null)
     {
-        var set = certificates.Current ?? throw new AuthenticationException("no certificate is loaded");
+        if (certificates.Current is not { } set)
+        {
+            metrics?.Failed(applicationProtocol, purpose, "certificate");
+            throw new AuthenticationException("no certificate is loaded");
+        }
+
         var ssl = new SslStream(inner, leaveInnerOpen);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
@@ -45,10 +51,17 @@ public sealed class TlsServer(CertificateStore certificates, string applicationP
                 serverName = string.IsNullOrEmpty(hello.ServerName) ? fallbackServerName : hello.ServerName;
                 return ValueTask.FromResult(Options(set.Select(serverName)));
             }, null, deadline.Token);
+            metrics?.Succeeded(applicationProtocol, purpose, ssl.SslProtocol);
             return new TlsSession(ssl, serverName);
         }
-        catch
+        catch (Exception e)
         {
+            metrics?.Failed(applicationProtocol, purpose, e switch
+            {
+                OperationCanceledException when !cancellationToken.IsCancellationRequested => "timeout",
+                AuthenticationException => "protocol_error",
+                _ => "other",
+            });
             await ssl.DisposeAsync();
             throw;
         }

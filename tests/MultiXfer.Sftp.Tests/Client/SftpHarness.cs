@@ -64,7 +64,7 @@ internal sealed class SftpHarness : IAsyncDisposable
     public void Put(string relative, byte[] content) => File.WriteAllBytes(Host(relative), content);
 
     /// <summary>Starts a session; with <paramref name="version"/> set, INIT is sent and VERSION read.</summary>
-    public async Task<SftpTestClient> ConnectAsync(uint? version = 6, SftpPolicy? policy = null)
+    public async Task<SftpTestClient> ConnectAsync(uint? version = 6, SftpPolicy? policy = null, SftpMetrics? metrics = null)
     {
         // No back-pressure inside the test: a test that sends many requests before reading must not deadlock.
         var toServer = new Pipe(new PipeOptions(pauseWriterThreshold: 0, resumeWriterThreshold: 0));
@@ -72,7 +72,7 @@ internal sealed class SftpHarness : IAsyncDisposable
         var files = await _provider.OpenAsync(User, CancellationToken.None);
         var stream = new DuplexStream(toServer.Reader.AsStream(), fromServer.Writer.AsStream());
         var session = new SftpSession(stream, files, policy ?? DefaultPolicy, OwnerNames.System, NullLogger.Instance,
-            waitWithoutBuffer: false);
+            waitWithoutBuffer: false, metrics: metrics);
         var task = Task.Run(async () =>
         {
             try
@@ -192,5 +192,6 @@ public abstract class SftpTestBase : IAsyncLifetime
         }
     }
 
-    internal Task<SftpTestClient> ConnectAsync(uint? version = 6, SftpPolicy? policy = null) => Harness.ConnectAsync(version, policy);
+    internal Task<SftpTestClient> ConnectAsync(uint? version = 6, SftpPolicy? policy = null, SftpMetrics? metrics = null) =>
+        Harness.ConnectAsync(version, policy, metrics);
 }
