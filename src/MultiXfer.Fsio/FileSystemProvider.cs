@@ -45,6 +45,12 @@ public sealed class FileSystemProvider : IFileSystemProvider, IDisposable
     /// <summary>Where failures are counted (null: nowhere); virtual hosts' storage counts into the same.</summary>
     public FsioMetrics? Metrics { get; }
 
+    /// <summary>
+    /// File handles hash the bytes of a transfer (Logging:AuditSha256); a hashed download leaves sendfile. Virtual
+    /// hosts' storage follows the default's.
+    /// </summary>
+    public bool DigestTransfers { get; init; }
+
     /// <summary>What wraps each user's backend view (null: nothing); virtual hosts' storage gets the same.</summary>
     public Func<IFileSystem, IFileSystem>? StorageLayer => _storageLayer;
 
@@ -77,7 +83,7 @@ public sealed class FileSystemProvider : IFileSystemProvider, IDisposable
             root = new LimitedFileSystem(root, usage);
         }
 
-        return new SessionFileSystem(root, user.Permissions, new UploadPolicy(_options.AtomicUploads, _options.FsyncUploads),
+        return new SessionFileSystem(root, user.Permissions, new UploadPolicy(_options.AtomicUploads, _options.FsyncUploads, DigestTransfers),
             _loggerFactory.CreateLogger("MultiXfer.Audit"), Metrics);
     }
 

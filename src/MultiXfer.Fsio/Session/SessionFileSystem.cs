@@ -152,7 +152,7 @@ internal sealed partial class SessionFileSystem(
                 await Demand(path, Permission.Download, "download", cancellationToken);
                 var reader = await backend.OpenFileAsync(path, options, cancellationToken);
                 LogOpened("download", path);
-                return reader;
+                return Digested(reader, options);
             }
 
             // Permission first, so that whether something exists is only told to those allowed to write there.
@@ -180,13 +180,13 @@ internal sealed partial class SessionFileSystem(
                 }
 
                 LogOpened(targetExisting is not null ? "overwrite" : "upload", target);
-                return new UploadHandle(inner, target,
-                    new UploadTemporary(backend, temporary, Overwrite: targetExisting is not null, uploads.Fsync), this);
+                return Digested(new UploadHandle(inner, target,
+                    new UploadTemporary(backend, temporary, Overwrite: targetExisting is not null, uploads.Fsync), this), options);
             }
 
             var handle = await backend.OpenFileAsync(path, options, cancellationToken);
             LogOpened(replacing ? "modify" : "upload", path);
-            return new UploadHandle(handle, path, temporary: null, this);
+            return Digested(new UploadHandle(handle, path, temporary: null, this), options);
         }
         catch (FsException e)
         {
@@ -194,6 +194,10 @@ internal sealed partial class SessionFileSystem(
             throw;
         }
     }
+
+    /// <summary>With digests on, the handle hashes what it moves; appends are left alone (they move the end of a file).</summary>
+    private IFileHandle Digested(IFileHandle handle, FileOpenOptions options) =>
+        uploads.Digests && !options.Append ? new DigestingFileHandle(handle) : handle;
 
     /// <summary>
     /// A new hidden temporary beside <paramref name="target"/>, locked for as long as the upload holds it open. A

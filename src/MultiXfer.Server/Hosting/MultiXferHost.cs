@@ -103,7 +103,7 @@ internal static class MultiXferHost
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(settings.Server.ShutdownGraceSeconds + 15));
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(provider => new FileSystemProvider(settings.Server, provider.GetRequiredService<ILoggerFactory>(),
-            storageLayer, provider.GetRequiredService<FsioMetrics>()));
+            storageLayer, provider.GetRequiredService<FsioMetrics>()) { DigestTransfers = settings.Logging.AuditSha256 });
         builder.Services.AddSingleton(_ => database);
         builder.Services.AddSingleton(_ => new ConnectionTracker());
         builder.Services.AddMetrics();

@@ -93,7 +93,7 @@ internal sealed class VirtualHostFactory(
                     Storage = server.Storage,
                     AtomicUploads = server.AtomicUploads,
                     FsyncUploads = server.FsyncUploads,
-                }, loggers, defaultStorage.StorageLayer, defaultStorage.Metrics);
+                }, loggers, defaultStorage.StorageLayer, defaultStorage.Metrics) { DigestTransfers = defaultStorage.DigestTransfers };
                 _storageByRoot[full] = storage;
             }
 
