@@ -29,11 +29,22 @@ internal static class SerilogSetup
     {
         SettingsValidator.TryParseLevel(options.Level, out var level);
         var culture = System.Globalization.CultureInfo.InvariantCulture;
-        // The audit log records at Information whatever the console's level: the console and file sinks keep theirs.
         var audit = operatorLogs?.Audit;
         var loggerConfiguration = new LoggerConfiguration()
-            .MinimumLevel.Is(audit is null || level <= LogEventLevel.Information ? level : LogEventLevel.Information)
-            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            .MinimumLevel.Is(level)
+            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning);
+        if (audit is not null && level > LogEventLevel.Information)
+        {
+            // The audit log records its loggers' Information events whatever the console's level; every other logger
+            // stays at the configured level, so its Information events are still never built. The console and file
+            // sinks keep the configured level for the audit loggers too.
+            foreach (string source in AuditSources.Concat(KeyMaterialSources))
+            {
+                loggerConfiguration.MinimumLevel.Override(source, LogEventLevel.Information);
+            }
+        }
+
+        loggerConfiguration
             .ReadFrom.Configuration(configuration, new ConfigurationReaderOptions(typeof(ConsoleLoggerConfigurationExtensions).Assembly,
                 typeof(FileLoggerConfigurationExtensions).Assembly) { SectionName = LoggingOptions.SerilogSection })
             .Enrich.FromLogContext()
@@ -65,12 +76,32 @@ internal static class SerilogSetup
         if (audit is not null)
         {
             loggerConfiguration.WriteTo.Logger(sub => sub
-                .Filter.ByIncludingOnly(e => e.Properties.TryGetValue("SourceContext", out var source) && source is ScalarValue { Value: string name }
-                    && (AuditSources.Contains(name) || (KeyMaterialSources.Contains(name) && e.Properties.ContainsKey("Fingerprint"))))
+                .Filter.ByIncludingOnly(IsAuditEvent)
                 .WriteTo.Logger(audit));
         }
 
         return loggerConfiguration.CreateLogger();
+    }
+
+    /// <summary>
+    /// Whether a main-pipeline event belongs in the audit log: the audit loggers' events (but not the file layer's
+    /// "open for ..." lines, which the transfer's own start and end events cover), and key-material lines naming a
+    /// fingerprint.
+    /// </summary>
+    private static bool IsAuditEvent(LogEvent logEvent)
+    {
+        if (!logEvent.Properties.TryGetValue("SourceContext", out var source) || source is not ScalarValue { Value: string name })
+        {
+            return false;
+        }
+
+        if (KeyMaterialSources.Contains(name))
+        {
+            return logEvent.Properties.ContainsKey("Fingerprint");
+        }
+
+        return AuditSources.Contains(name) && !(logEvent.Properties.TryGetValue("EventId", out var id) && id is StructureValue structure
+            && structure.Properties.Any(p => p is { Name: "Name", Value: ScalarValue { Value: "LogOpened" } }));
     }
 
     /// <summary>Lines not about a connection show "-" in the connection columns instead of nothing.</summary>

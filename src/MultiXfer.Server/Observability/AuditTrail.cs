@@ -1,5 +1,7 @@
 using MultiXfer.Connections;
 using MultiXfer.Observability;
+using Serilog.Events;
+using Serilog.Parsing;
 
 namespace MultiXfer.Server.Observability;
 
@@ -7,33 +9,32 @@ namespace MultiXfer.Server.Observability;
 /// Connections, logins and transfers as audit events (JSON lines through <see cref="AuditJsonFormatter"/>). File
 /// changes, admin changes, rotations and penalties reach the same file from their own loggers ("MultiXfer.Audit",
 /// "MultiXfer.Penalties"). Each event carries the connection's id, client address, user, protocol and virtual host.
+/// Events are built directly (one property list each), as a session may write thousands of them a second.
 /// </summary>
 internal sealed class AuditTrail(Serilog.ILogger audit) : IConnectionObserver
 {
+    private static readonly MessageTemplate Template = new MessageTemplateParser().Parse("{Event}");
+
     public void Opened(ConnectionContext connection) =>
-        Write(connection, "connection.open", l => l.ForContext("Listener", connection.ListenerName)
-            .ForContext("LocalAddress", $"{connection.LocalAddress}:{connection.LocalEndPoint.Port}"));
+        Write(connection, "connection.open", ("Listener", connection.ListenerName),
+            ("LocalAddress", $"{connection.LocalAddress}:{connection.LocalEndPoint.Port}"));
 
     public void Refused(ConnectionContext connection, string reason) =>
-        Write(connection, "connection.refused", l => l.ForContext("Listener", connection.ListenerName).ForContext("Reason", reason));
+        Write(connection, "connection.refused", ("Listener", connection.ListenerName), ("Reason", reason));
 
     public void Closed(ConnectionContext connection) =>
-        Write(connection, "connection.close", l => l.ForContext("BytesReceived", connection.Activity.BytesReceived)
-            .ForContext("BytesSent", connection.Activity.BytesSent));
+        Write(connection, "connection.close", ("BytesReceived", connection.Activity.BytesReceived), ("BytesSent", connection.Activity.BytesSent));
 
-    public void LoginSucceeded(ConnectionContext connection, string user, string method) =>
-        Write(connection, "login.success", l => l.ForContext("Method", method));
+    public void LoginSucceeded(ConnectionContext connection, string user, string method) => Write(connection, "login.success", ("Method", method));
 
     public void LoginFailed(ConnectionContext connection, string user, string method, string reason) =>
-        Write(connection, "login.failure", l => l.ForContext("LoginName", MultiXfer.Connections.LogText.Clean(user)).ForContext("Method", method)
-            .ForContext("Reason", reason));
+        Write(connection, "login.failure", ("LoginName", LogText.Clean(user)), ("Method", method), ("Reason", reason));
 
     public void TransferStarted(ConnectionContext connection, TransferActivity transfer)
     {
         if (!transfer.Listing)
         {
-            Write(connection, transfer.Upload ? "upload.start" : "download.start", l => l.ForContext("Path", transfer.Path)
-                .ForContext("Operation", transfer.Operation));
+            Write(connection, transfer.Upload ? "upload.start" : "download.start", ("Path", transfer.Path), ("Operation", transfer.Operation));
         }
     }
 
@@ -50,21 +51,37 @@ internal sealed class AuditTrail(Serilog.ILogger audit) : IConnectionObserver
             TransferOutcome.Aborted => "abort",
             _ => "fail",
         };
-        string? sha256 = outcome == TransferOutcome.Completed ? transfer.Sha256() : null;
-        Write(connection, $"{(transfer.Upload ? "upload" : "download")}.{verb}", l =>
+        string name = $"{(transfer.Upload ? "upload" : "download")}.{verb}";
+        double seconds = Math.Round(System.Diagnostics.Stopwatch.GetElapsedTime(transfer.StartedTimestamp).TotalSeconds, 3);
+        if (outcome == TransferOutcome.Completed && transfer.Sha256() is { } sha256)
         {
-            var details = l.ForContext("Path", transfer.Path).ForContext("Operation", transfer.Operation).ForContext("Bytes", transfer.Bytes())
-                .ForContext("DurationSeconds", Math.Round(System.Diagnostics.Stopwatch.GetElapsedTime(transfer.StartedTimestamp).TotalSeconds, 3));
-            return sha256 is null ? details : details.ForContext("Sha256", sha256);
-        });
+            Write(connection, name, ("Path", transfer.Path), ("Operation", transfer.Operation), ("Bytes", transfer.Bytes()),
+                ("DurationSeconds", seconds), ("Sha256", sha256));
+        }
+        else
+        {
+            Write(connection, name, ("Path", transfer.Path), ("Operation", transfer.Operation), ("Bytes", transfer.Bytes()),
+                ("DurationSeconds", seconds));
+        }
     }
 
-    private void Write(ConnectionContext connection, string name, Func<Serilog.ILogger, Serilog.ILogger> details)
+    private void Write(ConnectionContext connection, string name, params ReadOnlySpan<(string Name, object Value)> details)
     {
         var scope = connection.LogScope;
-        details(audit.ForContext("Event", name).ForContext("ConnectionId", scope.ConnectionId)
-                .ForContext("RemoteAddress", scope.RemoteAddress.ToString()).ForContext("User", scope.User)
-                .ForContext("Protocol", scope.Protocol).ForContext("VirtualHost", scope.VirtualHost))
-            .Information("{Event}", name);
+        var properties = new List<LogEventProperty>(6 + details.Length)
+        {
+            new("Event", new ScalarValue(name)),
+            new("ConnectionId", new ScalarValue(scope.ConnectionId)),
+            new("RemoteAddress", new ScalarValue(scope.RemoteAddress.ToString())),
+            new("User", new ScalarValue(scope.User)),
+            new("Protocol", new ScalarValue(scope.Protocol)),
+            new("VirtualHost", new ScalarValue(scope.VirtualHost)),
+        };
+        foreach (var (detail, value) in details)
+        {
+            properties.Add(new LogEventProperty(detail, new ScalarValue(value)));
+        }
+
+        audit.Write(new LogEvent(DateTimeOffset.Now, LogEventLevel.Information, null, Template, properties));
     }
 }
