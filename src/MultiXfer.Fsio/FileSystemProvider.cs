@@ -84,7 +84,7 @@ public sealed class FileSystemProvider : IFileSystemProvider, IDisposable
         }
 
         return new SessionFileSystem(root, user.Permissions, new UploadPolicy(_options.AtomicUploads, _options.FsyncUploads, DigestTransfers),
-            _loggerFactory.CreateLogger("MultiXfer.Audit"), Metrics);
+            _loggerFactory.CreateLogger("MultiXfer.Audit"), Metrics, new OpenLog(_loggerFactory.CreateLogger("MultiXfer.Files")));
     }
 
     public async Task<DiskUsage> ScanUsageAsync(UserAccount user, CancellationToken cancellationToken)

@@ -11,9 +11,13 @@ namespace MultiXfer.Fsio.Session;
 /// for FTP, SFTP and SCP, extensions included.
 /// </summary>
 /// <param name="metrics">Where failures on their way to a protocol are counted; null: nowhere.</param>
+/// <param name="opens">Where "open for ..." lines go; unset: <paramref name="logger"/>.</param>
 internal sealed partial class SessionFileSystem(
-    IFileSystem backend, PermissionRules permissions, UploadPolicy uploads, ILogger logger, FsioMetrics? metrics = null) : IFileSystem
+    IFileSystem backend, PermissionRules permissions, UploadPolicy uploads, ILogger logger, FsioMetrics? metrics = null, OpenLog? opens = null)
+    : IFileSystem
 {
+    private readonly OpenLog _opens = opens ?? new OpenLog(logger);
+
     /// <summary>Prefix of in-flight upload files; hidden from listings.</summary>
     internal const string UploadPrefix = ".mxpart-";
 
@@ -151,7 +155,7 @@ internal sealed partial class SessionFileSystem(
             {
                 await Demand(path, Permission.Download, "download", cancellationToken);
                 var reader = await backend.OpenFileAsync(path, options, cancellationToken);
-                LogOpened("download", path);
+                _opens.Opened("download", path);
                 return Digested(reader, options);
             }
 
@@ -179,13 +183,13 @@ internal sealed partial class SessionFileSystem(
                     await inner.SetPermissionsAsync(targetExisting.Permissions, cancellationToken);
                 }
 
-                LogOpened(targetExisting is not null ? "overwrite" : "upload", target);
+                _opens.Opened(targetExisting is not null ? "overwrite" : "upload", target);
                 return Digested(new UploadHandle(inner, target,
                     new UploadTemporary(backend, temporary, Overwrite: targetExisting is not null, uploads.Fsync), this), options);
             }
 
             var handle = await backend.OpenFileAsync(path, options, cancellationToken);
-            LogOpened(replacing ? "modify" : "upload", path);
+            _opens.Opened(replacing ? "modify" : "upload", path);
             return Digested(new UploadHandle(handle, path, temporary: null, this), options);
         }
         catch (FsException e)
@@ -509,8 +513,6 @@ internal sealed partial class SessionFileSystem(
     [LoggerMessage(Level = LogLevel.Information, Message = "{Operation} {Path}")]
     private partial void LogChanged(string operation, VirtualPath path);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "open for {Operation} {Path}")]
-    private partial void LogOpened(string operation, VirtualPath path);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "rename {From} to {To}")]
     private partial void LogRenamed(VirtualPath from, VirtualPath to);

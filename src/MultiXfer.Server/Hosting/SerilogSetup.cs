@@ -83,26 +83,10 @@ internal static class SerilogSetup
         return loggerConfiguration.CreateLogger();
     }
 
-    /// <summary>
-    /// Whether a main-pipeline event belongs in the audit log: the audit loggers' events (but not the file layer's
-    /// "open for ..." lines, which the transfer's own start and end events cover), and key-material lines naming a
-    /// fingerprint.
-    /// </summary>
-    private static bool IsAuditEvent(LogEvent logEvent)
-    {
-        if (!logEvent.Properties.TryGetValue("SourceContext", out var source) || source is not ScalarValue { Value: string name })
-        {
-            return false;
-        }
-
-        if (KeyMaterialSources.Contains(name))
-        {
-            return logEvent.Properties.ContainsKey("Fingerprint");
-        }
-
-        return AuditSources.Contains(name) && !(logEvent.Properties.TryGetValue("EventId", out var id) && id is StructureValue structure
-            && structure.Properties.Any(p => p is { Name: "Name", Value: ScalarValue { Value: "LogOpened" } }));
-    }
+    /// <summary>Whether a main-pipeline event belongs in the audit log: the audit loggers' events, and key-material lines naming a fingerprint.</summary>
+    private static bool IsAuditEvent(LogEvent logEvent) =>
+        logEvent.Properties.TryGetValue("SourceContext", out var source) && source is ScalarValue { Value: string name }
+        && (AuditSources.Contains(name) || (KeyMaterialSources.Contains(name) && logEvent.Properties.ContainsKey("Fingerprint")));
 
     /// <summary>Lines not about a connection show "-" in the connection columns instead of nothing.</summary>
     private sealed class DefaultConnectionProperties : Serilog.Core.ILogEventEnricher
