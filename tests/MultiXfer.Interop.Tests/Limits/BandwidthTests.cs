@@ -47,15 +47,17 @@ public sealed class BandwidthTests
     [ClientFact("curl")]
     public async Task Uploads_of_one_account_share_its_rate_within_ten_percent_over_FTP_and_SFTP()
     {
+        // Ten seconds at the rate: an upload's window also holds the commit and the final reply of each session.
+        const long uploaded = 2 * Total;
         await using var server = await TestServer.StartAsync(s => s["Users:alice:Limits:UploadBytesPerSecond"] = $"{Rate}");
         string local = Path.Combine(server.RootDirectory, "up.bin");
-        await File.WriteAllBytesAsync(local, new byte[Total / 4]);
+        await File.WriteAllBytesAsync(local, new byte[uploaded / 4]);
 
         double rate = await MeasureAsync(4, i => LimitClients.StartTimedTransfer(server, i % 2 == 0 ? "ftp" : "sftp", "alice", $"u{i}.bin", local),
-            Total);
+            uploaded);
 
-        Assert.InRange(rate, Rate * 0.9, Rate * 1.1);
-        Assert.All(Enumerable.Range(0, 4), i => Assert.Equal(Total / 4, new FileInfo(Path.Combine(server.HomeOf("alice"), $"u{i}.bin")).Length));
+        Assert.True(rate >= Rate * 0.9 && rate <= Rate * 1.1, $"4 sessions together uploaded {rate:N0} B/s under a rate of {Rate:N0}");
+        Assert.All(Enumerable.Range(0, 4), i => Assert.Equal(uploaded / 4, new FileInfo(Path.Combine(server.HomeOf("alice"), $"u{i}.bin")).Length));
     }
 
     [ClientFact("curl")]
@@ -88,6 +90,11 @@ public sealed class BandwidthTests
     /// </summary>
     private static async Task<double> MeasureAsync(int sessions, Func<int, Process> start, long bytes)
     {
+        // The server runs in this test process, which carries the heap of every test before it: a full collection
+        // inside the window stalls the server longer than the gate's 0.1 s burst can make up (a clean run once
+        // measured uploads 14 % under the rate). Collected now, the next one is unlikely within seconds.
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
         var windows = await Task.WhenAll(Enumerable.Range(0, sessions).Select(i => start(i)).ToList().Select(FinishAsync));
         return bytes / (windows.Max(w => w.Ended) - windows.Min(w => w.Begun));
     }
