@@ -111,7 +111,9 @@ internal static class MultiXferHost
         builder.Services.AddSingleton(provider => new FsioMetrics(provider.GetRequiredService<IMeterFactory>()));
         builder.Services.AddSingleton(provider => new LimitMetrics(provider.GetRequiredService<IMeterFactory>()));
         builder.Services.AddSingleton(provider => new AuthMetrics(provider.GetRequiredService<IMeterFactory>()));
-        builder.Services.AddSingleton(operatorLogs);
+        // A factory registration, so the container owns the logs and disposes them when the host goes: their queues
+        // are written out and their writer tasks end (an instance registration is never disposed).
+        builder.Services.AddSingleton(_ => operatorLogs);
         builder.Services.AddSingleton(provider => new ConnectionMetrics(provider.GetRequiredService<IMeterFactory>(),
             provider.GetRequiredService<ConnectionTracker>(), operatorLogs));
         builder.Services.AddSingleton<IConnectionObserver>(provider => new ObserverSet(

@@ -5,8 +5,8 @@ using Serilog.Events;
 namespace MultiXfer.Server.Observability;
 
 /// <summary>
-/// Hands the xferlog's and the audit log's events to their file on a writer task that wakes ten times a second, not
-/// once per event. Serilog.Sinks.Async wakes its thread for every event: measured on 2 cores, that cost the server
+/// Hands the xferlog's and the audit log's events to their file on a writer task that wakes at most ten times a second
+/// while events come, and not at all while none do, rather than once per event. Serilog.Sinks.Async wakes its thread for every event: measured on 2 cores, that cost the server
 /// about 275 µs of CPU per file in a 1000-file mirror (the logs off: 590 ms, on: 865 ms); a session never waits for
 /// the disk here either. Beyond <c>capacity</c> queued events, new ones are dropped and counted.
 /// </summary>
@@ -46,9 +46,9 @@ internal sealed class BatchingSink : ILogEventSink, IDisposable
         }
 
         _queue.Enqueue(logEvent);
-        if (queued == _capacity / 2)
+        if (queued == 1)
         {
-            // A burst: the writer starts now rather than at its next tick, so the queue does not fill.
+            // The first event after the writer emptied the queue: it wakes once, gathers for a tick, writes the lot.
             _wake.Release();
         }
     }
@@ -59,7 +59,13 @@ internal sealed class BatchingSink : ILogEventSink, IDisposable
         {
             while (true)
             {
-                await _wake.WaitAsync(Interval, _stop.Token);
+                // Idle, the writer sleeps without a timer; busy, it writes at most every Interval.
+                await _wake.WaitAsync(_stop.Token);
+                if (Volatile.Read(ref _queued) < _capacity / 2)
+                {
+                    await Task.Delay(Interval, _stop.Token);
+                }
+
                 Drain();
             }
         }
