@@ -10,7 +10,7 @@ namespace MultiXfer.Server.Observability;
 /// (connection, client, user, protocol, vhost: "-" outside a connection), then the event's own fields in camelCase.
 /// Events from loggers that name no "Event" (the file layer's "{Operation} {Path}") get one derived from their fields.
 /// </summary>
-internal sealed class AuditJsonFormatter : ITextFormatter
+internal sealed partial class AuditJsonFormatter : ITextFormatter
 {
     private static readonly JsonValueFormatter Values = new(typeTagName: null);
 
@@ -89,7 +89,7 @@ internal sealed class AuditJsonFormatter : ITextFormatter
     private static string Dotted(string method)
     {
         string name = method.StartsWith("Log", StringComparison.Ordinal) && method.Length > 3 ? method[3..] : method;
-        var words = System.Text.RegularExpressions.Regex.Split(name, "(?<=[a-z0-9])(?=[A-Z])").Select(w => w.ToLowerInvariant()).ToArray();
+        var words = WordBoundary().Split(name).Select(w => w.ToLowerInvariant()).ToArray();
         return words.Length == 1 ? words[0] : words[0] + "." + string.Join('_', words[1..]);
     }
 
@@ -106,4 +106,8 @@ internal sealed class AuditJsonFormatter : ITextFormatter
         output.Write(':');
         Values.Format(value, output);
     }
+
+    /// <summary>Where a PascalCase name starts its next word (compiled once: the writer runs it per file-layer event).</summary>
+    [System.Text.RegularExpressions.GeneratedRegex("(?<=[a-z0-9])(?=[A-Z])")]
+    private static partial System.Text.RegularExpressions.Regex WordBoundary();
 }
