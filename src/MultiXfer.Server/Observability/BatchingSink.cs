@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Serilog.Core;
 using Serilog.Events;
+using Serilog.Sinks.File;
 
 namespace MultiXfer.Server.Observability;
 
@@ -8,7 +9,8 @@ namespace MultiXfer.Server.Observability;
 /// Hands the xferlog's and the audit log's events to their file on a writer task that wakes at most ten times a second
 /// while events come, and not at all while none do, rather than once per event. Serilog.Sinks.Async wakes its thread for every event: measured on 2 cores, that cost the server
 /// about 275 µs of CPU per file in a 1000-file mirror (the logs off: 590 ms, on: 865 ms); a session never waits for
-/// the disk here either. Beyond <c>capacity</c> queued events, new ones are dropped and counted.
+/// the disk here either. Beyond <c>capacity</c> queued events, new ones are dropped and counted. A buffered file sink
+/// is flushed once per batch rather than once per event: one write (and one fsync) per tick instead of a write per line.
 /// </summary>
 internal sealed class BatchingSink : ILogEventSink, IDisposable
 {
@@ -79,17 +81,31 @@ internal sealed class BatchingSink : ILogEventSink, IDisposable
     {
         lock (_writing)
         {
+            bool wrote = false;
             while (_queue.TryDequeue(out var logEvent))
             {
                 Interlocked.Decrement(ref _queued);
                 try
                 {
                     _file.Emit(logEvent);
+                    wrote = true;
                 }
                 catch (IOException)
                 {
                     // A full or failing disk loses this event, as a full queue would; the writer goes on.
                     Interlocked.Increment(ref _dropped);
+                }
+            }
+
+            if (wrote && _file is IFlushableFileSink buffered)
+            {
+                try
+                {
+                    buffered.FlushToDisk();
+                }
+                catch (IOException)
+                {
+                    // The disk failed under the batch; the next batch tries again.
                 }
             }
         }

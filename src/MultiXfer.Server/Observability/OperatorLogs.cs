@@ -1,5 +1,6 @@
 using MultiXfer.Server.Configuration;
 using Serilog;
+using Serilog.Configuration;
 
 namespace MultiXfer.Server.Observability;
 
@@ -18,20 +19,18 @@ internal sealed class OperatorLogs : IDisposable
     {
         if (!string.IsNullOrWhiteSpace(options.AuditLog))
         {
-            _auditQueue = new BatchingSink(new LoggerConfiguration().MinimumLevel.Verbose()
-                .WriteTo.File(new AuditJsonFormatter(), options.AuditLog, rollingInterval: RollingInterval.Day,
-                    fileSizeLimitBytes: options.AuditLogFileBytes, rollOnFileSizeLimit: true, retainedFileCountLimit: options.RetainedFiles)
-                .CreateLogger(), options.BufferedEvents);
+            _auditQueue = new BatchingSink(LoggerSinkConfiguration.CreateSink(sink => sink.File(new AuditJsonFormatter(), options.AuditLog,
+                rollingInterval: RollingInterval.Day, fileSizeLimitBytes: options.AuditLogFileBytes, rollOnFileSizeLimit: true,
+                retainedFileCountLimit: options.RetainedFiles, buffered: true)), options.BufferedEvents);
             Audit = new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(_auditQueue).CreateLogger();
         }
 
         if (!string.IsNullOrWhiteSpace(options.TransferLog))
         {
             // One file, never rolled by the server, as ProFTPD's: logrotate (copytruncate) or the analyser rotates it.
-            _transferQueue = new BatchingSink(new LoggerConfiguration().MinimumLevel.Verbose()
-                .WriteTo.File(options.TransferLog, outputTemplate: "{Message:l}{NewLine}", fileSizeLimitBytes: null,
-                    formatProvider: System.Globalization.CultureInfo.InvariantCulture)
-                .CreateLogger(), options.BufferedEvents);
+            _transferQueue = new BatchingSink(LoggerSinkConfiguration.CreateSink(sink => sink.File(options.TransferLog,
+                outputTemplate: "{Message:l}{NewLine}", fileSizeLimitBytes: null, formatProvider: System.Globalization.CultureInfo.InvariantCulture,
+                buffered: true)), options.BufferedEvents);
             Transfers = new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(_transferQueue).CreateLogger();
         }
     }

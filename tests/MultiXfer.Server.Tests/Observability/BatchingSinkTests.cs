@@ -67,4 +67,59 @@ public sealed class BatchingSinkTests
         Assert.Single(file.Written);
         Assert.Equal(0, sink.Dropped);
     }
+
+    [Fact]
+    public async Task The_tool_logs_write_buffered_yet_reach_the_disk_within_a_tick_while_the_server_runs()
+    {
+        string directory = Directory.CreateTempSubdirectory("mx-oplogs-").FullName;
+        try
+        {
+            string transfers = Path.Combine(directory, "xferlog");
+            using var logs = new OperatorLogs(new MultiXfer.Server.Configuration.LoggingOptions
+            {
+                TransferLog = transfers,
+                AuditLog = Path.Combine(directory, "audit.json"),
+            });
+            for (int i = 0; i < 50; i++)
+            {
+                logs.Transfers!.Information("{Line:l}", $"line {i}");
+                logs.Audit!.Information("{Event}", "connection.open");
+            }
+
+            // Buffered file sinks hold lines in memory until flushed: the queue must flush each batch, not only at shutdown.
+            var deadline = DateTime.UtcNow.AddSeconds(5);
+            string[] written = [];
+            string[] audit = [];
+            while (DateTime.UtcNow < deadline)
+            {
+                written = ReadShared(transfers);
+                audit = Directory.GetFiles(directory, "audit*.json").SelectMany(ReadShared).ToArray();
+                if (written.Length == 50 && audit.Length == 50)
+                {
+                    break;
+                }
+
+                await Task.Delay(20);
+            }
+
+            Assert.Equal(Enumerable.Range(0, 50).Select(i => $"line {i}"), written);
+            Assert.Equal(50, audit.Length);
+            Assert.All(audit, line => Assert.Contains("connection.open", line));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static string[] ReadShared(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return [];
+        }
+
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        return new StreamReader(stream).ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
 }
