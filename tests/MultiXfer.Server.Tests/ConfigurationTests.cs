@@ -17,8 +17,9 @@ public sealed class ConfigurationTests
         var configuration = ConfigurationSources.Build([]);
         var settings = MultiXferSettings.Bind(configuration);
         Assert.Empty(SettingsValidator.Validate(settings, configuration));
-        Assert.Equal("./data", settings.Server.DataRoot);
-        Assert.Equal("./state", settings.Server.StateDirectory);
+        // The embedded default's relative paths resolve against the working directory.
+        Assert.Equal(Path.Combine(Directory.GetCurrentDirectory(), "data"), settings.Server.DataRoot);
+        Assert.Equal(Path.Combine(Directory.GetCurrentDirectory(), "state"), settings.Server.StateDirectory);
         Assert.Equal("sqlite", settings.Accounts.Provider);
         Assert.Equal(("127.0.0.1", 2180, false), (settings.Admin.Address, settings.Admin.Port, settings.Admin.UseTls));
         Assert.Equal("MultiXfer ready", settings.Server.Banner);
@@ -42,8 +43,8 @@ public sealed class ConfigurationTests
         Assert.Equal(6, settings.Ssh.MaxAuthTries);
         Assert.False(settings.Ssh.EchoSubsystem);
         Assert.Null(settings.Ssh.Ciphers);
-        Assert.Equal("keys/tls.crt", settings.Tls.CertificateFile);
-        Assert.Equal("keys/tls.key", settings.Tls.KeyFile);
+        Assert.Equal(Path.Combine(Directory.GetCurrentDirectory(), "keys", "tls.crt"), settings.Tls.CertificateFile);
+        Assert.Equal(Path.Combine(Directory.GetCurrentDirectory(), "keys", "tls.key"), settings.Tls.KeyFile);
         Assert.False(settings.Ftp.AllowCcc);
         Assert.Equal("50000-50199", settings.Ftp.PassivePorts);
         Assert.True(settings.Ftp.AllowActive);

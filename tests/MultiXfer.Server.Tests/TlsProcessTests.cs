@@ -55,7 +55,7 @@ public sealed class TlsProcessTests : IDisposable
         string keys = Path.Combine(_work, "keys");
         var fingerprint = await ProcessRunner.RunAsync("openssl", ["x509", "-in", Path.Combine(keys, "tls.crt"), "-noout", "-fingerprint", "-sha256"]);
         string hex = fingerprint.Output.Split('=')[1].Trim().Replace(":", "", StringComparison.Ordinal);
-        Assert.Contains($"generated a self-signed ECDSA P-256 certificate keys/tls.crt for {System.Net.Dns.GetHostName()}; SHA-256 fingerprint {hex}",
+        Assert.Contains($"generated a self-signed ECDSA P-256 certificate {Path.Combine(keys, "tls.crt")} for {System.Net.Dns.GetHostName()}; SHA-256 fingerprint {hex}",
             server.Output);
         Assert.Contains("generated a self-signed RSA-3072 certificate", server.Output);
         Assert.Contains("Public-Key: (3072 bit)", (await ProcessRunner.RunAsync("openssl", ["x509", "-in", Path.Combine(keys, "tls-rsa.crt"), "-noout", "-text"])).Output);

@@ -5,7 +5,13 @@ public sealed class ServerOptions
 {
     public const string Section = "Server";
 
-    /// <summary>Root of all user homes; relative paths are relative to the working directory.</summary>
+    /// <summary>
+    /// The directory relative paths in the configuration resolve against (data, keys, state, certificates, logs).
+    /// Unset: the directory of the --config file, or the working directory when the embedded default is used.
+    /// </summary>
+    public string PathBase { get; set; } = "";
+
+    /// <summary>Root of all user homes; a relative path resolves against <see cref="PathBase"/>.</summary>
     public string DataRoot { get; set; } = "./data";
 
     /// <summary>"local" (disk under DataRoot) or "memory" (nothing persists; for trials and tests).</summary>
@@ -59,7 +65,7 @@ public sealed class ServerOptions
     /// </summary>
     public int StaleUploadMinutes { get; set; } = 60;
 
-    /// <summary>Directory for generated host keys and certificates.</summary>
+    /// <summary>Directory for host keys and the TLS certificate: generated here on first start when absent.</summary>
     public string KeysDirectory { get; set; } = "./keys";
 
     /// <summary>

@@ -24,6 +24,10 @@ public static class ConfigurationSources
                 throw new FileNotFoundException($"--config: {full} does not exist", full);
             }
 
+            // Relative paths in a configuration file mean what they mean where the file lives, whatever the
+            // working directory of whoever starts the server (the lowest precedence: the file or a variable may say otherwise).
+            builder.AddInMemoryCollection([new($"{MultiXfer.Connections.ServerOptions.Section}:{nameof(MultiXfer.Connections.ServerOptions.PathBase)}",
+                Path.GetDirectoryName(full))]);
             builder.AddJsonFile(full, optional: false, reloadOnChange: false);
         }
         else

@@ -100,6 +100,7 @@ public sealed class MultiXferSettings
             settings.VirtualHosts[host.Key] = options;
         }
 
+        ConfigurationPaths.Resolve(settings);
         return settings;
     }
 

@@ -6,13 +6,14 @@ public sealed class TlsOptions
     public const string Section = "Tls";
 
     /// <summary>
-    /// PEM certificate (leaf first, then any chain) or a PKCS#12 file (.pfx/.p12). Missing files inside
-    /// Server:KeysDirectory are generated (self-signed) on first start; missing files elsewhere are an error.
+    /// PEM certificate (leaf first, then any chain) or a PKCS#12 file (.pfx/.p12). Unset: tls.crt in
+    /// Server:KeysDirectory (with tls.key beside it). Missing files inside Server:KeysDirectory are generated
+    /// (self-signed) on first start; missing files elsewhere are an error.
     /// </summary>
-    public string CertificateFile { get; set; } = "keys/tls.crt";
+    public string CertificateFile { get; set; } = "";
 
-    /// <summary>PEM private key; empty for PKCS#12.</summary>
-    public string KeyFile { get; set; } = "keys/tls.key";
+    /// <summary>PEM private key; empty for PKCS#12. Unset along with the certificate: tls.key in Server:KeysDirectory.</summary>
+    public string KeyFile { get; set; } = "";
 
     /// <summary>Password of an encrypted PEM key or a PKCS#12 file.</summary>
     public string Password { get; set; } = "";
