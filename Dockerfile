@@ -15,7 +15,7 @@ RUN groupadd --system --gid 10001 multixfer \
  && chown -R multixfer:multixfer /srv/multixfer && chmod 0700 /srv/multixfer/keys /srv/multixfer/state
 COPY --from=build /app /app
 COPY config/multixfer.container.json /etc/multixfer/multixfer.json
-USER multixfer
+USER 10001:10001
 WORKDIR /srv/multixfer
 # Docker lets unprivileged processes bind ports below 1024 inside a container (ip_unprivileged_port_start=0).
 EXPOSE 21 22 990 2100 50000-50199

@@ -62,8 +62,15 @@ internal sealed partial class SshSession(SshServer server, AlgorithmPolicy polic
         }
         catch (SshProtocolException e)
         {
-            connection.RecordLoginFailure(e.Reason == DisconnectReason.NoMoreAuthMethodsAvailable
-                ? LoginFailure.AuthenticationFailed : LoginFailure.ProtocolError);
+            connection.RecordLoginFailure(e switch
+            {
+                { Reason: DisconnectReason.NoMoreAuthMethodsAvailable } => LoginFailure.AuthenticationFailed,
+                // No algorithm in common is a well-formed conversation that ends, as each of ssh-keyscan's per-key-type
+                // probes does: OpenSSH's sshd counts it as a session that never authenticated (PerSourcePenalties noauth),
+                // not as a protocol violation, so a monitoring probe does not lock its source out.
+                NoCommonAlgorithmException => LoginFailure.NoAuthentication,
+                _ => LoginFailure.ProtocolError,
+            });
             LogProtocolError(phase, e.Reason, e.Message);
             await transport.DisconnectAsync(e.Reason, e.Message);
         }
