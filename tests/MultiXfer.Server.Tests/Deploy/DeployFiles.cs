@@ -85,8 +85,11 @@ internal static partial class DeployFiles
     public static ImageFacts Image()
     {
         string text = File.ReadAllText(Path.Combine(Repository, "Dockerfile"));
-        int uid = int.Parse(UidOption().Match(text).Groups[1].Value, CultureInfo.InvariantCulture);
-        int gid = int.Parse(GidOption().Match(text).Groups[1].Value, CultureInfo.InvariantCulture);
+        // USER as numbers (uid[:gid]), or as the name the image's useradd/groupadd created with --uid/--gid.
+        var user = NumericUser().Match(Instruction(text, "USER"));
+        int uid = int.Parse(user.Success ? user.Groups[1].Value : UidOption().Match(text).Groups[1].Value, CultureInfo.InvariantCulture);
+        int gid = int.Parse(user.Success && user.Groups[2].Success ? user.Groups[2].Value : GidOption().Match(text).Groups[1].Value,
+            CultureInfo.InvariantCulture);
         var entrypoint = JsonSerializer.Deserialize<string[]>(Instruction(text, "ENTRYPOINT"))!;
         string configPath = ConfigArgument(entrypoint);
         string healthcheck = ConfigArgument(JsonSerializer.Deserialize<string[]>(HealthcheckCommand().Match(text).Groups[1].Value)!);
@@ -101,6 +104,9 @@ internal static partial class DeployFiles
         dockerfile.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith(name + " ", StringComparison.Ordinal))[(name.Length + 1)..].Trim();
 
     private static string ConfigArgument(string[] command) => command[Array.IndexOf(command, "--config") + 1];
+
+    [GeneratedRegex(@"^(\d+)(?::(\d+))?$")]
+    private static partial Regex NumericUser();
 
     [GeneratedRegex(@"useradd\b[^\n]*--uid (\d+)")]
     private static partial Regex UidOption();
