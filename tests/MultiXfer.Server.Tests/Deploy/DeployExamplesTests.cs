@@ -413,7 +413,7 @@ public sealed class DeployExamplesTests
 
     /// <summary>The image's own configuration file (the one its Dockerfile copies to the --config path), with overrides.</summary>
     private static BoundConfiguration ImageConfiguration(ImageFacts image, Dictionary<string, string>? environment = null) =>
-        BindConfiguration(File.ReadAllText(image.ConfigSource), environment ?? []);
+        BindConfiguration(File.ReadAllText(image.ConfigSource), image.ConfigPath, environment ?? []);
 
     private static List<YamlMappingNode> Manifests() =>
         [.. LoadYamlMapping(InDeploy("kubernetes", "kustomization.yaml")).Sequence("resources").Cast<YamlScalarNode>()
@@ -448,7 +448,7 @@ public sealed class DeployExamplesTests
             && Name(m) == configVolume.Mapping("configMap").Required("name"));
         var environment = GatewayContainer().Items("env").Where(e => e.Child("value") is not null)
             .ToDictionary(e => e.Required("name"), e => e.Required("value"), StringComparer.Ordinal);
-        return BindConfiguration(configMap.StringMap("data")[Path.GetFileName(image.ConfigPath)], environment);
+        return BindConfiguration(configMap.StringMap("data")[Path.GetFileName(image.ConfigPath)], image.ConfigPath, environment);
     }
 
     private static int Resolve(string port, Dictionary<string, int> named) =>

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
+using MultiXfer.Connections;
 using MultiXfer.Server.Configuration;
 using MultiXfer.Transport.Data;
 using YamlDotNet.Core;
@@ -138,15 +139,17 @@ internal static partial class DeployFiles
     }
 
     /// <summary>
-    /// A configuration file with environment variables over it, as the server builds it (ConfigurationSources: the
-    /// file, then MULTIXFER__Section__Key), bound and checked by the server's validator, which also refuses unknown keys.
+    /// A configuration file, read from <paramref name="configPath"/> inside the image, with environment variables over it,
+    /// as the server builds it (ConfigurationSources: Server:PathBase the file's directory, the file, then
+    /// MULTIXFER__Section__Key), bound and checked by the server's validator, which also refuses unknown keys.
     /// </summary>
-    public static BoundConfiguration BindConfiguration(string json, IEnumerable<KeyValuePair<string, string>> environment)
+    public static BoundConfiguration BindConfiguration(string json, string configPath, IEnumerable<KeyValuePair<string, string>> environment)
     {
         string prefix = ConfigurationSources.EnvironmentPrefix;
         var overrides = environment.Where(e => e.Key.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
             .Select(e => new KeyValuePair<string, string?>(e.Key[prefix.Length..].Replace("__", ":", StringComparison.Ordinal), e.Value));
         var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection([new($"{ServerOptions.Section}:{nameof(ServerOptions.PathBase)}", Path.GetDirectoryName(configPath))])
             .AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json)))
             .AddInMemoryCollection(overrides)
             .Build();
