@@ -58,9 +58,10 @@ for path in glob.glob(sys.argv[1] + "/*.trx"):
     counters = root.find("t:ResultSummary/t:Counters", ns)
     passed += int(counters.get("passed"))
     failed += int(counters.get("failed")) + int(counters.get("error")) + int(counters.get("timeout")) + int(counters.get("aborted"))
-    skipped += int(counters.get("notExecuted"))
-    # Each skip with the reason the test gave.
+    # Each skip with the reason the test gave. The logger leaves the counters' notExecuted at 0 for skipped
+    # tests (they are only in total), so the skips are counted from the results.
     for result in root.iterfind("t:Results/t:UnitTestResult[@outcome='NotExecuted']", ns):
+        skipped += 1
         reason = result.find("t:Output/t:ErrorInfo/t:Message", ns)
         print("skipped:", result.get("testName"), "-", reason.text if reason is not None else "no reason given", file=sys.stderr)
 print(passed, failed, skipped)
