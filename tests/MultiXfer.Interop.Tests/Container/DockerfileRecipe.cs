@@ -59,7 +59,9 @@ internal sealed partial class DockerfileRecipe
                     recipe.BuildSources.AddRange(words[..^1]);
                     break;
                 case "RUN" when stage == 0 && rest.StartsWith("dotnet publish ", StringComparison.Ordinal):
-                    var arguments = rest.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).ToList();
+                    // BuildKit's TARGETARCH names the platform being built for; here, this machine's.
+                    var arguments = rest.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1)
+                        .Select(a => a.Replace("$TARGETARCH", TargetArchitecture(), StringComparison.Ordinal)).ToList();
                     recipe.PublishArguments.AddRange(arguments);
                     recipe.AppDirectory = arguments[arguments.IndexOf("-o") + 1];
                     break;
@@ -89,6 +91,14 @@ internal sealed partial class DockerfileRecipe
 
         return recipe;
     }
+
+    /// <summary>Docker's name for this machine's architecture, as BuildKit would set TARGETARCH.</summary>
+    private static string TargetArchitecture() => System.Runtime.InteropServices.RuntimeInformation.OSArchitecture switch
+    {
+        System.Runtime.InteropServices.Architecture.X64 => "amd64",
+        System.Runtime.InteropServices.Architecture.Arm64 => "arm64",
+        var other => throw new PlatformNotSupportedException($"no Docker architecture name for {other}"),
+    };
 
     [GeneratedRegex(@"CMD\s+(\[.*\])")]
     private static partial Regex HealthCommand();
