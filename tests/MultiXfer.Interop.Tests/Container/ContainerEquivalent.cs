@@ -8,9 +8,11 @@ namespace MultiXfer.Interop.Tests.Container;
 
 /// <summary>
 /// One run of the published server the way the image runs it: in the test's network namespace; in a private mount
-/// namespace where a host directory stands for the volumes at their image paths; as the image's unprivileged user and
-/// group, with no supplementary groups; in the image's working directory; with the environment a container starts with
-/// (PATH, HOME, DOTNET_RUNNING_IN_CONTAINER) and the overrides a user would pass with <c>-e</c>.
+/// namespace where host directories are bound at the image's volume paths and everything else is read-only (the root
+/// file system, and the image's own directories above the volumes), as <c>docker run --read-only</c> with volumes;
+/// as the image's unprivileged user and group, with no supplementary groups; in the image's working directory; with
+/// the environment a container starts with (PATH, HOME, DOTNET_RUNNING_IN_CONTAINER) and the overrides a user would
+/// pass with <c>-e</c>.
 /// </summary>
 internal sealed partial class ContainerEquivalent : IAsyncDisposable
 {
@@ -76,7 +78,7 @@ internal sealed partial class ContainerEquivalent : IAsyncDisposable
         string root = image.NewDirectory("volumes");
         File.SetUnixFileMode(root, (UnixFileMode)0b111_101_101);
         string mountPoint = MountPoint(image.Recipe);
-        foreach (string volume in image.Recipe.Volumes.Append(image.Recipe.WorkingDirectory))
+        foreach (string volume in image.Recipe.Volumes)
         {
             Directory.CreateDirectory(Path.Combine(root, Path.GetRelativePath(mountPoint, volume)));
         }
@@ -132,14 +134,27 @@ internal sealed partial class ContainerEquivalent : IAsyncDisposable
     private static ProcessStartInfo Wrapped(PublishedImage image, string volumes, IDictionary<string, string> environment, IReadOnlyList<string> command)
     {
         var recipe = image.Recipe;
-        // ip netns exec → unshare (new mount namespace) → sh binds the volumes and enters the working directory →
-        // setpriv drops to the image's user → the command. Each step execs the next, so the process started here is the
-        // server itself and a signal sent to it reaches the server, as docker stop's does.
+        // ip netns exec → unshare (new mount namespace) → sh lays out the image's directories → setpriv drops to the
+        // image's user → the command. Each step execs the next, so the process started here is the server itself and a
+        // signal sent to it reaches the server, as docker stop's does. The script: a tmpfs at the volumes' top
+        // directory stands for the image's layer there (the working directory, owned by the image's user), each volume
+        // is bound from its host directory, then that layer and the root file system are made read-only.
+        const string Layout = """
+            top=$1; work=$2; owner=$3; count=$4; shift 4
+            mount -t tmpfs -o mode=0755 image-layer "$top" && mkdir -p "$work" && chown "$owner" "$work" || exit 125
+            while [ "$count" -gt 0 ]; do
+              mkdir -p "${1#*=}" && chown "$owner" "${1#*=}" && mount --bind "${1%%=*}" "${1#*=}" || exit 125
+              shift; count=$((count - 1))
+            done
+            mount -o remount,ro "$top" && mount -o remount,ro,bind / && cd "$work" && exec "$@"
+            """;
+        string top = MountPoint(recipe);
         var start = new ProcessStartInfo("ip") { UseShellExecute = false };
-        foreach (string argument in (string[])["netns", "exec", image.Network.Name, "unshare", "--mount", "--propagation", "private", "--",
-                     "sh", "-c", "mount --bind \"$1\" \"$2\" && cd \"$3\" && shift 3 && exec \"$@\"", "sh",
-                     volumes, MountPoint(recipe), recipe.WorkingDirectory,
-                     "setpriv", $"--reuid={recipe.UserId}", $"--regid={recipe.GroupId}", "--clear-groups", "--"])
+        string[] prefix = ["netns", "exec", image.Network.Name, "unshare", "--mount", "--propagation", "private", "--", "sh", "-c", Layout, "sh",
+            top, recipe.WorkingDirectory, $"{recipe.UserId}:{recipe.GroupId}", recipe.Volumes.Count.ToString(CultureInfo.InvariantCulture)];
+        foreach (string argument in prefix
+                     .Concat(recipe.Volumes.Select(v => $"{Path.Combine(volumes, Path.GetRelativePath(top, v))}={v}"))
+                     .Concat(["setpriv", $"--reuid={recipe.UserId}", $"--regid={recipe.GroupId}", "--clear-groups", "--"]))
         {
             start.ArgumentList.Add(argument);
         }

@@ -111,6 +111,13 @@ public sealed partial class ContainerEquivalentTests(PublishedImage image, Xunit
         Assert.All(new[] { "tls.crt", "tls.key", "ssh_host_ed25519_key" }, k => Assert.Equal(image.Recipe.UserId, OwnerOf(Path.Combine(keys, k))));
         Assert.Equal(image.Recipe.UserId, OwnerOf(Path.Combine(HostPath(volumes, "/srv/multixfer/state"), "accounts.db")));
 
+        // As with docker run --read-only: the volumes take writes, the image's own directories and the root do not.
+        var (_, writes) = await ContainerEquivalent.ExecAsync(image, volumes, ["sh", "-c",
+            "for p in /srv/multixfer/data/probe /srv/multixfer/probe /tmp/probe; do touch $p 2>/dev/null && echo \"$p writable\" || echo \"$p read-only\"; done"]);
+        Assert.Contains("/srv/multixfer/data/probe writable", writes);
+        Assert.Contains("/srv/multixfer/probe read-only", writes);
+        Assert.Contains("/tmp/probe read-only", writes);
+
         // The image's HEALTHCHECK, run as Docker runs it: inside the container, as its user.
         var (health, healthOutput) = await ContainerEquivalent.ExecAsync(image, volumes, image.HealthCheckCommand());
         Assert.True(health == 0, $"HEALTHCHECK: exit {health}\n{healthOutput}");
