@@ -25,6 +25,9 @@ public static class AdminTokenFormat
 {
     private const string Prefix = "mxt_";
 
+    /// <summary>The shortest secret an operator-chosen (bootstrap) token may have: 32 characters, 128 bits as hex.</summary>
+    public const int MinimumSecretLength = 32;
+
     public static (string Id, string Secret, string Presented) Generate()
     {
         string id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));

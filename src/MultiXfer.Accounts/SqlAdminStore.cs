@@ -26,6 +26,39 @@ public sealed class SqlAdminStore(SqlDialect dialect, TimeProvider time)
         return (token, presented);
     }
 
+    /// <summary>
+    /// Makes <paramref name="presented"/> (a bearer string in the token format, chosen by the operator and handed in as a
+    /// file) an admin token named <paramref name="name"/>; earlier tokens of that name are revoked, so replacing the
+    /// file's token retires the old one. Idempotent, and safe for several gateways starting on one database at once.
+    /// </summary>
+    /// <returns>True when the token was added now, false when it was already there.</returns>
+    /// <exception cref="FormatException">The string is not in the token format.</exception>
+    public async Task<bool> EnsureTokenAsync(string name, string presented, CancellationToken cancellationToken)
+    {
+        if (!AdminTokenFormat.TryParse(presented, out string id, out string secret) || secret.Length < AdminTokenFormat.MinimumSecretLength)
+        {
+            throw new FormatException($"not a token of the form mxt_<16 hex digits>_<secret of {AdminTokenFormat.MinimumSecretLength}+ characters>");
+        }
+
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        long now = Now().ToUnixTimeMilliseconds();
+        await using (var insert = connection.Command("""
+            INSERT INTO admin_tokens (id, name, secret_hash, scope, created_at, expires_at)
+            VALUES (@id, @name, @hash, @scope, @created, NULL) ON CONFLICT (id) DO NOTHING
+            """, transaction)
+            .With("@id", id).With("@name", name).With("@hash", AdminTokenFormat.HashOf(secret)).With("@scope", ScopeName(TokenScope.Admin))
+            .With("@created", now))
+        {
+            bool added = await insert.ExecuteNonQueryAsync(cancellationToken) > 0;
+            await using var retire = connection.Command("UPDATE admin_tokens SET revoked_at = @now WHERE name = @name AND id <> @id AND revoked_at IS NULL",
+                transaction).With("@now", now).With("@name", name).With("@id", id);
+            await retire.ExecuteNonQueryAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return added;
+        }
+    }
+
     /// <summary>The token a bearer string stands for, when it exists, its secret matches and it is neither revoked nor expired.</summary>
     public async Task<AdminToken?> AuthenticateAsync(string presented, CancellationToken cancellationToken)
     {

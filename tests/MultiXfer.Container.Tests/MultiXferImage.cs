@@ -28,7 +28,7 @@ public sealed class MultiXferImage : IAsyncLifetime
             return;
         }
 
-        string root = RepositoryRoot();
+        string root = MultiXfer.TestKit.RepositoryRoot.Path;
         _image = new ImageFromDockerfileBuilder()
             .WithName("localhost/multixfer-container-tests:" + Guid.NewGuid().ToString("N")[..12])
             .WithDockerfileDirectory(root)
@@ -46,17 +46,5 @@ public sealed class MultiXferImage : IAsyncLifetime
             await _image.DeleteAsync();
             await _image.DisposeAsync();
         }
-    }
-
-    /// <summary>The directory holding MultiXfer.sln, found upwards from the test assembly.</summary>
-    public static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "MultiXfer.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("MultiXfer.sln not found above " + AppContext.BaseDirectory);
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
+using MultiXfer.TestKit;
 
 namespace MultiXfer.Server.Tests;
 
@@ -40,13 +41,7 @@ internal sealed partial class ServerProcess : IAsyncDisposable
         {
             var output = new DirectoryInfo(AppContext.BaseDirectory);
             string framework = output.Name, configuration = output.Parent!.Name;
-            var repository = output;
-            while (repository is not null && !File.Exists(Path.Combine(repository.FullName, "MultiXfer.sln")))
-            {
-                repository = repository.Parent;
-            }
-
-            string path = Path.Combine(repository!.FullName, "src", "MultiXfer.Server", "bin", configuration, framework, "MultiXfer.Server.dll");
+            string path = RepositoryRoot.Combine("src", "MultiXfer.Server", "bin", configuration, framework, "MultiXfer.Server.dll");
             return File.Exists(path) ? path : throw new FileNotFoundException("build the server first", path);
         }
     }

@@ -30,6 +30,14 @@ public sealed class AdminOptions
     /// </summary>
     public int EnforcementIntervalSeconds { get; set; } = 15;
 
+    /// <summary>
+    /// A file holding an admin token the operator chose (<c>mxt_</c>, 16 hex digits, <c>_</c>, a secret of 32+
+    /// characters), made an admin-scope token named "bootstrap" at every start; a different token in the file revokes
+    /// the previous one. For containers and orchestrators, where no one runs <c>tokens create</c> before the first API call:
+    /// mount it from a secret. Only its hash is stored.
+    /// </summary>
+    public string BootstrapTokenFile { get; set; } = "";
+
     /// <summary>Failed bearer tokens from one address within a minute before it gets 429 for the rest of the minute.</summary>
     public int MaxFailedTokensPerMinute { get; set; } = 10;
 }

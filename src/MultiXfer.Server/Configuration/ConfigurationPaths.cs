@@ -45,6 +45,8 @@ internal static class ConfigurationPaths
         ssh.TrustedUserCAKeysFile = Optional(ssh.TrustedUserCAKeysFile);
         ssh.RevokedKeysFile = Optional(ssh.RevokedKeysFile);
 
+        settings.Admin.BootstrapTokenFile = Full(settings.Admin.BootstrapTokenFile);
+
         var logging = settings.Logging;
         logging.File = Full(logging.File);
         logging.TransferLog = Full(logging.TransferLog);

@@ -91,6 +91,15 @@ internal static class MultiXferHost
             return new HostBuildResult(null, [accountProblem!]);
         }
 
+        if (AdminTokenBootstrap.Apply(settings.Admin, database, line => (announce ?? Console.Out).WriteLine(line)) is { } tokenProblem)
+        {
+            database.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            certificateManager.Dispose();
+            earlyLogger.Dispose();
+            operatorLogs.Dispose();
+            return new HostBuildResult(null, [tokenProblem]);
+        }
+
         var demoUsers = AccountStartup.ProvisionDemo(settings, database, password => (announce ?? Console.Out).WriteLine(
             $"First start: created user '{DemoUser.Name}' with password '{password}'. It is shown only this once; " +
             "only its hash is kept. Change it with 'multixfer accounts passwd demo', or configure users."));

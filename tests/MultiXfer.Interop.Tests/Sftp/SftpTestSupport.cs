@@ -106,13 +106,7 @@ internal static partial class SftpTestSupport
         {
             var output = new DirectoryInfo(AppContext.BaseDirectory);
             string framework = output.Name, configuration = output.Parent!.Name;
-            var repository = output;
-            while (repository is not null && !File.Exists(Path.Combine(repository.FullName, "MultiXfer.sln")))
-            {
-                repository = repository.Parent;
-            }
-
-            string path = Path.Combine(repository!.FullName, "src", "MultiXfer.Server", "bin", configuration, framework, "MultiXfer.Server");
+            string path = RepositoryRoot.Combine("src", "MultiXfer.Server", "bin", configuration, framework, "MultiXfer.Server");
             return File.Exists(path) ? path : throw new FileNotFoundException("build the server first", path);
         }
     }

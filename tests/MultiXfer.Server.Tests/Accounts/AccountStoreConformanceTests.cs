@@ -297,6 +297,26 @@ public abstract class AccountStoreConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_chosen_token_is_ensured_once_even_from_gateways_starting_together_and_a_new_one_retires_it()
+    {
+        await MigratedAsync();
+        const string first = "mxt_00112233445566aa_0123456789abcdef0123456789abcdef";
+        const string second = "mxt_00112233445566bb_fedcba9876543210fedcba9876543210";
+        var together = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Admin.EnsureTokenAsync("bootstrap", first, CancellationToken.None)));
+        Assert.Single(together, added => added);
+        Assert.Equal(TokenScope.Admin, (await Admin.AuthenticateAsync(first, CancellationToken.None))!.Scope);
+        Assert.Null(await Admin.AuthenticateAsync(first[..^1] + "0", CancellationToken.None));
+
+        Assert.True(await Admin.EnsureTokenAsync("bootstrap", second, CancellationToken.None));
+        Assert.NotNull(await Admin.AuthenticateAsync(second, CancellationToken.None));
+        Assert.Null(await Admin.AuthenticateAsync(first, CancellationToken.None));
+        Assert.Equal(2, (await Admin.ListTokensAsync(CancellationToken.None)).Count(t => t.Name == "bootstrap"));
+
+        await Assert.ThrowsAsync<FormatException>(() => Admin.EnsureTokenAsync("bootstrap", "mxt_00112233445566cc_short", CancellationToken.None));
+        await Assert.ThrowsAsync<FormatException>(() => Admin.EnsureTokenAsync("bootstrap", "not a token at all", CancellationToken.None));
+    }
+
+    [Fact]
     public async Task The_audit_log_lists_newest_first()
     {
         await MigratedAsync();

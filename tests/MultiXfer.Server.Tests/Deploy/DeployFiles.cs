@@ -19,22 +19,11 @@ namespace MultiXfer.Server.Tests.Deploy;
 /// </summary>
 internal static partial class DeployFiles
 {
-    public static string Repository { get; } = FindRepository();
+    public static string Repository => MultiXfer.TestKit.RepositoryRoot.Path;
 
     public static string DeployDirectory => Path.Combine(Repository, "deploy");
 
     public static string InDeploy(params string[] parts) => Path.Combine([DeployDirectory, .. parts]);
-
-    private static string FindRepository()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "MultiXfer.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("MultiXfer.sln not found above " + AppContext.BaseDirectory);
-    }
 
     // ---- YAML ----
 
