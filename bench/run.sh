@@ -87,4 +87,6 @@ for _ in $(seq 1 100); do
     && ss -ltn | grep -q ":2134 " && ss -ltn | grep -q ":2135 " && ss -ltn | grep -q ":2234 " && ss -ltn | grep -q ":2183 " && break; sleep 0.2
 done
 
+# The MultiXfer instances stop with the run (the peers' daemons stay for the next one).
+trap 'pkill -f "multixfer-bench.json" 2>/dev/null || true' EXIT
 python3 "$HERE/bench.py" --runs "${RUNS:-3}" "$@"
