@@ -83,8 +83,9 @@ public sealed class FileSystemProvider : IFileSystemProvider, IDisposable
             root = new LimitedFileSystem(root, usage);
         }
 
-        return new SessionFileSystem(root, user.Permissions, new UploadPolicy(_options.AtomicUploads, _options.FsyncUploads, DigestTransfers),
+        var session = new SessionFileSystem(root, user.Permissions, new UploadPolicy(_options.AtomicUploads, _options.FsyncUploads),
             _loggerFactory.CreateLogger("MultiXfer.Audit"), Metrics, new OpenLog(_loggerFactory.CreateLogger("MultiXfer.Files")));
+        return DigestTransfers ? new DigestingFileSystem(session) : session;
     }
 
     public async Task<DiskUsage> ScanUsageAsync(UserAccount user, CancellationToken cancellationToken)

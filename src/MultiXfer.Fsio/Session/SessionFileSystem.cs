@@ -156,7 +156,7 @@ internal sealed partial class SessionFileSystem(
                 await Demand(path, Permission.Download, "download", cancellationToken);
                 var reader = await backend.OpenFileAsync(path, options, cancellationToken);
                 _opens.Opened("download", path);
-                return Digested(reader, options);
+                return reader;
             }
 
             // Permission first, so that whether something exists is only told to those allowed to write there.
@@ -184,13 +184,13 @@ internal sealed partial class SessionFileSystem(
                 }
 
                 _opens.Opened(targetExisting is not null ? "overwrite" : "upload", target);
-                return Digested(new UploadHandle(inner, target,
-                    new UploadTemporary(backend, temporary, Overwrite: targetExisting is not null, uploads.Fsync), this), options);
+                return new UploadHandle(inner, target, new UploadTemporary(backend, temporary, Overwrite: targetExisting is not null, uploads.Fsync),
+                    this);
             }
 
             var handle = await backend.OpenFileAsync(path, options, cancellationToken);
             _opens.Opened(replacing ? "modify" : "upload", path);
-            return Digested(new UploadHandle(handle, path, temporary: null, this), options);
+            return new UploadHandle(handle, path, temporary: null, this);
         }
         catch (FsException e)
         {
@@ -198,10 +198,6 @@ internal sealed partial class SessionFileSystem(
             throw;
         }
     }
-
-    /// <summary>With digests on, the handle hashes what it moves; appends are left alone (they move the end of a file).</summary>
-    private IFileHandle Digested(IFileHandle handle, FileOpenOptions options) =>
-        uploads.Digests && !options.Append ? new DigestingFileHandle(handle) : handle;
 
     /// <summary>
     /// A new hidden temporary beside <paramref name="target"/>, locked for as long as the upload holds it open. A
@@ -512,7 +508,6 @@ internal sealed partial class SessionFileSystem(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Operation} {Path}")]
     private partial void LogChanged(string operation, VirtualPath path);
-
 
     [LoggerMessage(Level = LogLevel.Information, Message = "rename {From} to {To}")]
     private partial void LogRenamed(VirtualPath from, VirtualPath to);

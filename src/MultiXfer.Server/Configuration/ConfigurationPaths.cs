@@ -32,7 +32,8 @@ internal static class ConfigurationPaths
         else
         {
             // A certificate without a key file: PKCS#12, or the key in the same PEM.
-            ResolveCertificate(tls, Full);
+            tls.CertificateFile = Full(tls.CertificateFile);
+            tls.KeyFile = Full(tls.KeyFile);
         }
         foreach (var certificate in tls.Certificates)
         {
@@ -72,11 +73,5 @@ internal static class ConfigurationPaths
     {
         certificate.CertificateFile = full(certificate.CertificateFile);
         certificate.KeyFile = full(certificate.KeyFile);
-    }
-
-    private static void ResolveCertificate(TlsOptions tls, Func<string, string> full)
-    {
-        tls.CertificateFile = full(tls.CertificateFile);
-        tls.KeyFile = full(tls.KeyFile);
     }
 }

@@ -12,6 +12,8 @@ internal static class AdminTokenBootstrap
 {
     public const string TokenName = "bootstrap";
 
+    private const int MaxFileBytes = 1024;
+
     /// <returns>A start-up problem, or null.</returns>
     public static string? Apply(AdminOptions options, AccountDatabase database, Action<string> announce)
     {
@@ -24,6 +26,12 @@ internal static class AdminTokenBootstrap
         string presented;
         try
         {
+            // A token is under 128 characters; a larger file is the wrong file, and is not read into memory.
+            if (new FileInfo(file).Length > MaxFileBytes)
+            {
+                return $"Admin:BootstrapTokenFile: {file} is larger than {MaxFileBytes} bytes, too large to hold one token";
+            }
+
             presented = File.ReadAllText(file).Trim();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

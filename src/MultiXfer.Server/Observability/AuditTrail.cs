@@ -53,19 +53,12 @@ internal sealed class AuditTrail(Serilog.ILogger audit) : IConnectionObserver
         };
         string name = $"{(transfer.Upload ? "upload" : "download")}.{verb}";
         double seconds = Math.Round(System.Diagnostics.Stopwatch.GetElapsedTime(transfer.StartedTimestamp).TotalSeconds, 3);
-        if (outcome == TransferOutcome.Completed && transfer.Sha256() is { } sha256)
-        {
-            Write(connection, name, ("Path", transfer.Path), ("Operation", transfer.Operation), ("Bytes", transfer.Bytes()),
-                ("DurationSeconds", seconds), ("Sha256", sha256));
-        }
-        else
-        {
-            Write(connection, name, ("Path", transfer.Path), ("Operation", transfer.Operation), ("Bytes", transfer.Bytes()),
-                ("DurationSeconds", seconds));
-        }
+        Write(connection, name, ("Path", transfer.Path), ("Operation", transfer.Operation), ("Bytes", transfer.Bytes()),
+            ("DurationSeconds", seconds), ("Sha256", outcome == TransferOutcome.Completed ? transfer.Sha256() : null));
     }
 
-    private void Write(ConnectionContext connection, string name, params ReadOnlySpan<(string Name, object Value)> details)
+    /// <summary>One event; a detail whose value is null is left out.</summary>
+    private void Write(ConnectionContext connection, string name, params ReadOnlySpan<(string Name, object? Value)> details)
     {
         var scope = connection.LogScope;
         var properties = new List<LogEventProperty>(6 + details.Length)
@@ -79,7 +72,10 @@ internal sealed class AuditTrail(Serilog.ILogger audit) : IConnectionObserver
         };
         foreach (var (detail, value) in details)
         {
-            properties.Add(new LogEventProperty(detail, new ScalarValue(value)));
+            if (value is not null)
+            {
+                properties.Add(new LogEventProperty(detail, new ScalarValue(value)));
+            }
         }
 
         audit.Write(new LogEvent(DateTimeOffset.Now, LogEventLevel.Information, null, Template, properties));

@@ -18,7 +18,9 @@ internal static class TelemetrySetup
     /// <summary>The server's own meters ("MultiXfer" and one per layer, "MultiXfer.Ftp" and so on) and the runtime's.</summary>
     private static readonly string[] Meters = [ConnectionMetrics.MeterName, ConnectionMetrics.MeterName + ".*", "System.Runtime"];
 
-    private static readonly string? Version = typeof(TelemetrySetup).Assembly.GetName().Version?.ToString();
+    /// <summary>What every exported span and metric says about its source.</summary>
+    private static void Describe(ResourceBuilder resource) =>
+        resource.AddService("multixfer", serviceVersion: typeof(TelemetrySetup).Assembly.GetName().Version?.ToString());
 
     /// <summary>Traces over OTLP in the server's own container (the admin listener may be off), when configured.</summary>
     public static void AddTracing(IServiceCollection services, TelemetryOptions options)
@@ -29,7 +31,7 @@ internal static class TelemetrySetup
         }
 
         services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService("multixfer", serviceVersion: Version))
+            .ConfigureResource(Describe)
             .WithTracing(tracing => tracing.AddSource(TraceObserver.SourceName).AddOtlpExporter(otlp =>
             {
                 otlp.Endpoint = new Uri(options.OtlpEndpoint);
@@ -39,7 +41,7 @@ internal static class TelemetrySetup
 
     public static void AddTo(IServiceCollection services) =>
         services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService("multixfer", serviceVersion: Version))
+            .ConfigureResource(Describe)
             .WithMetrics(metrics => metrics.AddMeter(Meters)
                 // A scrape reads the figures as they are now (the exporter's default caches them for 300 ms).
                 .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
