@@ -120,25 +120,19 @@ internal sealed class LimitedFileHandle(IFileHandle file, AccountUsage usage, Op
     public async ValueTask SetLengthAsync(long length, CancellationToken cancellationToken)
     {
         var inode = tracked!;
-        lock (inode.Gate)
-        {
-            if (!usage.TryReserveBytes(length - inode.Length, inode.InFlight))
-            {
-                throw LimitedFileSystem.QuotaExceeded(file.Path, usage, LimitKind.QuotaBytes);
-            }
-
-            inode.Length = length;
-        }
-
+        long change = inode.ChangeLength(length, usage, file.Path);
         try
         {
             await file.SetLengthAsync(length, cancellationToken);
         }
         catch
         {
+            inode.Undo(change, usage);
             await ReconcileAsync();
             throw;
         }
+
+        inode.Settle(change, usage);
     }
 
     public ValueTask SetTimesAsync(DateTime? accessedUtc, DateTime? modifiedUtc, CancellationToken cancellationToken) =>

@@ -160,32 +160,18 @@ internal sealed class LimitedFileSystem(IFileSystem backend, AccountUsage usage)
         var existing = await backend.GetStatusAsync(path, followLinks: true, cancellationToken);
         // A handle open on the file holds the length its charge stands at; a truncation by name moves that one.
         var tracked = _open.Find(existing) ?? new TrackedInode(default, existing.Size, inFlight: false);
-        long change;
-        lock (tracked.Gate)
-        {
-            change = length - tracked.Length;
-            if (!usage.TryReserveBytes(change, tracked.InFlight))
-            {
-                throw QuotaExceeded(path, usage, LimitKind.QuotaBytes);
-            }
-
-            tracked.Length = length;
-        }
-
+        long change = tracked.ChangeLength(length, usage, path);
         try
         {
             await backend.SetLengthAsync(path, length, cancellationToken);
         }
         catch
         {
-            lock (tracked.Gate)
-            {
-                usage.ReleaseBytes(change, tracked.InFlight);
-                tracked.Length -= change;
-            }
-
+            tracked.Undo(change, usage);
             throw;
         }
+
+        tracked.Settle(change, usage);
     }
 
     /// <summary>The account's quota as the size of its file system, so statvfs and `df` in sftp show it.</summary>

@@ -122,4 +122,49 @@ internal sealed class TrackedInode((ulong Device, ulong Inode) key, long length,
 
     /// <summary>Deleted or replaced while open: the bytes stay on disk, and charged, until the last handle closes.</summary>
     public bool Unlinked { get; set; }
+
+    /// <summary>
+    /// A truncation to <paramref name="length"/> is about to reach the disk; returns the change in length. Growth is
+    /// reserved first (refused, nothing changed, when it does not fit). A cut moves the tracked length at once, so
+    /// writes from now on are charged from the new end, but its bytes stay charged until the caller releases them
+    /// (<see cref="Settle"/>) once the disk has really freed them: released earlier, another upload of the account
+    /// could fill them while the old bytes are still there, and the disk would hold more than the quota.
+    /// </summary>
+    public long ChangeLength(long length, AccountUsage usage, VirtualPath path)
+    {
+        lock (Gate)
+        {
+            long change = length - Length;
+            if (change > 0 && !usage.TryReserveBytes(change, InFlight))
+            {
+                throw LimitedFileSystem.QuotaExceeded(path, usage, LimitKind.QuotaBytes);
+            }
+
+            Length = length;
+            return change;
+        }
+    }
+
+    /// <summary>The truncation of <paramref name="change"/> is on disk: a cut's bytes go back to the quota.</summary>
+    public void Settle(long change, AccountUsage usage)
+    {
+        if (change < 0)
+        {
+            usage.ReleaseBytes(-change, InFlight);
+        }
+    }
+
+    /// <summary>The truncation of <paramref name="change"/> failed: the tracked length and the charge go back to where they stood.</summary>
+    public void Undo(long change, AccountUsage usage)
+    {
+        lock (Gate)
+        {
+            if (change > 0)
+            {
+                usage.ReleaseBytes(change, InFlight);
+            }
+
+            Length -= change;
+        }
+    }
 }
