@@ -53,6 +53,7 @@ read -r passed failed skipped < <(/usr/bin/python3 - "$results" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET
 ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
 passed = failed = skipped = 0
+failures = []
 for path in glob.glob(sys.argv[1] + "/*.trx"):
     root = ET.parse(path).getroot()
     counters = root.find("t:ResultSummary/t:Counters", ns)
@@ -64,6 +65,13 @@ for path in glob.glob(sys.argv[1] + "/*.trx"):
         skipped += 1
         reason = result.find("t:Output/t:ErrorInfo/t:Message", ns)
         print("skipped:", result.get("testName"), "-", reason.text if reason is not None else "no reason given", file=sys.stderr)
+    for result in root.iterfind("t:Results/t:UnitTestResult[@outcome='Failed']", ns):
+        message = result.find("t:Output/t:ErrorInfo/t:Message", ns)
+        first = (message.text or "").strip().splitlines()[0] if message is not None and message.text else "no message"
+        failures.append(f"failed: {result.get('testName')} - {first[:300]}")
+# Each failure again, last, with the first line of its message: the end of a long log still says what broke.
+for line in failures:
+    print(line, file=sys.stderr)
 print(passed, failed, skipped)
 PY
 )
