@@ -25,8 +25,7 @@ internal sealed class UploadingClients
         _work = work;
         Directory.CreateDirectory(Keys);
         SshTestKeys.CopyHostKeys(Keys);
-        FtpPort = FreePort();
-        SshPort = FreePort();
+        (FtpPort, SshPort) = TwoFreePorts();
         string hash = PasswordHasher.HashPbkdf2(Password, 10_000);
         File.WriteAllText(Config, $$"""
             {
@@ -151,10 +150,13 @@ internal sealed class UploadingClients
         }
     }
 
-    private static int FreePort()
+    /// <summary>Two ports free now, and distinct: both are held while the second is chosen (one after the other, the kernel may hand out the same one twice, and the server refuses a configuration with two listeners on one port).</summary>
+    private static (int, int) TwoFreePorts()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        using var first = new TcpListener(IPAddress.Loopback, 0);
+        using var second = new TcpListener(IPAddress.Loopback, 0);
+        first.Start();
+        second.Start();
+        return (((IPEndPoint)first.LocalEndpoint).Port, ((IPEndPoint)second.LocalEndpoint).Port);
     }
 }

@@ -128,7 +128,7 @@ internal static class MultiXferHost
         builder.Services.AddSingleton<IConnectionObserver>(provider => new ObserverSet(
         [
             provider.GetRequiredService<ConnectionMetrics>(),
-            .. operatorLogs.Audit is { } audit ? [new AuditTrail(audit)] : Array.Empty<IConnectionObserver>(),
+            .. operatorLogs.Audit is { } audit ? [new AuditTrail(audit, TimeProvider.System)] : Array.Empty<IConnectionObserver>(),
             .. operatorLogs.Transfers is { } transfers ? [new TransferLog(transfers, TimeProvider.System)] : Array.Empty<IConnectionObserver>(),
             .. string.IsNullOrWhiteSpace(settings.Telemetry.OtlpEndpoint) ? Array.Empty<IConnectionObserver>() : [new TraceObserver()],
         ]));

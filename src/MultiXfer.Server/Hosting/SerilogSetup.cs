@@ -29,7 +29,7 @@ internal static class SerilogSetup
     {
         SettingsValidator.TryParseLevel(options.Level, out var level);
         var culture = System.Globalization.CultureInfo.InvariantCulture;
-        var audit = operatorLogs?.Audit;
+        var audit = operatorLogs?.AuditEvents;
         var loggerConfiguration = new LoggerConfiguration()
             .MinimumLevel.Is(level)
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning);
@@ -77,7 +77,7 @@ internal static class SerilogSetup
         {
             loggerConfiguration.WriteTo.Logger(sub => sub
                 .Filter.ByIncludingOnly(IsAuditEvent)
-                .WriteTo.Logger(audit));
+                .WriteTo.Sink(audit));
         }
 
         return loggerConfiguration.CreateLogger();

@@ -1,55 +1,68 @@
 using MultiXfer.Server.Configuration;
-using Serilog;
-using Serilog.Configuration;
+using Serilog.Core;
+using Serilog.Events;
 
 namespace MultiXfer.Server.Observability;
 
 /// <summary>
 /// The two logs written for tools rather than people: the xferlog (<c>Logging:TransferLog</c>) and the JSON audit log
 /// (<c>Logging:AuditLog</c>, rolled daily and by size). Each writes through a bounded in-memory queue
-/// (<see cref="BatchingSink"/>): a slow disk drops events, counted in <see cref="Dropped"/>, and never holds up a
+/// (<see cref="ToolLogWriter"/>): a slow disk drops lines, counted in <see cref="Dropped"/>, and never holds up a
 /// session.
 /// </summary>
 internal sealed class OperatorLogs : IDisposable
 {
-    private readonly BatchingSink? _auditQueue;
-    private readonly BatchingSink? _transferQueue;
-
-    public OperatorLogs(LoggingOptions options)
+    public OperatorLogs(LoggingOptions options, TimeProvider? time = null)
     {
+        time ??= TimeProvider.System;
         if (!string.IsNullOrWhiteSpace(options.AuditLog))
         {
-            _auditQueue = new BatchingSink(LoggerSinkConfiguration.CreateSink(sink => sink.File(new AuditJsonFormatter(), options.AuditLog,
-                rollingInterval: RollingInterval.Day, fileSizeLimitBytes: options.AuditLogFileBytes, rollOnFileSizeLimit: true,
-                retainedFileCountLimit: options.RetainedFiles, buffered: true)), options.BufferedEvents);
-            Audit = new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(_auditQueue).CreateLogger();
+            Audit = new ToolLogWriter(new ToolLogFile(options.AuditLog, new RollPolicy(options.AuditLogFileBytes, options.RetainedFiles), time),
+                options.BufferedEvents);
+            AuditEvents = new AuditEventSink(Audit);
         }
 
         if (!string.IsNullOrWhiteSpace(options.TransferLog))
         {
             // One file, never rolled by the server, as ProFTPD's: logrotate (copytruncate) or the analyser rotates it.
-            _transferQueue = new BatchingSink(LoggerSinkConfiguration.CreateSink(sink => sink.File(options.TransferLog,
-                outputTemplate: "{Message:l}{NewLine}", fileSizeLimitBytes: null, formatProvider: System.Globalization.CultureInfo.InvariantCulture,
-                buffered: true)), options.BufferedEvents);
-            Transfers = new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(_transferQueue).CreateLogger();
+            Transfers = new ToolLogWriter(new ToolLogFile(options.TransferLog, roll: null, time), options.BufferedEvents);
         }
     }
 
     /// <summary>The audit log's writer; null when not configured.</summary>
-    public Serilog.Core.Logger? Audit { get; }
+    public ToolLogWriter? Audit { get; }
+
+    /// <summary>The main pipeline's audit events (file layer, admin changes, penalties, key material) into the audit log.</summary>
+    public ILogEventSink? AuditEvents { get; }
 
     /// <summary>The xferlog's writer; null when not configured.</summary>
-    public Serilog.Core.Logger? Transfers { get; }
+    public ToolLogWriter? Transfers { get; }
 
-    /// <summary>Events each log dropped because its queue was full or its disk failed.</summary>
-    public (long Audit, long Transfers) Dropped => (_auditQueue?.Dropped ?? 0, _transferQueue?.Dropped ?? 0);
+    /// <summary>Lines each log dropped because its queue was full or its disk failed.</summary>
+    public (long Audit, long Transfers) Dropped => (Audit?.Dropped ?? 0, Transfers?.Dropped ?? 0);
 
     /// <summary>Writes what is queued and closes the files (at shutdown).</summary>
     public void Dispose()
     {
         Audit?.Dispose();
         Transfers?.Dispose();
-        _auditQueue?.Dispose();
-        _transferQueue?.Dispose();
+    }
+
+    /// <summary>Serilog events formatted by <see cref="AuditJsonFormatter"/> on the writer thread.</summary>
+    private sealed class AuditEventSink(ToolLogWriter writer) : ILogEventSink
+    {
+        public void Emit(LogEvent logEvent) => writer.Add(new AuditEventLine(logEvent));
+    }
+
+    private sealed class AuditEventLine(LogEvent logEvent) : IToolLogLine
+    {
+        private static readonly AuditJsonFormatter Formatter = new();
+
+        public void WriteTo(ToolLogBatch batch)
+        {
+            var text = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+            Formatter.Format(logEvent, text);
+            batch.WriteLine(text.ToString().AsSpan().TrimEnd('\n'));
+        }
     }
 }

@@ -11,13 +11,16 @@ namespace MultiXfer.Server.Observability;
 /// ProFTPD's. Fields: current-time transfer-time remote-host file-size filename transfer-type special-action-flag
 /// direction access-mode username service-name authentication-method authenticated-user-id completion-status.
 /// </summary>
-internal sealed class TransferLog(Serilog.ILogger file, TimeProvider time) : IConnectionObserver
+internal sealed class TransferLog(ToolLogWriter file, TimeProvider time) : IConnectionObserver
 {
+    private static readonly string[] Days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    private static readonly string[] Months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
     public void TransferEnded(ConnectionContext connection, TransferActivity transfer, TransferOutcome outcome)
     {
         if (!transfer.Listing)
         {
-            file.Information("{Line:l}", Format(connection, transfer, outcome, time.GetLocalNow()));
+            file.Add(new TextLine(Format(connection, transfer, outcome, time.GetLocalNow())));
         }
     }
 
@@ -27,10 +30,9 @@ internal sealed class TransferLog(Serilog.ILogger file, TimeProvider time) : ICo
         var user = connection.Activity.User;
         double seconds = System.Diagnostics.Stopwatch.GetElapsedTime(transfer.StartedTimestamp).TotalSeconds;
         var line = new StringBuilder(160);
-        // ctime(3)'s layout: the day of the month space-padded to two characters.
-        line.Append(now.ToString("ddd MMM ", CultureInfo.InvariantCulture))
-            .Append(now.Day.ToString(CultureInfo.InvariantCulture).PadLeft(2))
-            .Append(now.ToString(" HH:mm:ss yyyy", CultureInfo.InvariantCulture));
+        // ctime(3)'s layout, in English whatever the culture: the day of the month space-padded to two characters.
+        line.Append(Days[(int)now.DayOfWeek]).Append(' ').Append(Months[now.Month - 1])
+            .Append(CultureInfo.InvariantCulture, $" {now.Day,2} {now.Hour:00}:{now.Minute:00}:{now.Second:00} {now.Year}");
         // ProFTPD rounds the transfer time to whole seconds and writes at least 1.
         line.Append(' ').Append(Math.Max(1, (long)Math.Round(seconds)).ToString(CultureInfo.InvariantCulture));
         line.Append(' ').Append(connection.ClientAddress);
@@ -64,4 +66,10 @@ internal sealed class TransferLog(Serilog.ILogger file, TimeProvider time) : ICo
         MultiXfer.Auth.Protocols.Scp => "scp",
         _ => "ftp",
     };
+}
+
+/// <summary>A line of text (the xferlog's), written as UTF-8 with a newline.</summary>
+internal sealed class TextLine(string text) : IToolLogLine
+{
+    public void WriteTo(ToolLogBatch batch) => batch.WriteLine(text);
 }

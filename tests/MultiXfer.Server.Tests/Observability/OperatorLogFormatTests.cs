@@ -75,4 +75,32 @@ public sealed class OperatorLogFormatTests
             (json.GetProperty("time").GetString(), json.GetProperty("event").GetString(), json.GetProperty("connection").GetString(),
                 json.GetProperty("path").GetString(), json.GetProperty("message").GetString()));
     }
+
+    [Fact]
+    public void A_connection_event_is_the_same_flat_JSON_object_with_its_details_after_the_connection()
+    {
+        var connection = Connection("sftp", Alice());
+        connection.LogScope.User = "al\"ice ü";
+        var line = new AuditLine(new DateTime(2026, 12, 5, 1, 2, 3, 45, DateTimeKind.Utc), "download.complete", connection.LogScope,
+            [("path", "/a\nb"), ("bytes", 1234L), ("durationSeconds", 0.25), ("sha256", null)]);
+        connection.LogScope.User = "changed later"; // the event keeps the fields as they stood when it happened
+        var batch = new ToolLogBatch();
+        line.WriteTo(batch);
+        line.WriteTo(batch);
+
+        string text = System.Text.Encoding.UTF8.GetString(batch.WrittenSpan);
+        string[] lines = text.Split('\n');
+        Assert.Equal(3, lines.Length); // two lines, each ended by a newline
+        Assert.Equal(lines[0], lines[1]);
+        Assert.Contains("ü", lines[0], StringComparison.Ordinal); // UTF-8 as it is, not \u escapes
+        var json = JsonDocument.Parse(lines[0]).RootElement;
+        Assert.Equal(["time", "event", "connection", "client", "user", "protocol", "vhost", "path", "bytes", "durationSeconds"],
+            json.EnumerateObject().Select(p => p.Name).ToArray());
+        Assert.Equal(("2026-12-05T01:02:03.045Z", "download.complete", "c0ffee001", "192.0.2.7", "al\"ice ü", "sftp", "/a\nb"),
+            (json.GetProperty("time").GetString(), json.GetProperty("event").GetString(), json.GetProperty("connection").GetString(),
+                json.GetProperty("client").GetString(), json.GetProperty("user").GetString(), json.GetProperty("protocol").GetString(),
+                json.GetProperty("path").GetString()));
+        Assert.Equal(1234, json.GetProperty("bytes").GetInt64());
+        Assert.Equal(0.25, json.GetProperty("durationSeconds").GetDouble());
+    }
 }
