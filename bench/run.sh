@@ -4,7 +4,7 @@
 # Run as root: installs the peers, creates user "bench" and the test files, starts everything, prints a table.
 #   bench/run.sh                     all cases, median of 3
 #   RUNS=5 bench/run.sh              more repetitions
-#   bench/run.sh --only sftp         only some groups, comma-separated among ftp,ftps,auth,ssh,kex,sftp,scp,frontend,limits,observability
+#   bench/run.sh --only sftp         only some groups, comma-separated among ftp,ftps,auth,ssh,kex,sftp,scp,frontend,limits,observability,observability-small
 #   RUNS=1 bench/run.sh --only ssh,sftp
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -13,7 +13,7 @@ export BENCH_WORK=${BENCH_WORK:-/tmp/xferbench}
 export DEBIAN_FRONTEND=noninteractive
 
 need=()
-for p in proftpd-core proftpd-mod-crypto openssh-server lftp curl python3 python3-paramiko; do
+for p in proftpd-core proftpd-mod-crypto openssh-server lftp curl python3 python3-paramiko linux-perf; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null; fi

@@ -87,6 +87,15 @@ public static class SchemaMigrations
                 updated_at BIGINT NOT NULL)
             """,
         ],
+        // 5: per-source penalties added up across a cluster's gateways (PostgreSQL; times in the database's own clock).
+        [
+            """
+            CREATE TABLE source_penalties (
+                source TEXT {Binary} PRIMARY KEY,
+                expires_at BIGINT NOT NULL,
+                active BOOLEAN NOT NULL)
+            """,
+        ],
     ];
 
     /// <summary>The schema version this build writes.</summary>

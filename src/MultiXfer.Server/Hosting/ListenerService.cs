@@ -22,6 +22,7 @@ internal sealed partial class ListenerService(
     IReadOnlyDictionary<string, ListenerFrontEnd> frontEndsByListener,
     VirtualHostDirectory virtualHosts,
     ConnectionTracker tracker,
+    SourcePenalties penalties,
     IConnectionObserver observer,
     IMeterFactory meters,
     ILoggerFactory loggerFactory) : IHostedService
@@ -31,17 +32,22 @@ internal sealed partial class ListenerService(
 
     public IReadOnlyList<ConnectionListener> Listeners => _listeners;
 
+    /// <summary>The one penalty table every listener consults (and a cluster's exchange feeds).</summary>
+    public static SourcePenalties CreatePenalties(MultiXferSettings settings, IMeterFactory meters, ILoggerFactory loggerFactory)
+    {
+        // Trusted proxies are never penalised for their clients: the relayed address is.
+        var exempt = settings.Penalties.Exempt.Concat(settings.Listeners.Values.SelectMany(l => l.TrustedProxies))
+            .Select(n => ListenerFrontEnds.TryParseNetwork(n, out var network) ? network : throw new FormatException(n)).ToList();
+        return new SourcePenalties(settings.Penalties, exempt, settings.Server.Ipv6PrefixLength, TimeProvider.System,
+            loggerFactory.CreateLogger("MultiXfer.Penalties"), new PenaltyMetrics(meters));
+    }
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var admission = new AdmissionGate(AdmissionLimits.From(settings.Server));
         var meter = meters.Create(ConnectionMetrics.MeterName);
         meter.CreateObservableGauge("multixfer.connections.queued", () => admission.Waiting, "{connection}",
             "Connections waiting unanswered in the admission queue for a slot");
-        // Trusted proxies are never penalised for their clients: the relayed address is.
-        var exempt = settings.Penalties.Exempt.Concat(settings.Listeners.Values.SelectMany(l => l.TrustedProxies))
-            .Select(n => ListenerFrontEnds.TryParseNetwork(n, out var network) ? network : throw new FormatException(n)).ToList();
-        var penalties = new SourcePenalties(settings.Penalties, exempt, settings.Server.Ipv6PrefixLength, TimeProvider.System,
-            loggerFactory.CreateLogger("MultiXfer.Penalties"), new PenaltyMetrics(meters));
         var connectionLogger = loggerFactory.CreateLogger("MultiXfer.Connection");
         foreach (var (name, options) in settings.Listeners)
         {

@@ -10,6 +10,9 @@ using MultiXfer.Limits;
 using MultiXfer.Ftp;
 using MultiXfer.Scp;
 using MultiXfer.Server.Admin;
+using MultiXfer.Accounts;
+using MultiXfer.Server.Cluster;
+using MultiXfer.Transport.Admission;
 using MultiXfer.Server.Configuration;
 using MultiXfer.Server.Observability;
 using MultiXfer.Observability;
@@ -164,6 +167,16 @@ internal static class MultiXferHost
         // final flush sees what the draining sessions changed.
         builder.Services.AddSingleton<IHostedService>(provider => new UsageFlushService(provider.GetRequiredService<UsageRegistry>(),
             TimeProvider.System, provider.GetRequiredService<ILoggerFactory>().CreateLogger("MultiXfer.Limits")));
+        builder.Services.AddSingleton(provider => ListenerService.CreatePenalties(settings, provider.GetRequiredService<IMeterFactory>(),
+            provider.GetRequiredService<ILoggerFactory>()));
+        if (database.Dialect is PostgresDialect shared)
+        {
+            // Gateways sharing PostgreSQL add up their penalties there (before the listeners, so it stops after them).
+            builder.Services.AddSingleton(provider => new PenaltyExchange(shared, provider.GetRequiredService<SourcePenalties>(), settings.Penalties,
+                provider.GetRequiredService<ILoggerFactory>().CreateLogger("MultiXfer.Penalties")));
+            builder.Services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<PenaltyExchange>());
+        }
+
         builder.Services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<ListenerService>());
         builder.Services.AddSingleton<IHostedService>(provider => new StaleUploadService(
             () => [provider.GetRequiredService<FileSystemProvider>(), .. provider.GetRequiredService<VirtualHostFactory>().ExtraStorage()],
@@ -197,7 +210,7 @@ internal static class MultiXferHost
                     l.Value.RequireTlsForData, ListenerFrontEnds.ProxyPolicyOf(l.Value)))),
             StringComparer.OrdinalIgnoreCase);
         return new ListenerService(settings, frontEnds, provider.GetRequiredService<VirtualHostDirectory>(), provider.GetRequiredService<ConnectionTracker>(),
-            provider.GetRequiredService<IConnectionObserver>(), provider.GetRequiredService<IMeterFactory>(), loggers);
+            provider.GetRequiredService<SourcePenalties>(), provider.GetRequiredService<IConnectionObserver>(), provider.GetRequiredService<IMeterFactory>(), loggers);
     }
 
     /// <summary>First start: the data root and the keys directory (private to the server's account).</summary>

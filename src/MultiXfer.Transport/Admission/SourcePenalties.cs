@@ -42,6 +42,9 @@ public sealed partial class SourcePenalties
         _logger = logger;
     }
 
+    /// <summary>Where this gateway's penalties go to be added up with other gateways' (a cluster's); null: this gateway only.</summary>
+    public IPenaltyShare? Share { get; set; }
+
     /// <summary>Sources tracked now.</summary>
     public int TrackedSources
     {
@@ -106,10 +109,46 @@ public sealed partial class SourcePenalties
         }
 
         _metrics?.Penalised(failure, activated);
+        Share?.Added(key, seconds);
         LogPenalty(key.ToString(), seconds, Describe(failure), outstanding / 1000);
         if (activated)
         {
             LogActivated(key.ToString(), outstanding / 1000);
+        }
+    }
+
+    /// <summary>
+    /// A penalty the cluster activated for <paramref name="source"/> (a key as <see cref="ClientNetwork.KeyOf"/> makes
+    /// it, from any gateway): refused here too until <paramref name="remaining"/> has passed, unless it is exempt here.
+    /// </summary>
+    public void Impose(IPAddress source, TimeSpan remaining)
+    {
+        if (!_options.Enabled || remaining <= TimeSpan.Zero || IsExempt(source))
+        {
+            return;
+        }
+
+        var key = ClientNetwork.KeyOf(source, _ipv6PrefixLength);
+        long now = NowMilliseconds;
+        long until = now + Math.Min((long)remaining.TotalMilliseconds, _options.MaximumSeconds * 1000L);
+        bool activated;
+        lock (_lock)
+        {
+            if (!_entries.TryGetValue(key, out var entry))
+            {
+                MakeRoom(now);
+                entry = new Entry { ExpiresAt = now };
+                _entries[key] = entry;
+            }
+
+            activated = !entry.Active || entry.ExpiresAt <= now;
+            entry.ExpiresAt = Math.Max(entry.ExpiresAt, until);
+            entry.Active = true;
+        }
+
+        if (activated)
+        {
+            LogImposed(key.ToString(), (until - now) / 1000);
         }
     }
 
@@ -166,4 +205,7 @@ public sealed partial class SourcePenalties
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "source {Source} penalised: its connections are refused for {Seconds} s")]
     private partial void LogActivated(string source, long seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "source {Source} penalised by the cluster: its connections are refused for {Seconds} s")]
+    private partial void LogImposed(string source, long seconds);
 }

@@ -58,6 +58,42 @@ public sealed class ProviderTests(PostgresFixture postgres) : IClassFixture<Post
     }
 
     [ClientFact("curl")]
+    public async Task A_source_banned_for_failed_logins_on_one_gateway_is_refused_by_the_other_within_a_second()
+    {
+        string connection = await postgres.Server.CreateDatabaseAsync();
+        void Shared(Dictionary<string, string?> settings)
+        {
+            settings["Accounts:Provider"] = "postgresql";
+            settings["Accounts:ConnectionString"] = connection;
+        }
+
+        await using var first = await TestServer.StartAsync(Shared);
+        await using var second = await TestServer.StartAsync(Shared);
+        // The test server exempts 127.0.0.1 from penalties; this client comes from another loopback address.
+        Task<ProcessResult> Curl(TestServer server, string source, string password) => ProcessRunner.RunAsync("curl",
+            ["-s", "-S", "--max-time", "10", "--interface", source, "-u", $"nobody:{password}", $"ftp://127.0.0.1:{server.FtpPort.ToString(CultureInfo.InvariantCulture)}/"],
+            TimeSpan.FromSeconds(30));
+
+        for (int i = 0; i < 4; i++)
+        {
+            Assert.Equal(67, (await Curl(first, "127.0.0.9", "wrong")).ExitCode); // 530: each adds 5 s, 15 s bans
+        }
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        ProcessResult refused;
+        do
+        {
+            refused = await Curl(second, "127.0.0.9", "wrong");
+        }
+        while (refused.ExitCode == 67 && clock.Elapsed < TimeSpan.FromSeconds(5));
+
+        // Closed unanswered at accept, before any greeting: curl finds no FTP server reply at all.
+        Assert.True(refused.ExitCode is 8 or 56, $"exit {refused.ExitCode} after {clock.Elapsed}: {refused.Output}{refused.Error}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"the second gateway refused the source after {clock.Elapsed}");
+        Assert.Equal(67, (await Curl(second, "127.0.0.10", "wrong")).ExitCode); // another source is still answered
+    }
+
+    [ClientFact("curl")]
     public async Task With_PostgreSQL_away_stored_accounts_are_refused_and_the_server_lives_on()
     {
         var database = await PostgresServer.StartAsync();

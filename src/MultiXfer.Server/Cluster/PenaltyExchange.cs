@@ -1,0 +1,252 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Globalization;
+using System.Net;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using MultiXfer.Accounts;
+using MultiXfer.Connections;
+using MultiXfer.Transport.Admission;
+using Npgsql;
+
+namespace MultiXfer.Server.Cluster;
+
+/// <summary>
+/// Per-source penalties added up by every gateway sharing one PostgreSQL account store. Each gateway keeps penalising
+/// on its own (<see cref="SourcePenalties"/>) and sends what it added, gathered for at most 200 ms, to the
+/// <c>source_penalties</c> table, which sums them with the same rule in the database's clock; a source whose sum
+/// reaches the minimum is announced with NOTIFY, and every gateway LISTENing refuses it from then on. A gateway that
+/// (re)connects reads the bans in force first. Without the database, each gateway goes on alone: penalties still
+/// hold where they were earned, and the sums resume when it is back.
+/// </summary>
+internal sealed partial class PenaltyExchange(PostgresDialect database, SourcePenalties penalties, PenaltyOptions options, ILogger logger)
+    : IPenaltyShare, IHostedService, IAsyncDisposable
+{
+    public const string Channel = "multixfer_penalties";
+
+    private static readonly TimeSpan Gather = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan Ping = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan PruneEvery = TimeSpan.FromMinutes(10);
+    private const int MaxPending = 10_000;
+
+    // The sum as SourcePenalties keeps it (an expired penalty starts again from now; at most the maximum ahead;
+    // active once the outstanding time reaches the minimum, until it expires), in milliseconds of the database's clock.
+    private const string AddSql = """
+        WITH clock AS (SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now),
+        added AS (
+            INSERT INTO source_penalties AS p (source, expires_at, active)
+            SELECT @source, now + LEAST(@add, @max), LEAST(@add, @max) >= @min FROM clock
+            ON CONFLICT (source) DO UPDATE SET
+                expires_at = LEAST(GREATEST(p.expires_at, (SELECT now FROM clock)) + @add, (SELECT now FROM clock) + @max),
+                active = (p.active AND p.expires_at > (SELECT now FROM clock))
+                    OR LEAST(GREATEST(p.expires_at, (SELECT now FROM clock)) + @add, (SELECT now FROM clock) + @max) - (SELECT now FROM clock) >= @min
+            RETURNING p.source, p.expires_at, p.active)
+        SELECT pg_notify('multixfer_penalties', added.source || ' ' || (added.expires_at - clock.now))
+        FROM added, clock WHERE added.active
+        """;
+
+    private const string InForceSql = """
+        SELECT source, expires_at - (extract(epoch FROM clock_timestamp()) * 1000)::bigint FROM source_penalties
+        WHERE active AND expires_at > (extract(epoch FROM clock_timestamp()) * 1000)::bigint
+        """;
+
+    private const string PruneSql =
+        "DELETE FROM source_penalties WHERE expires_at < (extract(epoch FROM clock_timestamp()) * 1000)::bigint - 3600000";
+
+    private readonly ConcurrentQueue<(IPAddress Source, int Seconds)> _pending = new();
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly CancellationTokenSource _stop = new();
+    private int _pendingCount;
+    private long _lastPrune = Environment.TickCount64;
+    private Task _sender = Task.CompletedTask;
+    private Task _listener = Task.CompletedTask;
+
+    /// <summary>True while this gateway hears the cluster's bans.</summary>
+    public bool Listening { get; private set; }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        penalties.Share = this;
+        _sender = Task.Run(() => SendAsync(_stop.Token));
+        _listener = Task.Run(() => ListenAsync(_stop.Token));
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        penalties.Share = null;
+        await _stop.CancelAsync();
+        await Task.WhenAll(_sender, _listener).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    public void Added(IPAddress source, int seconds)
+    {
+        if (Interlocked.Increment(ref _pendingCount) > MaxPending)
+        {
+            Interlocked.Decrement(ref _pendingCount); // a flood the database cannot take: this gateway's own count still holds
+            return;
+        }
+
+        _pending.Enqueue((source, seconds));
+        _wake.Release();
+    }
+
+    private async Task SendAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                await _wake.WaitAsync(cancellationToken);
+                await Task.Delay(Gather, cancellationToken);
+                var sums = new Dictionary<IPAddress, long>();
+                while (_pending.TryDequeue(out var penalty))
+                {
+                    Interlocked.Decrement(ref _pendingCount);
+                    sums[penalty.Source] = sums.GetValueOrDefault(penalty.Source) + (penalty.Seconds * 1000L);
+                }
+
+                while (_wake.CurrentCount > 0)
+                {
+                    _wake.Wait(0); // one round sends everything queued so far
+                }
+
+                try
+                {
+                    await AddAsync(sums, cancellationToken);
+                }
+                catch (Exception e) when (e is DbException or TimeoutException or IOException)
+                {
+                    LogSendFailed(sums.Count, e.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
+    private async Task AddAsync(Dictionary<IPAddress, long> sums, CancellationToken cancellationToken)
+    {
+        await using var connection = (NpgsqlConnection)await database.OpenAsync(cancellationToken);
+        await using var batch = connection.CreateBatch();
+        foreach (var (source, milliseconds) in sums)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(AddSql)
+            {
+                Parameters =
+                {
+                    new NpgsqlParameter("source", source.ToString()),
+                    new NpgsqlParameter("add", milliseconds),
+                    new NpgsqlParameter("min", options.MinimumSeconds * 1000L),
+                    new NpgsqlParameter("max", options.MaximumSeconds * 1000L),
+                },
+            });
+        }
+
+        if (Environment.TickCount64 - _lastPrune > PruneEvery.TotalMilliseconds)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(PruneSql));
+            _lastPrune = Environment.TickCount64;
+        }
+
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>One connection held for LISTEN; lost, it is opened again (after the bans in force are read).</summary>
+    private async Task ListenAsync(CancellationToken cancellationToken)
+    {
+        var retry = TimeSpan.FromMilliseconds(500);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = (NpgsqlConnection)await database.OpenAsync(cancellationToken);
+                connection.Notification += (_, e) => Apply(e.Payload);
+                await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
+                {
+                    await listen.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                int inForce = await ReadInForceAsync(connection, cancellationToken);
+                Listening = true;
+                LogListening(inForce);
+                retry = TimeSpan.FromMilliseconds(500);
+                while (true)
+                {
+                    if (!await connection.WaitAsync(Ping, cancellationToken))
+                    {
+                        // Quiet for a while: make sure the connection still stands, so a lost one is noticed.
+                        await using var ping = new NpgsqlCommand("SELECT 1", connection);
+                        await ping.ExecuteScalarAsync(cancellationToken);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is DbException or TimeoutException or IOException or InvalidOperationException)
+            {
+                if (Listening)
+                {
+                    LogListenLost(e.Message);
+                }
+
+                Listening = false;
+                await Task.Delay(retry, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+            }
+        }
+    }
+
+    private async Task<int> ReadInForceAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(InForceSql, connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        int count = 0;
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            if (IPAddress.TryParse(reader.GetString(0), out var source))
+            {
+                penalties.Impose(source, TimeSpan.FromMilliseconds(reader.GetInt64(1)));
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>"SOURCE MILLISECONDS-LEFT", as the database announces a ban.</summary>
+    private void Apply(string payload)
+    {
+        int space = payload.IndexOf(' ', StringComparison.Ordinal);
+        if (space > 0 && IPAddress.TryParse(payload.AsSpan(0, space), out var source)
+            && long.TryParse(payload.AsSpan(space + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long milliseconds))
+        {
+            penalties.Impose(source, TimeSpan.FromMilliseconds(milliseconds));
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stop.IsCancellationRequested)
+        {
+            await _stop.CancelAsync();
+        }
+
+        await Task.WhenAll(_sender, _listener).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _stop.Dispose();
+        _wake.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "penalties: listening for the cluster's bans ({InForce} in force)")]
+    private partial void LogListening(int inForce);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "penalties: lost the cluster's bans ({Detail}); this gateway penalises alone until the database is back")]
+    private partial void LogListenLost(string detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "penalties: {Sources} sources' penalties not shared with the cluster ({Detail}); they still hold here")]
+    private partial void LogSendFailed(int sources, string detail);
+}
