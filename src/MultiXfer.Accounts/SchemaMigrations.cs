@@ -96,6 +96,29 @@ public static class SchemaMigrations
                 active BOOLEAN NOT NULL)
             """,
         ],
+        // 6: the cluster's session registry: each gateway's lease, and the sessions it holds (PostgreSQL).
+        [
+            """
+            CREATE TABLE cluster_nodes (
+                node TEXT {Binary} PRIMARY KEY,
+                started_at BIGINT NOT NULL,
+                lease_until BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE cluster_sessions (
+                node TEXT {Binary} NOT NULL,
+                id TEXT {Binary} NOT NULL,
+                usage_key TEXT {Binary} NOT NULL,
+                account TEXT NOT NULL,
+                protocol TEXT NOT NULL,
+                client TEXT NOT NULL,
+                virtual_host TEXT NOT NULL,
+                started_at BIGINT NOT NULL,
+                seq BIGINT NOT NULL,
+                PRIMARY KEY (node, id))
+            """,
+            "CREATE INDEX cluster_sessions_usage ON cluster_sessions (usage_key)",
+        ],
     ];
 
     /// <summary>The schema version this build writes.</summary>

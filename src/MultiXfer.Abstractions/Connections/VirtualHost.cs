@@ -38,6 +38,9 @@ public sealed class VirtualHost
     /// <summary>Every account's live usage (shared by all hosts); null where no limits are kept (tools, some tests).</summary>
     public MultiXfer.Limits.UsageRegistry? Usage { get; init; }
 
+    /// <summary>The cluster's session registry, where gateways share PostgreSQL; null for a gateway alone.</summary>
+    public MultiXfer.Limits.IClusterSessions? Cluster { get; init; }
+
     public bool IsDefault => Name.Length == 0;
 
     /// <summary>
@@ -56,6 +59,20 @@ public sealed class VirtualHost
         var admission = await Usage.AdmitAsync(user, Limits, cancellationToken);
         if (admission.Session is { } session)
         {
+            if (Cluster is { } cluster)
+            {
+                // The account's limit over every gateway: this one's own slot is taken, now the cluster's.
+                var registered = new MultiXfer.Limits.ClusterSession(connection.Id, user.Name, user.UsageKey, connection.LogScope.Protocol,
+                    connection.ClientAddress.ToString(), ToString(), DateTimeOffset.UtcNow);
+                if (await cluster.RegisterAsync(registered, session.Account.Limits.MaxSessions, cancellationToken) is { } refusal)
+                {
+                    session.Dispose();
+                    return new MultiXfer.Limits.SessionAdmission(null, null, refusal.Reason, refusal.Unavailable);
+                }
+
+                session.OnRelease(() => cluster.Unregister(connection.Id));
+            }
+
             connection.Limits?.Dispose();
             connection.Limits = session;
         }

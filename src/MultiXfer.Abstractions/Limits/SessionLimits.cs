@@ -18,6 +18,7 @@ public sealed class SessionLimits : IDisposable
     private readonly RateGate _sessionUpload;
     private readonly RateGate _sessionDownload;
     private int _disposed;
+    private Action? _release;
 
     internal SessionLimits(AccountUsage account, HostLimits host)
     {
@@ -67,11 +68,15 @@ public sealed class SessionLimits : IDisposable
         : (Account.Download, _sessionDownload, _host.Download);
 
     /// <summary>The session ended: its slot is free for the account's next login.</summary>
+    /// <summary>Runs once when the session's slot is given back (a cluster registry forgetting the session).</summary>
+    public void OnRelease(Action release) => _release = release;
+
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             Account.CloseSession();
+            _release?.Invoke();
         }
     }
 }

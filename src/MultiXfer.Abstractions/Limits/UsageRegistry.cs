@@ -4,7 +4,8 @@ using MultiXfer.Auth;
 namespace MultiXfer.Limits;
 
 /// <summary>A login the limits admit (with its session's share), or the reason they refuse it.</summary>
-public sealed record SessionAdmission(SessionLimits? Session, UserAccount? User, string? Refusal);
+/// <param name="Unavailable">Refused because shared state (a cluster's session registry) could not be reached, not by a limit.</param>
+public sealed record SessionAdmission(SessionLimits? Session, UserAccount? User, string? Refusal, bool Unavailable = false);
 
 /// <summary>
 /// Every account's live usage, one object per account whatever protocol or virtual host its sessions use, so that

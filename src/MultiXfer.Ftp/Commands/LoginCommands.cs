@@ -66,10 +66,13 @@ internal static class LoginCommands
                 var admission = await session.Connection.Site.AdmitAsync(session.Connection, result.User!, session.Connection.ConnectionClosed);
                 if (admission.User is not { } user)
                 {
-                    // The account's session limit (in every protocol): 421 closes, as for the server's own limits.
+                    // The account's session limit (in every protocol), or a cluster's registry out of reach (the login
+                    // fails closed): 421 closes, as for the server's own limits (RFC 959 section 4.2).
                     session.LogSessionRefused(admission.Refusal!);
                     observer.LoginFailed(session.Connection, name, method, LoginFailureReasons.SessionLimit);
-                    await session.ReplyAsync(421, "Too many sessions for this account; try again later.");
+                    await session.ReplyAsync(421, admission.Unavailable
+                        ? "Service not available: sessions cannot be registered now; try again later."
+                        : "Too many sessions for this account; try again later.");
                     session.Closing = true;
                     break;
                 }

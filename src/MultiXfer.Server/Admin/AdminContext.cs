@@ -13,8 +13,12 @@ internal sealed class AdminContext(
     IReadOnlyList<(string Site, HostKeyManager Keys)> hostKeys,
     CertificateStore certificates,
     string accountsProvider,
-    TimeProvider time)
+    TimeProvider time,
+    MultiXfer.Server.Cluster.SessionRegistry? cluster = null)
 {
+    /// <summary>The cluster's session registry; null for a gateway alone.</summary>
+    public MultiXfer.Server.Cluster.SessionRegistry? Cluster => cluster;
+
     public AccountOperations Accounts => accounts;
 
     public AccountDatabase Database => accounts.Database;

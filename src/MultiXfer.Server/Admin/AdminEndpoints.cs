@@ -21,6 +21,7 @@ internal static class AdminEndpoints
         MapServer(api, context);
         MapAccounts(api.MapGroup("/accounts"), context);
         MapSessions(api.MapGroup("/sessions"), context);
+        MapClusterSessions(api.MapGroup("/cluster/sessions"), context);
         MapTokens(api.MapGroup("/tokens"), context);
     }
 
@@ -246,6 +247,43 @@ internal static class AdminEndpoints
             return Results.NoContent();
         }).Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
     }
+
+    /// <summary>Every gateway's sessions (from the shared registry), and ending one wherever it runs.</summary>
+    private static void MapClusterSessions(RouteGroupBuilder sessions, AdminContext context)
+    {
+        sessions.MapGet("/", async (string? user, CancellationToken ct) => context.Cluster is not { } cluster
+            ? NotACluster()
+            : Results.Ok((await cluster.ListAsync(user, ct)).Select(ClusterSessionResource.From).ToList()))
+            .Produces<List<ClusterSessionResource>>().ProducesProblem(StatusCodes.Status404NotFound);
+
+        sessions.MapDelete("/{node}/{id}", async (string node, string id, HttpContext http) =>
+        {
+            if (context.Cluster is not { } cluster)
+            {
+                return NotACluster();
+            }
+
+            if (node == cluster.Node)
+            {
+                if (context.Sessions.Find(id) is not { } session)
+                {
+                    return NotFound($"no session {id} on {node}");
+                }
+
+                context.Sessions.End([session], "ended by an admin");
+            }
+            else if (!await cluster.RequestEndAsync(node, id, http.RequestAborted))
+            {
+                return NotFound($"no session {id} on a live gateway {node}");
+            }
+
+            await context.Accounts.AuditAsync(AdminAuthentication.ActorOf(http), "session.end", id, node, http.RequestAborted);
+            return Results.Accepted();
+        }).Produces(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status404NotFound);
+    }
+
+    private static IResult NotACluster() =>
+        NotFound("this gateway is not part of a cluster (Accounts:Provider is not \"postgresql\")");
 
     private static void MapTokens(RouteGroupBuilder tokens, AdminContext context)
     {

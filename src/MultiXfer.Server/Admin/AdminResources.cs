@@ -132,6 +132,14 @@ public sealed record SessionResource(string Id, string? User, string ClientAddre
 
 public sealed record SessionsEnded(int Ended);
 
+/// <summary>A session on any gateway of the cluster, as the shared registry lists it.</summary>
+public sealed record ClusterSessionResource(string Node, string Id, string User, string Protocol, string ClientAddress, string? VirtualHost,
+    DateTimeOffset LoggedInAt)
+{
+    public static ClusterSessionResource From(MultiXfer.Limits.ClusterSession s) => new(s.Node, s.Id, s.Account, s.Protocol, s.Client,
+        s.VirtualHost == "default" ? null : s.VirtualHost, s.StartedAt);
+}
+
 public sealed record TokenResource(string Id, string Name, string Scope, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt,
     DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt)
 {
@@ -185,6 +193,7 @@ public sealed record UsageResource(string Account, long UsedBytes, long UsedFile
 [JsonSerializable(typeof(List<AuthorizedKeyDescription>))]
 [JsonSerializable(typeof(List<SessionResource>))]
 [JsonSerializable(typeof(SessionsEnded))]
+[JsonSerializable(typeof(List<ClusterSessionResource>))]
 [JsonSerializable(typeof(List<TokenResource>))]
 [JsonSerializable(typeof(CreatedToken))]
 [JsonSerializable(typeof(ServerStatus))]

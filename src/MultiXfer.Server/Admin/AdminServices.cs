@@ -53,7 +53,8 @@ internal static class AdminServices
                 provider.GetRequiredService<AccountOperations>(), provider.GetRequiredService<SessionControl>(),
                 provider.GetRequiredService<QuotaControl>(),
                 provider.GetRequiredService<ConfigurationReloader>().Reload,
-                [.. SitesOf(hostKeys)], certificates, settings.Accounts.Provider, TimeProvider.System),
+                [.. SitesOf(hostKeys)], certificates, settings.Accounts.Provider, TimeProvider.System,
+                provider.GetService<MultiXfer.Server.Cluster.SessionRegistry>()),
             AdminAuthentication.ThrottleFor(settings.Admin, settings.Server.Ipv6PrefixLength, TimeProvider.System),
             certificates, provider.GetRequiredService<Readiness>(), provider.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<AdminApiService>());

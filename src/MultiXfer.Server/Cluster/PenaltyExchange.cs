@@ -25,7 +25,6 @@ internal sealed partial class PenaltyExchange(PostgresDialect database, SourcePe
     public const string Channel = "multixfer_penalties";
 
     private static readonly TimeSpan Gather = TimeSpan.FromMilliseconds(200);
-    private static readonly TimeSpan Ping = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan PruneEvery = TimeSpan.FromMinutes(10);
     private const int MaxPending = 10_000;
 
@@ -60,15 +59,17 @@ internal sealed partial class PenaltyExchange(PostgresDialect database, SourcePe
     private long _lastPrune = Environment.TickCount64;
     private Task _sender = Task.CompletedTask;
     private Task _listener = Task.CompletedTask;
+    private NotificationListener? _bans;
 
     /// <summary>True while this gateway hears the cluster's bans.</summary>
-    public bool Listening { get; private set; }
+    public bool Listening => _bans?.Listening == true;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
         penalties.Share = this;
+        _bans = new NotificationListener(database, Channel, Apply, ReadInForceAsync, logger);
         _sender = Task.Run(() => SendAsync(_stop.Token));
-        _listener = Task.Run(() => ListenAsync(_stop.Token));
+        _listener = Task.Run(() => _bans.RunAsync(_stop.Token));
         return Task.CompletedTask;
     }
 
@@ -154,53 +155,6 @@ internal sealed partial class PenaltyExchange(PostgresDialect database, SourcePe
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>One connection held for LISTEN; lost, it is opened again (after the bans in force are read).</summary>
-    private async Task ListenAsync(CancellationToken cancellationToken)
-    {
-        var retry = TimeSpan.FromMilliseconds(500);
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var connection = (NpgsqlConnection)await database.OpenAsync(cancellationToken);
-                connection.Notification += (_, e) => Apply(e.Payload);
-                await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
-                {
-                    await listen.ExecuteNonQueryAsync(cancellationToken);
-                }
-
-                int inForce = await ReadInForceAsync(connection, cancellationToken);
-                Listening = true;
-                LogListening(inForce);
-                retry = TimeSpan.FromMilliseconds(500);
-                while (true)
-                {
-                    if (!await connection.WaitAsync(Ping, cancellationToken))
-                    {
-                        // Quiet for a while: make sure the connection still stands, so a lost one is noticed.
-                        await using var ping = new NpgsqlCommand("SELECT 1", connection);
-                        await ping.ExecuteScalarAsync(cancellationToken);
-                    }
-                }
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e) when (e is DbException or TimeoutException or IOException or InvalidOperationException)
-            {
-                if (Listening)
-                {
-                    LogListenLost(e.Message);
-                }
-
-                Listening = false;
-                await Task.Delay(retry, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
-            }
-        }
-    }
-
     private async Task<int> ReadInForceAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(InForceSql, connection);
@@ -240,12 +194,6 @@ internal sealed partial class PenaltyExchange(PostgresDialect database, SourcePe
         _stop.Dispose();
         _wake.Dispose();
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "penalties: listening for the cluster's bans ({InForce} in force)")]
-    private partial void LogListening(int inForce);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "penalties: lost the cluster's bans ({Detail}); this gateway penalises alone until the database is back")]
-    private partial void LogListenLost(string detail);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "penalties: {Sources} sources' penalties not shared with the cluster ({Detail}); they still hold here")]
     private partial void LogSendFailed(int sources, string detail);

@@ -33,6 +33,8 @@ public sealed class MultiXferSettings
 
     public AdminOptions Admin { get; init; } = new();
 
+    public ClusterOptions Cluster { get; init; } = new();
+
     /// <summary>The default host's limits: defaults for its accounts, per-session caps, caps for all its sessions.</summary>
     public MultiXfer.Limits.LimitOptions Limits { get; init; } = new();
 
@@ -78,6 +80,7 @@ public sealed class MultiXferSettings
         configuration.GetSection(TelemetryOptions.Section).Bind(settings.Telemetry);
         configuration.GetSection(MultiXfer.Accounts.AccountsOptions.Section).Bind(settings.Accounts);
         configuration.GetSection(AdminOptions.Section).Bind(settings.Admin);
+        configuration.GetSection(ClusterOptions.Section).Bind(settings.Cluster);
         configuration.GetSection(MultiXfer.Limits.LimitOptions.Section).Bind(settings.Limits);
         foreach (var listener in configuration.GetSection("Listeners").GetChildren())
         {

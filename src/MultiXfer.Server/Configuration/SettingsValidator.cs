@@ -23,7 +23,7 @@ public static class SettingsValidator
     /// <summary>Listener protocols this build serves.</summary>
     public static readonly IReadOnlyList<string> ListenerProtocols = ["ftp", "ftps-implicit", "ssh", "auto"];
 
-    private static readonly IReadOnlyList<string> Sections = ["Server", "Penalties", "Listeners", "Ftp", "Tls", "Ssh", "Sftp", "Auth", "Logging", "Serilog", "Telemetry", "Users", "VirtualHosts", "Accounts", "Admin", "Limits"];
+    private static readonly IReadOnlyList<string> Sections = ["Server", "Penalties", "Listeners", "Ftp", "Tls", "Ssh", "Sftp", "Auth", "Logging", "Serilog", "Telemetry", "Users", "VirtualHosts", "Accounts", "Admin", "Cluster", "Limits"];
 
     public static List<string> Validate(MultiXferSettings settings, IConfiguration configuration)
     {
@@ -40,6 +40,9 @@ public static class SettingsValidator
         CheckLogging(settings.Logging, problems);
         CheckTelemetry(settings.Telemetry, problems);
         CheckAccounts(settings, problems);
+        Require(problems, settings.Cluster.LeaseSeconds is >= 3 and <= 300, "Cluster:LeaseSeconds", "must be 3-300");
+        Require(problems, settings.Cluster.NodeName.Length <= 64 && !settings.Cluster.NodeName.Any(char.IsWhiteSpace), "Cluster:NodeName",
+            "must be at most 64 characters without spaces");
         CheckLimits(settings.Limits, MultiXfer.Limits.LimitOptions.Section, problems);
         problems.AddRange(SshServer.Validate(settings.Ssh, settings.SshListeners));
         problems.AddRange(UserStore.Validate(settings.Users));
@@ -336,6 +339,7 @@ public static class SettingsValidator
         CheckKeys(configuration.GetSection(TelemetryOptions.Section), typeof(TelemetryOptions), problems);
         CheckKeys(configuration.GetSection(MultiXfer.Accounts.AccountsOptions.Section), typeof(MultiXfer.Accounts.AccountsOptions), problems);
         CheckKeys(configuration.GetSection(AdminOptions.Section), typeof(AdminOptions), problems);
+        CheckKeys(configuration.GetSection(ClusterOptions.Section), typeof(ClusterOptions), problems);
         CheckKeys(configuration.GetSection(TlsOptions.Section), typeof(TlsOptions), problems);
         CheckKeys(configuration.GetSection(SshOptions.Section), typeof(SshOptions), problems);
         CheckKeys(configuration.GetSection(SftpOptions.Section), typeof(SftpOptions), problems);

@@ -144,10 +144,19 @@ internal static class MultiXferHost
                     "counted by a scan and today's transfers from now", account, e.Message),
                 provider.GetRequiredService<LimitMetrics>());
         });
+        if (database.Dialect is PostgresDialect registryStore)
+        {
+            // The cluster's sessions: an admin on another gateway ends one here as an admin here would.
+            builder.Services.AddSingleton(provider => new SessionRegistry(registryStore, settings.Cluster.ResolveNodeName(),
+                TimeSpan.FromSeconds(settings.Cluster.LeaseSeconds), (id, reason) => EndLocalSession(provider, id, reason),
+                provider.GetRequiredService<ILoggerFactory>().CreateLogger("MultiXfer.Cluster")));
+        }
+
         builder.Services.AddSingleton(provider => new VirtualHostFactory(provider.GetRequiredService<FileSystemProvider>(), demoUsers,
             database.HoldsAccounts ? database.Accounts : null,
             new LoginThrottle(settings.Auth, TimeProvider.System, settings.Server.Ipv6PrefixLength), provider.GetRequiredService<UsageRegistry>(),
-            TimeProvider.System, provider.GetRequiredService<ILoggerFactory>(), provider.GetRequiredService<AuthMetrics>()));
+            TimeProvider.System, provider.GetRequiredService<ILoggerFactory>(), provider.GetRequiredService<AuthMetrics>(),
+            provider.GetService<SessionRegistry>()));
         builder.Services.AddSingleton(provider => new VirtualHostDirectory(provider.GetRequiredService<VirtualHostFactory>().Build(settings)));
         builder.Services.AddSingleton(certificates);
         builder.Services.AddSingleton(provider => Compose(settings, hostKeys, provider));
@@ -175,6 +184,7 @@ internal static class MultiXferHost
             builder.Services.AddSingleton(provider => new PenaltyExchange(shared, provider.GetRequiredService<SourcePenalties>(), settings.Penalties,
                 provider.GetRequiredService<ILoggerFactory>().CreateLogger("MultiXfer.Penalties")));
             builder.Services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<PenaltyExchange>());
+            builder.Services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<SessionRegistry>());
         }
 
         builder.Services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<ListenerService>());
@@ -183,6 +193,19 @@ internal static class MultiXferHost
             settings.Server.StaleUploadMinutes, TimeProvider.System,
             provider.GetRequiredService<ILoggerFactory>().CreateLogger("MultiXfer.Server")));
         return new HostBuildResult(builder.Build(), []);
+    }
+
+    /// <summary>Ends a session of this gateway by id, the way the admin API's configured mode ends it.</summary>
+    private static void EndLocalSession(IServiceProvider provider, string id, string reason)
+    {
+        if (provider.GetService<SessionControl>() is { } sessions && sessions.Find(id) is { } session)
+        {
+            sessions.End([session], reason);
+        }
+        else
+        {
+            provider.GetRequiredService<ConnectionTracker>().Connections.FirstOrDefault(c => c.Id == id)?.Abort();
+        }
     }
 
     private static ListenerService Compose(MultiXferSettings settings, SiteHostKeys hostKeys, IServiceProvider provider)

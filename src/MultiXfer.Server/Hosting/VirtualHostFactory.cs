@@ -23,7 +23,8 @@ internal sealed class VirtualHostFactory(
     UsageRegistry usage,
     TimeProvider time,
     ILoggerFactory loggers,
-    AuthMetrics authMetrics)
+    AuthMetrics authMetrics,
+    IClusterSessions? cluster = null)
 {
     private readonly Dictionary<string, FileSystemProvider> _storageByRoot = new(StringComparer.Ordinal);
 
@@ -37,6 +38,7 @@ internal sealed class VirtualHostFactory(
             AllowAnonymous = settings.Ftp.AllowAnonymous,
             Limits = new HostLimits(settings.Limits),
             Usage = usage,
+            Cluster = cluster,
             Authenticator = Authenticator(UsersOf(SharedUsers(settings), null, null, siteName: null, sharesDefault: false), settings.Auth,
                 settings.Ftp.AllowAnonymous, settings.Ftp.AnonymousRoot, null),
         };
@@ -54,6 +56,7 @@ internal sealed class VirtualHostFactory(
                 SshBanner = options.Ssh?.Banner,
                 Limits = new HostLimits(options.Limits ?? settings.Limits),
                 Usage = usage,
+                Cluster = cluster,
                 AllowAnonymous = options.Ftp?.AllowAnonymous ?? settings.Ftp.AllowAnonymous,
                 PassiveAddress = string.IsNullOrWhiteSpace(options.Ftp?.PassiveAddress) ? null
                     : FtpServerContext.ResolvePassiveAddress(options.Ftp.PassiveAddress),

@@ -83,7 +83,9 @@ internal sealed partial class UserAuthService(
                     // (§5.4) saying why, as a client shows banners to its user; the client may try again later.
                     LogSessionRefused(admission.Refusal!);
                     connection.Observer.LoginFailed(connection, userName, request.Method, LoginFailureReasons.SessionLimit);
-                    SendBanner("Too many sessions for this account; try again later.");
+                    SendBanner(admission.Unavailable
+                        ? "Sessions cannot be registered now; try again later."
+                        : "Too many sessions for this account; try again later.");
                     SendFailure();
                     continue;
                 }

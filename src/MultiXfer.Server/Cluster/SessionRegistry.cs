@@ -1,0 +1,325 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using MultiXfer.Accounts;
+using MultiXfer.Limits;
+using Npgsql;
+
+namespace MultiXfer.Server.Cluster;
+
+/// <summary>
+/// The cluster's sessions in PostgreSQL (<c>cluster_nodes</c>, <c>cluster_sessions</c>). A gateway holds a lease it
+/// renews every third of <c>Cluster:LeaseSeconds</c>; only sessions of gateways whose lease runs count, so a gateway
+/// that dies frees its accounts' slots within the lease. Each renewal also makes the table match what the gateway
+/// really holds: rows of sessions that ended go (a delete that failed is repaired), and after a lapsed lease (a
+/// partition longer than the lease, whose rows others removed) the live sessions are written back. A registration
+/// carries a sequence number, and a renewal removes only rows older than its own look at the live sessions, so a
+/// login admitted meanwhile is never taken for an ended one. An admin on any gateway ends a session on another with a
+/// NOTIFY that the owning gateway acts on.
+/// </summary>
+internal sealed partial class SessionRegistry(PostgresDialect database, string node, TimeSpan lease, Action<string, string> endSession, ILogger logger)
+    : IClusterSessions, IHostedService, IAsyncDisposable
+{
+    public const string Channel = "multixfer_sessions";
+
+    private const string Now = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
+
+    // Serialised per account (a transaction-scoped advisory lock on its key), then counted in a statement of its own,
+    // so that its snapshot sees every registration that took the lock before: two gateways cannot both take the last slot.
+    private const string LockAccountSql = "SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))";
+
+    private const string InsertSql = $"""
+        INSERT INTO cluster_sessions (node, id, usage_key, account, protocol, client, virtual_host, started_at, seq)
+        SELECT @node, @id, @key, @account, @protocol, @client, @host, @started, @seq
+        WHERE @max::integer IS NULL OR (SELECT count(*) FROM cluster_sessions s JOIN cluster_nodes n ON n.node = s.node
+            WHERE s.usage_key = @key AND n.lease_until > {Now}) < @max::integer
+        """;
+
+    private const string RenewSql = $"""
+        INSERT INTO cluster_nodes (node, started_at, lease_until) VALUES (@node, {Now}, {Now} + @lease)
+        ON CONFLICT (node) DO UPDATE SET lease_until = EXCLUDED.lease_until
+        """;
+
+    private readonly ConcurrentDictionary<string, (ClusterSession Session, long Seq)> _live = new(StringComparer.Ordinal);
+    private long _seq;
+    private readonly ConcurrentQueue<string> _ended = new();
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly CancellationTokenSource _stop = new();
+    private NotificationListener? _kicks;
+    private Task _renewer = Task.CompletedTask;
+    private Task _remover = Task.CompletedTask;
+    private Task _listener = Task.CompletedTask;
+
+    /// <summary>This gateway's name in the registry.</summary>
+    public string Node => node;
+
+    /// <summary>True while this gateway hears requests to end its sessions.</summary>
+    public bool Listening => _kicks?.Listening == true;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        _kicks = new NotificationListener(database, Channel, Kicked, static (_, _) => Task.FromResult(0), logger);
+        try
+        {
+            await RenewAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is DbException or TimeoutException or IOException)
+        {
+            LogRenewFailed(e.Message); // the renewer keeps trying; logins fail closed meanwhile
+        }
+
+        _renewer = Task.Run(() => RenewLoopAsync(_stop.Token));
+        _remover = Task.Run(() => RemoveLoopAsync(_stop.Token));
+        _listener = Task.Run(() => _kicks.RunAsync(_stop.Token));
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stop.CancelAsync();
+        await Task.WhenAll(_renewer, _remover, _listener).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        try
+        {
+            // Leaving on purpose: the slots free now rather than when the lease runs out.
+            await using var connection = await database.OpenAsync(cancellationToken);
+            await using var batch = ((NpgsqlConnection)connection).CreateBatch();
+            batch.BatchCommands.Add(Command("DELETE FROM cluster_sessions WHERE node = @node", ("node", node)));
+            batch.BatchCommands.Add(Command("DELETE FROM cluster_nodes WHERE node = @node", ("node", node)));
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is DbException or TimeoutException or IOException or OperationCanceledException)
+        {
+            LogRenewFailed(e.Message); // the lease runs out instead
+        }
+    }
+
+    public async Task<ClusterRefusal?> RegisterAsync(ClusterSession session, int? maxSessions, CancellationToken cancellationToken)
+    {
+        // Live before it is written: a renewal that looks now keeps the row this insert may write.
+        long seq = Interlocked.Increment(ref _seq);
+        _live[session.Id] = (session, seq);
+        try
+        {
+            await using var connection = await database.OpenAsync(cancellationToken);
+            await using var batch = ((NpgsqlConnection)connection).CreateBatch();
+            batch.BatchCommands.Add(Command(LockAccountSql, ("key", session.UsageKey)));
+            batch.BatchCommands.Add(Command(InsertSql, ("node", node), ("id", session.Id), ("key", session.UsageKey), ("account", session.Account),
+                ("protocol", session.Protocol), ("client", session.Client), ("host", session.VirtualHost),
+                ("started", session.StartedAt.ToUnixTimeMilliseconds()), ("seq", seq), ("max", (object?)maxSessions ?? DBNull.Value)));
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+            if (batch.BatchCommands[1].RecordsAffected == 0)
+            {
+                _live.TryRemove(session.Id, out _);
+                return new ClusterRefusal($"too many sessions for {session.Account}: limit {maxSessions} reached on the cluster's gateways together", false);
+            }
+
+            return null;
+        }
+        catch (Exception e) when (e is DbException or TimeoutException or IOException or OperationCanceledException)
+        {
+            _live.TryRemove(session.Id, out _);
+            if (e is OperationCanceledException)
+            {
+                throw;
+            }
+
+            LogRegisterFailed(session.Account, e.Message);
+            return new ClusterRefusal($"the session registry cannot be reached ({e.Message})", true);
+        }
+    }
+
+    public void Unregister(string sessionId)
+    {
+        if (_live.TryRemove(sessionId, out _))
+        {
+            _ended.Enqueue(sessionId);
+            _wake.Release();
+        }
+    }
+
+    /// <summary>The sessions of every gateway whose lease runs, oldest first.</summary>
+    public async Task<List<ClusterSession>> ListAsync(string? account, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = (NpgsqlCommand)connection.CreateCommand();
+        command.CommandText = $"""
+            SELECT s.id, s.account, s.usage_key, s.protocol, s.client, s.virtual_host, s.started_at, s.node FROM cluster_sessions s
+            JOIN cluster_nodes n ON n.node = s.node WHERE n.lease_until > {Now} AND (@account::text IS NULL OR s.account = @account::text)
+            ORDER BY s.started_at, s.node, s.id
+            """;
+        command.Parameters.Add(new NpgsqlParameter("account", (object?)account ?? DBNull.Value));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var sessions = new List<ClusterSession>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            sessions.Add(new ClusterSession(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                reader.GetString(5), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)), reader.GetString(7)));
+        }
+
+        return sessions;
+    }
+
+    /// <summary>Asks the gateway holding session <paramref name="id"/> to end it; false if no live gateway holds it.</summary>
+    public async Task<bool> RequestEndAsync(string owner, string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = (NpgsqlCommand)connection.CreateCommand();
+        command.CommandText = $"""
+            SELECT count(*) FROM (SELECT pg_notify('{Channel}', s.node || ' ' || s.id) FROM cluster_sessions s
+            JOIN cluster_nodes n ON n.node = s.node WHERE s.node = @node AND s.id = @id AND n.lease_until > {Now}) notified
+            """;
+        command.Parameters.Add(new NpgsqlParameter("node", owner));
+        command.Parameters.Add(new NpgsqlParameter("id", id));
+        return await command.ExecuteScalarAsync(cancellationToken) is long notified && notified > 0;
+    }
+
+    /// <summary>"NODE ID": this gateway ends the session if the node is this one.</summary>
+    private void Kicked(string payload)
+    {
+        int space = payload.IndexOf(' ', StringComparison.Ordinal);
+        if (space > 0 && payload.AsSpan(0, space).SequenceEqual(node))
+        {
+            endSession(payload[(space + 1)..], "ended by an admin on another gateway");
+        }
+    }
+
+    private async Task RenewLoopAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(lease / 3);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                try
+                {
+                    await RenewAsync(cancellationToken);
+                }
+                catch (Exception e) when (e is DbException or TimeoutException or IOException)
+                {
+                    LogRenewFailed(e.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
+    /// <summary>The lease, and this gateway's rows made to match its live sessions; dead gateways' rows go.</summary>
+    private async Task RenewAsync(CancellationToken cancellationToken)
+    {
+        long seen = Volatile.Read(ref _seq);
+        var live = _live.Values.ToArray();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var batch = ((NpgsqlConnection)connection).CreateBatch();
+        batch.BatchCommands.Add(Command($"SELECT count(*) FROM cluster_nodes WHERE node = @node AND lease_until > {Now}", ("node", node)));
+        batch.BatchCommands.Add(Command(RenewSql, ("node", node), ("lease", (long)lease.TotalMilliseconds)));
+        batch.BatchCommands.Add(Command("DELETE FROM cluster_sessions WHERE node = @node AND seq <= @seen AND NOT (id = ANY(@ids))",
+            ("node", node), ("seen", seen), ("ids", live.Select(l => l.Session.Id).ToArray())));
+        batch.BatchCommands.Add(Command($"""
+            DELETE FROM cluster_sessions s WHERE NOT EXISTS (SELECT 1 FROM cluster_nodes n WHERE n.node = s.node AND n.lease_until > {Now})
+            """));
+        batch.BatchCommands.Add(Command($"DELETE FROM cluster_nodes WHERE lease_until < {Now} - 3600000"));
+        bool held;
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+        {
+            await reader.ReadAsync(cancellationToken);
+            held = reader.GetInt64(0) > 0;
+        }
+
+        if (!held && live.Length > 0)
+        {
+            // The lease had lapsed: other gateways may have removed these rows. The sessions are open, so they count again.
+            await using var restore = new NpgsqlCommand("""
+                INSERT INTO cluster_sessions (node, id, usage_key, account, protocol, client, virtual_host, started_at, seq)
+                SELECT @node, * FROM unnest(@ids, @keys, @accounts, @protocols, @clients, @hosts, @started, @seqs) ON CONFLICT (node, id) DO NOTHING
+                """, (NpgsqlConnection)connection);
+            foreach (var (name, value) in new (string, object)[]
+            {
+                ("node", node), ("ids", live.Select(l => l.Session.Id).ToArray()), ("keys", live.Select(l => l.Session.UsageKey).ToArray()),
+                ("accounts", live.Select(l => l.Session.Account).ToArray()), ("protocols", live.Select(l => l.Session.Protocol).ToArray()),
+                ("clients", live.Select(l => l.Session.Client).ToArray()), ("hosts", live.Select(l => l.Session.VirtualHost).ToArray()),
+                ("started", live.Select(l => l.Session.StartedAt.ToUnixTimeMilliseconds()).ToArray()), ("seqs", live.Select(l => l.Seq).ToArray()),
+            })
+            {
+                restore.Parameters.Add(new NpgsqlParameter(name, value));
+            }
+
+            await restore.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    private async Task RemoveLoopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                await _wake.WaitAsync(cancellationToken);
+                var ids = new List<string>();
+                while (_ended.TryDequeue(out string? id))
+                {
+                    ids.Add(id);
+                }
+
+                while (_wake.CurrentCount > 0)
+                {
+                    _wake.Wait(0);
+                }
+
+                if (ids.Count == 0)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    await using var connection = await database.OpenAsync(cancellationToken);
+                    await using var command = (NpgsqlCommand)connection.CreateCommand();
+                    command.CommandText = "DELETE FROM cluster_sessions WHERE node = @node AND id = ANY(@ids)";
+                    command.Parameters.Add(new NpgsqlParameter("node", node));
+                    command.Parameters.Add(new NpgsqlParameter("ids", ids.ToArray()));
+                    await command.ExecuteNonQueryAsync(cancellationToken);
+                }
+                catch (Exception e) when (e is DbException or TimeoutException or IOException)
+                {
+                    LogRenewFailed(e.Message); // the next renewal removes them
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping: StopAsync removes this gateway's rows.
+        }
+    }
+
+    private static NpgsqlBatchCommand Command(string sql, params (string Name, object Value)[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter(name, value));
+        }
+
+        return command;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stop.IsCancellationRequested)
+        {
+            await _stop.CancelAsync();
+        }
+
+        await Task.WhenAll(_renewer, _remover, _listener).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _stop.Dispose();
+        _wake.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "cluster: login of {Account} refused, the session registry cannot be reached ({Detail})")]
+    private partial void LogRegisterFailed(string account, string detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "cluster: the session registry cannot be reached ({Detail}); retrying")]
+    private partial void LogRenewFailed(string detail);
+}
