@@ -1,0 +1,99 @@
+using System.Globalization;
+using MultiXfer.TestKit;
+
+namespace MultiXfer.Interop.Tests.Cluster;
+
+/// <summary>
+/// Three gateways behind HAProxy, as deploy/haproxy/haproxy.cfg runs them: one PostgreSQL database (accounts, bans,
+/// the session registry), one data root, the same host keys and certificate. HAProxy listens on 127.0.0.30, relays
+/// every connection with a PROXY v2 header, balances control connections round robin, and routes each gateway's own
+/// passive range back to that gateway, which advertises the balancer's address in PASV.
+/// </summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    public const string Balancer = "127.0.0.30";
+    public const int Gateways = 3;
+
+    private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    public PostgresServer Database { get; private set; } = null!;
+
+    public IReadOnlyList<TestServer> Nodes { get; private set; } = [];
+
+    public HaproxyProcess Haproxy { get; private set; } = null!;
+
+    /// <summary>The balancer's port for every protocol (the gateways' auto listeners detect FTP, implicit FTPS and SSH).</summary>
+    public int Port { get; private set; }
+
+    /// <summary>The data root every gateway serves.</summary>
+    public string DataRoot { get; } = Directory.CreateTempSubdirectory("mx-cluster-data-").FullName;
+
+    public string HomeOf(string user) => Path.Combine(DataRoot, user);
+
+    public string Url(string scheme, string path = "") => $"{scheme}://{Balancer}:{Text(Port)}/{path}";
+
+    public async Task InitializeAsync()
+    {
+        Database = await PostgresServer.StartAsync();
+        string connection = await Database.CreateDatabaseAsync();
+        var ranges = new List<(int First, int Last)>();
+        var nodes = new List<TestServer>();
+        for (int i = 0; i < Gateways; i++)
+        {
+            var range = HaproxyProcess.FreePortRange(20, low: 40000 + (i * 3000), high: 42900 + (i * 3000));
+            ranges.Add(range);
+            int node = i;
+            nodes.Add(await TestServer.StartAsync(s =>
+            {
+                s["Accounts:Provider"] = "postgresql";
+                s["Accounts:ConnectionString"] = connection;
+                s["Server:DataRoot"] = DataRoot;
+                s["Cluster:NodeName"] = $"gateway-{Text(node)}";
+                s["Cluster:LeaseSeconds"] = "3";
+                s["Admin:EnforcementIntervalSeconds"] = "1";
+                s["Listeners:auto:ProxyProtocol"] = "required";
+                s["Listeners:auto:TrustedProxies:0"] = "127.0.0.1/32";
+                s["Ftp:PassivePorts"] = $"{Text(range.First)}-{Text(range.Last)}";
+                s["Ftp:PassiveAddress"] = Balancer;
+            }));
+        }
+
+        Nodes = nodes;
+        Port = HaproxyProcess.FreePort();
+        var config = new List<string>
+        {
+            "frontend control",
+            $"    bind {Balancer}:{Text(Port)}",
+            "    default_backend gateways",
+            "backend gateways",
+            "    balance roundrobin",
+        };
+        config.AddRange(nodes.Select((n, i) => $"    server gateway-{Text(i)} 127.0.0.1:{Text(n.AutoPort)} send-proxy-v2"));
+        for (int i = 0; i < Gateways; i++)
+        {
+            // No port on the server: HAProxy connects to the port the client came to, the gateway's own passive port.
+            config.AddRange(
+            [
+                $"frontend passive-{Text(i)}",
+                $"    bind {Balancer}:{Text(ranges[i].First)}-{Text(ranges[i].Last)}",
+                $"    default_backend passive-{Text(i)}",
+                $"backend passive-{Text(i)}",
+                $"    server gateway-{Text(i)} 127.0.0.1 send-proxy-v2",
+            ]);
+        }
+
+        Haproxy = await HaproxyProcess.StartAsync(string.Join('\n', config));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Haproxy.DisposeAsync();
+        foreach (var node in Nodes)
+        {
+            await node.DisposeAsync();
+        }
+
+        await Database.DisposeAsync();
+        Directory.Delete(DataRoot, recursive: true);
+    }
+}

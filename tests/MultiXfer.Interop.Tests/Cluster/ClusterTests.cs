@@ -1,0 +1,224 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using MultiXfer.Interop.Tests.Admin;
+using MultiXfer.Interop.Tests.Sftp;
+using MultiXfer.Interop.Tests.Ssh;
+using MultiXfer.TestKit;
+
+namespace MultiXfer.Interop.Tests.Cluster;
+
+/// <summary>
+/// Real clients through HAProxy to three gateways sharing PostgreSQL and one data root (<see cref="ClusterFixture"/>):
+/// an account made on one gateway's API works on every gateway in FTP (PASV and EPSV), explicit and implicit FTPS and
+/// SFTP; an account's session limit, a ban and an admin's end of a session hold across the gateways.
+/// </summary>
+[Collection(nameof(ClusterCollection))]
+public sealed class ClusterTests(ClusterFixture cluster)
+{
+    private const string Haproxy = HaproxyProcess.Executable;
+
+    private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static Task<ProcessResult> Curl(params string[] arguments) =>
+        ProcessRunner.RunAsync("curl", ["-s", "-S", "--max-time", "30", .. arguments], TimeSpan.FromSeconds(60));
+
+    /// <summary>Which gateway logged each login of <paramref name="user"/> (the gateways log to files of their own).</summary>
+    private int[] LoginsPerGateway(string user) =>
+        cluster.Nodes.Select(n => n.ReadLog().Split('\n').Count(l => l.Contains($"login succeeded for {user} over", StringComparison.Ordinal))).ToArray();
+
+    private async Task<string> NewAccountAsync(string name, object? limits = null)
+    {
+        using var admin = await AdminClient.ForAsync(cluster.Nodes[0]);
+        var created = await admin.CreateAccountAsync(new { name, password = $"{name}-secret-1", home = $"/{name}", limits });
+        Assert.True(created.Status == 201, created.ToString());
+        Directory.CreateDirectory(cluster.HomeOf(name));
+        return $"{name}:{name}-secret-1";
+    }
+
+    [ClientFact(Haproxy, "curl", "sftp")]
+    public async Task An_account_made_on_one_gateway_transfers_over_every_protocol_through_the_balancer_on_every_gateway()
+    {
+        string credentials = await NewAccountAsync("erin");
+        string work = Directory.CreateTempSubdirectory("mx-cluster-client-").FullName;
+        byte[] content = SshTestSupport.RandomBytes(300_000);
+        string local = Path.Combine(work, "up.bin");
+        await File.WriteAllBytesAsync(local, content);
+        var before = LoginsPerGateway("erin");
+
+        // Twice round the three gateways: EPSV (to the balancer's address and the gateway's own port), PASV (the
+        // gateway advertises the balancer), explicit FTPS (AUTH TLS) and implicit FTPS (TLS at once, detected).
+        for (int round = 0; round < 2 * ClusterFixture.Gateways; round++)
+        {
+            string name = $"ftp-{Text(round)}.bin";
+            var put = await Curl("-u", credentials, "-T", local, cluster.Url("ftp", name));
+            Assert.True(put.ExitCode == 0, put.ToString());
+            var pasv = await Curl("-u", credentials, "--disable-epsv", "-o", Path.Combine(work, "pasv.bin"), cluster.Url("ftp", name));
+            Assert.True(pasv.ExitCode == 0, pasv.ToString());
+            Assert.Equal(content, await File.ReadAllBytesAsync(Path.Combine(work, "pasv.bin")));
+            var explicitTls = await Curl("-u", credentials, "--ssl-reqd", "-k", "-o", Path.Combine(work, "ftpes.bin"), cluster.Url("ftp", name));
+            Assert.True(explicitTls.ExitCode == 0, explicitTls.ToString());
+            var implicitTls = await Curl("-u", credentials, "-k", "-o", Path.Combine(work, "ftps.bin"), cluster.Url("ftps", name));
+            Assert.True(implicitTls.ExitCode == 0, implicitTls.ToString());
+            Assert.Equal(content, await File.ReadAllBytesAsync(Path.Combine(work, "ftps.bin")));
+            Assert.Equal(content, await File.ReadAllBytesAsync(Path.Combine(cluster.HomeOf("erin"), name)));
+        }
+
+        var after = LoginsPerGateway("erin");
+        Assert.All(Enumerable.Range(0, ClusterFixture.Gateways), i => Assert.True(after[i] - before[i] >= 2,
+            $"gateway {i} served {after[i] - before[i]} of erin's logins: {string.Join(", ", after)}"));
+
+        // SFTP through the balancer with the host key pinned for the balancer's address: every gateway has the same keys.
+        string knownHosts = Path.Combine(work, "known_hosts");
+        await File.WriteAllLinesAsync(knownHosts, SshTestKeys.HostKeys.Select(k => $"[{ClusterFixture.Balancer}]:{Text(cluster.Port)} {SshTestKeys.HostPublicKey(k.File)}"));
+        var sftpBefore = LoginsPerGateway("alice");
+        for (int round = 0; round < ClusterFixture.Gateways; round++)
+        {
+            string batch = Path.Combine(work, "batch");
+            await File.WriteAllLinesAsync(batch, [$"put {local} sftp-{Text(round)}.bin"]);
+            var sftp = await ProcessRunner.RunAsync("sftp",
+            [
+                "-F", "/dev/null", "-P", Text(cluster.Port), "-o", $"UserKnownHostsFile={knownHosts}", "-o", "GlobalKnownHostsFile=/dev/null",
+                "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-i", SftpTestSupport.Key,
+                "-b", batch, $"alice@{ClusterFixture.Balancer}",
+            ], TimeSpan.FromSeconds(60));
+            Assert.True(sftp.ExitCode == 0, sftp.ToString());
+            Assert.Equal(content, await File.ReadAllBytesAsync(Path.Combine(cluster.HomeOf("alice"), $"sftp-{Text(round)}.bin")));
+        }
+
+        var sftpAfter = LoginsPerGateway("alice");
+        Assert.All(Enumerable.Range(0, ClusterFixture.Gateways), i => Assert.True(sftpAfter[i] > sftpBefore[i], $"gateway {i} served no SFTP login"));
+    }
+
+    [ClientFact(Haproxy, "curl")]
+    public async Task An_accounts_session_limit_holds_across_the_gateways_behind_the_balancer()
+    {
+        string credentials = await NewAccountAsync("frank", new { maxSessions = 2 });
+        CreateLargeFile(cluster.HomeOf("frank"), "big.bin");
+        using var admin = await AdminClient.ForAsync(cluster.Nodes[2]);
+        var downloads = new[] { SlowDownload(credentials, "big.bin"), SlowDownload(credentials, "big.bin") };
+        try
+        {
+            var sessions = await WaitForClusterSessionsAsync(admin, "frank", 2);
+            Assert.Equal(2, sessions.Select(s => s!["node"]!.GetValue<string>()).Distinct().Count()); // round robin: two gateways
+
+            // A third login, whichever gateway takes it: 421 at PASS, refused for the cluster's count.
+            var third = await Curl("-v", "-u", credentials, "-o", "/dev/null", cluster.Url("ftp", "big.bin"));
+            Assert.NotEqual(0, third.ExitCode);
+            Assert.Contains("< 421 Too many sessions for this account", third.Error, StringComparison.Ordinal);
+            Assert.Contains(cluster.Nodes, n => n.ReadLog().Contains("too many sessions for frank: limit 2 reached on the cluster's gateways together",
+                StringComparison.Ordinal));
+
+            downloads[0].Kill();
+            var clock = Stopwatch.StartNew();
+            ProcessResult next;
+            do
+            {
+                next = await Curl("-u", credentials, "-r", "0-999", "-o", "/dev/null", cluster.Url("ftp", "big.bin"));
+            }
+            while (next.ExitCode != 0 && clock.Elapsed < TimeSpan.FromSeconds(5));
+
+            Assert.True(next.ExitCode == 0, $"no slot after the first download ended ({clock.Elapsed}): {next}");
+        }
+        finally
+        {
+            foreach (var download in downloads)
+            {
+                download.Kill();
+            }
+        }
+    }
+
+    [ClientFact(Haproxy, "curl")]
+    public async Task An_admin_on_one_gateway_lists_and_ends_a_session_running_on_another()
+    {
+        string credentials = await NewAccountAsync("grace");
+        CreateLargeFile(cluster.HomeOf("grace"), "big.bin");
+        var download = SlowDownload(credentials, "big.bin");
+        try
+        {
+            using var first = await AdminClient.ForAsync(cluster.Nodes[0]);
+            var session = (await WaitForClusterSessionsAsync(first, "grace", 1)).Single()!;
+            string owner = session["node"]!.GetValue<string>();
+            int other = Enumerable.Range(0, ClusterFixture.Gateways).First(i => $"gateway-{Text(i)}" != owner);
+            using var admin = await AdminClient.ForAsync(cluster.Nodes[other]);
+            var ended = await admin.DeleteAsync($"api/v1/cluster/sessions/{owner}/{session["id"]!.GetValue<string>()}");
+            Assert.True(ended.Status == 202, ended.ToString());
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await download.WaitForExitAsync(timeout.Token);
+            Assert.NotEqual(0, download.ExitCode);
+            await WaitForClusterSessionsAsync(first, "grace", 0);
+            Assert.Equal(404, (await admin.DeleteAsync($"api/v1/cluster/sessions/{owner}/no-such-session")).Status);
+        }
+        finally
+        {
+            download.Kill();
+        }
+    }
+
+    [ClientFact(Haproxy, "curl")]
+    public async Task A_source_failing_through_the_balancer_is_banned_on_every_gateway()
+    {
+        // Round robin spreads the failures over the gateways: 4 x 5 s only adds up to a ban (15 s) together.
+        for (int i = 0; i < 4; i++)
+        {
+            var refused = await Curl("--interface", "127.0.0.9", "-u", "nobody:wrong", cluster.Url("ftp"));
+            Assert.True(refused.ExitCode == 67, refused.ToString());
+        }
+
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < ClusterFixture.Gateways; i++)
+        {
+            ProcessResult attempt;
+            do
+            {
+                attempt = await Curl("--interface", "127.0.0.9", "-u", "nobody:wrong", cluster.Url("ftp"));
+            }
+            while (attempt.ExitCode == 67 && clock.Elapsed < TimeSpan.FromSeconds(5));
+
+            // Closed unanswered: no greeting at all.
+            Assert.True(attempt.ExitCode is 8 or 56, $"attempt {i}: {attempt}");
+        }
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"the ban took {clock.Elapsed} to reach the gateways");
+        Assert.Equal(67, (await Curl("--interface", "127.0.0.10", "-u", "nobody:wrong", cluster.Url("ftp"))).ExitCode);
+    }
+
+    private Process SlowDownload(string credentials, string file)
+    {
+        var start = new ProcessStartInfo(ClientTools.Require("curl")) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string argument in (string[])["-s", "-S", "--limit-rate", "500K", "-o", "/dev/null", "-u", credentials, cluster.Url("ftp", file)])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return Process.Start(start)!;
+    }
+
+    private static void CreateLargeFile(string directory, string name)
+    {
+        using var file = File.Create(Path.Combine(directory, name));
+        file.SetLength(200L << 20);
+    }
+
+    private static async Task<JsonArray> WaitForClusterSessionsAsync(AdminClient admin, string user, int count)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var reply = await admin.GetAsync($"api/v1/cluster/sessions?user={user}");
+            Assert.True(reply.Status == 200, reply.ToString());
+            var sessions = reply.Body!.AsArray();
+            if (sessions.Count == count)
+            {
+                return sessions;
+            }
+
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"waited for {count} sessions of {user}: {reply}");
+            await Task.Delay(100);
+        }
+    }
+}
+
+[CollectionDefinition(nameof(ClusterCollection))]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>;
