@@ -29,14 +29,16 @@ internal static class AdminServices
                 {
                     sessions.EnforceAccount(name, account);
                     quotas.AccountChanged(name, account);
+                    provider.GetService<MultiXfer.Server.Cluster.AccountChangeFeed>()?.Announce(name);
                 }, provider.GetRequiredService<ILoggerFactory>().CreateLogger("MultiXfer.Audit"));
         });
         services.AddSingleton(provider => new QuotaControl(provider.GetRequiredService<MultiXfer.Limits.UsageRegistry>(),
             provider.GetRequiredService<MultiXfer.Connections.VirtualHostDirectory>(), provider.GetRequiredService<MultiXfer.Fsio.FileSystemProvider>()));
 
-        services.AddSingleton<IHostedService>(provider => new AccountEnforcer(provider.GetRequiredService<AccountDatabase>().Accounts,
+        services.AddSingleton(provider => new AccountEnforcer(provider.GetRequiredService<AccountDatabase>().Accounts,
             provider.GetRequiredService<SessionControl>(), TimeSpan.FromSeconds(settings.Admin.EnforcementIntervalSeconds), TimeProvider.System,
             provider.GetRequiredService<ILoggerFactory>().CreateLogger<AccountEnforcer>()));
+        services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<AccountEnforcer>());
 
         if (!settings.Admin.Enabled)
         {

@@ -185,6 +185,10 @@ internal static class MultiXferHost
                 provider.GetRequiredService<ILoggerFactory>().CreateLogger("MultiXfer.Penalties")));
             builder.Services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<PenaltyExchange>());
             builder.Services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<SessionRegistry>());
+            builder.Services.AddSingleton(provider => new AccountChangeFeed(shared, database.Accounts, provider.GetRequiredService<SessionControl>(),
+                provider.GetRequiredService<QuotaControl>(), provider.GetRequiredService<AccountEnforcer>(),
+                provider.GetRequiredService<ILoggerFactory>().CreateLogger("MultiXfer.Cluster")));
+            builder.Services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<AccountChangeFeed>());
         }
 
         builder.Services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<ListenerService>());

@@ -50,7 +50,8 @@ public sealed class ClusterFixture : IAsyncLifetime
                 s["Server:DataRoot"] = DataRoot;
                 s["Cluster:NodeName"] = $"gateway-{Text(node)}";
                 s["Cluster:LeaseSeconds"] = "3";
-                s["Admin:EnforcementIntervalSeconds"] = "1";
+                // Slow sweeps: what ends a session on another gateway at once is the change's announcement.
+                s["Admin:EnforcementIntervalSeconds"] = "120";
                 s["Listeners:auto:ProxyProtocol"] = "required";
                 s["Listeners:auto:TrustedProxies:0"] = "127.0.0.1/32";
                 s["Ftp:PassivePorts"] = $"{Text(range.First)}-{Text(range.Last)}";

@@ -156,6 +156,60 @@ public sealed class ClusterTests(ClusterFixture cluster)
         }
     }
 
+    [ClientFact(Haproxy, "sftp")]
+    public async Task A_key_removed_through_one_gateway_ends_the_sessions_it_opened_on_the_others_at_once()
+    {
+        string key = SshTestKeys.ClientPublicKey("id_ed25519");
+        using (var creator = await AdminClient.ForAsync(cluster.Nodes[0]))
+        {
+            var created = await creator.CreateAccountAsync(new { name = "heidi", password = "heidi-secret-1", home = "/heidi", authorizedKeys = new[] { key } });
+            Assert.True(created.Status == 201, created.ToString());
+        }
+
+        Directory.CreateDirectory(cluster.HomeOf("heidi"));
+        CreateLargeFile(cluster.HomeOf("heidi"), "big.bin");
+        string work = Directory.CreateTempSubdirectory("mx-cluster-key-").FullName;
+        string knownHosts = Path.Combine(work, "known_hosts");
+        await File.WriteAllLinesAsync(knownHosts, SshTestKeys.HostKeys.Select(k => $"[{ClusterFixture.Balancer}]:{Text(cluster.Port)} {SshTestKeys.HostPublicKey(k.File)}"));
+        await File.WriteAllLinesAsync(Path.Combine(work, "batch"), ["get big.bin /dev/null"]);
+        // Two slow downloads with the key (sftp -l: 4000 kbit/s): round robin puts them on two gateways.
+        var downloads = Enumerable.Range(0, 2).Select(_ =>
+        {
+            var start = new ProcessStartInfo(ClientTools.Require("sftp")) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (string argument in (string[])["-F", "/dev/null", "-P", Text(cluster.Port), "-l", "4000", "-o", $"UserKnownHostsFile={knownHosts}",
+                         "-o", "GlobalKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes",
+                         "-i", SftpTestSupport.Key, "-b", Path.Combine(work, "batch"), $"heidi@{ClusterFixture.Balancer}"])
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            return Process.Start(start)!;
+        }).ToList();
+        try
+        {
+            using var remover = await AdminClient.ForAsync(cluster.Nodes[1]);
+            var sessions = await WaitForClusterSessionsAsync(remover, "heidi", 2);
+            Assert.Equal(2, sessions.Select(s => s!["node"]!.GetValue<string>()).Distinct().Count());
+            string fingerprint = (await remover.GetAsync("api/v1/accounts/heidi/keys")).Body!.AsArray()[0]!["fingerprint"]!.GetValue<string>();
+            var clock = Stopwatch.StartNew();
+            Assert.Equal(204, (await remover.DeleteAsync($"api/v1/accounts/heidi/keys/{Uri.EscapeDataString(fingerprint)}")).Status);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            foreach (var download in downloads)
+            {
+                await download.WaitForExitAsync(timeout.Token);
+                Assert.NotEqual(0, download.ExitCode);
+            }
+
+            // Far sooner than the gateways' own sweeps (every 120 s here) would have found it.
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"the sessions ended {clock.Elapsed} after the key was removed");
+            Assert.Contains(cluster.Nodes, n => n.ReadLog().Contains("ending session: login key removed", StringComparison.Ordinal));
+        }
+        finally
+        {
+            downloads.ForEach(d => d.Kill());
+        }
+    }
+
     [ClientFact(Haproxy, "curl")]
     public async Task A_source_failing_through_the_balancer_is_banned_on_every_gateway()
     {
