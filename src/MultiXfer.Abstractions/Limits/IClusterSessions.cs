@@ -10,7 +10,9 @@ public interface IClusterSessions
 {
     /// <summary>
     /// Registers <paramref name="session"/>, unless the account already has <paramref name="maxSessions"/> sessions
-    /// on the cluster's gateways together (null: no limit). Returns null when registered, else the refusal.
+    /// on the cluster's gateways together (null: no limit). Returns null when admitted, else the refusal. With the
+    /// registry out of reach, a limited account is refused (the limit cannot be checked) and an unlimited one is
+    /// admitted and registered when the registry answers again.
     /// </summary>
     Task<ClusterRefusal?> RegisterAsync(ClusterSession session, int? maxSessions, CancellationToken cancellationToken);
 

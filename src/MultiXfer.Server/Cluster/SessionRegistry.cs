@@ -43,6 +43,7 @@ internal sealed partial class SessionRegistry(PostgresDialect database, string n
 
     private readonly ConcurrentDictionary<string, (ClusterSession Session, long Seq)> _live = new(StringComparer.Ordinal);
     private long _seq;
+    private int _restorePending;
     private readonly ConcurrentQueue<string> _ended = new();
     private readonly SemaphoreSlim _wake = new(0);
     private readonly CancellationTokenSource _stop = new();
@@ -115,16 +116,25 @@ internal sealed partial class SessionRegistry(PostgresDialect database, string n
 
             return null;
         }
-        catch (Exception e) when (e is DbException or TimeoutException or IOException or OperationCanceledException)
+        catch (Exception e) when (e is DbException or TimeoutException or IOException)
         {
-            _live.TryRemove(session.Id, out _);
-            if (e is OperationCanceledException)
+            if (maxSessions is null)
             {
-                throw;
+                // Nothing to enforce for this account: admitted, and written to the registry once it answers again.
+                Volatile.Write(ref _restorePending, 1);
+                LogRegisteredLater(session.Account, e.Message);
+                return null;
             }
 
+            // A session limit cannot be checked without the other gateways' count: the login fails closed.
+            _live.TryRemove(session.Id, out _);
             LogRegisterFailed(session.Account, e.Message);
             return new ClusterRefusal($"the session registry cannot be reached ({e.Message})", true);
+        }
+        catch (OperationCanceledException)
+        {
+            _live.TryRemove(session.Id, out _);
+            throw;
         }
     }
 
@@ -228,9 +238,11 @@ internal sealed partial class SessionRegistry(PostgresDialect database, string n
             held = reader.GetInt64(0) > 0;
         }
 
-        if (!held && live.Length > 0)
+        bool admittedMeanwhile = Volatile.Read(ref _restorePending) == 1;
+        if ((!held || admittedMeanwhile) && live.Length > 0)
         {
-            // The lease had lapsed: other gateways may have removed these rows. The sessions are open, so they count again.
+            // The lease had lapsed (other gateways may have removed these rows), or sessions were admitted while the
+            // registry was away: the sessions are open, so they count again.
             await using var restore = new NpgsqlCommand("""
                 INSERT INTO cluster_sessions (node, id, usage_key, account, protocol, client, virtual_host, started_at, seq)
                 SELECT @node, * FROM unnest(@ids, @keys, @accounts, @protocols, @clients, @hosts, @started, @seqs) ON CONFLICT (node, id) DO NOTHING
@@ -247,6 +259,10 @@ internal sealed partial class SessionRegistry(PostgresDialect database, string n
             }
 
             await restore.ExecuteNonQueryAsync(cancellationToken);
+            if (admittedMeanwhile)
+            {
+                Interlocked.CompareExchange(ref _restorePending, 0, 1);
+            }
         }
     }
 
@@ -317,7 +333,10 @@ internal sealed partial class SessionRegistry(PostgresDialect database, string n
         _wake.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "cluster: login of {Account} refused, the session registry cannot be reached ({Detail})")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "cluster: login of {Account} admitted unregistered (no session limit to check); the session registry cannot be reached ({Detail})")]
+    private partial void LogRegisteredLater(string account, string detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "cluster: login of {Account} refused, its session limit cannot be checked: the session registry cannot be reached ({Detail})")]
     private partial void LogRegisterFailed(string account, string detail);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "cluster: the session registry cannot be reached ({Detail}); retrying")]

@@ -89,13 +89,7 @@ public sealed partial class SourcePenalties
         bool activated;
         lock (_lock)
         {
-            if (!_entries.TryGetValue(key, out var entry))
-            {
-                MakeRoom(now);
-                entry = new Entry { ExpiresAt = now };
-                _entries[key] = entry;
-            }
-
+            var entry = EntryFor(key, now);
             if (entry.ExpiresAt <= now)
             {
                 entry.ExpiresAt = now;
@@ -134,13 +128,7 @@ public sealed partial class SourcePenalties
         bool activated;
         lock (_lock)
         {
-            if (!_entries.TryGetValue(key, out var entry))
-            {
-                MakeRoom(now);
-                entry = new Entry { ExpiresAt = now };
-                _entries[key] = entry;
-            }
-
+            var entry = EntryFor(key, now);
             activated = !entry.Active || entry.ExpiresAt <= now;
             entry.ExpiresAt = Math.Max(entry.ExpiresAt, until);
             entry.Active = true;
@@ -164,6 +152,19 @@ public sealed partial class SourcePenalties
         }
 
         return false;
+    }
+
+    /// <summary>Under the lock: the source's entry, made (room made first) if it has none.</summary>
+    private Entry EntryFor(IPAddress key, long now)
+    {
+        if (!_entries.TryGetValue(key, out var entry))
+        {
+            MakeRoom(now);
+            entry = new Entry { ExpiresAt = now };
+            _entries[key] = entry;
+        }
+
+        return entry;
     }
 
     /// <summary>Under the lock: at capacity, expired entries go, then (still full) the eighth that expires first.</summary>

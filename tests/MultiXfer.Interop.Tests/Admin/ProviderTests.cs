@@ -9,19 +9,19 @@ namespace MultiXfer.Interop.Tests.Admin;
 /// </summary>
 public sealed class ProviderTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
 {
+    /// <summary>The settings that make a test server a gateway on <paramref name="connection"/>'s database.</summary>
+    private static Action<Dictionary<string, string?>> SharedDatabase(string connection) => settings =>
+    {
+        settings["Accounts:Provider"] = "postgresql";
+        settings["Accounts:ConnectionString"] = connection;
+    };
+
     [ClientFact("curl")]
     public async Task Two_gateways_on_one_PostgreSQL_database_share_accounts_and_end_each_other_s_sessions()
     {
-        string connection = await postgres.Server.CreateDatabaseAsync();
-        void Shared(Dictionary<string, string?> settings)
-        {
-            settings["Accounts:Provider"] = "postgresql";
-            settings["Accounts:ConnectionString"] = connection;
-            settings["Admin:EnforcementIntervalSeconds"] = "1";
-        }
-
-        await using var first = await TestServer.StartAsync(Shared);
-        await using var second = await TestServer.StartAsync(Shared);
+        var shared = SharedDatabase(await postgres.Server.CreateDatabaseAsync());
+        await using var first = await TestServer.StartAsync(s => { shared(s); s["Admin:EnforcementIntervalSeconds"] = "1"; });
+        await using var second = await TestServer.StartAsync(s => { shared(s); s["Admin:EnforcementIntervalSeconds"] = "1"; });
         using var firstAdmin = await AdminClient.ForAsync(first);
         using var secondAdmin = await AdminClient.ForAsync(second);
         Assert.Equal("postgresql", (await firstAdmin.GetAsync("api/v1/status")).Body!["accountsProvider"]!.GetValue<string>());
@@ -60,15 +60,9 @@ public sealed class ProviderTests(PostgresFixture postgres) : IClassFixture<Post
     [ClientFact("curl")]
     public async Task A_source_banned_for_failed_logins_on_one_gateway_is_refused_by_the_other_within_a_second()
     {
-        string connection = await postgres.Server.CreateDatabaseAsync();
-        void Shared(Dictionary<string, string?> settings)
-        {
-            settings["Accounts:Provider"] = "postgresql";
-            settings["Accounts:ConnectionString"] = connection;
-        }
-
-        await using var first = await TestServer.StartAsync(Shared);
-        await using var second = await TestServer.StartAsync(Shared);
+        var shared = SharedDatabase(await postgres.Server.CreateDatabaseAsync());
+        await using var first = await TestServer.StartAsync(shared);
+        await using var second = await TestServer.StartAsync(shared);
         // The test server exempts 127.0.0.1 from penalties; this client comes from another loopback address.
         Task<ProcessResult> Curl(TestServer server, string source, string password) => ProcessRunner.RunAsync("curl",
             ["-s", "-S", "--max-time", "10", "--interface", source, "-u", $"nobody:{password}", $"ftp://127.0.0.1:{server.FtpPort.ToString(CultureInfo.InvariantCulture)}/"],
