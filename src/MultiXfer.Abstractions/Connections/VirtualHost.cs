@@ -56,6 +56,9 @@ public sealed class VirtualHost
             return new MultiXfer.Limits.SessionAdmission(null, user, null);
         }
 
+        // A new login on a connection that had one (FTP REIN, then USER and PASS) ends the old one's hold first.
+        connection.Limits?.Dispose();
+        connection.Limits = null;
         var admission = await Usage.AdmitAsync(user, Limits, cancellationToken);
         if (admission.Session is { } session)
         {
@@ -64,7 +67,18 @@ public sealed class VirtualHost
                 // The account's limit over every gateway: this one's own slot is taken, now the cluster's.
                 var registered = new MultiXfer.Limits.ClusterSession(connection.Id, user.Name, user.UsageKey, connection.LogScope.Protocol,
                     connection.ClientAddress.ToString(), ToString(), DateTimeOffset.UtcNow);
-                if (await cluster.RegisterAsync(registered, session.Account.Limits.MaxSessions, cancellationToken) is { } refusal)
+                MultiXfer.Limits.ClusterRefusal? refusal;
+                try
+                {
+                    refusal = await cluster.RegisterAsync(registered, session.Account.Limits.MaxSessions, cancellationToken);
+                }
+                catch
+                {
+                    session.Dispose(); // the connection went away meanwhile: its local slot goes back
+                    throw;
+                }
+
+                if (refusal is not null)
                 {
                     session.Dispose();
                     return new MultiXfer.Limits.SessionAdmission(null, null, refusal.Reason, refusal.Unavailable);
@@ -73,7 +87,6 @@ public sealed class VirtualHost
                 session.OnRelease(() => cluster.Unregister(connection.Id));
             }
 
-            connection.Limits?.Dispose();
             connection.Limits = session;
         }
 

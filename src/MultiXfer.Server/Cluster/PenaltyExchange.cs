@@ -100,6 +100,12 @@ internal sealed partial class PenaltyExchange(PostgresDialect database, SourcePe
             {
                 await _wake.WaitAsync(cancellationToken);
                 await Task.Delay(Gather, cancellationToken);
+                // The wakes first, then the queue: a penalty added in between is sent now or wakes the next round.
+                while (_wake.CurrentCount > 0)
+                {
+                    _wake.Wait(0);
+                }
+
                 var sums = new Dictionary<IPAddress, long>();
                 while (_pending.TryDequeue(out var penalty))
                 {
@@ -107,9 +113,9 @@ internal sealed partial class PenaltyExchange(PostgresDialect database, SourcePe
                     sums[penalty.Source] = sums.GetValueOrDefault(penalty.Source) + (penalty.Seconds * 1000L);
                 }
 
-                while (_wake.CurrentCount > 0)
+                if (sums.Count == 0)
                 {
-                    _wake.Wait(0); // one round sends everything queued so far
+                    continue; // sent by the round before
                 }
 
                 try
@@ -132,7 +138,8 @@ internal sealed partial class PenaltyExchange(PostgresDialect database, SourcePe
     {
         await using var connection = (NpgsqlConnection)await database.OpenAsync(cancellationToken);
         await using var batch = connection.CreateBatch();
-        foreach (var (source, milliseconds) in sums)
+        // Row locks taken in one order by every gateway: two batches naming the same sources cannot deadlock.
+        foreach (var (source, milliseconds) in sums.OrderBy(s => s.Key.ToString(), StringComparer.Ordinal))
         {
             batch.BatchCommands.Add(new NpgsqlBatchCommand(AddSql)
             {
@@ -192,7 +199,7 @@ internal sealed partial class PenaltyExchange(PostgresDialect database, SourcePe
 
         await Task.WhenAll(_sender, _listener).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _stop.Dispose();
-        _wake.Dispose();
+        // The semaphore is left to the collector: a connection ending late may still release it.
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "penalties: {Sources} sources' penalties not shared with the cluster ({Detail}); they still hold here")]

@@ -29,11 +29,15 @@ internal sealed partial class SessionRegistry(PostgresDialect database, string n
     // so that its snapshot sees every registration that took the lock before: two gateways cannot both take the last slot.
     private const string LockAccountSql = "SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))";
 
+    // A new login on a connection that had one (FTP REIN) has the same id: its row replaces the old one, which it does
+    // not count against itself.
     private const string InsertSql = $"""
         INSERT INTO cluster_sessions (node, id, usage_key, account, protocol, client, virtual_host, started_at, seq)
         SELECT @node, @id, @key, @account, @protocol, @client, @host, @started, @seq
         WHERE @max::integer IS NULL OR (SELECT count(*) FROM cluster_sessions s JOIN cluster_nodes n ON n.node = s.node
-            WHERE s.usage_key = @key AND n.lease_until > {Now}) < @max::integer
+            WHERE s.usage_key = @key AND n.lease_until > {Now} AND NOT (s.node = @node AND s.id = @id)) < @max::integer
+        ON CONFLICT (node, id) DO UPDATE SET usage_key = EXCLUDED.usage_key, account = EXCLUDED.account, protocol = EXCLUDED.protocol,
+            client = EXCLUDED.client, virtual_host = EXCLUDED.virtual_host, started_at = EXCLUDED.started_at, seq = EXCLUDED.seq
         """;
 
     private const string RenewSql = $"""
@@ -42,9 +46,16 @@ internal sealed partial class SessionRegistry(PostgresDialect database, string n
         """;
 
     private readonly ConcurrentDictionary<string, (ClusterSession Session, long Seq)> _live = new(StringComparer.Ordinal);
-    private long _seq;
+
+    // Registrations take their number and enter _live under this lock, and a renewal reads the counter and copies
+    // _live under it: every number up to what a renewal saw is then in its copy, unless that session has ended.
+    private readonly Lock _numbering = new();
+
+    // Numbers start from this start's clock, so rows a crashed earlier run of the same node left behind are older
+    // than anything this run registers, and the first renewal removes them.
+    private long _seq = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
     private int _restorePending;
-    private readonly ConcurrentQueue<string> _ended = new();
+    private readonly ConcurrentQueue<(string Id, long Seq)> _ended = new();
     private readonly SemaphoreSlim _wake = new(0);
     private readonly CancellationTokenSource _stop = new();
     private NotificationListener? _kicks;
@@ -97,8 +108,13 @@ internal sealed partial class SessionRegistry(PostgresDialect database, string n
     public async Task<ClusterRefusal?> RegisterAsync(ClusterSession session, int? maxSessions, CancellationToken cancellationToken)
     {
         // Live before it is written: a renewal that looks now keeps the row this insert may write.
-        long seq = Interlocked.Increment(ref _seq);
-        _live[session.Id] = (session, seq);
+        long seq;
+        lock (_numbering)
+        {
+            seq = ++_seq;
+            _live[session.Id] = (session, seq);
+        }
+
         try
         {
             await using var connection = await database.OpenAsync(cancellationToken);
@@ -110,7 +126,7 @@ internal sealed partial class SessionRegistry(PostgresDialect database, string n
             await batch.ExecuteNonQueryAsync(cancellationToken);
             if (batch.BatchCommands[1].RecordsAffected == 0)
             {
-                _live.TryRemove(session.Id, out _);
+                _live.TryRemove(new KeyValuePair<string, (ClusterSession, long)>(session.Id, (session, seq)));
                 return new ClusterRefusal($"too many sessions for {session.Account}: limit {maxSessions} reached on the cluster's gateways together", false);
             }
 
@@ -127,22 +143,23 @@ internal sealed partial class SessionRegistry(PostgresDialect database, string n
             }
 
             // A session limit cannot be checked without the other gateways' count: the login fails closed.
-            _live.TryRemove(session.Id, out _);
+            _live.TryRemove(new KeyValuePair<string, (ClusterSession, long)>(session.Id, (session, seq)));
             LogRegisterFailed(session.Account, e.Message);
             return new ClusterRefusal($"the session registry cannot be reached ({e.Message})", true);
         }
         catch (OperationCanceledException)
         {
-            _live.TryRemove(session.Id, out _);
+            _live.TryRemove(new KeyValuePair<string, (ClusterSession, long)>(session.Id, (session, seq)));
             throw;
         }
     }
 
     public void Unregister(string sessionId)
     {
-        if (_live.TryRemove(sessionId, out _))
+        if (_live.TryRemove(sessionId, out var ended))
         {
-            _ended.Enqueue(sessionId);
+            // Its number goes with it: a later login on the same connection (FTP REIN) has the same id, not the same row.
+            _ended.Enqueue((sessionId, ended.Seq));
             _wake.Release();
         }
     }
@@ -219,50 +236,63 @@ internal sealed partial class SessionRegistry(PostgresDialect database, string n
     /// <summary>The lease, and this gateway's rows made to match its live sessions; dead gateways' rows go.</summary>
     private async Task RenewAsync(CancellationToken cancellationToken)
     {
-        long seen = Volatile.Read(ref _seq);
-        var live = _live.Values.ToArray();
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var batch = ((NpgsqlConnection)connection).CreateBatch();
-        batch.BatchCommands.Add(Command($"SELECT count(*) FROM cluster_nodes WHERE node = @node AND lease_until > {Now}", ("node", node)));
-        batch.BatchCommands.Add(Command(RenewSql, ("node", node), ("lease", (long)lease.TotalMilliseconds)));
-        batch.BatchCommands.Add(Command("DELETE FROM cluster_sessions WHERE node = @node AND seq <= @seen AND NOT (id = ANY(@ids))",
-            ("node", node), ("seen", seen), ("ids", live.Select(l => l.Session.Id).ToArray())));
-        batch.BatchCommands.Add(Command($"""
-            DELETE FROM cluster_sessions s WHERE NOT EXISTS (SELECT 1 FROM cluster_nodes n WHERE n.node = s.node AND n.lease_until > {Now})
-            """));
-        batch.BatchCommands.Add(Command($"DELETE FROM cluster_nodes WHERE lease_until < {Now} - 3600000"));
-        bool held;
-        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+        long seen;
+        (ClusterSession Session, long Seq)[] live;
+        bool admittedMeanwhile;
+        lock (_numbering)
         {
-            await reader.ReadAsync(cancellationToken);
-            held = reader.GetInt64(0) > 0;
+            seen = _seq;
+            live = _live.Values.ToArray();
+            admittedMeanwhile = Interlocked.Exchange(ref _restorePending, 0) == 1;
         }
 
-        bool admittedMeanwhile = Volatile.Read(ref _restorePending) == 1;
-        if ((!held || admittedMeanwhile) && live.Length > 0)
+        try
         {
-            // The lease had lapsed (other gateways may have removed these rows), or sessions were admitted while the
-            // registry was away: the sessions are open, so they count again.
-            await using var restore = new NpgsqlCommand("""
-                INSERT INTO cluster_sessions (node, id, usage_key, account, protocol, client, virtual_host, started_at, seq)
-                SELECT @node, * FROM unnest(@ids, @keys, @accounts, @protocols, @clients, @hosts, @started, @seqs) ON CONFLICT (node, id) DO NOTHING
-                """, (NpgsqlConnection)connection);
-            foreach (var (name, value) in new (string, object)[]
+            await using var connection = await database.OpenAsync(cancellationToken);
+            await using var batch = ((NpgsqlConnection)connection).CreateBatch();
+            // Held with less than a third left counts as lapsed: another gateway's clean-up may be about to take the rows.
+            batch.BatchCommands.Add(Command($"SELECT count(*) FROM cluster_nodes WHERE node = @node AND lease_until > {Now} + @margin",
+                ("node", node), ("margin", (long)(lease / 3).TotalMilliseconds)));
+            batch.BatchCommands.Add(Command(RenewSql, ("node", node), ("lease", (long)lease.TotalMilliseconds)));
+            batch.BatchCommands.Add(Command("DELETE FROM cluster_sessions WHERE node = @node AND seq <= @seen AND NOT (id = ANY(@ids))",
+                ("node", node), ("seen", seen), ("ids", live.Select(l => l.Session.Id).ToArray())));
+            batch.BatchCommands.Add(Command($"""
+                DELETE FROM cluster_sessions s WHERE NOT EXISTS (SELECT 1 FROM cluster_nodes n WHERE n.node = s.node AND n.lease_until > {Now})
+                """));
+            batch.BatchCommands.Add(Command($"DELETE FROM cluster_nodes WHERE lease_until < {Now} - 3600000"));
+            bool held;
+            await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
             {
-                ("node", node), ("ids", live.Select(l => l.Session.Id).ToArray()), ("keys", live.Select(l => l.Session.UsageKey).ToArray()),
-                ("accounts", live.Select(l => l.Session.Account).ToArray()), ("protocols", live.Select(l => l.Session.Protocol).ToArray()),
-                ("clients", live.Select(l => l.Session.Client).ToArray()), ("hosts", live.Select(l => l.Session.VirtualHost).ToArray()),
-                ("started", live.Select(l => l.Session.StartedAt.ToUnixTimeMilliseconds()).ToArray()), ("seqs", live.Select(l => l.Seq).ToArray()),
-            })
-            {
-                restore.Parameters.Add(new NpgsqlParameter(name, value));
+                await reader.ReadAsync(cancellationToken);
+                held = reader.GetInt64(0) > 0;
             }
 
-            await restore.ExecuteNonQueryAsync(cancellationToken);
-            if (admittedMeanwhile)
+            if ((!held || admittedMeanwhile) && live.Length > 0)
             {
-                Interlocked.CompareExchange(ref _restorePending, 0, 1);
+                // The lease had lapsed (other gateways may have removed these rows), or sessions were admitted while the
+                // registry was away: the sessions are open, so they count again.
+                await using var restore = new NpgsqlCommand("""
+                    INSERT INTO cluster_sessions (node, id, usage_key, account, protocol, client, virtual_host, started_at, seq)
+                    SELECT @node, * FROM unnest(@ids, @keys, @accounts, @protocols, @clients, @hosts, @started, @seqs) ON CONFLICT (node, id) DO NOTHING
+                    """, (NpgsqlConnection)connection);
+                foreach (var (name, value) in new (string, object)[]
+                {
+                    ("node", node), ("ids", live.Select(l => l.Session.Id).ToArray()), ("keys", live.Select(l => l.Session.UsageKey).ToArray()),
+                    ("accounts", live.Select(l => l.Session.Account).ToArray()), ("protocols", live.Select(l => l.Session.Protocol).ToArray()),
+                    ("clients", live.Select(l => l.Session.Client).ToArray()), ("hosts", live.Select(l => l.Session.VirtualHost).ToArray()),
+                    ("started", live.Select(l => l.Session.StartedAt.ToUnixTimeMilliseconds()).ToArray()), ("seqs", live.Select(l => l.Seq).ToArray()),
+                })
+                {
+                    restore.Parameters.Add(new NpgsqlParameter(name, value));
+                }
+
+                await restore.ExecuteNonQueryAsync(cancellationToken);
             }
+        }
+        catch when (admittedMeanwhile)
+        {
+            Volatile.Write(ref _restorePending, 1); // not written: the next renewal writes them
+            throw;
         }
     }
 
@@ -273,18 +303,19 @@ internal sealed partial class SessionRegistry(PostgresDialect database, string n
             while (true)
             {
                 await _wake.WaitAsync(cancellationToken);
-                var ids = new List<string>();
-                while (_ended.TryDequeue(out string? id))
-                {
-                    ids.Add(id);
-                }
-
+                // The wakes first, then the queue: a session ended in between is taken now or wakes the next round.
                 while (_wake.CurrentCount > 0)
                 {
                     _wake.Wait(0);
                 }
 
-                if (ids.Count == 0)
+                var ended = new List<(string Id, long Seq)>();
+                while (_ended.TryDequeue(out var one))
+                {
+                    ended.Add(one);
+                }
+
+                if (ended.Count == 0)
                 {
                     continue;
                 }
@@ -293,9 +324,13 @@ internal sealed partial class SessionRegistry(PostgresDialect database, string n
                 {
                     await using var connection = await database.OpenAsync(cancellationToken);
                     await using var command = (NpgsqlCommand)connection.CreateCommand();
-                    command.CommandText = "DELETE FROM cluster_sessions WHERE node = @node AND id = ANY(@ids)";
+                    command.CommandText = """
+                        DELETE FROM cluster_sessions s USING unnest(@ids, @seqs) AS ended(id, seq)
+                        WHERE s.node = @node AND s.id = ended.id AND s.seq = ended.seq
+                        """;
                     command.Parameters.Add(new NpgsqlParameter("node", node));
-                    command.Parameters.Add(new NpgsqlParameter("ids", ids.ToArray()));
+                    command.Parameters.Add(new NpgsqlParameter("ids", ended.Select(e => e.Id).ToArray()));
+                    command.Parameters.Add(new NpgsqlParameter("seqs", ended.Select(e => e.Seq).ToArray()));
                     await command.ExecuteNonQueryAsync(cancellationToken);
                 }
                 catch (Exception e) when (e is DbException or TimeoutException or IOException)
@@ -330,7 +365,7 @@ internal sealed partial class SessionRegistry(PostgresDialect database, string n
 
         await Task.WhenAll(_renewer, _remover, _listener).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _stop.Dispose();
-        _wake.Dispose();
+        // The semaphore is left to the collector: a session ending late may still release it.
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "cluster: login of {Account} admitted unregistered (no session limit to check); the session registry cannot be reached ({Detail})")]

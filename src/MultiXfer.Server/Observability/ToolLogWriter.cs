@@ -54,6 +54,12 @@ internal sealed class ToolLogWriter : IDisposable
 
     public void Add(IToolLogLine line)
     {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            Interlocked.Increment(ref _dropped); // a session ending after shutdown: nobody writes any more
+            return;
+        }
+
         int queued = Interlocked.Increment(ref _queued);
         if (queued > _capacity)
         {
@@ -80,8 +86,14 @@ internal sealed class ToolLogWriter : IDisposable
         {
             while (true)
             {
-                // Idle, the writer sleeps without a timer; busy, it writes at most every Interval.
-                _wake.Wait(_stop.Token);
+                // Idle, the writer sleeps without a timer; busy, it writes at most every Interval. It waits only when
+                // nothing is counted: a line counted while the last drain ran (so its Add saw no 0 to 1 and woke
+                // nobody) must not be left waiting for a wake that never comes.
+                if (Volatile.Read(ref _queued) == 0)
+                {
+                    _wake.Wait(_stop.Token);
+                }
+
                 if (Volatile.Read(ref _queued) < _capacity / 2 && _stop.Token.WaitHandle.WaitOne(Interval))
                 {
                     return; // Stopping: Dispose drains what is left.
@@ -103,8 +115,18 @@ internal sealed class ToolLogWriter : IDisposable
         while (_queue.TryDequeue(out var line))
         {
             Interlocked.Decrement(ref _queued);
-            line.WriteTo(_batch);
-            lines++;
+            int before = _batch.WrittenSpan.Length;
+            try
+            {
+                line.WriteTo(_batch);
+                lines++;
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException)
+            {
+                // A line that cannot be written (text no encoder takes) is dropped whole; the writer goes on.
+                _batch.Truncate(before);
+                Interlocked.Increment(ref _dropped);
+            }
         }
 
         try
@@ -144,8 +166,8 @@ internal sealed class ToolLogWriter : IDisposable
         _writer.Join();
         Drain(finalDrain: true);
         _file.Dispose();
-        _wake.Dispose();
         _stop.Dispose();
+        // The semaphore is left to the collector: a late Add may still release it.
     }
 }
 
@@ -167,6 +189,16 @@ internal sealed class ToolLogBatch : IBufferWriter<byte>
     public Memory<byte> GetMemory(int sizeHint = 0) => _buffer.GetMemory(sizeHint);
 
     public Span<byte> GetSpan(int sizeHint = 0) => _buffer.GetSpan(sizeHint);
+
+    /// <summary>Back to <paramref name="length"/> bytes: what a failed line wrote goes (rare, so a copy is fine).</summary>
+    public void Truncate(int length)
+    {
+        byte[] kept = WrittenSpan[..length].ToArray();
+        _json?.Reset(this);
+        _buffer.ResetWrittenCount();
+        kept.CopyTo(_buffer.GetSpan(kept.Length));
+        _buffer.Advance(kept.Length);
+    }
 
     public void Clear()
     {

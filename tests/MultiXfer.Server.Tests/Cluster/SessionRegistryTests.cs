@@ -104,6 +104,35 @@ public sealed class SessionRegistryTests(PostgresFixture postgres) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_new_login_on_the_same_connection_keeps_its_row_when_the_old_ones_removal_lands_after_it()
+    {
+        var a = await GatewayAsync("a");
+        var first = Session("lena");
+        Assert.Null(await a.RegisterAsync(first, 1, CancellationToken.None));
+        // FTP REIN then USER/PASS: the old login ends and a new one on the same connection (same id) is admitted at once,
+        // before the old row's removal reaches the database; the old row neither blocks it nor takes the new row with it.
+        a.Unregister(first.Id);
+        var again = first with { StartedAt = DateTimeOffset.UtcNow };
+        Assert.Null(await a.RegisterAsync(again, 1, CancellationToken.None));
+        await Task.Delay(500); // the removal of the old row has run
+        Assert.Single(await a.ListAsync("lena", CancellationToken.None));
+        Assert.NotNull(await a.RegisterAsync(Session("lena"), 1, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_gateway_restarted_under_the_same_name_starts_with_none_of_its_old_sessions()
+    {
+        var crashed = await GatewayAsync("same");
+        Assert.Null(await crashed.RegisterAsync(Session("mona"), 1, CancellationToken.None));
+        await crashed.DisposeAsync(); // no goodbye
+        _registries.Remove(crashed);
+
+        var restarted = await GatewayAsync("same"); // its lease never lapsed: only its own clean-up can free the slot
+        Assert.Empty(await restarted.ListAsync("mona", CancellationToken.None));
+        Assert.Null(await restarted.RegisterAsync(Session("mona"), 1, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Logins_racing_on_three_gateways_take_exactly_the_limit()
     {
         SessionRegistry[] gateways = [await GatewayAsync("a"), await GatewayAsync("b"), await GatewayAsync("c")];

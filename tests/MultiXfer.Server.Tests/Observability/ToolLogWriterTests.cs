@@ -92,6 +92,45 @@ public sealed class ToolLogWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task Lines_from_many_threads_all_reach_the_file_without_a_shutdown()
+    {
+        // Producers that pause now and then keep opening the window between the writer's last dequeue and its next
+        // wait, where a line counted but not yet queued must still be written.
+        string path = Path.Combine(_directory, "busy.log");
+        using var writer = new ToolLogWriter(new ToolLogFile(path, roll: null, TimeProvider.System), capacity: 100_000);
+        const int Threads = 4, Lines = 2000;
+        await Task.WhenAll(Enumerable.Range(0, Threads).Select(t => Task.Run(async () =>
+        {
+            for (int i = 0; i < Lines; i++)
+            {
+                writer.Add(new TextLine($"{t} {i}"));
+                if (i % 97 == 0)
+                {
+                    await Task.Delay(1);
+                }
+            }
+        })));
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (ReadShared(path).Length < Threads * Lines && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(Threads * Lines, ReadShared(path).Length);
+        Assert.Equal(0, writer.Dropped);
+    }
+
+    [Fact]
+    public void A_line_added_after_shutdown_is_counted_as_dropped_not_thrown()
+    {
+        var writer = new ToolLogWriter(new ToolLogFile(Path.Combine(_directory, "late.log"), roll: null, TimeProvider.System), capacity: 100);
+        writer.Dispose();
+        writer.Add(new TextLine("a session ending after the host stopped"));
+        Assert.Equal(1, writer.Dropped);
+    }
+
+    [Fact]
     public void After_logrotate_truncates_the_file_under_the_writer_the_next_lines_start_at_its_beginning()
     {
         string path = Path.Combine(_directory, "xferlog");
