@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Several gateways behind HAProxy, one PostgreSQL: FTP logins/s and aggregate download throughput through the
+# balancer with 1, 2 and 3 gateways, against one gateway without a balancer, all on this machine in one run; memory
+# per gateway, and database transactions per login. Run as root: starts a throwaway PostgreSQL (Debian's package) on
+# a loopback port, the gateways as processes on 127.0.0.1 and HAProxy on 127.0.0.30, then runs bench/cluster.py.
+# On 2 cores more gateways cannot add capacity: the figures show what the balancer and the shared state cost.
+#   bench/cluster.sh
+#   RUNS=5 bench/cluster.sh
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+W=${CLUSTER_WORK:-/tmp/xferbench-cluster}
+PG_PORT=55434
+export DEBIAN_FRONTEND=noninteractive
+for p in haproxy postgresql curl python3; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || apt-get install -y -qq --no-install-recommends "$p" >/dev/null
+done
+pkill -f "$W/gateway-" 2>/dev/null || true
+rm -rf "$W" && mkdir -p "$W/pg" "$W/data/bench" "$W/keys"
+chown postgres:postgres "$W/pg"
+head -c 268435456 /dev/urandom > "$W/data/bench/256m.bin"
+
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+runuser -u postgres -- "$PG_BIN/initdb" -D "$W/pg/data" -U postgres -A trust -E UTF8 --locale=C >/dev/null
+runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$W/pg/data" -l "$W/pg/server.log" -w start -o "-h 127.0.0.1 -p $PG_PORT -k $W/pg" >/dev/null
+runuser -u postgres -- "$PG_BIN/createdb" -h 127.0.0.1 -p $PG_PORT -U postgres multixfer
+cleanup() {
+  pkill -f "$W/gateway-" 2>/dev/null || true
+  pkill -f "$W/haproxy.cfg" 2>/dev/null || true
+  runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$W/pg/data" -m fast -w stop >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+dotnet build "$ROOT/src/MultiXfer.Server" -c Release -nologo -v q >/dev/null
+export SERVER="$ROOT/src/MultiXfer.Server/bin/Release/net10.0/MultiXfer.Server.dll"
+export HASH=$(echo benchpass | dotnet "$SERVER" hash-password)
+export CLUSTER_WORK="$W" PG_PORT
+python3 "$HERE/cluster.py" --runs "${RUNS:-3}"
