@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Globalization;
 using System.Net;
@@ -52,10 +51,9 @@ internal sealed partial class PenaltyExchange(PostgresDialect database, SourcePe
     private const string PruneSql =
         "DELETE FROM source_penalties WHERE expires_at < (extract(epoch FROM clock_timestamp()) * 1000)::bigint - 3600000";
 
-    private readonly ConcurrentQueue<(IPAddress Source, int Seconds)> _pending = new();
-    private readonly SemaphoreSlim _wake = new(0);
+    // A flood the database cannot take is refused here: this gateway's own count still holds.
+    private readonly DatabaseOutbox<(IPAddress Source, int Seconds)> _outbox = new(MaxPending, Gather);
     private readonly CancellationTokenSource _stop = new();
-    private int _pendingCount;
     private long _lastPrune = Environment.TickCount64;
     private Task _sender = Task.CompletedTask;
     private Task _listener = Task.CompletedTask;
@@ -68,7 +66,7 @@ internal sealed partial class PenaltyExchange(PostgresDialect database, SourcePe
     {
         penalties.Share = this;
         _bans = new NotificationListener(database, Channel, Apply, ReadInForceAsync, logger);
-        _sender = Task.Run(() => SendAsync(_stop.Token));
+        _sender = Task.Run(() => _outbox.RunAsync(SendAsync, _stop.Token));
         _listener = Task.Run(() => _bans.RunAsync(_stop.Token));
         return Task.CompletedTask;
     }
@@ -80,57 +78,24 @@ internal sealed partial class PenaltyExchange(PostgresDialect database, SourcePe
         await Task.WhenAll(_sender, _listener).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-    public void Added(IPAddress source, int seconds)
+    public void Added(IPAddress source, int seconds) => _outbox.Add((source, seconds));
+
+    /// <summary>One round: the seconds added per source, summed, as one batch of upserts.</summary>
+    private async Task SendAsync(List<(IPAddress Source, int Seconds)> penalties, CancellationToken cancellationToken)
     {
-        if (Interlocked.Increment(ref _pendingCount) > MaxPending)
+        var sums = new Dictionary<IPAddress, long>();
+        foreach (var (source, seconds) in penalties)
         {
-            Interlocked.Decrement(ref _pendingCount); // a flood the database cannot take: this gateway's own count still holds
-            return;
+            sums[source] = sums.GetValueOrDefault(source) + (seconds * 1000L);
         }
 
-        _pending.Enqueue((source, seconds));
-        _wake.Release();
-    }
-
-    private async Task SendAsync(CancellationToken cancellationToken)
-    {
         try
         {
-            while (true)
-            {
-                await _wake.WaitAsync(cancellationToken);
-                await Task.Delay(Gather, cancellationToken);
-                // The wakes first, then the queue: a penalty added in between is sent now or wakes the next round.
-                while (_wake.CurrentCount > 0)
-                {
-                    _wake.Wait(0);
-                }
-
-                var sums = new Dictionary<IPAddress, long>();
-                while (_pending.TryDequeue(out var penalty))
-                {
-                    Interlocked.Decrement(ref _pendingCount);
-                    sums[penalty.Source] = sums.GetValueOrDefault(penalty.Source) + (penalty.Seconds * 1000L);
-                }
-
-                if (sums.Count == 0)
-                {
-                    continue; // sent by the round before
-                }
-
-                try
-                {
-                    await AddAsync(sums, cancellationToken);
-                }
-                catch (Exception e) when (e is DbException or TimeoutException or IOException)
-                {
-                    LogSendFailed(sums.Count, e.Message);
-                }
-            }
+            await AddAsync(sums, cancellationToken);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is DbException or TimeoutException or IOException)
         {
-            // Stopping.
+            LogSendFailed(sums.Count, e.Message);
         }
     }
 
@@ -199,7 +164,6 @@ internal sealed partial class PenaltyExchange(PostgresDialect database, SourcePe
 
         await Task.WhenAll(_sender, _listener).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _stop.Dispose();
-        // The semaphore is left to the collector: a connection ending late may still release it.
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "penalties: {Sources} sources' penalties not shared with the cluster ({Detail}); they still hold here")]

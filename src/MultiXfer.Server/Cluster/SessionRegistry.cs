@@ -55,8 +55,9 @@ internal sealed partial class SessionRegistry(PostgresDialect database, string n
     // than anything this run registers, and the first renewal removes them.
     private long _seq = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
     private int _restorePending;
-    private readonly ConcurrentQueue<(string Id, long Seq)> _ended = new();
-    private readonly SemaphoreSlim _wake = new(0);
+    // Ended sessions, removed at once; one the outbox refuses (full) or whose removal fails goes at the next renewal,
+    // which removes every row that is not live.
+    private readonly DatabaseOutbox<(string Id, long Seq)> _ended = new(capacity: 100_000, gather: TimeSpan.Zero);
     private readonly CancellationTokenSource _stop = new();
     private NotificationListener? _kicks;
     private Task _renewer = Task.CompletedTask;
@@ -82,7 +83,7 @@ internal sealed partial class SessionRegistry(PostgresDialect database, string n
         }
 
         _renewer = Task.Run(() => RenewLoopAsync(_stop.Token));
-        _remover = Task.Run(() => RemoveLoopAsync(_stop.Token));
+        _remover = Task.Run(() => _ended.RunAsync(RemoveAsync, _stop.Token));
         _listener = Task.Run(() => _kicks.RunAsync(_stop.Token));
     }
 
@@ -159,8 +160,7 @@ internal sealed partial class SessionRegistry(PostgresDialect database, string n
         if (_live.TryRemove(sessionId, out var ended))
         {
             // Its number goes with it: a later login on the same connection (FTP REIN) has the same id, not the same row.
-            _ended.Enqueue((sessionId, ended.Seq));
-            _wake.Release();
+            _ended.Add((sessionId, ended.Seq));
         }
     }
 
@@ -296,52 +296,24 @@ internal sealed partial class SessionRegistry(PostgresDialect database, string n
         }
     }
 
-    private async Task RemoveLoopAsync(CancellationToken cancellationToken)
+    private async Task RemoveAsync(List<(string Id, long Seq)> ended, CancellationToken cancellationToken)
     {
         try
         {
-            while (true)
-            {
-                await _wake.WaitAsync(cancellationToken);
-                // The wakes first, then the queue: a session ended in between is taken now or wakes the next round.
-                while (_wake.CurrentCount > 0)
-                {
-                    _wake.Wait(0);
-                }
-
-                var ended = new List<(string Id, long Seq)>();
-                while (_ended.TryDequeue(out var one))
-                {
-                    ended.Add(one);
-                }
-
-                if (ended.Count == 0)
-                {
-                    continue;
-                }
-
-                try
-                {
-                    await using var connection = await database.OpenAsync(cancellationToken);
-                    await using var command = (NpgsqlCommand)connection.CreateCommand();
-                    command.CommandText = """
-                        DELETE FROM cluster_sessions s USING unnest(@ids, @seqs) AS ended(id, seq)
-                        WHERE s.node = @node AND s.id = ended.id AND s.seq = ended.seq
-                        """;
-                    command.Parameters.Add(new NpgsqlParameter("node", node));
-                    command.Parameters.Add(new NpgsqlParameter("ids", ended.Select(e => e.Id).ToArray()));
-                    command.Parameters.Add(new NpgsqlParameter("seqs", ended.Select(e => e.Seq).ToArray()));
-                    await command.ExecuteNonQueryAsync(cancellationToken);
-                }
-                catch (Exception e) when (e is DbException or TimeoutException or IOException)
-                {
-                    LogRenewFailed(e.Message); // the next renewal removes them
-                }
-            }
+            await using var connection = await database.OpenAsync(cancellationToken);
+            await using var command = (NpgsqlCommand)connection.CreateCommand();
+            command.CommandText = """
+                DELETE FROM cluster_sessions s USING unnest(@ids, @seqs) AS ended(id, seq)
+                WHERE s.node = @node AND s.id = ended.id AND s.seq = ended.seq
+                """;
+            command.Parameters.Add(new NpgsqlParameter("node", node));
+            command.Parameters.Add(new NpgsqlParameter("ids", ended.Select(e => e.Id).ToArray()));
+            command.Parameters.Add(new NpgsqlParameter("seqs", ended.Select(e => e.Seq).ToArray()));
+            await command.ExecuteNonQueryAsync(cancellationToken);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is DbException or TimeoutException or IOException)
         {
-            // Stopping: StopAsync removes this gateway's rows.
+            LogRenewFailed(e.Message); // the next renewal removes them
         }
     }
 
@@ -365,7 +337,6 @@ internal sealed partial class SessionRegistry(PostgresDialect database, string n
 
         await Task.WhenAll(_renewer, _remover, _listener).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _stop.Dispose();
-        // The semaphore is left to the collector: a session ending late may still release it.
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "cluster: login of {Account} admitted unregistered (no session limit to check); the session registry cannot be reached ({Detail})")]

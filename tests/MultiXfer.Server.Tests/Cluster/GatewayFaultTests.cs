@@ -16,13 +16,6 @@ public sealed class GatewayFaultTests(PostgresFixture postgres) : IClassFixture<
 
     public void Dispose() => Directory.Delete(_work, recursive: true);
 
-    private static byte[] RandomBytes(int count)
-    {
-        byte[] bytes = new byte[count];
-        Random.Shared.NextBytes(bytes);
-        return bytes;
-    }
-
     private static async Task<long> CountAsync(string connectionString, string sql)
     {
         await using var connection = new NpgsqlConnection(connectionString);
@@ -43,7 +36,7 @@ public sealed class GatewayFaultTests(PostgresFixture postgres) : IClassFixture<
     {
         string connection = await postgres.Server.CreateDatabaseAsync();
         await using var cluster = await GatewayCluster.StartAsync(_work, connection, gateways: 3);
-        byte[] content = RandomBytes(2_000_000);
+        byte[] content = System.Security.Cryptography.RandomNumberGenerator.GetBytes(2_000_000);
         string local = Path.Combine(_work, "local.bin");
         await File.WriteAllBytesAsync(local, content);
 
@@ -112,7 +105,7 @@ public sealed class GatewayFaultTests(PostgresFixture postgres) : IClassFixture<
     {
         string connection = await postgres.Server.CreateDatabaseAsync();
         await using var cluster = await GatewayCluster.StartAsync(_work, connection, gateways: 3);
-        byte[] content = RandomBytes(6_000_000);
+        byte[] content = System.Security.Cryptography.RandomNumberGenerator.GetBytes(6_000_000);
         string local = Path.Combine(_work, "local.bin");
         await File.WriteAllBytesAsync(local, content);
 
