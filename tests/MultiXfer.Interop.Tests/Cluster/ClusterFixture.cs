@@ -40,7 +40,8 @@ public sealed class ClusterFixture : IAsyncLifetime
         var nodes = new List<TestServer>();
         for (int i = 0; i < Gateways; i++)
         {
-            var range = HaproxyProcess.FreePortRange(20, low: 40000 + (i * 3000), high: 42900 + (i * 3000));
+            // Wide windows: a full test run keeps many ports busy, and 20 in a row were once not found in 2,900.
+            var range = HaproxyProcess.FreePortRange(10, low: 40000 + (i * 6000), high: 45900 + (i * 6000));
             ranges.Add(range);
             int node = i;
             nodes.Add(await TestServer.StartAsync(s =>

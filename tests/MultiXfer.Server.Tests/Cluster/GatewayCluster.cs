@@ -54,7 +54,8 @@ internal sealed class GatewayCluster : IAsyncDisposable
         var ports = FreePorts(2 * gateways);
         for (int i = 0; i < gateways; i++)
         {
-            var passive = HaproxyProcess.FreePortRange(20, low: 40000 + (i * 3000), high: 42900 + (i * 3000));
+            // Wide windows: a full test run keeps many ports busy, and 20 in a row were once not found in 2,900.
+            var passive = HaproxyProcess.FreePortRange(10, low: 40000 + (i * 6000), high: 45900 + (i * 6000));
             string config = Path.Combine(work, $"gateway-{Text(i)}.json");
             // One shared keys directory: the first gateway makes the TLS certificate, the others load it.
             await File.WriteAllTextAsync(config, $$"""
