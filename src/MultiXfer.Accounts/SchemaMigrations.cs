@@ -119,6 +119,19 @@ public static class SchemaMigrations
             """,
             "CREATE INDEX cluster_sessions_usage ON cluster_sessions (usage_key)",
         ],
+        // 7: what each gateway holds of an account's quotas and daily allowances, so they hold across gateways (PostgreSQL).
+        [
+            """
+            CREATE TABLE usage_grants (
+                usage_key TEXT {Binary} NOT NULL,
+                node TEXT {Binary} NOT NULL,
+                bytes BIGINT NOT NULL,
+                files BIGINT NOT NULL,
+                uploaded BIGINT NOT NULL,
+                downloaded BIGINT NOT NULL,
+                PRIMARY KEY (usage_key, node))
+            """,
+        ],
     ];
 
     /// <summary>The schema version this build writes.</summary>

@@ -6,7 +6,8 @@ namespace MultiXfer.Limits;
 /// before it writes them, so concurrent uploads of one account never pass the quota together.
 /// </summary>
 /// <param name="metrics">Where the account's refusals and waits are counted; null: nowhere.</param>
-public sealed class AccountUsage(string key, TimeProvider time, LimitMetrics? metrics = null)
+/// <param name="sharing">The cluster's ledger, when gateways share the account (then the limits hold across them); null: this gateway alone.</param>
+public sealed partial class AccountUsage(string key, TimeProvider time, LimitMetrics? metrics = null, UsageSharing? sharing = null)
 {
     private readonly Lock _lock = new();
     private readonly SemaphoreSlim _loading = new(1, 1);
@@ -89,7 +90,7 @@ public sealed class AccountUsage(string key, TimeProvider time, LimitMetrics? me
         {
             // A length a peer names (SETSTAT size 2^63-1, a write at an offset near it) must not wrap the sum negative,
             // which would clamp the account's usage to zero: more than a long can count is refused, quota or none.
-            if (bytes > 0 && (bytes > long.MaxValue - _bytes || Limits.QuotaBytes is { } quota && _bytes + bytes > quota))
+            if (bytes > 0 && (bytes > long.MaxValue - _bytes || !BytesFit(bytes)))
             {
                 return false;
             }
@@ -98,6 +99,10 @@ public sealed class AccountUsage(string key, TimeProvider time, LimitMetrics? me
             if (inFlight)
             {
                 _inFlightBytes = Math.Max(0, _inFlightBytes + bytes);
+            }
+            else
+            {
+                _pending = _pending with { Bytes = _pending.Bytes + bytes };
             }
 
             _dirty = true;
@@ -113,6 +118,7 @@ public sealed class AccountUsage(string key, TimeProvider time, LimitMetrics? me
         lock (_lock)
         {
             _inFlightBytes = Math.Max(0, _inFlightBytes - bytes);
+            _pending = _pending with { Bytes = _pending.Bytes + bytes };
             _dirty = true;
         }
     }
@@ -122,12 +128,13 @@ public sealed class AccountUsage(string key, TimeProvider time, LimitMetrics? me
     {
         lock (_lock)
         {
-            if (Limits.QuotaFiles is { } quota && _files + 1 > quota)
+            if (!FileFits())
             {
                 return false;
             }
 
             _files++;
+            _pending = _pending with { Files = _pending.Files + 1 };
             _dirty = true;
             return true;
         }
@@ -138,6 +145,7 @@ public sealed class AccountUsage(string key, TimeProvider time, LimitMetrics? me
         lock (_lock)
         {
             _files = Math.Max(0, _files - 1);
+            _pending = _pending with { Files = _pending.Files - 1 };
             _dirty = true;
         }
     }
@@ -158,6 +166,11 @@ public sealed class AccountUsage(string key, TimeProvider time, LimitMetrics? me
         lock (_lock)
         {
             RollDay();
+            if (sharing is not null)
+            {
+                return Math.Clamp(GrantLeft(direction), 0, wanted);
+            }
+
             long moved = direction == TransferDirection.Upload ? _uploadedToday : _downloadedToday;
             long left = wanted;
             if (own is { } perDirection)
@@ -203,10 +216,12 @@ public sealed class AccountUsage(string key, TimeProvider time, LimitMetrics? me
             if (direction == TransferDirection.Upload)
             {
                 _uploadedToday += bytes;
+                _pending = _pending with { Uploaded = _pending.Uploaded + bytes };
             }
             else
             {
                 _downloadedToday += bytes;
+                _pending = _pending with { Downloaded = _pending.Downloaded + bytes };
             }
 
             _dirty = true;
@@ -288,6 +303,10 @@ public sealed class AccountUsage(string key, TimeProvider time, LimitMetrics? me
             _scannedAt = time.GetUtcNow();
             DiskKnown = true;
             _dirty = true;
+            // Shared: the ledger's disk figures become the count, plus what this gateway changes from now on.
+            _scanned = disk;
+            _scans++;
+            _pending = _pending with { Bytes = 0, Files = 0 };
         }
     }
 
@@ -333,6 +352,8 @@ public sealed class AccountUsage(string key, TimeProvider time, LimitMetrics? me
             _day = today;
             _uploadedToday = 0;
             _downloadedToday = 0;
+            // Yesterday's transfers not yet settled no longer count against anything.
+            _pending = _pending with { Uploaded = 0, Downloaded = 0 };
         }
     }
 }

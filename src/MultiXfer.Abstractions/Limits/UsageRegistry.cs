@@ -14,16 +14,25 @@ public sealed record SessionAdmission(SessionLimits? Session, UserAccount? User,
 /// </summary>
 /// <param name="storeFailed">Told when the store cannot be read (the account, the error): logins go on without it.</param>
 /// <param name="metrics">Where every account's refusals and waits are counted; null: nowhere.</param>
+/// <param name="ledger">
+/// The cluster's ledger when gateways share the store (PostgreSQL): changes are then added to the shared totals in
+/// exchanges instead of written as this gateway's figures, and quotas hold across the gateways.
+/// </param>
 public sealed class UsageRegistry(IUsageStore? store, TimeProvider time, Action<string, Exception>? storeFailed = null,
-    LimitMetrics? metrics = null)
+    LimitMetrics? metrics = null, IUsageLedger? ledger = null)
 {
     private readonly ConcurrentDictionary<string, AccountUsage> _accounts = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _forgotten = new();
+    private readonly SemaphoreSlim _wake = new(0, 1);
+    private UsageSharing? _sharing;
+
+    private UsageSharing? Sharing => ledger is null ? null : _sharing ??= new UsageSharing(ledger, Wake, storeFailed);
 
     /// <summary>The account's usage, its stored figures loaded.</summary>
     public async Task<AccountUsage> GetAsync(string key, CancellationToken cancellationToken)
     {
-        var usage = _accounts.GetOrAdd(key, static (k, shared) => new AccountUsage(k, shared.time, shared.metrics), (time, metrics));
+        var usage = _accounts.GetOrAdd(key, static (k, shared) => new AccountUsage(k, shared.time, shared.metrics, shared.Item3),
+            (time, metrics, Sharing));
         try
         {
             await usage.EnsureLoadedAsync(store, cancellationToken);
@@ -66,11 +75,28 @@ public sealed class UsageRegistry(IUsageStore? store, TimeProvider time, Action<
         _forgotten.Enqueue(key);
     }
 
-    /// <summary>Writes every changed account's figures to the store.</summary>
+    /// <summary>Waits <paramref name="period"/>, or less when an account asks for an exchange (shared usage only).</summary>
+    public async Task WaitForWorkAsync(TimeSpan period, CancellationToken cancellationToken)
+    {
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var waits = new[] { Task.Delay(period, time, either.Token), _wake.WaitAsync(either.Token) };
+        await Task.WhenAny(waits);
+        await either.CancelAsync();
+        await Task.WhenAll(waits).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>Writes every changed account's figures to the store (shared: settles them with the ledger).</summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
         if (store is null)
         {
+            return;
+        }
+
+        if (ledger is not null)
+        {
+            await ExchangeAllAsync(cancellationToken);
             return;
         }
 
@@ -95,6 +121,45 @@ public sealed class UsageRegistry(IUsageStore? store, TimeProvider time, Action<
             // Not written: the next flush tries these again.
             changed.ForEach(c => c.Usage.MarkChanged());
             throw;
+        }
+    }
+
+    /// <summary>Every shared account with changes or an unneeded grant settles with the ledger; a failure is tried again next time.</summary>
+    private async Task ExchangeAllAsync(CancellationToken cancellationToken)
+    {
+        Exception? failed = null;
+        foreach (var usage in _accounts.Values)
+        {
+            if (!usage.NeedsExchange)
+            {
+                continue;
+            }
+
+            try
+            {
+                await usage.ExchangeAsync(default, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                failed ??= e;
+            }
+        }
+
+        if (failed is not null)
+        {
+            throw failed;
+        }
+    }
+
+    private void Wake()
+    {
+        try
+        {
+            _wake.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already woken: the next flush sees every account.
         }
     }
 }

@@ -9,6 +9,7 @@ namespace MultiXfer.Fsio.Limits;
 /// (the end as its <see cref="TrackedInode"/> knows it, shared with every other handle and name operation on the
 /// file), and counts the file bytes read and written today against the account's daily allowances.
 /// </summary>
+/// <remarks>Counted by the file system that opens it as one of the account's open files, until it is disposed.</remarks>
 internal sealed class LimitedFileHandle(IFileHandle file, AccountUsage usage, OpenInodes table, TrackedInode? tracked, bool append)
     : IFileHandle
 {
@@ -27,6 +28,13 @@ internal sealed class LimitedFileHandle(IFileHandle file, AccountUsage usage, Op
     public async ValueTask<int> ReadAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken)
     {
         int allowed = (int)usage.AllowanceToday(TransferDirection.Download, buffer.Length);
+        if (allowed < buffer.Length && usage.Shared)
+        {
+            // Shared by gateways: ask the cluster for the rest; a read takes whatever part it grants.
+            await usage.RefillAsync(new UsageFigures(0, 0, 0, buffer.Length), cancellationToken);
+            allowed = (int)usage.AllowanceToday(TransferDirection.Download, buffer.Length);
+        }
+
         if (allowed == 0 && buffer.Length > 0)
         {
             throw LimitedFileSystem.QuotaExceeded(file.Path, usage, usage.DailyLimitReached(TransferDirection.Download));
@@ -47,12 +55,27 @@ internal sealed class LimitedFileHandle(IFileHandle file, AccountUsage usage, Op
             return;
         }
 
-        if (usage.AllowanceToday(TransferDirection.Upload, data.Length) < data.Length)
+        if (usage.AllowanceToday(TransferDirection.Upload, data.Length) < data.Length &&
+            !(await usage.RefillAsync(new UsageFigures(0, 0, data.Length, 0), cancellationToken) &&
+              usage.AllowanceToday(TransferDirection.Upload, data.Length) >= data.Length))
         {
             throw LimitedFileSystem.QuotaExceeded(file.Path, usage, usage.DailyLimitReached(TransferDirection.Upload));
         }
 
-        if (!Grow(append ? -1 : offset, data.Length))
+        long shortfall = Grow(append ? -1 : offset, data.Length);
+        for (int attempt = 0; shortfall > 0 && attempt < LimitedFileSystem.RefillAttempts; attempt++)
+        {
+            // Shared by gateways: this one's grant ran out, the cluster may still have room (another session of the
+            // account here may take what the refill brought, hence a few tries).
+            if (!await usage.RefillAsync(new UsageFigures(shortfall, 0, 0, 0), cancellationToken))
+            {
+                break;
+            }
+
+            shortfall = Grow(append ? -1 : offset, data.Length);
+        }
+
+        if (shortfall != 0)
         {
             throw LimitedFileSystem.QuotaExceeded(file.Path, usage, LimitKind.QuotaBytes);
         }
@@ -72,9 +95,10 @@ internal sealed class LimitedFileHandle(IFileHandle file, AccountUsage usage, Op
 
     /// <summary>
     /// Reserves what a write of <paramref name="length"/> bytes at <paramref name="offset"/> (-1: at the end) adds to
-    /// the file; false when it does not fit the quota (nothing reserved).
+    /// the file; 0 when reserved, else (nothing reserved) the bytes that did not fit the quota, or -1 when no storage
+    /// could hold the end.
     /// </summary>
-    private bool Grow(long offset, long length)
+    private long Grow(long offset, long length)
     {
         var inode = tracked!;
         lock (inode.Gate)
@@ -82,17 +106,18 @@ internal sealed class LimitedFileHandle(IFileHandle file, AccountUsage usage, Op
             long start = offset < 0 ? inode.Length : offset;
             if (start > long.MaxValue - length)
             {
-                return false; // the end would not fit a long: no storage holds it
+                return -1; // the end would not fit a long
             }
 
             long end = start + length;
-            if (!usage.TryReserveBytes(Math.Max(0, end - inode.Length), inode.InFlight))
+            long growth = Math.Max(0, end - inode.Length);
+            if (!usage.TryReserveBytes(growth, inode.InFlight))
             {
-                return false;
+                return growth;
             }
 
             inode.Length = Math.Max(inode.Length, end);
-            return true;
+            return 0;
         }
     }
 
@@ -120,7 +145,7 @@ internal sealed class LimitedFileHandle(IFileHandle file, AccountUsage usage, Op
     public async ValueTask SetLengthAsync(long length, CancellationToken cancellationToken)
     {
         var inode = tracked!;
-        long change = inode.ChangeLength(length, usage, file.Path);
+        long change = await inode.ChangeLengthAsync(length, usage, file.Path, cancellationToken);
         try
         {
             await file.SetLengthAsync(length, cancellationToken);
@@ -158,5 +183,7 @@ internal sealed class LimitedFileHandle(IFileHandle file, AccountUsage usage, Op
             // The last handle on a file deleted under it: the disk frees its blocks now, and so does the quota.
             usage.ReleaseBytes(table.Close(tracked), tracked.InFlight);
         }
+
+        usage.HandleClosed();
     }
 }

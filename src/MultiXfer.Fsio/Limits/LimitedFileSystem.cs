@@ -13,6 +13,9 @@ namespace MultiXfer.Fsio.Limits;
 /// </summary>
 internal sealed class LimitedFileSystem(IFileSystem backend, AccountUsage usage) : IFileSystem
 {
+    /// <summary>How often an operation asks the cluster for room before it is refused (sessions of the account here compete for it).</summary>
+    public const int RefillAttempts = 3;
+
     private readonly OpenInodes _open = OpenInodes.Of(usage);
 
     public ValueTask<FileStatus> GetStatusAsync(VirtualPath path, bool followLinks, CancellationToken cancellationToken) =>
@@ -22,17 +25,19 @@ internal sealed class LimitedFileSystem(IFileSystem backend, AccountUsage usage)
     {
         if (!options.Writes)
         {
-            RefuseWhenSpent(path, TransferDirection.Download);
-            return new LimitedFileHandle(await backend.OpenFileAsync(path, options, cancellationToken), usage, _open, tracked: null, append: false);
+            await RefuseWhenSpentAsync(path, TransferDirection.Download, cancellationToken);
+            var reading = await backend.OpenFileAsync(path, options, cancellationToken);
+            usage.HandleOpened();
+            return new LimitedFileHandle(reading, usage, _open, tracked: null, append: false);
         }
 
-        RefuseWhenSpent(path, TransferDirection.Upload);
+        await RefuseWhenSpentAsync(path, TransferDirection.Upload, cancellationToken);
         var existing = options.Create == FileCreateMode.CreateNew ? null : await TryStatAsync(path, followLinks: true, cancellationToken);
         bool creates = existing is null && options.Create != FileCreateMode.OpenExisting;
         // An upload's temporary becomes a file only if its commit creates the target (RenameAsync counts it then),
         // so replacing a file at the file quota still works.
         bool countsFile = creates && !SessionFileSystem.IsUploadTemporary(path.Name);
-        if (countsFile && !usage.TryAddFile())
+        if (countsFile && !await TryAddFileAsync(cancellationToken))
         {
             throw QuotaExceeded(path, usage, LimitKind.QuotaFiles);
         }
@@ -65,6 +70,7 @@ internal sealed class LimitedFileSystem(IFileSystem backend, AccountUsage usage)
             }
         }
 
+        usage.HandleOpened();
         return new LimitedFileHandle(file, usage, _open, tracked, options.Append);
     }
 
@@ -92,7 +98,7 @@ internal sealed class LimitedFileSystem(IFileSystem backend, AccountUsage usage)
         var replaced = await TryStatAsync(to, followLinks: false, cancellationToken);
         // A commit makes a new file unless it takes the place of one whose inode goes with the name.
         bool addsFile = committing && (replaced is null || replaced.LinkCount > 1);
-        if (addsFile && !usage.TryAddFile())
+        if (addsFile && !await TryAddFileAsync(cancellationToken))
         {
             throw QuotaExceeded(to, usage, LimitKind.QuotaFiles);
         }
@@ -123,7 +129,7 @@ internal sealed class LimitedFileSystem(IFileSystem backend, AccountUsage usage)
 
     public async ValueTask CreateSymbolicLinkAsync(VirtualPath link, string target, CancellationToken cancellationToken)
     {
-        if (!usage.TryAddFile())
+        if (!await TryAddFileAsync(cancellationToken))
         {
             throw QuotaExceeded(link, usage, LimitKind.QuotaFiles);
         }
@@ -160,7 +166,7 @@ internal sealed class LimitedFileSystem(IFileSystem backend, AccountUsage usage)
         var existing = await backend.GetStatusAsync(path, followLinks: true, cancellationToken);
         // A handle open on the file holds the length its charge stands at; a truncation by name moves that one.
         var tracked = _open.Find(existing) ?? new TrackedInode(default, existing.Size, inFlight: false);
-        long change = tracked.ChangeLength(length, usage, path);
+        long change = await tracked.ChangeLengthAsync(length, usage, path, cancellationToken);
         try
         {
             await backend.SetLengthAsync(path, length, cancellationToken);
@@ -178,7 +184,7 @@ internal sealed class LimitedFileSystem(IFileSystem backend, AccountUsage usage)
     public async ValueTask<SpaceInfo> GetSpaceAsync(VirtualPath path, CancellationToken cancellationToken)
     {
         var space = await backend.GetSpaceAsync(path, cancellationToken);
-        var snapshot = usage.Snapshot();
+        var snapshot = await usage.CurrentAsync(cancellationToken);
         if (snapshot.Limits.QuotaBytes is { } quota)
         {
             long left = Math.Max(0, quota - snapshot.UsedBytes);
@@ -229,13 +235,36 @@ internal sealed class LimitedFileSystem(IFileSystem backend, AccountUsage usage)
         return now is not null && now.Inode == other.Inode && now.Device == other.Device;
     }
 
-    private void RefuseWhenSpent(VirtualPath path, TransferDirection direction)
+    private async ValueTask RefuseWhenSpentAsync(VirtualPath path, TransferDirection direction, CancellationToken cancellationToken)
     {
-        if (usage.HasDailyLimit(direction) && usage.AllowanceToday(direction, 1) == 0)
+        if (usage.HasDailyLimit(direction) && usage.AllowanceToday(direction, 1) == 0 &&
+            !(await usage.RefillAsync(Transfer(direction, 1), cancellationToken) && usage.AllowanceToday(direction, 1) > 0))
         {
             throw QuotaExceeded(path, usage, usage.DailyLimitReached(direction));
         }
     }
+
+    /// <summary>Counts one more file; shared by gateways, asks the cluster for room when this one's grant has none.</summary>
+    private async ValueTask<bool> TryAddFileAsync(CancellationToken cancellationToken)
+    {
+        for (int attempt = 0; attempt < RefillAttempts; attempt++)
+        {
+            if (usage.TryAddFile())
+            {
+                return true;
+            }
+
+            if (!await usage.RefillAsync(new UsageFigures(0, 1, 0, 0), cancellationToken))
+            {
+                return false;
+            }
+        }
+
+        return usage.TryAddFile();
+    }
+
+    private static UsageFigures Transfer(TransferDirection direction, long bytes) =>
+        direction == TransferDirection.Upload ? new UsageFigures(0, 0, bytes, 0) : new UsageFigures(0, 0, 0, bytes);
 
     private async ValueTask<FileStatus?> TryStatAsync(VirtualPath path, bool followLinks, CancellationToken cancellationToken)
     {

@@ -130,18 +130,26 @@ internal sealed class TrackedInode((ulong Device, ulong Inode) key, long length,
     /// (<see cref="Settle"/>) once the disk has really freed them: released earlier, another upload of the account
     /// could fill them while the old bytes are still there, and the disk would hold more than the quota.
     /// </summary>
-    public long ChangeLength(long length, AccountUsage usage, VirtualPath path)
+    /// <remarks>Shared by gateways, growth this gateway's grant cannot hold asks the cluster for room first.</remarks>
+    public async ValueTask<long> ChangeLengthAsync(long length, AccountUsage usage, VirtualPath path, CancellationToken cancellationToken)
     {
-        lock (Gate)
+        for (int attempt = 0; ; attempt++)
         {
-            long change = length - Length;
-            if (change > 0 && !usage.TryReserveBytes(change, InFlight))
+            long change;
+            lock (Gate)
+            {
+                change = length - Length;
+                if (change <= 0 || usage.TryReserveBytes(change, InFlight))
+                {
+                    Length = length;
+                    return change;
+                }
+            }
+
+            if (attempt == LimitedFileSystem.RefillAttempts || !await usage.RefillAsync(new UsageFigures(change, 0, 0, 0), cancellationToken))
             {
                 throw LimitedFileSystem.QuotaExceeded(path, usage, LimitKind.QuotaBytes);
             }
-
-            Length = length;
-            return change;
         }
     }
 

@@ -13,7 +13,9 @@ internal static class QuotaCommand
 {
     public static async ValueTask ShowAsync(FtpSession session)
     {
-        if (session.Connection.Limits?.Account.Snapshot() is not { } usage || !HasAny(usage.Limits))
+        var account = session.Connection.Limits?.Account;
+        var usage = account is null ? null : await account.CurrentAsync(session.Connection.ConnectionClosed);
+        if (usage is null || !HasAny(usage.Limits))
         {
             await session.ReplyAsync(202, "No quotas in effect");
             return;

@@ -21,7 +21,7 @@ internal sealed class QuotaControl(UsageRegistry usage, VirtualHostDirectory hos
 
         var account = await usage.GetAsync(user.UsageKey, cancellationToken);
         account.Apply(user.Limits.Over(host.Limits.AccountDefaults));
-        return account.Snapshot();
+        return await account.CurrentAsync(cancellationToken);
     }
 
     /// <summary>Counts the account's root now and makes that its usage.</summary>

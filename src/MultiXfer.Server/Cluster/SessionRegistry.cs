@@ -23,7 +23,7 @@ internal sealed partial class SessionRegistry(PostgresDialect database, string n
 {
     public const string Channel = "multixfer_sessions";
 
-    private const string Now = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
+    private const string Now = ClusterSql.Now;
 
     // Serialised per account (a transaction-scoped advisory lock on its key), then counted in a statement of its own,
     // so that its snapshot sees every registration that took the lock before: two gateways cannot both take the last slot.
@@ -96,8 +96,9 @@ internal sealed partial class SessionRegistry(PostgresDialect database, string n
             // Leaving on purpose: the slots free now rather than when the lease runs out.
             await using var connection = await database.OpenAsync(cancellationToken);
             await using var batch = ((NpgsqlConnection)connection).CreateBatch();
-            batch.BatchCommands.Add(Command("DELETE FROM cluster_sessions WHERE node = @node", ("node", node)));
-            batch.BatchCommands.Add(Command("DELETE FROM cluster_nodes WHERE node = @node", ("node", node)));
+            batch.BatchCommands.Add(ClusterSql.Command("DELETE FROM cluster_sessions WHERE node = @node", ("node", node)));
+            batch.BatchCommands.Add(ClusterSql.Command("DELETE FROM usage_grants WHERE node = @node", ("node", node)));
+            batch.BatchCommands.Add(ClusterSql.Command("DELETE FROM cluster_nodes WHERE node = @node", ("node", node)));
             await batch.ExecuteNonQueryAsync(cancellationToken);
         }
         catch (Exception e) when (e is DbException or TimeoutException or IOException or OperationCanceledException)
@@ -120,8 +121,8 @@ internal sealed partial class SessionRegistry(PostgresDialect database, string n
         {
             await using var connection = await database.OpenAsync(cancellationToken);
             await using var batch = ((NpgsqlConnection)connection).CreateBatch();
-            batch.BatchCommands.Add(Command(LockAccountSql, ("key", session.UsageKey)));
-            batch.BatchCommands.Add(Command(InsertSql, ("node", node), ("id", session.Id), ("key", session.UsageKey), ("account", session.Account),
+            batch.BatchCommands.Add(ClusterSql.Command(LockAccountSql, ("key", session.UsageKey)));
+            batch.BatchCommands.Add(ClusterSql.Command(InsertSql, ("node", node), ("id", session.Id), ("key", session.UsageKey), ("account", session.Account),
                 ("protocol", session.Protocol), ("client", session.Client), ("host", session.VirtualHost),
                 ("started", session.StartedAt.ToUnixTimeMilliseconds()), ("seq", seq), ("max", (object?)maxSessions ?? DBNull.Value)));
             await batch.ExecuteNonQueryAsync(cancellationToken);
@@ -251,15 +252,19 @@ internal sealed partial class SessionRegistry(PostgresDialect database, string n
             await using var connection = await database.OpenAsync(cancellationToken);
             await using var batch = ((NpgsqlConnection)connection).CreateBatch();
             // Held with less than a third left counts as lapsed: another gateway's clean-up may be about to take the rows.
-            batch.BatchCommands.Add(Command($"SELECT count(*) FROM cluster_nodes WHERE node = @node AND lease_until > {Now} + @margin",
+            batch.BatchCommands.Add(ClusterSql.Command($"SELECT count(*) FROM cluster_nodes WHERE node = @node AND lease_until > {Now} + @margin",
                 ("node", node), ("margin", (long)(lease / 3).TotalMilliseconds)));
-            batch.BatchCommands.Add(Command(RenewSql, ("node", node), ("lease", (long)lease.TotalMilliseconds)));
-            batch.BatchCommands.Add(Command("DELETE FROM cluster_sessions WHERE node = @node AND seq <= @seen AND NOT (id = ANY(@ids))",
+            batch.BatchCommands.Add(ClusterSql.Command(RenewSql, ("node", node), ("lease", (long)lease.TotalMilliseconds)));
+            batch.BatchCommands.Add(ClusterSql.Command("DELETE FROM cluster_sessions WHERE node = @node AND seq <= @seen AND NOT (id = ANY(@ids))",
                 ("node", node), ("seen", seen), ("ids", live.Select(l => l.Session.Id).ToArray())));
-            batch.BatchCommands.Add(Command($"""
+            batch.BatchCommands.Add(ClusterSql.Command($"""
                 DELETE FROM cluster_sessions s WHERE NOT EXISTS (SELECT 1 FROM cluster_nodes n WHERE n.node = s.node AND n.lease_until > {Now})
                 """));
-            batch.BatchCommands.Add(Command($"DELETE FROM cluster_nodes WHERE lease_until < {Now} - 3600000"));
+            // A dead gateway's grants of quota no longer count (the ledger sums live gateways' only): they go too.
+            batch.BatchCommands.Add(ClusterSql.Command($"""
+                DELETE FROM usage_grants g WHERE NOT EXISTS (SELECT 1 FROM cluster_nodes n WHERE n.node = g.node AND n.lease_until > {Now})
+                """));
+            batch.BatchCommands.Add(ClusterSql.Command($"DELETE FROM cluster_nodes WHERE lease_until < {Now} - 3600000"));
             bool held;
             await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
             {
@@ -315,17 +320,6 @@ internal sealed partial class SessionRegistry(PostgresDialect database, string n
         {
             LogRenewFailed(e.Message); // the next renewal removes them
         }
-    }
-
-    private static NpgsqlBatchCommand Command(string sql, params (string Name, object Value)[] parameters)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.Add(new NpgsqlParameter(name, value));
-        }
-
-        return command;
     }
 
     public async ValueTask DisposeAsync()

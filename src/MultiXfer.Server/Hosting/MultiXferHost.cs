@@ -136,18 +136,22 @@ internal static class MultiXferHost
             .. string.IsNullOrWhiteSpace(settings.Telemetry.OtlpEndpoint) ? Array.Empty<IConnectionObserver>() : [new TraceObserver()],
         ]));
         TelemetrySetup.AddTracing(builder.Services, settings.Telemetry);
+        // One name for this run, whatever reads it: unset, it is drawn at random.
+        string node = settings.Cluster.ResolveNodeName();
         builder.Services.AddSingleton(provider =>
         {
             var logger = provider.GetRequiredService<ILoggerFactory>().CreateLogger("MultiXfer.Limits");
             return new UsageRegistry(new TimedUsageStore(database.Usage, provider.GetRequiredService<AuthMetrics>()), TimeProvider.System,
-                (account, e) => logger.LogWarning("usage of {Account} could not be read from the account store ({Detail}); its disk is " +
-                    "counted by a scan and today's transfers from now", account, e.Message),
-                provider.GetRequiredService<LimitMetrics>());
+                (account, e) => logger.LogWarning("usage of {Account} could not be read from or settled with the account store ({Detail}); " +
+                    "alone its disk is counted by a scan and today's transfers from now, shared its limits refuse what this gateway's grant " +
+                    "does not hold", account, e.Message),
+                provider.GetRequiredService<LimitMetrics>(),
+                database.Dialect is PostgresDialect ledgerStore ? new ClusterUsageLedger(ledgerStore, node) : null);
         });
         if (database.Dialect is PostgresDialect registryStore)
         {
             // The cluster's sessions: an admin on another gateway ends one here as an admin here would.
-            builder.Services.AddSingleton(provider => new SessionRegistry(registryStore, settings.Cluster.ResolveNodeName(),
+            builder.Services.AddSingleton(provider => new SessionRegistry(registryStore, node,
                 TimeSpan.FromSeconds(settings.Cluster.LeaseSeconds), (id, reason) => EndLocalSession(provider, id, reason),
                 provider.GetRequiredService<ILoggerFactory>().CreateLogger("MultiXfer.Cluster")));
         }
@@ -175,7 +179,7 @@ internal static class MultiXferHost
         // Registered before the listeners, so it stops after them (a host stops its services in reverse order): the
         // final flush sees what the draining sessions changed.
         builder.Services.AddSingleton<IHostedService>(provider => new UsageFlushService(provider.GetRequiredService<UsageRegistry>(),
-            TimeProvider.System, provider.GetRequiredService<ILoggerFactory>().CreateLogger("MultiXfer.Limits")));
+            provider.GetRequiredService<ILoggerFactory>().CreateLogger("MultiXfer.Limits")));
         builder.Services.AddSingleton(provider => ListenerService.CreatePenalties(settings, provider.GetRequiredService<IMeterFactory>(),
             provider.GetRequiredService<ILoggerFactory>()));
         if (database.Dialect is PostgresDialect shared)

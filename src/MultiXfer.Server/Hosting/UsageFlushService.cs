@@ -7,8 +7,9 @@ namespace MultiXfer.Server.Hosting;
 /// <summary>
 /// Writes accounts' changed usage to the store every couple of seconds and once more when the server stops, so a
 /// restart keeps the quota figures; a crash loses at most the last period's changes, which a quota scan repairs.
+/// Shared usage is also settled as soon as an account's last open file here closes, so its grant goes back at once.
 /// </summary>
-internal sealed partial class UsageFlushService(UsageRegistry usage, TimeProvider time, ILogger logger) : BackgroundService
+internal sealed partial class UsageFlushService(UsageRegistry usage, ILogger logger) : BackgroundService
 {
     private static readonly TimeSpan Period = TimeSpan.FromSeconds(2);
 
@@ -18,7 +19,7 @@ internal sealed partial class UsageFlushService(UsageRegistry usage, TimeProvide
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                await Task.Delay(Period, time, stoppingToken);
+                await usage.WaitForWorkAsync(Period, stoppingToken);
                 await FlushAsync(stoppingToken);
             }
         }

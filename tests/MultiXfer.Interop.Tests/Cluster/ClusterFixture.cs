@@ -18,6 +18,9 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public PostgresServer Database { get; private set; } = null!;
 
+    /// <summary>The gateways' shared database, for looking at what they stored.</summary>
+    public string ConnectionString { get; private set; } = "";
+
     public IReadOnlyList<TestServer> Nodes { get; private set; } = [];
 
     public HaproxyProcess Haproxy { get; private set; } = null!;
@@ -35,7 +38,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Database = await PostgresServer.StartAsync();
-        string connection = await Database.CreateDatabaseAsync();
+        string connection = ConnectionString = await Database.CreateDatabaseAsync();
         var ranges = new List<(int First, int Last)>();
         var nodes = new List<TestServer>();
         for (int i = 0; i < Gateways; i++)

@@ -11,7 +11,7 @@ namespace MultiXfer.Interop.Tests.Cluster;
 /// <summary>
 /// Real clients through HAProxy to three gateways sharing PostgreSQL and one data root (<see cref="ClusterFixture"/>):
 /// an account made on one gateway's API works on every gateway in FTP (PASV and EPSV), explicit and implicit FTPS and
-/// SFTP; an account's session limit, a ban and an admin's end of a session hold across the gateways.
+/// SFTP; an account's session limit, its disk quota, a ban and an admin's end of a session hold across the gateways.
 /// </summary>
 [Collection(nameof(ClusterCollection))]
 public sealed class ClusterTests(ClusterFixture cluster)
@@ -127,6 +127,66 @@ public sealed class ClusterTests(ClusterFixture cluster)
                 download.Kill();
             }
         }
+    }
+
+    [ClientFact(Haproxy, "curl")]
+    public async Task A_disk_quota_holds_with_uploads_spread_over_the_gateways_and_every_gateway_reports_the_clusters_usage()
+    {
+        const int Quota = 4 << 20;
+        const int Size = 1 << 20;
+        const int Uploads = 9; // three per gateway, round robin; four fit
+        string credentials = await NewAccountAsync("hank", new { quotaBytes = Quota });
+        string work = Directory.CreateTempSubdirectory("mx-cluster-quota-").FullName;
+        var contents = Enumerable.Range(0, Uploads).Select(_ => SshTestSupport.RandomBytes(Size)).ToArray();
+        for (int i = 0; i < Uploads; i++)
+        {
+            await File.WriteAllBytesAsync(Path.Combine(work, $"up-{Text(i)}.bin"), contents[i]);
+        }
+
+        var before = LoginsPerGateway("hank");
+        var results = await Task.WhenAll(Enumerable.Range(0, Uploads).Select(i =>
+            Curl("--limit-rate", "4M", "-u", credentials, "-T", Path.Combine(work, $"up-{Text(i)}.bin"), cluster.Url("ftp", $"f-{Text(i)}.bin"))));
+        var after = LoginsPerGateway("hank");
+        Assert.All(Enumerable.Range(0, ClusterFixture.Gateways), g => Assert.True(after[g] > before[g], $"gateway {g} took no upload"));
+
+        long onDisk = 0;
+        for (int i = 0; i < Uploads; i++)
+        {
+            string stored = Path.Combine(cluster.HomeOf("hank"), $"f-{Text(i)}.bin");
+            if (results[i].ExitCode == 0)
+            {
+                Assert.Equal(contents[i], await File.ReadAllBytesAsync(stored));
+                onDisk += Size;
+            }
+            else
+            {
+                // Refused for the quota (552: curl's "Exceeded storage allocation", exit 70), and nothing of it under its name.
+                Assert.True(results[i].ExitCode == 70, results[i].ToString());
+                Assert.False(File.Exists(stored), $"a refused upload left {stored}");
+            }
+        }
+
+        Assert.True(onDisk <= Quota, $"{onDisk} bytes stored against a quota of {Quota}");
+        Assert.True(onDisk >= 2 * Size, $"only {onDisk} bytes stored: the gateways held back too much of the quota");
+        Assert.DoesNotContain(Directory.GetFiles(cluster.HomeOf("hank")), f => !Path.GetFileName(f).StartsWith("f-", StringComparison.Ordinal));
+
+        // Every gateway's API shows the cluster's figure, and the database holds it with no grant left behind.
+        foreach (var node in cluster.Nodes)
+        {
+            using var admin = await AdminClient.ForAsync(node);
+            var clock = Stopwatch.StartNew();
+            long used;
+            while ((used = (await admin.GetAsync("api/v1/accounts/hank/usage")).Body!["usedBytes"]!.GetValue<long>()) != onDisk)
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"a gateway reports {used} bytes used, {onDisk} are stored");
+                await Task.Delay(100);
+            }
+        }
+
+        await using var database = new Npgsql.NpgsqlConnection(cluster.ConnectionString);
+        await database.OpenAsync();
+        await using var grants = new Npgsql.NpgsqlCommand("SELECT count(*) FROM usage_grants WHERE usage_key = 'hank'", database);
+        Assert.Equal(0L, (long)(await grants.ExecuteScalarAsync())!);
     }
 
     [ClientFact(Haproxy, "curl")]
