@@ -48,14 +48,14 @@ public sealed partial class AccountUsage
         }
     }
 
-    /// <summary>A file was closed; after the last one, the grant goes back to the ledger soon.</summary>
+    /// <summary>A file was closed; after the last one, a grant held goes back to the ledger soon (changes alone wait for the period).</summary>
     public void HandleClosed()
     {
         bool idle;
         lock (_lock)
         {
             _handles = Math.Max(0, _handles - 1);
-            idle = _handles == 0;
+            idle = _handles == 0 && !_held.IsZero;
         }
 
         if (idle)

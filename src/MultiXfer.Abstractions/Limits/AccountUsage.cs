@@ -19,6 +19,7 @@ public sealed partial class AccountUsage(string key, TimeProvider time, LimitMet
     private long _uploadedToday;
     private long _downloadedToday;
     private int _sessions;
+    private int _rateShares = 1;
     private bool _dirty;
     private bool _storeConsulted;
     private DateTimeOffset? _scannedAt;
@@ -52,8 +53,29 @@ public sealed partial class AccountUsage(string key, TimeProvider time, LimitMet
     public void Apply(AccountLimits limits)
     {
         Volatile.Write(ref _limits, limits);
-        Upload.BytesPerSecond = limits.UploadBytesPerSecond ?? 0;
-        Download.BytesPerSecond = limits.DownloadBytesPerSecond ?? 0;
+        SetRates();
+    }
+
+    /// <summary>Whether the account's transfers have a rate (then gateways sharing it split the rate).</summary>
+    public bool RateLimited => Limits.UploadBytesPerSecond is not null || Limits.DownloadBytesPerSecond is not null;
+
+    /// <summary>
+    /// The account's sessions are on <paramref name="gateways"/> gateways of a cluster (this one among them): each
+    /// gateway paces the account at its part of the rate, so together they keep to it.
+    /// </summary>
+    public void ShareRates(int gateways)
+    {
+        Volatile.Write(ref _rateShares, Math.Max(1, gateways));
+        SetRates();
+    }
+
+    private void SetRates()
+    {
+        var limits = Limits;
+        int shares = Volatile.Read(ref _rateShares);
+        // 0 means no limit to a gate: a split never rounds a tiny rate down to that.
+        Upload.BytesPerSecond = limits.UploadBytesPerSecond is { } up ? Math.Max(1, up / shares) : 0;
+        Download.BytesPerSecond = limits.DownloadBytesPerSecond is { } down ? Math.Max(1, down / shares) : 0;
     }
 
     /// <summary>Counts a new session unless the account holds <see cref="AccountLimits.MaxSessions"/> already.</summary>

@@ -75,15 +75,23 @@ public sealed class UsageRegistry(IUsageStore? store, TimeProvider time, Action<
         _forgotten.Enqueue(key);
     }
 
-    /// <summary>Waits <paramref name="period"/>, or less when an account asks for an exchange (shared usage only).</summary>
+    /// <summary>
+    /// Waits <paramref name="period"/>, or less when a shared account let go of its last file here holding a grant:
+    /// then a quarter of a second more, so that a client going from one file to the next (a mirror) keeps its grant
+    /// instead of giving it back and asking again for every file.
+    /// </summary>
     public async Task WaitForWorkAsync(TimeSpan period, CancellationToken cancellationToken)
     {
         using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var waits = new[] { Task.Delay(period, time, either.Token), _wake.WaitAsync(either.Token) };
-        await Task.WhenAny(waits);
+        bool woken = await Task.WhenAny(waits) == waits[1];
         await either.CancelAsync();
         await Task.WhenAll(waits).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         cancellationToken.ThrowIfCancellationRequested();
+        if (woken)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(250), time, cancellationToken);
+        }
     }
 
     /// <summary>Writes every changed account's figures to the store (shared: settles them with the ledger).</summary>

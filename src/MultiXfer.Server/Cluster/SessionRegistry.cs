@@ -16,9 +16,11 @@ namespace MultiXfer.Server.Cluster;
 /// partition longer than the lease, whose rows others removed) the live sessions are written back. A registration
 /// carries a sequence number, and a renewal removes only rows older than its own look at the live sessions, so a
 /// login admitted meanwhile is never taken for an ended one. An admin on any gateway ends a session on another with a
-/// NOTIFY that the owning gateway acts on.
+/// NOTIFY that the owning gateway acts on. Given the accounts' usage, it also keeps their rates split between the
+/// gateways holding their sessions (<see cref="RateShares"/>).
 /// </summary>
-internal sealed partial class SessionRegistry(PostgresDialect database, string node, TimeSpan lease, Action<string, string> endSession, ILogger logger)
+internal sealed partial class SessionRegistry(PostgresDialect database, string node, TimeSpan lease, Action<string, string> endSession, ILogger logger,
+    UsageRegistry? usage = null)
     : IClusterSessions, IHostedService, IAsyncDisposable
 {
     public const string Channel = "multixfer_sessions";
@@ -57,22 +59,26 @@ internal sealed partial class SessionRegistry(PostgresDialect database, string n
     private int _restorePending;
     // Ended sessions, removed at once; one the outbox refuses (full) or whose removal fails goes at the next renewal,
     // which removes every row that is not live.
-    private readonly DatabaseOutbox<(string Id, long Seq)> _ended = new(capacity: 100_000, gather: TimeSpan.Zero);
+    // LastOf: the account whose last session here this was, when its rate is split (announced once the row is gone).
+    private readonly DatabaseOutbox<(string Id, long Seq, string? LastOf)> _ended = new(capacity: 100_000, gather: TimeSpan.Zero);
     private readonly CancellationTokenSource _stop = new();
     private NotificationListener? _kicks;
     private Task _renewer = Task.CompletedTask;
     private Task _remover = Task.CompletedTask;
     private Task _listener = Task.CompletedTask;
+    private Task _sharesListener = Task.CompletedTask;
+    private RateShares? _shares;
 
     /// <summary>This gateway's name in the registry.</summary>
     public string Node => node;
 
     /// <summary>True while this gateway hears requests to end its sessions.</summary>
-    public bool Listening => _kicks?.Listening == true;
+    public bool Listening => _kicks?.Listening == true && _shares?.Listening != false;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _kicks = new NotificationListener(database, Channel, Kicked, static (_, _) => Task.FromResult(0), logger);
+        _shares = usage is null ? null : new RateShares(database, usage, () => _live.Values.Select(l => l.Session.UsageKey), logger);
         try
         {
             await RenewAsync(cancellationToken);
@@ -85,12 +91,16 @@ internal sealed partial class SessionRegistry(PostgresDialect database, string n
         _renewer = Task.Run(() => RenewLoopAsync(_stop.Token));
         _remover = Task.Run(() => _ended.RunAsync(RemoveAsync, _stop.Token));
         _listener = Task.Run(() => _kicks.RunAsync(_stop.Token));
+        if (_shares is { } shares)
+        {
+            _sharesListener = Task.Run(() => shares.RunAsync(_stop.Token));
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stop.CancelAsync();
-        await Task.WhenAll(_renewer, _remover, _listener).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await Task.WhenAll(_renewer, _remover, _listener, _sharesListener).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         try
         {
             // Leaving on purpose: the slots free now rather than when the lease runs out.
@@ -111,9 +121,12 @@ internal sealed partial class SessionRegistry(PostgresDialect database, string n
     {
         // Live before it is written: a renewal that looks now keeps the row this insert may write.
         long seq;
+        bool shared = _shares?.Applies(session.UsageKey) == true;
+        bool first;
         lock (_numbering)
         {
             seq = ++_seq;
+            first = shared && !HoldsSessionOf(session.UsageKey);
             _live[session.Id] = (session, seq);
         }
 
@@ -130,6 +143,11 @@ internal sealed partial class SessionRegistry(PostgresDialect database, string n
             {
                 _live.TryRemove(new KeyValuePair<string, (ClusterSession, long)>(session.Id, (session, seq)));
                 return new ClusterRefusal($"too many sessions for {session.Account}: limit {maxSessions} reached on the cluster's gateways together", false);
+            }
+
+            if (shared)
+            {
+                await _shares!.JoinedAsync(session.UsageKey, first, cancellationToken);
             }
 
             return null;
@@ -160,10 +178,14 @@ internal sealed partial class SessionRegistry(PostgresDialect database, string n
     {
         if (_live.TryRemove(sessionId, out var ended))
         {
+            string key = ended.Session.UsageKey;
+            bool last = _shares?.Applies(key) == true && !HoldsSessionOf(key);
             // Its number goes with it: a later login on the same connection (FTP REIN) has the same id, not the same row.
-            _ended.Add((sessionId, ended.Seq));
+            _ended.Add((sessionId, ended.Seq, last ? key : null));
         }
     }
+
+    private bool HoldsSessionOf(string key) => _live.Values.Any(l => string.Equals(l.Session.UsageKey, key, StringComparison.Ordinal));
 
     /// <summary>The sessions of every gateway whose lease runs, oldest first.</summary>
     public async Task<List<ClusterSession>> ListAsync(string? account, CancellationToken cancellationToken)
@@ -221,6 +243,10 @@ internal sealed partial class SessionRegistry(PostgresDialect database, string n
                 try
                 {
                     await RenewAsync(cancellationToken);
+                    if (_shares is { } shares)
+                    {
+                        await shares.RefreshAsync(cancellationToken);
+                    }
                 }
                 catch (Exception e) when (e is DbException or TimeoutException or IOException)
                 {
@@ -301,7 +327,7 @@ internal sealed partial class SessionRegistry(PostgresDialect database, string n
         }
     }
 
-    private async Task RemoveAsync(List<(string Id, long Seq)> ended, CancellationToken cancellationToken)
+    private async Task RemoveAsync(List<(string Id, long Seq, string? LastOf)> ended, CancellationToken cancellationToken)
     {
         try
         {
@@ -315,6 +341,12 @@ internal sealed partial class SessionRegistry(PostgresDialect database, string n
             command.Parameters.Add(new NpgsqlParameter("ids", ended.Select(e => e.Id).ToArray()));
             command.Parameters.Add(new NpgsqlParameter("seqs", ended.Select(e => e.Seq).ToArray()));
             await command.ExecuteNonQueryAsync(cancellationToken);
+            if (_shares is { } shares && ended.Where(e => e.LastOf is not null).Select(e => e.LastOf!).ToArray() is { Length: > 0 } left)
+            {
+                // Announced once the rows are gone, so the gateways recounting see this one gone. A session of the
+                // account admitted here meanwhile has announced itself already.
+                await shares.LeftAsync([.. left.Where(key => !HoldsSessionOf(key))], cancellationToken);
+            }
         }
         catch (Exception e) when (e is DbException or TimeoutException or IOException)
         {
@@ -329,7 +361,7 @@ internal sealed partial class SessionRegistry(PostgresDialect database, string n
             await _stop.CancelAsync();
         }
 
-        await Task.WhenAll(_renewer, _remover, _listener).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await Task.WhenAll(_renewer, _remover, _listener, _sharesListener).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _stop.Dispose();
     }
 

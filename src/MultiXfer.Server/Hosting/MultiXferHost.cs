@@ -153,7 +153,7 @@ internal static class MultiXferHost
             // The cluster's sessions: an admin on another gateway ends one here as an admin here would.
             builder.Services.AddSingleton(provider => new SessionRegistry(registryStore, node,
                 TimeSpan.FromSeconds(settings.Cluster.LeaseSeconds), (id, reason) => EndLocalSession(provider, id, reason),
-                provider.GetRequiredService<ILoggerFactory>().CreateLogger("MultiXfer.Cluster")));
+                provider.GetRequiredService<ILoggerFactory>().CreateLogger("MultiXfer.Cluster"), provider.GetRequiredService<UsageRegistry>()));
         }
 
         builder.Services.AddSingleton(provider => new VirtualHostFactory(provider.GetRequiredService<FileSystemProvider>(), demoUsers,

@@ -7,7 +7,8 @@ namespace MultiXfer.Server.Hosting;
 /// <summary>
 /// Writes accounts' changed usage to the store every couple of seconds and once more when the server stops, so a
 /// restart keeps the quota figures; a crash loses at most the last period's changes, which a quota scan repairs.
-/// Shared usage is also settled as soon as an account's last open file here closes, so its grant goes back at once.
+/// Shared usage with a grant is also settled a quarter of a second after the account's last open file here closes,
+/// so the grant goes back to the other gateways.
 /// </summary>
 internal sealed partial class UsageFlushService(UsageRegistry usage, ILogger logger) : BackgroundService
 {

@@ -11,7 +11,8 @@ namespace MultiXfer.Interop.Tests.Cluster;
 /// <summary>
 /// Real clients through HAProxy to three gateways sharing PostgreSQL and one data root (<see cref="ClusterFixture"/>):
 /// an account made on one gateway's API works on every gateway in FTP (PASV and EPSV), explicit and implicit FTPS and
-/// SFTP; an account's session limit, its disk quota, a ban and an admin's end of a session hold across the gateways.
+/// SFTP; an account's session limit, its disk quota, its rate, a ban and an admin's end of a session hold across the
+/// gateways.
 /// </summary>
 [Collection(nameof(ClusterCollection))]
 public sealed class ClusterTests(ClusterFixture cluster)
@@ -187,6 +188,34 @@ public sealed class ClusterTests(ClusterFixture cluster)
         await database.OpenAsync();
         await using var grants = new Npgsql.NpgsqlCommand("SELECT count(*) FROM usage_grants WHERE usage_key = 'hank'", database);
         Assert.Equal(0L, (long)(await grants.ExecuteScalarAsync())!);
+    }
+
+    [ClientFact(Haproxy, "curl")]
+    public async Task An_accounts_download_rate_is_split_between_the_gateways_holding_its_sessions()
+    {
+        const int Rate = 1_000_000;
+        const int Size = 2_000_000;
+        string credentials = await NewAccountAsync("ivy", new { downloadBytesPerSecond = Rate });
+        foreach (string name in new[] { "a.bin", "b.bin" })
+        {
+            await File.WriteAllBytesAsync(Path.Combine(cluster.HomeOf("ivy"), name), SshTestSupport.RandomBytes(Size));
+        }
+
+        using var admin = await AdminClient.ForAsync(cluster.Nodes[0]);
+        var clock = Stopwatch.StartNew();
+        var first = Curl("-u", credentials, "-o", "/dev/null", cluster.Url("ftp", "a.bin"));
+        await WaitForClusterSessionsAsync(admin, "ivy", 1);
+        var second = Curl("-u", credentials, "-o", "/dev/null", cluster.Url("ftp", "b.bin"));
+        var sessions = await WaitForClusterSessionsAsync(admin, "ivy", 2);
+        Assert.Equal(2, sessions.Select(s => s!["node"]!.GetValue<string>()).Distinct().Count());
+        var results = await Task.WhenAll(first, second);
+        var elapsed = clock.Elapsed;
+        Assert.All(results, r => Assert.True(r.ExitCode == 0, r.ToString()));
+
+        // 4 MB at 1 MB/s for the account: about 4 s (each gateway paces it at half the rate while both hold a session).
+        // Each gateway at the whole rate takes under 3 s here.
+        Assert.True(elapsed > TimeSpan.FromSeconds(3.5) && elapsed < TimeSpan.FromSeconds(6.5),
+            $"two downloads of {Size} bytes over two gateways took {elapsed.TotalSeconds:F2} s at an account rate of {Rate} B/s");
     }
 
     [ClientFact(Haproxy, "curl")]
