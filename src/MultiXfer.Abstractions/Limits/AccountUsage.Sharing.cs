@@ -21,6 +21,7 @@ public sealed partial class AccountUsage
     private UsageFigures _held;
     private UsageFigures _pending;
     private DiskUsage? _scanned;
+    private bool _scanRepairs;
     private long _scans;
     private int _handles;
 
@@ -116,7 +117,7 @@ public sealed partial class AccountUsage
                         GrantRule.Headroom(limits.UploadBytesPerDay ?? limits.TransferBytesPerDay, ByteHeadroomFloor, ByteHeadroomCeiling),
                         GrantRule.Headroom(limits.DownloadBytesPerDay ?? limits.TransferBytesPerDay, ByteHeadroomFloor, ByteHeadroomCeiling))
                     : default;
-                request = new UsageExchange(Key, _day, _pending, needed, needed + headroom, limits, _scanned);
+                request = new UsageExchange(Key, _day, _pending, needed, needed + headroom, limits, _scanned, _scanRepairs);
                 scans = _scans;
 
                 // Until the answer comes, only what both the grant before and the least the ledger will grant allow
@@ -175,6 +176,54 @@ public sealed partial class AccountUsage
         }
 
         return Snapshot();
+    }
+
+    /// <summary>
+    /// Shared: takes the ledger's disk figures, counted once for the cluster (by this gateway with
+    /// <paramref name="scan"/> if nobody did before). False when not shared or the ledger cannot be reached: the
+    /// caller counts alone, and the ledger takes that count only if the account still has none.
+    /// </summary>
+    private async Task<bool> CountSharedOnceAsync(Func<CancellationToken, Task<DiskUsage>> scan, CancellationToken cancellationToken)
+    {
+        if (sharing is null)
+        {
+            return false;
+        }
+
+        UsageGrant counted;
+        try
+        {
+            long day;
+            lock (_lock)
+            {
+                RollDay();
+                day = _day;
+            }
+
+            counted = await sharing.Ledger.CountOnceAsync(Key, day, scan, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            sharing.Failed?.Invoke(Key, e);
+            return false;
+        }
+
+        lock (_lock)
+        {
+            // Nothing here changed the disk yet (it was not known): the ledger's figures are the account's.
+            _bytes = counted.Used.Bytes;
+            _files = counted.Used.Files;
+            _scannedAt = counted.ScannedAt;
+            if (counted.Day == _day)
+            {
+                _uploadedToday = counted.Used.Uploaded;
+                _downloadedToday = counted.Used.Downloaded;
+            }
+
+            DiskKnown = true;
+        }
+
+        return true;
     }
 
     private bool Fits(UsageFigures extra) =>

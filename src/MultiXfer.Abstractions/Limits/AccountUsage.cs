@@ -303,9 +303,9 @@ public sealed partial class AccountUsage(string key, TimeProvider time, LimitMet
         await _loading.WaitAsync(cancellationToken);
         try
         {
-            if (!DiskKnown)
+            if (!DiskKnown && !await CountSharedOnceAsync(scan, cancellationToken))
             {
-                SetDisk(await scan(cancellationToken));
+                SetDisk(await scan(cancellationToken), repair: false);
             }
         }
         finally
@@ -314,8 +314,11 @@ public sealed partial class AccountUsage(string key, TimeProvider time, LimitMet
         }
     }
 
-    /// <summary>Replaces the disk figures with a fresh count (a scan repairing drift).</summary>
-    public void SetDisk(DiskUsage disk)
+    /// <summary>
+    /// Replaces the disk figures with a fresh count: a scan repairing drift, or (<paramref name="repair"/> false) the
+    /// first count, which a cluster's ledger takes only if nobody counted the account before.
+    /// </summary>
+    public void SetDisk(DiskUsage disk, bool repair = true)
     {
         lock (_lock)
         {
@@ -327,6 +330,7 @@ public sealed partial class AccountUsage(string key, TimeProvider time, LimitMet
             _dirty = true;
             // Shared: the ledger's disk figures become the count, plus what this gateway changes from now on.
             _scanned = disk;
+            _scanRepairs = repair;
             _scans++;
             _pending = _pending with { Bytes = 0, Files = 0 };
         }

@@ -23,10 +23,11 @@ public readonly record struct UsageFigures(long Bytes, long Files, long Uploaded
 /// (<paramref name="Settled"/>, counted into the shared totals), what it must hold from now on (<paramref name="Needed"/>:
 /// bytes of uploads in flight, and what a refused operation asks for) and what it would like to hold
 /// (<paramref name="Wanted"/>: that plus headroom, so that most writes need no round trip). <paramref name="Scanned"/>:
-/// a count of the disk that replaces the shared disk figures. <paramref name="Day"/> counts UTC days since 1970.
+/// a count of the disk that replaces the shared disk figures: always when <paramref name="ScanRepairs"/> (an admin's
+/// scan), else only if they were never counted. <paramref name="Day"/> counts UTC days since 1970.
 /// </summary>
 public sealed record UsageExchange(string Key, long Day, UsageFigures Settled, UsageFigures Needed, UsageFigures Wanted,
-    AccountLimits Limits, DiskUsage? Scanned);
+    AccountLimits Limits, DiskUsage? Scanned, bool ScanRepairs = true);
 
 /// <summary>The ledger's answer: the shared totals after the exchange, and what this gateway now holds.</summary>
 public sealed record UsageGrant(UsageFigures Used, long Day, UsageFigures Granted, bool DiskCounted, DateTimeOffset? ScannedAt);
@@ -39,6 +40,14 @@ public sealed record UsageGrant(UsageFigures Used, long Day, UsageFigures Grante
 public interface IUsageLedger
 {
     Task<UsageGrant> ExchangeAsync(UsageExchange exchange, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The shared figures of <paramref name="key"/>, its disk counted with <paramref name="scan"/> first if nobody has
+    /// counted it yet. The count runs while the account is locked in the ledger, so one gateway counts, and none has
+    /// changed the disk uncounted meanwhile (a gateway changes an account's disk only once its figures are known):
+    /// two gateways counting the same files while one of them has not settled its changes would count those twice.
+    /// </summary>
+    Task<UsageGrant> CountOnceAsync(string key, long day, Func<CancellationToken, Task<DiskUsage>> scan, CancellationToken cancellationToken);
 }
 
 /// <summary>

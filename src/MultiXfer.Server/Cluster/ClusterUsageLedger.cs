@@ -23,12 +23,12 @@ internal sealed class ClusterUsageLedger(PostgresDialect database, string node) 
         VALUES (@key, greatest(0, @baseBytes + @bytes), greatest(0, @baseFiles + @files), @day, greatest(0, @up), greatest(0, @down),
             @scanned::bigint, @replace, @now)
         ON CONFLICT (usage_key) DO UPDATE SET
-            used_bytes = greatest(0, CASE WHEN @replace THEN @baseBytes ELSE u.used_bytes END + @bytes),
-            used_files = greatest(0, CASE WHEN @replace THEN @baseFiles ELSE u.used_files END + @files),
+            used_bytes = greatest(0, CASE WHEN @replace AND (@repair OR NOT u.disk_counted) THEN @baseBytes ELSE u.used_bytes END + @bytes),
+            used_files = greatest(0, CASE WHEN @replace AND (@repair OR NOT u.disk_counted) THEN @baseFiles ELSE u.used_files END + @files),
             uploaded_bytes = CASE WHEN u.day < @day THEN greatest(0, @up) WHEN u.day = @day THEN u.uploaded_bytes + @up ELSE u.uploaded_bytes END,
             downloaded_bytes = CASE WHEN u.day < @day THEN greatest(0, @down) WHEN u.day = @day THEN u.downloaded_bytes + @down ELSE u.downloaded_bytes END,
             day = greatest(u.day, @day),
-            scanned_at = CASE WHEN @replace THEN @scanned::bigint ELSE u.scanned_at END,
+            scanned_at = CASE WHEN @replace AND (@repair OR NOT u.disk_counted) THEN @scanned::bigint ELSE u.scanned_at END,
             disk_counted = u.disk_counted OR @replace,
             updated_at = @now
         RETURNING used_bytes, used_files, day, uploaded_bytes, downloaded_bytes, disk_counted, scanned_at
@@ -62,24 +62,20 @@ internal sealed class ClusterUsageLedger(PostgresDialect database, string node) 
         batch.BatchCommands.Add(ClusterSql.Command(LockSql, ("key", exchange.Key)));
         batch.BatchCommands.Add(ClusterSql.Command(SettleSql, ("key", exchange.Key), ("day", exchange.Day),
             ("bytes", exchange.Settled.Bytes), ("files", exchange.Settled.Files), ("up", exchange.Settled.Uploaded), ("down", exchange.Settled.Downloaded),
-            ("replace", scanned is not null), ("baseBytes", scanned is { } s ? s.Bytes - s.InFlightBytes : 0L), ("baseFiles", scanned?.Files ?? 0L),
+            ("replace", scanned is not null), ("repair", exchange.ScanRepairs),
+            ("baseBytes", scanned is { } s ? s.Bytes - s.InFlightBytes : 0L), ("baseFiles", scanned?.Files ?? 0L),
             ("scanned", scanned is null ? DBNull.Value : DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()),
             ("now", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())));
         batch.BatchCommands.Add(ClusterSql.Command(OthersSql, ("key", exchange.Key), ("node", node)));
         batch.BatchCommands.Add(ClusterSql.Command(HeldSql, ("key", exchange.Key), ("node", node)));
 
-        UsageFigures used, others, held = default;
-        long day;
-        bool counted;
-        DateTimeOffset? scannedAt;
+        UsageGrant settled;
+        UsageFigures others, held = default;
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
             await reader.NextResultAsync(cancellationToken); // past the lock
             await reader.ReadAsync(cancellationToken);
-            used = new UsageFigures(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(3), reader.GetInt64(4));
-            day = reader.GetInt64(2);
-            counted = reader.GetBoolean(5);
-            scannedAt = reader.IsDBNull(6) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6));
+            settled = Grant(reader, exchange.Day);
             await reader.NextResultAsync(cancellationToken);
             await reader.ReadAsync(cancellationToken);
             others = Figures(reader);
@@ -90,9 +86,7 @@ internal sealed class ClusterUsageLedger(PostgresDialect database, string node) 
             }
         }
 
-        // Totals of an earlier day: nothing moved today yet, whatever the row says.
-        var today = day == exchange.Day ? used : used with { Uploaded = 0, Downloaded = 0 };
-        var granted = GrantRule.Grant(exchange, today, others, held);
+        var granted = GrantRule.Grant(exchange, settled.Used, others, held);
         await using (var write = connection.CreateCommand())
         {
             write.Transaction = transaction;
@@ -115,7 +109,64 @@ internal sealed class ClusterUsageLedger(PostgresDialect database, string node) 
         }
 
         await transaction.CommitAsync(cancellationToken);
-        return new UsageGrant(today, exchange.Day, granted, counted, scannedAt);
+        return settled with { Granted = granted };
+    }
+
+    public async Task<UsageGrant> CountOnceAsync(string key, long day, Func<CancellationToken, Task<DiskUsage>> scan, CancellationToken cancellationToken)
+    {
+        await using var connection = (NpgsqlConnection)await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        batch.BatchCommands.Add(ClusterSql.Command(LockSql, ("key", key)));
+        batch.BatchCommands.Add(ClusterSql.Command(
+            "SELECT used_bytes, used_files, day, uploaded_bytes, downloaded_bytes, disk_counted, scanned_at FROM account_usage WHERE usage_key = @key",
+            ("key", key)));
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+        {
+            await reader.NextResultAsync(cancellationToken); // past the lock
+            if (await reader.ReadAsync(cancellationToken) && reader.GetBoolean(5))
+            {
+                return Grant(reader, day);
+            }
+        }
+
+        // Nobody counted it: this gateway does, holding the lock, and every other gateway takes the figures it writes.
+        var disk = await scan(cancellationToken);
+        await using var write = new NpgsqlCommand("""
+            INSERT INTO account_usage AS u (usage_key, used_bytes, used_files, day, uploaded_bytes, downloaded_bytes, scanned_at, disk_counted, updated_at)
+            VALUES (@key, @bytes, @files, @day, 0, 0, @now, true, @now)
+            ON CONFLICT (usage_key) DO UPDATE SET used_bytes = @bytes, used_files = @files, scanned_at = @now, disk_counted = true, updated_at = @now
+            RETURNING used_bytes, used_files, day, uploaded_bytes, downloaded_bytes, disk_counted, scanned_at
+            """, connection, transaction);
+        foreach (var (name, value) in new (string, object)[]
+        {
+            ("key", key), ("bytes", Math.Max(0, disk.Bytes - disk.InFlightBytes)), ("files", disk.Files), ("day", day),
+            ("now", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()),
+        })
+        {
+            write.Parameters.Add(new NpgsqlParameter(name, value));
+        }
+
+        UsageGrant counted;
+        await using (var reader = await write.ExecuteReaderAsync(cancellationToken))
+        {
+            await reader.ReadAsync(cancellationToken);
+            counted = Grant(reader, day);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return counted;
+    }
+
+    /// <summary>
+    /// A row of account_usage (used_bytes, used_files, day, uploaded, downloaded, disk_counted, scanned_at) as of
+    /// <paramref name="day"/>: totals of an earlier day mean nothing moved today yet, whatever the row says.
+    /// </summary>
+    private static UsageGrant Grant(NpgsqlDataReader reader, long day)
+    {
+        bool today = reader.GetInt64(2) == day;
+        return new UsageGrant(new UsageFigures(reader.GetInt64(0), reader.GetInt64(1), today ? reader.GetInt64(3) : 0, today ? reader.GetInt64(4) : 0),
+            day, default, reader.GetBoolean(5), reader.IsDBNull(6) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)));
     }
 
     /// <summary>

@@ -36,13 +36,41 @@ internal sealed class InMemoryLedger
     public AccountUsage Gateway(string node, string key = "u1") =>
         new(key, TimeProvider.System, sharing: new UsageSharing(new View(this, node), Wake: static () => { }));
 
+    private readonly SemaphoreSlim _counting = new(1, 1);
+    private bool _counted;
+
+    /// <summary>The first gateway to ask counts its storage (the others' exchanges wait for it); later ones take that count.</summary>
+    private async Task<UsageGrant> CountOnceAsync(Func<CancellationToken, Task<DiskUsage>> scan, long day)
+    {
+        await _counting.WaitAsync();
+        try
+        {
+            if (!_counted)
+            {
+                var disk = await scan(CancellationToken.None);
+                lock (_lock)
+                {
+                    _used = _used with { Bytes = disk.Bytes - disk.InFlightBytes, Files = disk.Files };
+                    _counted = true;
+                }
+            }
+
+            return new UsageGrant(Used, day, default, DiskCounted: true, ScannedAt: null);
+        }
+        finally
+        {
+            _counting.Release();
+        }
+    }
+
     private async Task<UsageGrant> ExchangeAsync(string node, UsageExchange exchange)
     {
         await Task.Yield(); // a round trip: other exchanges and reservations run meanwhile
         lock (_lock)
         {
-            if (exchange.Scanned is { } scan)
+            if (exchange.Scanned is { } scan && (exchange.ScanRepairs || !_counted))
             {
+                _counted = true;
                 _used = _used with { Bytes = scan.Bytes - scan.InFlightBytes, Files = scan.Files };
             }
 
@@ -57,5 +85,8 @@ internal sealed class InMemoryLedger
     private sealed class View(InMemoryLedger ledger, string node) : IUsageLedger
     {
         public Task<UsageGrant> ExchangeAsync(UsageExchange exchange, CancellationToken cancellationToken) => ledger.ExchangeAsync(node, exchange);
+
+        public Task<UsageGrant> CountOnceAsync(string key, long day, Func<CancellationToken, Task<DiskUsage>> scan, CancellationToken cancellationToken) =>
+            ledger.CountOnceAsync(scan, day);
     }
 }

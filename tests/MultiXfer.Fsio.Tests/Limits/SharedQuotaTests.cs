@@ -30,13 +30,6 @@ public sealed class SharedQuotaTests
         return gateways;
     }
 
-    /// <summary>Each gateway's first session counts its (empty) storage; that count reaches the ledger before any upload.</summary>
-    private static async Task<IFileSystem> FirstSessionAsync(QuotaHarness gateway)
-    {
-        var session = await gateway.OpenAsync();
-        await gateway.Usage.ExchangeAsync(default, None);
-        return session;
-    }
 
     [Fact]
     public async Task Uploads_spread_over_three_gateways_never_pass_the_quota_together_and_each_is_whole_or_absent()
@@ -48,7 +41,7 @@ public sealed class SharedQuotaTests
             var sessions = new List<(QuotaHarness Gateway, IFileSystem Session, int Seed)>();
             foreach (var gateway in gateways)
             {
-                sessions.Add((gateway, await FirstSessionAsync(gateway), sessions.Count));
+                sessions.Add((gateway, await gateway.OpenAsync(), sessions.Count));
                 for (int s = 1; s < SessionsPerGateway; s++)
                 {
                     sessions.Add((gateway, await gateway.OpenAsync(), sessions.Count));
@@ -119,8 +112,8 @@ public sealed class SharedQuotaTests
         var gateways = await GatewaysAsync(ledger, new AccountLimits { QuotaBytes = Quota });
         try
         {
-            var first = await FirstSessionAsync(gateways[0]);
-            var second = await FirstSessionAsync(gateways[1]);
+            var first = await gateways[0].OpenAsync();
+            var second = await gateways[1].OpenAsync();
 
             // Gateway 0 holds an upload open: 300 KiB written, and a grant with headroom beyond them.
             var open = await first.OpenFileAsync(P("/held.bin"), Replace, None);

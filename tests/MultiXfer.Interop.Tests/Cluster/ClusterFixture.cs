@@ -6,13 +6,17 @@ namespace MultiXfer.Interop.Tests.Cluster;
 /// <summary>
 /// Three gateways behind HAProxy, as deploy/haproxy/haproxy.cfg runs them: one PostgreSQL database (accounts, bans,
 /// the session registry), one data root, the same host keys and certificate. HAProxy listens on 127.0.0.30, relays
-/// every connection with a PROXY v2 header, balances control connections round robin, and routes each gateway's own
-/// passive range back to that gateway, which advertises the balancer's address in PASV.
+/// every connection with a PROXY v2 header, balances control connections round robin, limits connections per client
+/// address over all gateways, and routes each gateway's own passive range back to that gateway, which advertises the
+/// balancer's address in PASV.
 /// </summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
     public const string Balancer = "127.0.0.30";
     public const int Gateways = 3;
+
+    /// <summary>HAProxy's limit of connections per client address over all gateways (deploy/haproxy/haproxy.cfg: 100).</summary>
+    public const int ConnectionsPerAddress = 20;
 
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 
@@ -69,6 +73,9 @@ public sealed class ClusterFixture : IAsyncLifetime
         {
             "frontend control",
             $"    bind {Balancer}:{Text(Port)}",
+            "    stick-table type ipv6 size 1m expire 30m store conn_cur",
+            "    tcp-request connection track-sc0 src,ipmask(32,64)",
+            $"    tcp-request connection reject if {{ sc0_conn_cur gt {Text(ConnectionsPerAddress)} }}",
             "    default_backend gateways",
             "backend gateways",
             "    balance roundrobin",

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using MultiXfer.Interop.Tests.Admin;
 using MultiXfer.Interop.Tests.Sftp;
@@ -11,8 +13,8 @@ namespace MultiXfer.Interop.Tests.Cluster;
 /// <summary>
 /// Real clients through HAProxy to three gateways sharing PostgreSQL and one data root (<see cref="ClusterFixture"/>):
 /// an account made on one gateway's API works on every gateway in FTP (PASV and EPSV), explicit and implicit FTPS and
-/// SFTP; an account's session limit, its disk quota, its rate, a ban and an admin's end of a session hold across the
-/// gateways.
+/// SFTP; an account's session limit, its disk quota, its rate, a ban, the connections per address and an admin's end of
+/// a session hold across the gateways.
 /// </summary>
 [Collection(nameof(ClusterCollection))]
 public sealed class ClusterTests(ClusterFixture cluster)
@@ -216,6 +218,78 @@ public sealed class ClusterTests(ClusterFixture cluster)
         // Each gateway at the whole rate takes under 3 s here.
         Assert.True(elapsed > TimeSpan.FromSeconds(3.5) && elapsed < TimeSpan.FromSeconds(6.5),
             $"two downloads of {Size} bytes over two gateways took {elapsed.TotalSeconds:F2} s at an account rate of {Rate} B/s");
+    }
+
+    [ClientFact(Haproxy)]
+    public async Task Connections_from_one_address_are_limited_over_all_gateways_together()
+    {
+        // From an address of its own, so no other test's connections count.
+        var source = new IPEndPoint(IPAddress.Parse("127.0.0.31"), 0);
+        var held = new List<TcpClient>();
+        try
+        {
+            // Round robin spreads them over the three gateways: each holds 6-7, under its own limits. (Each greeting
+            // comes after the auto listener's wait for a client that speaks first: about 0.3 s.)
+            for (int i = 0; i < ClusterFixture.ConnectionsPerAddress; i++)
+            {
+                var client = await ConnectFromAsync(source);
+                held.Add(client);
+                Assert.StartsWith("220", await ReadLineAsync(client), StringComparison.Ordinal);
+            }
+
+            Assert.Null(await GreetingFromAsync(source)); // closed by the balancer
+
+            held[0].Dispose();
+            held.RemoveAt(0);
+            var clock = Stopwatch.StartNew();
+            string? greeting;
+            while ((greeting = await GreetingFromAsync(source)) is null && clock.Elapsed < TimeSpan.FromSeconds(5))
+            {
+                await Task.Delay(50);
+            }
+
+            Assert.StartsWith("220", greeting, StringComparison.Ordinal);
+        }
+        finally
+        {
+            held.ForEach(c => c.Dispose());
+        }
+    }
+
+    private async Task<TcpClient> ConnectFromAsync(IPEndPoint source)
+    {
+        var client = new TcpClient(source);
+        await client.ConnectAsync(ClusterFixture.Balancer, cluster.Port);
+        return client;
+    }
+
+    /// <summary>The greeting a new connection from <paramref name="source"/> gets; null when it is closed or reset instead.</summary>
+    private async Task<string?> GreetingFromAsync(IPEndPoint source)
+    {
+        try
+        {
+            using var client = await ConnectFromAsync(source);
+            return await ReadLineAsync(client);
+        }
+        catch (SocketException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The first line the server sends, or null when the connection closes first.</summary>
+    private static async Task<string?> ReadLineAsync(TcpClient client)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            var reader = new StreamReader(client.GetStream(), leaveOpen: true);
+            return await reader.ReadLineAsync(timeout.Token);
+        }
+        catch (IOException)
+        {
+            return null; // reset
+        }
     }
 
     [ClientFact(Haproxy, "curl")]

@@ -124,6 +124,38 @@ public sealed class ClusterUsageLedgerTests(PostgresFixture postgres) : IClassFi
     }
 
     [Fact]
+    public async Task Gateways_counting_an_account_at_once_scan_it_once_and_a_later_first_count_does_not_replace_the_totals()
+    {
+        int scans = 0;
+        async Task<DiskUsage> SlowScan(CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref scans);
+            await Task.Delay(300, cancellationToken);
+            return new DiskUsage(5000, 3, InFlightBytes: 1000);
+        }
+
+        var ledgers = new List<ClusterUsageLedger>();
+        for (int g = 0; g < 3; g++)
+        {
+            var dialect = new PostgresDialect(_connectionString);
+            _owned.Add(dialect);
+            ledgers.Add(new ClusterUsageLedger(dialect, $"gw-{g}"));
+        }
+
+        var counts = await Task.WhenAll(ledgers.Select(l => l.CountOnceAsync("dora", 20_000, SlowScan, None)));
+        Assert.Equal(1, scans);
+        Assert.All(counts, c => Assert.Equal((4000L, 3L, true), (c.Used.Bytes, c.Used.Files, c.DiskCounted)));
+
+        // A gateway that counted alone (the ledger was away) sends its count later with its changes: the ledger keeps
+        // the count it has and adds the changes; an admin's scan replaces it.
+        var late = new UsageExchange("dora", 20_000, new UsageFigures(100, 1, 0, 0), default, default, new AccountLimits(),
+            new DiskUsage(999_999, 99), ScanRepairs: false);
+        Assert.Equal(4100, (await ledgers[0].ExchangeAsync(late, None)).Used.Bytes);
+        var repair = late with { Settled = default, ScanRepairs = true };
+        Assert.Equal(999_999, (await ledgers[0].ExchangeAsync(repair, None)).Used.Bytes);
+    }
+
+    [Fact]
     public async Task A_dead_gateways_grant_stops_counting_when_its_lease_runs_out()
     {
         var limits = new AccountLimits { QuotaBytes = Quota };
