@@ -14,8 +14,12 @@ internal sealed class AdminContext(
     CertificateStore certificates,
     string accountsProvider,
     TimeProvider time,
-    MultiXfer.Server.Cluster.SessionRegistry? cluster = null)
+    MultiXfer.Server.Cluster.SessionRegistry? cluster = null,
+    MultiXfer.Server.Cluster.HostKeyFeed? hostKeyRotations = null)
 {
+    /// <summary>Where a rotation step is announced to the cluster's other gateways; null for a gateway alone.</summary>
+    public MultiXfer.Server.Cluster.HostKeyFeed? HostKeyRotations => hostKeyRotations;
+
     /// <summary>The cluster's session registry; null for a gateway alone.</summary>
     public MultiXfer.Server.Cluster.SessionRegistry? Cluster => cluster;
 

@@ -74,6 +74,9 @@ internal static class AdminEndpoints
                     return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Rotation step refused", detail: problem);
                 }
 
+                // The other gateways of a cluster share the keys directory: they load the step's result now.
+                context.HostKeyRotations?.Announce(site);
+
                 await context.Accounts.AuditAsync(AdminAuthentication.ActorOf(http), $"hostkey.{step}", $"{site} {rotation.Type}",
                     string.Join(" ", manager.Describe().Where(k => k.Algorithm == rotation.Type).Select(k => $"{k.State}={k.Fingerprint}")), http.RequestAborted);
                 return Results.Ok(manager.Describe().Select(k => new HostKeyResource(site, k.Algorithm, k.Fingerprint, k.Certificate, k.State)).ToList());

@@ -56,13 +56,14 @@ internal static class AdminServices
                 provider.GetRequiredService<QuotaControl>(),
                 provider.GetRequiredService<ConfigurationReloader>().Reload,
                 [.. SitesOf(hostKeys)], certificates, settings.Accounts.Provider, TimeProvider.System,
-                provider.GetService<MultiXfer.Server.Cluster.SessionRegistry>()),
+                provider.GetService<MultiXfer.Server.Cluster.SessionRegistry>(), provider.GetService<MultiXfer.Server.Cluster.HostKeyFeed>()),
             AdminAuthentication.ThrottleFor(settings.Admin, settings.Server.Ipv6PrefixLength, TimeProvider.System),
             certificates, provider.GetRequiredService<Readiness>(), provider.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<AdminApiService>());
     }
 
-    private static IEnumerable<(string Site, MultiXfer.Ssh.HostKeys.HostKeyManager Keys)> SitesOf(SiteHostKeys hostKeys)
+    /// <summary>Each SSH site's host keys under the name the API gives it.</summary>
+    public static IEnumerable<(string Site, MultiXfer.Ssh.HostKeys.HostKeyManager Keys)> SitesOf(SiteHostKeys hostKeys)
     {
         if (hostKeys.Default is { } defaultKeys)
         {

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Logging;
 using MultiXfer.Accounts;
 using MultiXfer.Auth.Accounts;
 using MultiXfer.Server.Admin;
-using Npgsql;
 
 namespace MultiXfer.Server.Cluster;
 
@@ -20,43 +19,29 @@ internal sealed partial class AccountChangeFeed(PostgresDialect database, IAccou
     public const string Channel = "multixfer_accounts";
 
     private readonly CancellationTokenSource _stop = new();
-    private NotificationListener? _changes;
-    private Task _listener = Task.CompletedTask;
+    private ClusterChannel? _changes;
 
     /// <summary>True while this gateway hears the cluster's account changes.</summary>
     public bool Listening => _changes?.Listening == true;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _changes = new NotificationListener(database, Channel, name => _ = ApplyAsync(name), CatchUpAsync, logger);
-        _listener = Task.Run(() => _changes.RunAsync(_stop.Token));
+        _changes = new ClusterChannel(database, Channel, name => _ = ApplyAsync(name), CatchUpAsync, logger);
+        _changes.Start();
         return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stop.CancelAsync();
-        await _listener.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (_changes is not null)
+        {
+            await _changes.StopAsync(cancellationToken);
+        }
     }
 
     /// <summary>Tells every gateway (this one included, harmlessly) that <paramref name="name"/> changed; never blocks the change.</summary>
-    public void Announce(string name) => _ = AnnounceAsync(name);
-
-    private async Task AnnounceAsync(string name)
-    {
-        try
-        {
-            await using var connection = await database.OpenAsync(_stop.Token);
-            await using var command = (NpgsqlCommand)connection.CreateCommand();
-            command.CommandText = $"SELECT pg_notify('{Channel}', @name)";
-            command.Parameters.Add(new NpgsqlParameter("name", name));
-            await command.ExecuteNonQueryAsync(_stop.Token);
-        }
-        catch (Exception e) when (e is DbException or TimeoutException or IOException or OperationCanceledException)
-        {
-            LogAnnounceFailed(name, e.Message); // the other gateways' sweeps still catch it
-        }
-    }
+    public void Announce(string name) => _changes?.Announce(name);
 
     private async Task ApplyAsync(string name)
     {
@@ -72,7 +57,7 @@ internal sealed partial class AccountChangeFeed(PostgresDialect database, IAccou
         }
     }
 
-    private async Task<int> CatchUpAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    private async Task<int> CatchUpAsync(CancellationToken cancellationToken)
     {
         await enforcer.SweepAsync(cancellationToken);
         return sessions.LoggedIn.Count();
@@ -85,12 +70,13 @@ internal sealed partial class AccountChangeFeed(PostgresDialect database, IAccou
             await _stop.CancelAsync();
         }
 
-        await _listener.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (_changes is not null)
+        {
+            await _changes.DisposeAsync();
+        }
+
         _stop.Dispose();
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "cluster: could not announce the change of account {Account} ({Detail})")]
-    private partial void LogAnnounceFailed(string account, string detail);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "cluster: could not apply the change of account {Account} ({Detail})")]
     private partial void LogApplyFailed(string account, string detail);

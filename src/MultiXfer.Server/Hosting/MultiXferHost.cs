@@ -193,6 +193,9 @@ internal static class MultiXferHost
                 provider.GetRequiredService<QuotaControl>(), provider.GetRequiredService<AccountEnforcer>(),
                 provider.GetRequiredService<ILoggerFactory>().CreateLogger("MultiXfer.Cluster")));
             builder.Services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<AccountChangeFeed>());
+            builder.Services.AddSingleton(provider => new HostKeyFeed(shared, [.. AdminServices.SitesOf(hostKeys)],
+                provider.GetRequiredService<ILoggerFactory>().CreateLogger("MultiXfer.Cluster")));
+            builder.Services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<HostKeyFeed>());
         }
 
         builder.Services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<ListenerService>());
