@@ -17,6 +17,9 @@ internal sealed class GatewayCluster : IAsyncDisposable
     public const string Balancer = "127.0.0.30";
     public const string Password = "alice-secret";
 
+    /// <summary>alice's disk quota: far above what the tests store, so every gateway holds a grant of it while uploading.</summary>
+    public const long Quota = 1L << 30;
+
     private readonly string _work;
     private readonly List<Gateway> _gateways = [];
 
@@ -72,7 +75,8 @@ internal sealed class GatewayCluster : IAsyncDisposable
                   "Ftp": { "PassivePorts": "{{Text(passive.First)}}-{{Text(passive.Last)}}", "PassiveAddress": "{{Balancer}}" },
                   "Penalties": { "Exempt": [ "127.0.0.0/8" ] },
                   "Logging": { "File": "{{Path.Combine(work, "logs", $"gateway-{Text(i)}.log")}}" },
-                  "Users": { "alice": { "PasswordHash": "{{hash}}", "AuthorizedKeys": [ "{{SshTestKeys.ClientPublicKey("id_ed25519")}}" ] } }
+                  "Users": { "alice": { "PasswordHash": "{{hash}}", "AuthorizedKeys": [ "{{SshTestKeys.ClientPublicKey("id_ed25519")}}" ],
+                    "Limits": { "QuotaBytes": {{Quota}} } } }
                 }
                 """);
             cluster._gateways.Add(new Gateway(config, ports[2 * i], ports[(2 * i) + 1], passive));

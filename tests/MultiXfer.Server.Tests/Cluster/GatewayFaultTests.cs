@@ -120,12 +120,16 @@ public sealed class GatewayFaultTests(PostgresFixture postgres) : IClassFixture<
         }
 
         Assert.Equal(3, await CountAsync(connection, "SELECT count(DISTINCT node) FROM cluster_sessions"));
+        // Each uploading gateway holds a grant of alice's quota.
+        Assert.Equal(3, await CountAsync(connection, "SELECT count(DISTINCT node) FROM usage_grants"));
         Process.GetProcessById(cluster[1].ProcessId).Kill(); // SIGKILL: no goodbye to the clients or the registry
         await cluster[1].WaitForExitAsync(TimeSpan.FromSeconds(20));
         var killedAt = Stopwatch.StartNew();
-        while (await CountAsync(connection, "SELECT count(*) FROM cluster_sessions WHERE node = 'gateway-1'") > 0)
+        while (await CountAsync(connection, "SELECT count(*) FROM cluster_sessions WHERE node = 'gateway-1'") +
+               await CountAsync(connection, "SELECT count(*) FROM usage_grants WHERE node = 'gateway-1'") > 0)
         {
-            Assert.True(killedAt.Elapsed < TimeSpan.FromSeconds(3 + 3), $"the killed gateway's sessions were still registered after {killedAt.Elapsed}");
+            Assert.True(killedAt.Elapsed < TimeSpan.FromSeconds(3 + 3),
+                $"the killed gateway's sessions or quota grant were still registered after {killedAt.Elapsed}");
             await Task.Delay(100);
         }
 
@@ -141,6 +145,19 @@ public sealed class GatewayFaultTests(PostgresFixture postgres) : IClassFixture<
         }
 
         await WaitForEmptyRegistryAsync(connection);
+
+        // Nothing counted twice: the stored usage is the files under their names. The killed gateway's temporary
+        // (left for the stale-upload sweep) died with its grant, so it is not counted.
+        long stored = Directory.GetFiles(cluster.Home).Where(f => !Path.GetFileName(f).StartsWith(".mxpart-", StringComparison.Ordinal))
+            .Sum(f => new FileInfo(f).Length);
+        var settled = Stopwatch.StartNew();
+        long used;
+        while ((used = await CountAsync(connection, "SELECT used_bytes FROM account_usage")) != stored ||
+               await CountAsync(connection, "SELECT count(*) FROM usage_grants") > 0)
+        {
+            Assert.True(settled.Elapsed < TimeSpan.FromSeconds(10), $"{used} bytes counted for {stored} stored, or grants left");
+            await Task.Delay(200);
+        }
     }
 
     /// <summary>No session is counted once every client has gone: nothing double counted, nothing left behind.</summary>
