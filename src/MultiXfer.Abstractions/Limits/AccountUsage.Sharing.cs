@@ -28,6 +28,9 @@ public sealed partial class AccountUsage
     /// <summary>Whether the account's usage is shared with other gateways through a ledger.</summary>
     public bool Shared => sharing is not null;
 
+    /// <summary>The ledger did not answer the latest exchange: limits this gateway's grant cannot hold are refused for that.</summary>
+    public bool LedgerUnreachable { get; private set; }
+
     /// <summary>Whether there is anything for the ledger: changes, a scan, or a grant this gateway no longer needs.</summary>
     public bool NeedsExchange
     {
@@ -83,6 +86,7 @@ public sealed partial class AccountUsage
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            LedgerUnreachable = true;
             sharing.Failed?.Invoke(Key, e);
             return false;
         }
@@ -126,6 +130,7 @@ public sealed partial class AccountUsage
             }
 
             var grant = await ledger.ExchangeAsync(request, cancellationToken);
+            LedgerUnreachable = false;
             lock (_lock)
             {
                 if (scans == _scans)

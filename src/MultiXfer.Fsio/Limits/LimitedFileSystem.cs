@@ -286,6 +286,13 @@ internal sealed class LimitedFileSystem(IFileSystem backend, AccountUsage usage)
     {
         usage.Metrics?.Refused(limit);
         var u = usage.Snapshot();
+        if (usage.LedgerUnreachable)
+        {
+            // Shared by a cluster's gateways: what the others used is not known, so the limit is not passed blindly.
+            return new FsException(FsErrorKind.QuotaExceeded,
+                $"{path}: {Describe(limit)} of account {u.Key} cannot be checked: the cluster's usage ledger cannot be reached");
+        }
+
         return new FsException(FsErrorKind.QuotaExceeded,
             $"{path}: {Describe(limit)} exceeded for account {u.Key} (disk {u.UsedBytes}/{Show(u.Limits.QuotaBytes)} bytes, " +
             $"{u.UsedFiles}/{Show(u.Limits.QuotaFiles)} files; today up {u.UploadedToday}/{Show(u.Limits.UploadBytesPerDay)}, " +

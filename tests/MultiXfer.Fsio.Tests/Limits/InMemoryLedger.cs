@@ -13,6 +13,9 @@ internal sealed class InMemoryLedger
     private readonly Dictionary<string, UsageFigures> _grants = new(StringComparer.Ordinal);
     private UsageFigures _used;
 
+    /// <summary>While set, every exchange fails as an unreachable database's would.</summary>
+    public bool Unreachable { get; set; }
+
     public UsageFigures Used
     {
         get
@@ -66,6 +69,11 @@ internal sealed class InMemoryLedger
     private async Task<UsageGrant> ExchangeAsync(string node, UsageExchange exchange)
     {
         await Task.Yield(); // a round trip: other exchanges and reservations run meanwhile
+        if (Unreachable)
+        {
+            throw new IOException("the ledger's database does not answer");
+        }
+
         lock (_lock)
         {
             if (exchange.Scanned is { } scan && (exchange.ScanRepairs || !_counted))

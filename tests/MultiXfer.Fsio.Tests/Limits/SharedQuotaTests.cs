@@ -155,6 +155,45 @@ public sealed class SharedQuotaTests
     }
 
     [Fact]
+    public async Task With_the_ledger_unreachable_a_gateway_writes_what_its_grant_holds_and_refuses_the_rest_saying_why()
+    {
+        var ledger = new InMemoryLedger();
+        var gateways = await GatewaysAsync(ledger, new AccountLimits { QuotaBytes = Quota });
+        try
+        {
+            var session = await gateways[0].OpenAsync();
+            await using var open = await session.OpenFileAsync(P("/f.bin"), Replace, None);
+            await open.WriteAsync(0, Content(16 * 1024), None);
+            long held = ledger.HeldBy("gw0").Bytes;
+            ledger.Unreachable = true;
+
+            // What is already granted goes on being written; the write past it cannot be checked, so it is refused.
+            long written = 16 * 1024;
+            var refusal = await QuotaRefusal(async () =>
+            {
+                for (; ; written += 16 * 1024)
+                {
+                    await open.WriteAsync(written, Content(16 * 1024), None);
+                }
+            });
+            Assert.True(written <= held && written > held - (16 * 1024), $"wrote {written} of a grant of {held}");
+            Assert.Contains("the cluster's usage ledger cannot be reached", refusal.Message, StringComparison.Ordinal);
+
+            // The refused upload is discarded whole; with the ledger back, the next one gets room again.
+            ledger.Unreachable = false;
+            await UploadAsync(session, "/g.bin", 100 * 1024);
+            Assert.Null(await TryStatAsync(await gateways[0].OpenUncountedAsync(), "/f.bin"));
+        }
+        finally
+        {
+            foreach (var gateway in gateways)
+            {
+                await gateway.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_daily_download_allowance_is_spent_exactly_once_over_all_gateways()
     {
         var ledger = new InMemoryLedger();
