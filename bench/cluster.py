@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Gateways behind HAProxy sharing PostgreSQL (bench/cluster.sh sets it up): FTP logins per second and aggregate
-download throughput through the balancer with 1, 2 and 3 gateways, against one gateway reached directly, in one run;
-each gateway's memory; the database's transactions per login. The login account is stored in PostgreSQL, as a
-cluster's accounts are, so a login reads its row, records the login and registers and unregisters its session."""
+download and upload throughput through the balancer with 1, 2 and 3 gateways, against one gateway reached directly,
+in one run; each gateway's memory; the database's transactions per login and per GiB uploaded. The accounts are
+stored in PostgreSQL, as a cluster's accounts are, so a login reads its row, records the login and registers and
+unregisters its session. The uploads are an account's with a disk quota, which the gateways share through the
+usage ledger (grants of the quota, settled in the database); the same uploads by an account without one show what
+that costs."""
 import argparse, ftplib, os, statistics, subprocess, threading, time
 
 WORK = os.environ["CLUSTER_WORK"]
@@ -46,6 +49,10 @@ def start_gateways():
         if i == 0:
             # The stored account every login uses (one row, read by every gateway).
             subprocess.run(["dotnet", SERVER, "accounts", "add", "benchdb", "--password-stdin", "--home", "/bench", "--config", path],
+                           input="benchpass\n", text=True, check=True, capture_output=True)
+            # Uploads against a disk quota far above what they store: every write is checked against a shared grant.
+            subprocess.run(["dotnet", SERVER, "accounts", "add", "benchq", "--password-stdin", "--home", "/bench-quota",
+                            "--quota-bytes", str(100 << 30), "--config", path],
                            input="benchpass\n", text=True, check=True, capture_output=True)
         processes.append(subprocess.Popen(["dotnet", SERVER, "--config", path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         wait_ready(ADMIN[i])
@@ -114,11 +121,29 @@ def throughput(host, port, parallel=4):
     return parallel * 256 * 1048576 / (time.monotonic() - started) / 1e6
 
 
+def upload(host, port, user, parallel=4):
+    """Aggregate MB/s of parallel curl uploads of the 256 MiB file, each to a name of its own (replacing last run's)."""
+    started = time.monotonic()
+    clients = [subprocess.Popen(["curl", "-s", "-S", "-T", f"{WORK}/data/bench/256m.bin", "-u", f"{user}:benchpass",
+                                 f"ftp://{host}:{port}/up-{i}.bin"]) for i in range(parallel)]
+    for c in clients:
+        if c.wait() != 0:
+            raise SystemExit("an upload failed")
+    return parallel * 256 * 1048576 / (time.monotonic() - started) / 1e6
+
+
 def transactions():
     out = subprocess.run(["runuser", "-u", "postgres", "--", "psql", "-h", "127.0.0.1", "-p", PG_PORT, "-U", "postgres", "-d", "multixfer",
                           "-Atc", "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = 'multixfer'"],
                          capture_output=True, text=True, check=True).stdout
     return int(out.strip())
+
+
+def settled_transactions():
+    """The count once every backend has reported: an idle backend sends its statistics up to 10 s late
+    (PGSTAT_IDLE_INTERVAL), so a count read at once would hold part of the step before."""
+    time.sleep(11.0)
+    return transactions()
 
 
 def memory_mib(pid):
@@ -142,16 +167,26 @@ def main():
             haproxy = start_haproxy(count) if count else None
             try:
                 logins_per_second(host, port, seconds=1.0)  # warm: JIT, pools, the password cache
-                rates, per_login, speeds = [], [], []
-                for _ in range(args.runs):
-                    before = transactions()
+                rates, speeds, uploads, unlimited = [], [], [], []
+                for run in range(args.runs):
+                    # Transactions are counted in the first run only: each count waits for the database's statistics.
+                    counting = run == 0
+                    before = settled_transactions() if counting else 0
+                    uploads.append(upload(host, port, "benchq"))
+                    if counting:
+                        per_gib = settled_transactions() - before  # 4 x 256 MiB: one GiB, four logins included
+                    if count == 0:
+                        unlimited.append(upload(host, port, "benchdb"))
+                    before = settled_transactions() if counting else 0
                     rate, count_done = logins_per_second(host, port)
-                    time.sleep(1.0)  # the sessions' unregistrations land
-                    per_login.append((transactions() - before) / count_done)
+                    if counting:
+                        per_login = (settled_transactions() - before) / count_done
                     rates.append(rate)
                     speeds.append(throughput(host, port))
-                rows.append((title, statistics.median(rates), statistics.median(per_login), statistics.median(speeds)))
-                print(f"| {title} | {rows[-1][1]:.0f} | {rows[-1][2]:.1f} | {rows[-1][3]:.0f} |", flush=True)
+                rows.append((title, statistics.median(rates), per_login, statistics.median(speeds), statistics.median(uploads), per_gib))
+                print(f"| {title} | {rows[-1][1]:.0f} | {rows[-1][2]:.1f} | {rows[-1][3]:.0f} | {rows[-1][4]:.0f} | {rows[-1][5]:.0f} |", flush=True)
+                if unlimited:
+                    print(f"| {title}, uploads without a quota | | | | {statistics.median(unlimited):.0f} | |", flush=True)
             finally:
                 if haproxy:
                     haproxy.terminate()
@@ -169,6 +204,7 @@ def main():
 
 
 if __name__ == "__main__":
-    print("| setup | FTP logins/s (8 clients) | database transactions per login | 4 x 256 MiB downloads, MB/s |")
-    print("|---|---|---|---|")
+    print("| setup | FTP logins/s (8 clients) | database transactions per login | 4 x 256 MiB downloads, MB/s |"
+          " 4 x 256 MiB uploads under a quota, MB/s | database transactions per GiB uploaded |")
+    print("|---|---|---|---|---|---|")
     main()

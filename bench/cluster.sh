@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Several gateways behind HAProxy, one PostgreSQL: FTP logins/s and aggregate download throughput through the
-# balancer with 1, 2 and 3 gateways, against one gateway without a balancer, all on this machine in one run; memory
-# per gateway, and database transactions per login. Run as root: starts a throwaway PostgreSQL (Debian's package) on
-# a loopback port, the gateways as processes on 127.0.0.1 and HAProxy on 127.0.0.30, then runs bench/cluster.py.
+# Several gateways behind HAProxy, one PostgreSQL: FTP logins/s and aggregate download and upload (under a shared
+# disk quota) throughput through the balancer with 1, 2 and 3 gateways, against one gateway without a balancer, all
+# on this machine in one run; memory per gateway, and database transactions per login and per GiB uploaded. Run as
+# root: starts a throwaway PostgreSQL (Debian's package) on a loopback port, the gateways as processes on 127.0.0.1
+# and HAProxy on 127.0.0.30, then runs bench/cluster.py.
 # On 2 cores more gateways cannot add capacity: the figures show what the balancer and the shared state cost.
 #   bench/cluster.sh
 #   RUNS=5 bench/cluster.sh
@@ -16,7 +17,7 @@ for p in haproxy postgresql curl python3; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || apt-get install -y -qq --no-install-recommends "$p" >/dev/null
 done
 pkill -f "$W/gateway-" 2>/dev/null || true
-rm -rf "$W" && mkdir -p "$W/pg" "$W/data/bench" "$W/keys"
+rm -rf "$W" && mkdir -p "$W/pg" "$W/data/bench" "$W/data/bench-quota" "$W/keys"
 chown postgres:postgres "$W/pg"
 head -c 268435456 /dev/urandom > "$W/data/bench/256m.bin"
 
