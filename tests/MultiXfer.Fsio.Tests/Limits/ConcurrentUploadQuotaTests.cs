@@ -48,22 +48,7 @@ public sealed class ConcurrentUploadQuotaTests
             }
         });
 
-        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var uploads = Enumerable.Range(0, Uploads).Select(i => Task.Run(async () =>
-        {
-            await go.Task;
-            try
-            {
-                await UploadInChunksAsync(sessions[i], $"/f{i}", seed: i);
-                return true;
-            }
-            catch (FsException e) when (e.Kind == FsErrorKind.QuotaExceeded)
-            {
-                return false;
-            }
-        })).ToArray();
-        go.SetResult();
-        bool[] completed = await Task.WhenAll(uploads);
+        bool[] completed = await RaceAsync(Enumerable.Range(0, Uploads).Select(i => (Func<Task>)(() => UploadInChunksAsync(sessions[i], $"/f{i}", seed: i))));
         await finished.CancelAsync();
         await sampler;
 

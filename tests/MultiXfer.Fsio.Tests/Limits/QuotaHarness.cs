@@ -137,6 +137,27 @@ internal sealed class QuotaHarness : IAsyncDisposable
         }
     }
 
+    /// <summary>Starts every upload at once; true for each that completed, false for each refused for a quota.</summary>
+    public static async Task<bool[]> RaceAsync(IEnumerable<Func<Task>> uploads)
+    {
+        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var running = uploads.Select(upload => Task.Run(async () =>
+        {
+            await go.Task;
+            try
+            {
+                await upload();
+                return true;
+            }
+            catch (FsException e) when (e.Kind == FsErrorKind.QuotaExceeded)
+            {
+                return false;
+            }
+        })).ToArray();
+        go.SetResult();
+        return await Task.WhenAll(running);
+    }
+
     public static async Task<FsException> QuotaRefusal(Func<Task> action)
     {
         var refusal = await Assert.ThrowsAsync<FsException>(action);
