@@ -279,8 +279,14 @@ def measure(case, servers, runs, title):
             except Exception as error:
                 failed.add(name)
                 print(f"[{title}] {name} failed: {failure_text(error)}", file=sys.stderr, flush=True)
-    return {name: ("n/a" if name in unsupported else None) if name in failed else statistics.median(values)
-            for name, values in samples.items()}
+    return {name: ("n/a" if name in unsupported else None) if name in failed else median(values) for name, values in samples.items()}
+
+
+def median(values):
+    """The median of numbers, or of tuples component by component (a case that measures time and CPU)."""
+    if values and isinstance(values[0], tuple):
+        return tuple(statistics.median(component) for component in zip(*values))
+    return statistics.median(values)
 
 
 def cell(value, unit="s"):
@@ -302,7 +308,7 @@ def ratio(value, peers):
     return f"{value / best:.2f}" if best > 0 else "-"
 
 
-GROUPS = ["ftp", "ftps", "auth", "ssh", "kex", "sftp", "scp", "frontend", "limits", "observability", "observability-small"]
+GROUPS = ["ftp", "ftps", "auth", "ssh", "kex", "sftp", "scp", "uploads", "frontend", "limits", "observability", "observability-small"]
 
 
 def ftp_group(runs):
@@ -535,6 +541,94 @@ def scp_group(runs):
         results = measure(case, SFTP_SERVERS, runs, title)
         print(f"| {title} | {cell(results['MultiXfer'])} | {cell(results['OpenSSH'])} | {cell(results['ProFTPD'])} | "
               f"{ratio(results['MultiXfer'], [results['OpenSSH'], results['ProFTPD']])} |", flush=True)
+
+
+# "uploads" (issue 19): every upload path to a new name and over an existing file of the same name and size (what a
+# user re-uploading does; MultiXfer's crash-safe upload then holds the old file's blocks and the new one's at once),
+# each with the server's CPU per GiB (server_cpu).
+CPUACCT = "/sys/fs/cgroup/cpuacct"
+
+
+def server_cpu(pid):
+    """CPU seconds of the server listening as PID and of every process it forks from now on, running or ended: the
+    first call moves the listener into a cpuacct cgroup of its own (cgroup v1), which its forks inherit. sshd's
+    per-session processes are not all reaped into the listener's own figures in /proc (an sftp put showed 0.02 s
+    there), so those would miss a forking peer's work. Without cpuacct, /proc is the fallback."""
+    group = os.path.join(CPUACCT, f"xferbench-{pid}")
+    if not os.path.isdir(CPUACCT):
+        return cpu_seconds(pid)
+    if not os.path.isdir(group):
+        os.mkdir(group)
+        with open(os.path.join(group, "cgroup.procs"), "w") as procs:
+            procs.write(str(pid))
+    with open(os.path.join(group, "cpuacct.usage")) as usage:
+        return int(usage.read()) / 1e9
+
+
+def upload_case(command, existing):
+    """1 GiB by COMMAND(name, port, remote name) into upload/; returns (seconds, server CPU seconds)."""
+    def case(name, port):
+        remote = f"{name}-{'over' if existing else 'new'}-1g.bin"
+        target = f"/srv/bench/upload/{remote}"
+
+        def prepare():
+            if not existing:
+                if os.path.exists(target):
+                    os.remove(target)
+            elif not (os.path.exists(target) and os.path.getsize(target) == 1 << 30):
+                shutil.copyfile("/srv/bench/data/1g.bin", target)
+                shutil.chown(target, "bench", "bench")
+
+        pid = listener_pid(port)
+        prepare()
+        subprocess.run(["sync"], check=True)
+        before = server_cpu(pid)
+        seconds = timed(command(name, port, remote))
+        time.sleep(0.5)  # the session's processes end
+        cpu = server_cpu(pid) - before
+        assert os.path.getsize(target) == 1 << 30, f"upload has {os.path.getsize(target)} bytes"
+        return seconds, cpu
+    return case
+
+
+def curl_stor(*options):
+    return lambda name, port, remote: ["curl", "-sS", *options, "-T", "/srv/bench/data/1g.bin", url(port, f"upload/{remote}")]
+
+
+def sftp_put(cipher):
+    def command(name, port, remote):
+        require_cipher(port, cipher)
+        return sftp_batch(name, port, f"put-{remote}", [f"put /srv/bench/data/1g.bin upload/{remote}"], cipher)
+    return command
+
+
+def scp_put(name, port, remote):
+    return ["scp", "-O", *SSH_OPTIONS, "-P", str(port), "/srv/bench/data/1g.bin", f"127.0.0.1:upload/{remote}"]
+
+
+def uploads_group(runs):
+    tls_servers = [(n, p) for n, p in SERVERS if n != "vsftpd"]
+    paths = [("FTP STOR (curl -T)", curl_stor(), SERVERS),
+             ("FTPS PROT P STOR (curl --ssl-reqd -T)", curl_stor("--ssl-reqd", "--insecure"), tls_servers)]
+    paths += [(f"SFTP put (sftp -b), {cipher}", sftp_put(cipher), SFTP_SERVERS) for cipher in SFTP_CIPHERS]
+    paths += [("scp -O put", scp_put, SFTP_SERVERS)]
+    print("1 GiB each; time, and server CPU per GiB in brackets; ratios are MultiXfer over the best peer")
+    print("| case | MultiXfer | peers | time ratio | CPU ratio |")
+    print("|---|---|---|---|---|")
+    for title, command, servers in paths:
+        for existing in (False, True):
+            row = f"{title}, {'over an existing file' if existing else 'new name'}"
+            results = measure(upload_case(command, existing), servers, runs, row)
+            ours = results["MultiXfer"]
+            peers = {n: r for n, r in results.items() if n != "MultiXfer"}
+            usable = [r for r in peers.values() if isinstance(r, tuple)]
+
+            def shown(result):
+                return cell(result) if not isinstance(result, tuple) else f"{result[0]:.2f} s ({result[1]:.2f} s)"
+
+            times = ratio(ours[0], [r[0] for r in usable]) if isinstance(ours, tuple) else "-"
+            cpus = ratio(ours[1], [r[1] for r in usable]) if isinstance(ours, tuple) else "-"
+            print(f"| {row} | {shown(ours)} | {', '.join(f'{n} {shown(r)}' for n, r in peers.items())} | {times} | {cpus} |", flush=True)
 
 
 # "frontend": MultiXfer's "auto" listener (127.0.0.1:2126), which serves FTP, implicit FTPS and SSH on one port and
@@ -909,7 +1003,7 @@ def main():
     if unknown or not groups:
         parser.error(f"--only takes groups among {','.join(GROUPS)}, got {args.only!r}")
     print(f"\nmedian of {args.runs} runs, loopback, {os.cpu_count()} cores", flush=True)
-    for name, group in [("ftp", ftp_group), ("ftps", ftps_group), ("auth", auth_group), ("ssh", ssh_group), ("kex", kex_group), ("sftp", sftp_group), ("scp", scp_group),
+    for name, group in [("ftp", ftp_group), ("ftps", ftps_group), ("auth", auth_group), ("ssh", ssh_group), ("kex", kex_group), ("sftp", sftp_group), ("scp", scp_group), ("uploads", uploads_group),
                         ("frontend", frontend_group), ("limits", limits_group), ("observability", observability_group),
                         ("observability-small", observability_small_group)]:
         if name in groups:

@@ -4,7 +4,7 @@
 # Run as root: installs the peers, creates user "bench" and the test files, starts everything, prints a table.
 #   bench/run.sh                     all cases, median of 3
 #   RUNS=5 bench/run.sh              more repetitions
-#   bench/run.sh --only sftp         only some groups, comma-separated among ftp,ftps,auth,ssh,kex,sftp,scp,frontend,limits,observability,observability-small
+#   bench/run.sh --only sftp         only some groups, comma-separated among ftp,ftps,auth,ssh,kex,sftp,scp,uploads,frontend,limits,observability,observability-small
 #   RUNS=1 bench/run.sh --only ssh,sftp
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
