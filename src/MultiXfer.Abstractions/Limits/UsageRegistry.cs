@@ -102,16 +102,17 @@ public sealed class UsageRegistry(IUsageStore? store, TimeProvider time, Action<
             return;
         }
 
-        if (ledger is not null)
-        {
-            await ExchangeAllAsync(cancellationToken);
-            return;
-        }
-
+        // A deleted account's figures go first, shared or not: a new account of the same name starts from nothing.
         while (_forgotten.TryPeek(out string? key))
         {
             await store.DeleteAsync(key, cancellationToken);
             _forgotten.TryDequeue(out _);
+        }
+
+        if (ledger is not null)
+        {
+            await ExchangeAllAsync(cancellationToken);
+            return;
         }
 
         var changed = _accounts.Values.Select(a => (Usage: a, Stored: a.TakeChanges())).Where(c => c.Stored is not null).ToList();

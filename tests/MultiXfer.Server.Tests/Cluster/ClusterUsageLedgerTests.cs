@@ -156,6 +156,29 @@ public sealed class ClusterUsageLedgerTests(PostgresFixture postgres) : IClassFi
     }
 
     [Fact]
+    public async Task A_deleted_accounts_shared_usage_is_gone_and_a_new_account_of_its_name_starts_from_nothing()
+    {
+        var dialect = new PostgresDialect(_connectionString);
+        _owned.Add(dialect);
+        var registry = new UsageRegistry(new SqlUsageStore(dialect, TimeProvider.System), TimeProvider.System,
+            ledger: new ClusterUsageLedger(dialect, "gw-0"));
+        var usage = await registry.GetAsync("dora", None);
+        usage.SetDisk(new DiskUsage(0, 0));
+        Assert.True(usage.TryReserveBytes(5000));
+        usage.CountTransfer(TransferDirection.Upload, 5000);
+        await registry.FlushAsync(None);
+        Assert.Equal(5000, (await StoredAsync()).Bytes);
+
+        registry.Forget("dora");
+        await registry.FlushAsync(None);
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM account_usage WHERE usage_key = 'dora'", connection);
+        Assert.Equal(0L, (long)(await count.ExecuteScalarAsync())!);
+        Assert.Equal(0, (await registry.GetAsync("dora", None)).Snapshot().UsedBytes);
+    }
+
+    [Fact]
     public async Task A_dead_gateways_grant_stops_counting_when_its_lease_runs_out()
     {
         var limits = new AccountLimits { QuotaBytes = Quota };
