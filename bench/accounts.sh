@@ -10,17 +10,14 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 W=${ACCOUNTS_WORK:-/tmp/xferbench-accounts}
 PG_PORT=55433
-rm -rf "$W" && mkdir -p "$W/pg" "$W/data/bench"
-chown postgres:postgres "$W/pg"
+rm -rf "$W" && mkdir -p "$W/data/bench"
 
-PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-runuser -u postgres -- "$PG_BIN/initdb" -D "$W/pg/data" -U postgres -A trust -E UTF8 --locale=C >/dev/null
 # Durable commits (fsync on) as a production database would run, like the SQLite file's synchronous FULL.
-runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$W/pg/data" -l "$W/pg/server.log" -w start -o "-h 127.0.0.1 -p $PG_PORT -k $W/pg" >/dev/null
-runuser -u postgres -- "$PG_BIN/createdb" -h 127.0.0.1 -p $PG_PORT -U postgres multixfer
+source "$HERE/peers/postgres.sh"
+pg_start "$W/pg" $PG_PORT
 cleanup() {
   pkill -f "$W/multixfer-" 2>/dev/null || true
-  runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$W/pg/data" -m fast -w stop >/dev/null 2>&1 || true
+  pg_stop "$W/pg"
 }
 trap cleanup EXIT
 

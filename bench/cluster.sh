@@ -17,18 +17,15 @@ for p in haproxy postgresql curl python3; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || apt-get install -y -qq --no-install-recommends "$p" >/dev/null
 done
 pkill -f "$W/gateway-" 2>/dev/null || true
-rm -rf "$W" && mkdir -p "$W/pg" "$W/data/bench" "$W/data/bench-quota" "$W/keys"
-chown postgres:postgres "$W/pg"
+rm -rf "$W" && mkdir -p "$W/data/bench" "$W/data/bench-quota" "$W/keys"
 head -c 268435456 /dev/urandom > "$W/data/bench/256m.bin"
 
-PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-runuser -u postgres -- "$PG_BIN/initdb" -D "$W/pg/data" -U postgres -A trust -E UTF8 --locale=C >/dev/null
-runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$W/pg/data" -l "$W/pg/server.log" -w start -o "-h 127.0.0.1 -p $PG_PORT -k $W/pg" >/dev/null
-runuser -u postgres -- "$PG_BIN/createdb" -h 127.0.0.1 -p $PG_PORT -U postgres multixfer
+source "$HERE/peers/postgres.sh"
+pg_start "$W/pg" $PG_PORT
 cleanup() {
   pkill -f "$W/gateway-" 2>/dev/null || true
   pkill -f "$W/haproxy.cfg" 2>/dev/null || true
-  runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$W/pg/data" -m fast -w stop >/dev/null 2>&1 || true
+  pg_stop "$W/pg"
 }
 trap cleanup EXIT
 
