@@ -16,13 +16,15 @@ public sealed partial class AccountUsage
     private const long ByteHeadroomCeiling = 64L << 20;
     private const long FileHeadroomCeiling = 64;
 
+    // How often an operation asks the ledger for room before it is refused: other sessions of the account here may
+    // take what a refill brought before the operation tries again.
+    private const int RefillAttempts = 3;
+
     private readonly SemaphoreSlim _exchanging = new(1, 1);
     // This gateway's grant; changes not yet in the ledger; a scan that replaces the ledger's disk figures; open files.
     private UsageFigures _held;
     private UsageFigures _pending;
-    private DiskUsage? _scanned;
-    private bool _scanRepairs;
-    private long _scans;
+    private PendingScan? _scan;
     private int _handles;
 
     /// <summary>Whether the account's usage is shared with other gateways through a ledger.</summary>
@@ -38,7 +40,7 @@ public sealed partial class AccountUsage
         {
             lock (_lock)
             {
-                return sharing is not null && (!_pending.IsZero || _scanned is not null || _handles == 0 && !_held.IsZero);
+                return sharing is not null && (!_pending.IsZero || _scan is not null || _handles == 0 && !_held.IsZero);
             }
         }
     }
@@ -93,6 +95,32 @@ public sealed partial class AccountUsage
     }
 
     /// <summary>
+    /// An operation found this gateway's grant short by <paramref name="shortfall"/> (nothing: it cannot fit at all):
+    /// asks the ledger for that much and tries the operation again with <paramref name="retry"/>, which answers null
+    /// once it fits, else what it still lacks. False when the account is not shared, the cluster has no room, or the
+    /// ledger cannot be reached.
+    /// </summary>
+    public async ValueTask<bool> TakeAfterRefillAsync(UsageFigures shortfall, Func<UsageFigures?> retry, CancellationToken cancellationToken)
+    {
+        for (int attempt = 0; attempt < RefillAttempts && !shortfall.IsZero; attempt++)
+        {
+            if (!await RefillAsync(shortfall, cancellationToken))
+            {
+                return false;
+            }
+
+            if (retry() is not { } still)
+            {
+                return true;
+            }
+
+            shortfall = still;
+        }
+
+        return false;
+    }
+
+    /// <summary>
     /// Settles this gateway's changes with the ledger and takes the grant it answers; returns whether
     /// <paramref name="extra"/> now fits. One exchange at a time per account.
     /// </summary>
@@ -103,7 +131,7 @@ public sealed partial class AccountUsage
         try
         {
             UsageExchange request;
-            long scans;
+            PendingScan? sent;
             lock (_lock)
             {
                 RollDay();
@@ -121,8 +149,8 @@ public sealed partial class AccountUsage
                         GrantRule.Headroom(limits.UploadBytesPerDay ?? limits.TransferBytesPerDay, ByteHeadroomFloor, ByteHeadroomCeiling),
                         GrantRule.Headroom(limits.DownloadBytesPerDay ?? limits.TransferBytesPerDay, ByteHeadroomFloor, ByteHeadroomCeiling))
                     : default;
-                request = new UsageExchange(Key, _day, _pending, needed, needed + headroom, limits, _scanned, _scanRepairs);
-                scans = _scans;
+                sent = _scan;
+                request = new UsageExchange(Key, _day, _pending, needed, needed + headroom, limits, sent?.Disk, sent?.Repairs ?? true);
 
                 // Until the answer comes, only what both the grant before and the least the ledger will grant allow
                 // (GrantRule: at least what was held less what is settled, up to what is wanted).
@@ -133,10 +161,10 @@ public sealed partial class AccountUsage
             LedgerUnreachable = false;
             lock (_lock)
             {
-                if (scans == _scans)
+                if (ReferenceEquals(_scan, sent))
                 {
                     _pending -= request.Settled;
-                    _scanned = null;
+                    _scan = null;
                 }
                 else
                 {
@@ -249,3 +277,10 @@ public sealed partial class AccountUsage
         !HasDailyLimit(direction) ? long.MaxValue
         : direction == TransferDirection.Upload ? _held.Uploaded - _pending.Uploaded : _held.Downloaded - _pending.Downloaded;
 }
+
+/// <summary>
+/// A count of the disk not yet sent to the ledger; <paramref name="Repairs"/>: an admin's scan, which replaces the
+/// shared figures (a first count replaces them only if nobody counted the account). A new scan is a new object, so an
+/// exchange under way can tell whether one came meanwhile.
+/// </summary>
+internal sealed record PendingScan(DiskUsage Disk, bool Repairs);

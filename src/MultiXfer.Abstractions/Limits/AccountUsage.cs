@@ -329,9 +329,7 @@ public sealed partial class AccountUsage(string key, TimeProvider time, LimitMet
             DiskKnown = true;
             _dirty = true;
             // Shared: the ledger's disk figures become the count, plus what this gateway changes from now on.
-            _scanned = disk;
-            _scanRepairs = repair;
-            _scans++;
+            _scan = new PendingScan(disk, repair);
             _pending = _pending with { Bytes = 0, Files = 0 };
         }
     }

@@ -55,27 +55,15 @@ internal sealed class LimitedFileHandle(IFileHandle file, AccountUsage usage, Op
             return;
         }
 
-        if (usage.AllowanceToday(TransferDirection.Upload, data.Length) < data.Length &&
-            !(await usage.RefillAsync(new UsageFigures(0, 0, data.Length, 0), cancellationToken) &&
-              usage.AllowanceToday(TransferDirection.Upload, data.Length) >= data.Length))
+        // Shared by gateways, a grant that ran out may be refilled: the cluster may still have room. (The refills are
+        // methods of their own, so a write that fits allocates no closure.)
+        if (UploadShortfall(data.Length) is { } allowance && !await RefillUploadAsync(allowance, data.Length, cancellationToken))
         {
             throw LimitedFileSystem.QuotaExceeded(file.Path, usage, usage.DailyLimitReached(TransferDirection.Upload));
         }
 
-        long shortfall = Grow(append ? -1 : offset, data.Length);
-        for (int attempt = 0; shortfall > 0 && attempt < LimitedFileSystem.RefillAttempts; attempt++)
-        {
-            // Shared by gateways: this one's grant ran out, the cluster may still have room (another session of the
-            // account here may take what the refill brought, hence a few tries).
-            if (!await usage.RefillAsync(new UsageFigures(shortfall, 0, 0, 0), cancellationToken))
-            {
-                break;
-            }
-
-            shortfall = Grow(append ? -1 : offset, data.Length);
-        }
-
-        if (shortfall != 0)
+        long at = append ? -1 : offset;
+        if (GrowthShortfall(Grow(at, data.Length)) is { } growth && !await RefillGrowthAsync(growth, at, data.Length, cancellationToken))
         {
             throw LimitedFileSystem.QuotaExceeded(file.Path, usage, LimitKind.QuotaBytes);
         }
@@ -92,6 +80,19 @@ internal sealed class LimitedFileHandle(IFileHandle file, AccountUsage usage, Op
 
         usage.CountTransfer(TransferDirection.Upload, data.Length);
     }
+
+    /// <summary>What today's upload allowance lacks for <paramref name="length"/> bytes; null when they may move.</summary>
+    private UsageFigures? UploadShortfall(int length) =>
+        usage.AllowanceToday(TransferDirection.Upload, length) < length ? new UsageFigures(0, 0, length, 0) : null;
+
+    private ValueTask<bool> RefillUploadAsync(UsageFigures allowance, int length, CancellationToken cancellationToken) =>
+        usage.TakeAfterRefillAsync(allowance, () => UploadShortfall(length), cancellationToken);
+
+    private ValueTask<bool> RefillGrowthAsync(UsageFigures growth, long at, int length, CancellationToken cancellationToken) =>
+        usage.TakeAfterRefillAsync(growth, () => GrowthShortfall(Grow(at, length)), cancellationToken);
+
+    /// <summary><see cref="Grow"/>'s answer as what the quota lacks: null when reserved, nothing when it can never fit.</summary>
+    private static UsageFigures? GrowthShortfall(long shortfall) => shortfall == 0 ? null : new UsageFigures(Math.Max(0, shortfall), 0, 0, 0);
 
     /// <summary>
     /// Reserves what a write of <paramref name="length"/> bytes at <paramref name="offset"/> (-1: at the end) adds to

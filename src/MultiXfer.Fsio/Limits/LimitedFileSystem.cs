@@ -13,8 +13,6 @@ namespace MultiXfer.Fsio.Limits;
 /// </summary>
 internal sealed class LimitedFileSystem(IFileSystem backend, AccountUsage usage) : IFileSystem
 {
-    /// <summary>How often an operation asks the cluster for room before it is refused (sessions of the account here compete for it).</summary>
-    public const int RefillAttempts = 3;
 
     private readonly OpenInodes _open = OpenInodes.Of(usage);
 
@@ -237,34 +235,23 @@ internal sealed class LimitedFileSystem(IFileSystem backend, AccountUsage usage)
 
     private async ValueTask RefuseWhenSpentAsync(VirtualPath path, TransferDirection direction, CancellationToken cancellationToken)
     {
-        if (usage.HasDailyLimit(direction) && usage.AllowanceToday(direction, 1) == 0 &&
-            !(await usage.RefillAsync(Transfer(direction, 1), cancellationToken) && usage.AllowanceToday(direction, 1) > 0))
+        if (usage.HasDailyLimit(direction) && Spent(direction) is { } shortfall &&
+            !await usage.TakeAfterRefillAsync(shortfall, () => Spent(direction), cancellationToken))
         {
             throw QuotaExceeded(path, usage, usage.DailyLimitReached(direction));
         }
     }
 
+    /// <summary>What the day's allowance in <paramref name="direction"/> lacks for one more byte; null while some is left.</summary>
+    private UsageFigures? Spent(TransferDirection direction) =>
+        usage.AllowanceToday(direction, 1) > 0 ? null
+        : direction == TransferDirection.Upload ? new UsageFigures(0, 0, 1, 0) : new UsageFigures(0, 0, 0, 1);
+
     /// <summary>Counts one more file; shared by gateways, asks the cluster for room when this one's grant has none.</summary>
-    private async ValueTask<bool> TryAddFileAsync(CancellationToken cancellationToken)
-    {
-        for (int attempt = 0; attempt < RefillAttempts; attempt++)
-        {
-            if (usage.TryAddFile())
-            {
-                return true;
-            }
+    private async ValueTask<bool> TryAddFileAsync(CancellationToken cancellationToken) =>
+        usage.TryAddFile() || await usage.TakeAfterRefillAsync(OneFile, () => usage.TryAddFile() ? null : OneFile, cancellationToken);
 
-            if (!await usage.RefillAsync(new UsageFigures(0, 1, 0, 0), cancellationToken))
-            {
-                return false;
-            }
-        }
-
-        return usage.TryAddFile();
-    }
-
-    private static UsageFigures Transfer(TransferDirection direction, long bytes) =>
-        direction == TransferDirection.Upload ? new UsageFigures(0, 0, bytes, 0) : new UsageFigures(0, 0, 0, bytes);
+    private static readonly UsageFigures OneFile = new(0, 1, 0, 0);
 
     private async ValueTask<FileStatus?> TryStatAsync(VirtualPath path, bool followLinks, CancellationToken cancellationToken)
     {

@@ -133,23 +133,29 @@ internal sealed class TrackedInode((ulong Device, ulong Inode) key, long length,
     /// <remarks>Shared by gateways, growth this gateway's grant cannot hold asks the cluster for room first.</remarks>
     public async ValueTask<long> ChangeLengthAsync(long length, AccountUsage usage, VirtualPath path, CancellationToken cancellationToken)
     {
-        for (int attempt = 0; ; attempt++)
+        if (!TryChangeLength(length, usage, out long change) &&
+            !await usage.TakeAfterRefillAsync(new UsageFigures(change, 0, 0, 0),
+                () => TryChangeLength(length, usage, out change) ? null : new UsageFigures(change, 0, 0, 0), cancellationToken))
         {
-            long change;
-            lock (Gate)
+            throw LimitedFileSystem.QuotaExceeded(path, usage, LimitKind.QuotaBytes);
+        }
+
+        return change;
+    }
+
+    /// <summary>Moves the tracked length to <paramref name="length"/>, reserving growth; false (nothing changed) when it does not fit.</summary>
+    private bool TryChangeLength(long length, AccountUsage usage, out long change)
+    {
+        lock (Gate)
+        {
+            change = length - Length;
+            if (change > 0 && !usage.TryReserveBytes(change, InFlight))
             {
-                change = length - Length;
-                if (change <= 0 || usage.TryReserveBytes(change, InFlight))
-                {
-                    Length = length;
-                    return change;
-                }
+                return false;
             }
 
-            if (attempt == LimitedFileSystem.RefillAttempts || !await usage.RefillAsync(new UsageFigures(change, 0, 0, 0), cancellationToken))
-            {
-                throw LimitedFileSystem.QuotaExceeded(path, usage, LimitKind.QuotaBytes);
-            }
+            Length = length;
+            return true;
         }
     }
 

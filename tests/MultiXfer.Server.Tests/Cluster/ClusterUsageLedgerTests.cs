@@ -16,6 +16,7 @@ namespace MultiXfer.Server.Tests.Cluster;
 public sealed class ClusterUsageLedgerTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>, IAsyncLifetime
 {
     private const long Quota = 8L << 20;
+    private static readonly UsageFigures AlmostAll = new(Quota - 1024, 0, 0, 0);
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(3);
     private static readonly CancellationToken None = CancellationToken.None;
 
@@ -185,14 +186,12 @@ public sealed class ClusterUsageLedgerTests(PostgresFixture postgres) : IClassFi
         var (deadRegistry, dead) = await GatewayAsync("gw-dead", limits);
         var (_, live) = await GatewayAsync("gw-live", limits);
 
-        // The first gateway holds an upload open and a grant of about half the quota; then it dies (no clean stop).
-        dead.HandleOpened();
-        Assert.True(await dead.RefillAsync(new UsageFigures(1, 0, 0, 0), None));
-        Assert.False(await live.RefillAsync(new UsageFigures(Quota - 1024, 0, 0, 0), None));
+        // The first gateway holds half the quota; then it dies (no clean stop).
+        await HoldHalfAsync(dead, live);
         await deadRegistry.DisposeAsync();
 
         var clock = Stopwatch.StartNew();
-        while (!await live.RefillAsync(new UsageFigures(Quota - 1024, 0, 0, 0), None))
+        while (!await live.RefillAsync(AlmostAll, None))
         {
             Assert.True(clock.Elapsed < Lease * 2, "the dead gateway's grant still counts after twice its lease");
             await Task.Delay(200);
@@ -207,15 +206,24 @@ public sealed class ClusterUsageLedgerTests(PostgresFixture postgres) : IClassFi
         var limits = new AccountLimits { QuotaBytes = Quota };
         var (_, before) = await GatewayAsync("gw-a", limits);
         var (_, other) = await GatewayAsync("gw-b", limits);
-        before.HandleOpened();
-        Assert.True(await before.RefillAsync(new UsageFigures(1, 0, 0, 0), None));
-        Assert.False(await other.RefillAsync(new UsageFigures(Quota - 1024, 0, 0, 0), None));
+        await HoldHalfAsync(before, other);
 
         // The same node name, a new run (its lease is the one still running): its first exchange drops the old grant.
         var dialect = new PostgresDialect(_connectionString);
         _owned.Add(dialect);
         var restarted = Usage(dialect, "gw-a", limits);
         await restarted.ExchangeAsync(default, None);
-        Assert.True(await other.RefillAsync(new UsageFigures(Quota - 1024, 0, 0, 0), None));
+        Assert.True(await other.RefillAsync(AlmostAll, None));
+    }
+
+    /// <summary>
+    /// <paramref name="holder"/> opens an upload and takes a grant (about half the quota, as the rule splits what is
+    /// free), so <paramref name="other"/> cannot get almost all of it.
+    /// </summary>
+    private static async Task HoldHalfAsync(AccountUsage holder, AccountUsage other)
+    {
+        holder.HandleOpened();
+        Assert.True(await holder.RefillAsync(new UsageFigures(1, 0, 0, 0), None));
+        Assert.False(await other.RefillAsync(AlmostAll, None));
     }
 }
