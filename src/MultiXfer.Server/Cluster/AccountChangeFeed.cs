@@ -18,7 +18,6 @@ internal sealed partial class AccountChangeFeed(PostgresDialect database, IAccou
 {
     public const string Channel = "multixfer_accounts";
 
-    private readonly CancellationTokenSource _stop = new();
     private ClusterChannel? _changes;
 
     /// <summary>True while this gateway hears the cluster's account changes.</summary>
@@ -31,14 +30,7 @@ internal sealed partial class AccountChangeFeed(PostgresDialect database, IAccou
         return Task.CompletedTask;
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await _stop.CancelAsync();
-        if (_changes is not null)
-        {
-            await _changes.StopAsync(cancellationToken);
-        }
-    }
+    public Task StopAsync(CancellationToken cancellationToken) => _changes?.StopAsync(cancellationToken) ?? Task.CompletedTask;
 
     /// <summary>Tells every gateway (this one included, harmlessly) that <paramref name="name"/> changed; never blocks the change.</summary>
     public void Announce(string name) => _changes?.Announce(name);
@@ -47,7 +39,7 @@ internal sealed partial class AccountChangeFeed(PostgresDialect database, IAccou
     {
         try
         {
-            var account = await accounts.GetAsync(name, _stop.Token);
+            var account = await accounts.GetAsync(name, _changes!.Stopping);
             sessions.EnforceAccount(name, account);
             quotas.AccountChanged(name, account);
         }
@@ -65,17 +57,10 @@ internal sealed partial class AccountChangeFeed(PostgresDialect database, IAccou
 
     public async ValueTask DisposeAsync()
     {
-        if (!_stop.IsCancellationRequested)
-        {
-            await _stop.CancelAsync();
-        }
-
         if (_changes is not null)
         {
             await _changes.DisposeAsync();
         }
-
-        _stop.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "cluster: could not apply the change of account {Account} ({Detail})")]

@@ -20,6 +20,9 @@ internal sealed partial class ClusterChannel(PostgresDialect database, string ch
     /// <summary>True while this gateway hears the channel.</summary>
     public bool Listening => _listener?.Listening == true;
 
+    /// <summary>Cancelled when the channel stops: for the work what it heard starts.</summary>
+    public CancellationToken Stopping => _stop.Token;
+
     public void Start()
     {
         _listener = new NotificationListener(database, channel, heard, (_, token) => caughtUp(token), logger);

@@ -87,8 +87,10 @@ internal sealed class ClusterUsageLedger(PostgresDialect database, string node) 
         }
 
         var granted = GrantRule.Grant(exchange, settled.Used, others, held);
-        await using (var write = connection.CreateCommand())
+        // Nothing held and nothing granted (an account without limits, or an idle one): there is no row to write.
+        if (!(granted.IsZero && held.IsZero))
         {
+            await using var write = connection.CreateCommand();
             write.Transaction = transaction;
             if (granted.IsZero)
             {

@@ -14,6 +14,7 @@ namespace MultiXfer.Server.Cluster;
 /// and every gateway with sessions of it reads the number again at once. The split follows sessions, not demand: a
 /// gateway whose sessions of the account are idle keeps its part unused.
 /// </summary>
+/// <param name="localKeys">The accounts with sessions on this gateway, each once.</param>
 internal sealed partial class RateShares(PostgresDialect database, UsageRegistry usage, Func<IEnumerable<string>> localKeys, ILogger logger)
 {
     public const string Channel = "multixfer_rate_shares";
@@ -46,7 +47,7 @@ internal sealed partial class RateShares(PostgresDialect database, UsageRegistry
 
     /// <summary>The parts of every rate-limited account with sessions here, read again (each renewal).</summary>
     public Task RefreshAsync(CancellationToken cancellationToken) =>
-        RecountAsync([.. localKeys().Distinct(StringComparer.Ordinal).Where(Applies)], [], cancellationToken);
+        RecountAsync([.. localKeys()], [], cancellationToken);
 
     private async Task<int> CatchUpAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {

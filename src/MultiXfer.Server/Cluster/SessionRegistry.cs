@@ -53,6 +53,10 @@ internal sealed partial class SessionRegistry(PostgresDialect database, string n
     // _live under it: every number up to what a renewal saw is then in its copy, unless that session has ended.
     private readonly Lock _numbering = new();
 
+    // Live sessions per account (usage key), kept with _live under _numbering: whether a session is an account's
+    // first or last here, without a walk over every session.
+    private readonly Dictionary<string, int> _perAccount = new(StringComparer.Ordinal);
+
     // Numbers start from this start's clock, so rows a crashed earlier run of the same node left behind are older
     // than anything this run registers, and the first renewal removes them.
     private long _seq = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
@@ -78,7 +82,7 @@ internal sealed partial class SessionRegistry(PostgresDialect database, string n
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _kicks = new NotificationListener(database, Channel, Kicked, static (_, _) => Task.FromResult(0), logger);
-        _shares = usage is null ? null : new RateShares(database, usage, () => _live.Values.Select(l => l.Session.UsageKey), logger);
+        _shares = usage is null ? null : new RateShares(database, usage, AccountsHeld, logger);
         try
         {
             await RenewAsync(cancellationToken);
@@ -126,8 +130,14 @@ internal sealed partial class SessionRegistry(PostgresDialect database, string n
         lock (_numbering)
         {
             seq = ++_seq;
-            first = shared && !HoldsSessionOf(session.UsageKey);
+            first = shared && !_perAccount.ContainsKey(session.UsageKey);
+            if (_live.TryGetValue(session.Id, out var replaced))
+            {
+                Count(replaced.Session.UsageKey, -1);
+            }
+
             _live[session.Id] = (session, seq);
+            Count(session.UsageKey, +1);
         }
 
         try
@@ -141,7 +151,7 @@ internal sealed partial class SessionRegistry(PostgresDialect database, string n
             await batch.ExecuteNonQueryAsync(cancellationToken);
             if (batch.BatchCommands[1].RecordsAffected == 0)
             {
-                _live.TryRemove(new KeyValuePair<string, (ClusterSession, long)>(session.Id, (session, seq)));
+                Forget(session.Id, (session, seq));
                 return new ClusterRefusal($"too many sessions for {session.Account}: limit {maxSessions} reached on the cluster's gateways together", false);
             }
 
@@ -163,20 +173,20 @@ internal sealed partial class SessionRegistry(PostgresDialect database, string n
             }
 
             // A session limit cannot be checked without the other gateways' count: the login fails closed.
-            _live.TryRemove(new KeyValuePair<string, (ClusterSession, long)>(session.Id, (session, seq)));
+            Forget(session.Id, (session, seq));
             LogRegisterFailed(session.Account, e.Message);
             return new ClusterRefusal($"the session registry cannot be reached ({e.Message})", true);
         }
         catch (OperationCanceledException)
         {
-            _live.TryRemove(new KeyValuePair<string, (ClusterSession, long)>(session.Id, (session, seq)));
+            Forget(session.Id, (session, seq));
             throw;
         }
     }
 
     public void Unregister(string sessionId)
     {
-        if (_live.TryRemove(sessionId, out var ended))
+        if (_live.TryGetValue(sessionId, out var ended) && Forget(sessionId, ended))
         {
             string key = ended.Session.UsageKey;
             bool last = _shares?.Applies(key) == true && !HoldsSessionOf(key);
@@ -185,7 +195,51 @@ internal sealed partial class SessionRegistry(PostgresDialect database, string n
         }
     }
 
-    private bool HoldsSessionOf(string key) => _live.Values.Any(l => string.Equals(l.Session.UsageKey, key, StringComparison.Ordinal));
+    /// <summary>Removes this entry of <paramref name="id"/> (not a later login's on the same connection); false if it was gone.</summary>
+    private bool Forget(string id, (ClusterSession Session, long Seq) entry)
+    {
+        lock (_numbering)
+        {
+            if (!_live.TryRemove(new KeyValuePair<string, (ClusterSession, long)>(id, entry)))
+            {
+                return false;
+            }
+
+            Count(entry.Session.UsageKey, -1);
+            return true;
+        }
+    }
+
+    /// <summary>Under <see cref="_numbering"/>.</summary>
+    private void Count(string key, int change)
+    {
+        int now = _perAccount.GetValueOrDefault(key) + change;
+        if (now > 0)
+        {
+            _perAccount[key] = now;
+        }
+        else
+        {
+            _perAccount.Remove(key);
+        }
+    }
+
+    /// <summary>The accounts (usage keys) with sessions here.</summary>
+    private string[] AccountsHeld()
+    {
+        lock (_numbering)
+        {
+            return [.. _perAccount.Keys];
+        }
+    }
+
+    private bool HoldsSessionOf(string key)
+    {
+        lock (_numbering)
+        {
+            return _perAccount.ContainsKey(key);
+        }
+    }
 
     /// <summary>The sessions of every gateway whose lease runs, oldest first.</summary>
     public async Task<List<ClusterSession>> ListAsync(string? account, CancellationToken cancellationToken)
