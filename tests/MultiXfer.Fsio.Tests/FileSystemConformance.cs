@@ -214,6 +214,34 @@ public abstract class FileSystemConformance<TBackend> : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Replacing_rename_behaves_as_rename_for_links()
+    {
+        // The local backend replaces by exchanging names and unlinking: each case here must still end as rename(2).
+        await WriteFile("/old", "old");
+        await Fs.CreateHardLinkAsync(P("/old"), P("/old-elsewhere"), None);
+        await WriteFile("/new", "new");
+        await Fs.RenameAsync(P("/new"), P("/old"), new RenameOptions(true), None);
+        Assert.Equal("new", await ReadFile("/old"));
+        Assert.Equal("old", await ReadFile("/old-elsewhere"));
+        Assert.Equal(FsErrorKind.NotFound, await ErrorOf(() => ReadFile("/new")));
+
+        // Two names of one file: POSIX rename does nothing, and both stay.
+        await Fs.RenameAsync(P("/old-elsewhere"), P("/old-elsewhere"), new RenameOptions(true), None);
+        await Fs.CreateHardLinkAsync(P("/old"), P("/same"), None);
+        await Fs.RenameAsync(P("/same"), P("/old"), new RenameOptions(true), None);
+        Assert.Equal("new", await ReadFile("/old"));
+        Assert.Equal("new", await ReadFile("/same"));
+
+        // A symbolic link is replaced itself; the file it points to is untouched.
+        await Fs.CreateSymbolicLinkAsync(P("/link"), "old-elsewhere", None);
+        await WriteFile("/over-link", "via rename");
+        await Fs.RenameAsync(P("/over-link"), P("/link"), new RenameOptions(true), None);
+        Assert.Equal(FileType.Regular, (await Fs.GetStatusAsync(P("/link"), followLinks: false, None)).Type);
+        Assert.Equal("via rename", await ReadFile("/link"));
+        Assert.Equal("old", await ReadFile("/old-elsewhere"));
+    }
+
+    [Fact]
     public async Task Failed_rename_onto_a_directory_leaves_both_intact()
     {
         await WriteFile("/file", "content");

@@ -16,6 +16,7 @@ internal static unsafe partial class LinuxNative
     public const int AtRemoveDir = 0x200;
     public const int AtEmptyPath = 0x1000;
     public const uint RenameNoReplace = 1;
+    public const uint RenameExchange = 2;
 
     public const ulong ResolveNoMagicLinks = 0x02;
     public const ulong ResolveInRoot = 0x10;

@@ -228,6 +228,11 @@ internal sealed unsafe class LocalFileSystem : IFileSystem
     {
         using var fromParent = OpenParent(from, "rename", out string fromName);
         using var toParent = OpenParent(to, "rename", out string toName);
+        if (options.Overwrite && TryReplaceByExchange(fromParent.Value, fromName, toParent.Value, toName, from))
+        {
+            return ValueTask.CompletedTask;
+        }
+
         uint flags = options.Overwrite ? 0 : LinuxNative.RenameNoReplace;
         int result = LinuxNative.RenameAt2(fromParent.Value, fromName, toParent.Value, toName, flags);
         if (result != 0 && LinuxNative.LastError == Errno.EINVAL && !options.Overwrite)
@@ -243,6 +248,47 @@ internal sealed unsafe class LocalFileSystem : IFileSystem
 
         Check(result, "rename", from);
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Replaces an existing regular file by swapping the two names (renameat2 RENAME_EXCHANGE) and then unlinking the
+    /// old file under the source's name. The result is what rename(2) gives (the target never goes missing), but ext4
+    /// (auto_da_alloc, the default) makes a rename over an existing file write out the new file's delayed blocks
+    /// before it returns: 0.5 s for a 1 GiB upload, in the reply's path. The exchange skips that heuristic; a commit
+    /// that must be durable asks for fsync (Server:FsyncUploads), as one under a new name always had to.
+    /// Returns false when the exchange does not apply (no target, not a regular file, the same file, or a file system
+    /// without RENAME_EXCHANGE), and the caller renames.
+    /// </summary>
+    private static bool TryReplaceByExchange(int fromDir, string fromName, int toDir, string toName, VirtualPath from)
+    {
+        if (Statx.TryGet(toDir, toName) is not { Type: FileType.Regular } replaced
+            || Statx.TryGet(fromDir, fromName) is not { } moved
+            || (moved.Device == replaced.Device && moved.Inode == replaced.Inode))
+        {
+            // rename(2) of two names of one file does nothing (POSIX); the exchange and unlink would remove one.
+            return false;
+        }
+
+        if (LinuxNative.RenameAt2(fromDir, fromName, toDir, toName, LinuxNative.RenameExchange) != 0)
+        {
+            int error = LinuxNative.LastError;
+            if (error is Errno.EINVAL or Errno.ENOENT)
+            {
+                return false;
+            }
+
+            throw Errno.Exception(error, "rename", from);
+        }
+
+        if (LinuxNative.UnlinkAt(fromDir, fromName, 0) != 0)
+        {
+            // Raced (the target became a directory) or refused: swap back, so both names keep what they held.
+            int error = LinuxNative.LastError;
+            LinuxNative.RenameAt2(fromDir, fromName, toDir, toName, LinuxNative.RenameExchange);
+            throw Errno.Exception(error, "rename", from);
+        }
+
+        return true;
     }
 
     public ValueTask CreateSymbolicLinkAsync(VirtualPath link, string target, CancellationToken cancellationToken)
