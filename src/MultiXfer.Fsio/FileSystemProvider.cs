@@ -16,7 +16,10 @@ namespace MultiXfer.Fsio;
 public sealed class FileSystemProvider : IFileSystemProvider, IDisposable
 {
     private readonly ServerOptions _options;
-    private readonly ILoggerFactory _loggerFactory;
+    // Made once: a Serilog-backed factory builds a new logger (and its property cache) on every CreateLogger call,
+    // 2 KiB a session for these two.
+    private readonly ILogger _auditLogger;
+    private readonly ILogger _filesLogger;
     private readonly Func<IFileSystem, IFileSystem>? _storageLayer;
     private readonly LocalFileSystem? _dataRoot;
     private readonly MemoryStorage? _memory;
@@ -29,7 +32,8 @@ public sealed class FileSystemProvider : IFileSystemProvider, IDisposable
     {
         Metrics = metrics;
         _options = options;
-        _loggerFactory = loggerFactory;
+        _auditLogger = loggerFactory.CreateLogger("MultiXfer.Audit");
+        _filesLogger = loggerFactory.CreateLogger("MultiXfer.Files");
         _storageLayer = storageLayer;
         if (IsMemory(_options.Storage))
         {
@@ -84,7 +88,7 @@ public sealed class FileSystemProvider : IFileSystemProvider, IDisposable
         }
 
         var session = new SessionFileSystem(root, user.Permissions, new UploadPolicy(_options.AtomicUploads, _options.FsyncUploads),
-            _loggerFactory.CreateLogger("MultiXfer.Audit"), Metrics, new OpenLog(_loggerFactory.CreateLogger("MultiXfer.Files")));
+            _auditLogger, Metrics, new OpenLog(_filesLogger));
         return DigestTransfers ? new DigestingFileSystem(session) : session;
     }
 

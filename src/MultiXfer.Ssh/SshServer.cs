@@ -30,6 +30,7 @@ public sealed class SshServer
         Applications = applications;
         Time = time;
         Loggers = loggers;
+        SessionLogger = loggers.CreateLogger("MultiXfer.Ssh");
         IdleTimeoutSeconds = server.IdleTimeoutSeconds;
         _policies = sshListeners.ToDictionary(l => l.Key, l => AlgorithmPolicy.Resolve(options, l.Value.Ssh, $"Listeners:{l.Key}:Ssh", []),
             StringComparer.OrdinalIgnoreCase);
@@ -53,6 +54,9 @@ public sealed class SshServer
     internal int IdleTimeoutSeconds { get; }
 
     internal ILoggerFactory Loggers { get; }
+
+    /// <summary>The sessions' logger, made once (a Serilog-backed factory builds a new one on every call).</summary>
+    internal ILogger SessionLogger { get; }
 
     internal HostKeyStore HostKeyStore { get; }
 

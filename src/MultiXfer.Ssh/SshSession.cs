@@ -18,7 +18,7 @@ namespace MultiXfer.Ssh;
 /// </summary>
 internal sealed partial class SshSession(SshServer server, AlgorithmPolicy policy, HostKeyStore hostKeys, ConnectionContext connection)
 {
-    private readonly ILogger _logger = server.Loggers.CreateLogger("MultiXfer.Ssh");
+    private readonly ILogger _logger = server.SessionLogger;
     private readonly SshOptions _options = server.Options;
 
     public async Task RunAsync()

@@ -14,16 +14,21 @@ internal sealed unsafe class LocalFileSystem : IFileSystem
     private const ulong Resolve = LinuxNative.ResolveInRoot | LinuxNative.ResolveNoMagicLinks;
     private const int MaxResolveRetries = 8;
 
-    private readonly SafeFileHandle _root;
+    private readonly SharedRoot _root;
     private readonly string _rootHostPath;
+    private SharedRoots? _homes;
+    private int _disposed;
 
-    private LocalFileSystem(SafeFileHandle root, string rootHostPath)
+    private LocalFileSystem(SharedRoot root, string rootHostPath)
     {
         _root = root;
         _rootHostPath = rootHostPath;
     }
 
-    private int RootFd => (int)_root.DangerousGetHandle();
+    private int RootFd => (int)_root.Handle.DangerousGetHandle();
+
+    /// <summary>Home descriptors open now, shared by their sessions (for tests).</summary>
+    internal int SharedHomeCount => _homes?.Count ?? 0;
 
     /// <summary>Opens a trusted host directory (from configuration) as a root.</summary>
     public static LocalFileSystem OpenHostDirectory(string hostDirectory)
@@ -40,20 +45,29 @@ internal sealed unsafe class LocalFileSystem : IFileSystem
             throw Errno.Exception(LinuxNative.LastError, "open root", VirtualPath.Root);
         }
 
-        return FromDescriptor(fd);
+        return new LocalFileSystem(SharedRoot.Own(fd), HostPathOf(fd));
     }
 
-    /// <summary>Opens a directory inside this root as a new, narrower root (a user's home inside the data root).</summary>
+    /// <summary>
+    /// Opens a directory inside this root as a new, narrower root (a user's home inside the data root). Sessions of
+    /// the same home share one descriptor (<see cref="SharedRoots"/>).
+    /// </summary>
     public LocalFileSystem OpenSubRoot(VirtualPath path)
     {
         int fd = OpenResolved(path, OpenFlags.PathOnly | OpenFlags.Directory, "open root");
-        return FromDescriptor(fd);
-    }
+        FileStatus status;
+        try
+        {
+            status = Statx.Get(fd, "", followLinks: false, path);
+        }
+        catch
+        {
+            LinuxNative.Close(fd);
+            throw;
+        }
 
-    private static LocalFileSystem FromDescriptor(int fd)
-    {
-        var handle = new SafeFileHandle(fd, ownsHandle: true);
-        return new LocalFileSystem(handle, HostPathOf(fd));
+        var home = LazyInitializer.EnsureInitialized(ref _homes).Acquire(path.ToString(), fd, status);
+        return new LocalFileSystem(home, HostPathOf((int)home.Handle.DangerousGetHandle()));
     }
 
     private static string RelativeOf(VirtualPath path) => path.IsRoot ? "." : path.Relative;
@@ -393,7 +407,11 @@ internal sealed unsafe class LocalFileSystem : IFileSystem
 
     public ValueTask DisposeAsync()
     {
-        _root.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _root.Release();
+        }
+
         return ValueTask.CompletedTask;
     }
 

@@ -35,13 +35,16 @@ internal sealed class PayloadCompressor : IDisposable
 
 /// <summary>
 /// zlib@openssh.com incoming. A payload may not inflate beyond the packet limit, so a small packet cannot become
-/// a large allocation.
+/// a large allocation. The output buffer grows with the largest payload seen (an interactive or idle session keeps
+/// a few KiB, not the packet limit).
 /// </summary>
 internal sealed class PayloadDecompressor : IDisposable
 {
+    private const int InitialOutputSize = 4 * 1024;
+
     private readonly PacketFeed _feed = new();
     private readonly ZLibStream _zlib;
-    private readonly byte[] _output = new byte[WireLimits.MaxPacketLength];
+    private byte[] _output = new byte[InitialOutputSize];
 
     public PayloadDecompressor()
     {
@@ -55,15 +58,24 @@ internal sealed class PayloadDecompressor : IDisposable
         try
         {
             int read;
-            while (total < _output.Length && (read = _zlib.Read(_output, total, _output.Length - total)) > 0)
+            while ((read = _zlib.Read(_output, total, _output.Length - total)) > 0)
             {
                 total += read;
-            }
+                if (total == _output.Length)
+                {
+                    if (_output.Length == WireLimits.MaxPacketLength)
+                    {
+                        Span<byte> probe = stackalloc byte[1];
+                        if (_zlib.Read(probe) > 0)
+                        {
+                            throw new SshProtocolException(DisconnectReason.CompressionError, "compressed payload inflates beyond the packet limit");
+                        }
 
-            Span<byte> probe = stackalloc byte[1];
-            if (total == _output.Length && _zlib.Read(probe) > 0)
-            {
-                throw new SshProtocolException(DisconnectReason.CompressionError, "compressed payload inflates beyond the packet limit");
+                        break;
+                    }
+
+                    Array.Resize(ref _output, Math.Min(WireLimits.MaxPacketLength, _output.Length * 2));
+                }
             }
         }
         catch (Exception e) when (e is InvalidDataException or IOException)
