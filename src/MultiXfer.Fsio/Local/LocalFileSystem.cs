@@ -294,12 +294,25 @@ internal sealed unsafe class LocalFileSystem : IFileSystem
             throw Errno.Exception(error, "rename", from);
         }
 
+        // Held across the unlink, the old file is freed (its page cache dropped, its blocks released: 0.1-0.2 s for
+        // 1 GiB) when this descriptor closes, off the caller's path, instead of inside unlink(2) before the reply.
+        int replacedFile = LinuxNative.OpenAt2(fromDir, fromName, OpenFlags.PathOnly | OpenFlags.NoFollow | OpenFlags.CloseOnExec, 0, 0);
         if (LinuxNative.UnlinkAt(fromDir, fromName, 0) != 0)
         {
             // Raced (the target became a directory) or refused: swap back, so both names keep what they held.
             int error = LinuxNative.LastError;
             LinuxNative.RenameAt2(fromDir, fromName, toDir, toName, LinuxNative.RenameExchange);
+            if (replacedFile >= 0)
+            {
+                LinuxNative.Close(replacedFile);
+            }
+
             throw Errno.Exception(error, "rename", from);
+        }
+
+        if (replacedFile >= 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static fd => LinuxNative.Close(fd), replacedFile, preferLocal: false);
         }
 
         return true;

@@ -27,7 +27,6 @@ internal sealed class StoreJob(IFileHandle file, long offset, bool truncate, boo
     public async Task<FtpReply> RunAsync(DataConnection data, Transfer transfer)
     {
         byte[] buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-        byte[]? converted = ascii ? ArrayPool<byte>.Shared.Rent(BufferSize + 1) : null;
         try
         {
             if (truncate)
@@ -35,36 +34,17 @@ internal sealed class StoreJob(IFileHandle file, long offset, bool truncate, boo
                 await file.SetLengthAsync(offset, transfer.Token);
             }
 
-            bool pendingCr = false;
-            long position = offset;
-            while (true)
+            if (ascii)
             {
-                int n = await data.Stream.ReadAsync(buffer.AsMemory(0, transfer.StepFor(TransferDirection.Upload, BufferSize)), transfer.Token);
-                if (n == 0)
-                {
-                    break;
-                }
-
-                // Reading no faster than the rate fills the TCP window, and so holds the client to the rate.
-                await transfer.PaceAsync(TransferDirection.Upload, n);
-                transfer.Progress(n);
-                if (converted is null)
-                {
-                    await file.WriteAsync(position, buffer.AsMemory(0, n), transfer.Token);
-                    position += n;
-                }
-                else
-                {
-                    int m = AsciiConverter.FromNetwork(buffer.AsSpan(0, n), converted, ref pendingCr);
-                    await file.WriteAsync(position, converted.AsMemory(0, m), transfer.Token);
-                    position += m;
-                }
+                await ReceiveAsciiAsync(data, transfer, buffer);
             }
-
-            if (converted is not null)
+            else if (BlockingReceiver.TryTake(data, transfer))
             {
-                int tail = AsciiConverter.Flush(converted, ref pendingCr);
-                await file.WriteAsync(position, converted.AsMemory(0, tail), transfer.Token);
+                await BlockingReceiver.ReceiveAsync(data, transfer, file, buffer, offset);
+            }
+            else
+            {
+                await ReceiveAsync(data, transfer, buffer);
             }
 
             if (requireCloseNotify && !data.EndedCleanly)
@@ -79,10 +59,57 @@ internal sealed class StoreJob(IFileHandle file, long offset, bool truncate, boo
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            if (converted is not null)
+        }
+    }
+
+    private async Task ReceiveAsync(DataConnection data, Transfer transfer, byte[] buffer)
+    {
+        long position = offset;
+        while (true)
+        {
+            int n = await data.Stream.ReadAsync(buffer.AsMemory(0, transfer.StepFor(TransferDirection.Upload, BufferSize)), transfer.Token);
+            if (n == 0)
             {
-                ArrayPool<byte>.Shared.Return(converted);
+                return;
             }
+
+            // Reading no faster than the rate fills the TCP window, and so holds the client to the rate.
+            await transfer.PaceAsync(TransferDirection.Upload, n);
+            transfer.Progress(n);
+            await file.WriteAsync(position, buffer.AsMemory(0, n), transfer.Token);
+            position += n;
+        }
+    }
+
+    /// <summary>TYPE A: CRLF becomes LF (RFC 959 §3.1.1.1), a CR at the end of one read carried to the next.</summary>
+    private async Task ReceiveAsciiAsync(DataConnection data, Transfer transfer, byte[] buffer)
+    {
+        byte[] converted = ArrayPool<byte>.Shared.Rent(BufferSize + 1);
+        try
+        {
+            bool pendingCr = false;
+            long position = offset;
+            while (true)
+            {
+                int n = await data.Stream.ReadAsync(buffer.AsMemory(0, transfer.StepFor(TransferDirection.Upload, BufferSize)), transfer.Token);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                await transfer.PaceAsync(TransferDirection.Upload, n);
+                transfer.Progress(n);
+                int m = AsciiConverter.FromNetwork(buffer.AsSpan(0, n), converted, ref pendingCr);
+                await file.WriteAsync(position, converted.AsMemory(0, m), transfer.Token);
+                position += m;
+            }
+
+            int tail = AsciiConverter.Flush(converted, ref pendingCr);
+            await file.WriteAsync(position, converted.AsMemory(0, tail), transfer.Token);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(converted);
         }
     }
 

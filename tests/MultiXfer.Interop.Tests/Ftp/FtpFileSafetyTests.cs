@@ -92,6 +92,28 @@ public sealed class FtpFileSafetyTests
     }
 
     [Fact]
+    public async Task A_stalled_upload_is_aborted_and_leaves_nothing_while_the_session_goes_on()
+    {
+        // A plain binary STOR is received on a thread of its own with blocking reads: the stall watchdog must still end
+        // it (by closing the data connection) with 426, and the session must serve the next command.
+        await using var server = await TestServer.StartAsync(settings => settings["Ftp:DataStallTimeoutSeconds"] = "1");
+        await using var client = await RawFtpClient.LoginAsync(server.FtpPort);
+        await client.ExpectAsync("TYPE I", 200);
+        using var data = await client.OpenPassiveAsync();
+        await client.SendAsync("STOR stalled.bin");
+        Assert.Equal(150, (await client.ReadAsync()).Code);
+        await data.GetStream().WriteAsync(new byte[64_000]);
+
+        var started = DateTime.UtcNow;
+        var reply = await client.ReadAsync();
+        Assert.Equal(426, reply.Code);
+        Assert.Contains("stalled", reply.Text);
+        Assert.InRange(DateTime.UtcNow - started, TimeSpan.Zero, TimeSpan.FromSeconds(20));
+        Assert.Empty(Directory.GetFiles(server.HomeOf("alice")));
+        Assert.Equal(257, (await client.CommandAsync("PWD")).Code);
+    }
+
+    [Fact]
     public async Task REST_then_STOR_resumes_in_place_byte_exact()
     {
         await using var server = await TestServer.StartAsync();
