@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """FTP, FTPS, SSH and SFTP cases, each server in turn, median of N runs; prints tables with MultiXfer / peer ratios.
 A case that fails on one server prints "fail" in that cell (and the first line of the error on stderr, once)."""
-import argparse, functools, os, re, shutil, socket, statistics, struct, subprocess, sys, threading, time
+import argparse, functools, json, os, re, shutil, socket, statistics, struct, subprocess, sys, threading, time
 
 SERVERS = [("MultiXfer", 2124), ("vsftpd", 2123), ("ProFTPD", 2121)]
 AUTH = "bench:benchpass"
@@ -294,13 +294,18 @@ def cell(value, unit="s"):
         return "fail"
     if isinstance(value, str):
         return value
+    if isinstance(value, tuple):
+        return f"{value[0]:.2f} s ({value[1]:.2f} s CPU)"
     if unit == "ms":
         return f"{value:.1f} ms"
     return f"{value:.2f} s" if unit == "s" else f"{value:.0f} KiB"
 
 
 def ratio(value, peers):
-    """MultiXfer over the best (lowest) peer that did not fail."""
+    """MultiXfer over the best (lowest) peer that did not fail; for cases measured with_cpu, "time / CPU" ratios."""
+    if isinstance(value, tuple):
+        usable = [peer for peer in peers if isinstance(peer, tuple)]
+        return " / ".join(ratio(value[i], [peer[i] for peer in usable]) for i in range(len(value))) if usable else "-"
     usable = [peer for peer in peers if isinstance(peer, float)]
     if not isinstance(value, float) or not usable:
         return "-"
@@ -308,20 +313,35 @@ def ratio(value, peers):
     return f"{value / best:.2f}" if best > 0 else "-"
 
 
-GROUPS = ["ftp", "ftps", "auth", "ssh", "kex", "sftp", "scp", "uploads", "frontend", "limits", "observability", "observability-small"]
+def with_cpu(case):
+    """CASE measured as (seconds, server CPU seconds): the listening process and every process it forks (server_cpu),
+    so a forking peer's per-session processes count as MultiXfer's threads do. For the 1 GiB cases the CPU figure is
+    CPU seconds per GiB."""
+    def measured(name, port):
+        pid = listener_pid(port)
+        before = server_cpu(pid)
+        seconds = case(name, port)
+        time.sleep(0.5)  # the session's processes end
+        return seconds, server_cpu(pid) - before
+    return measured
+
+
+GROUPS = ["ftp", "ftps", "auth", "ssh", "kex", "sftp", "scp", "uploads", "frontend", "limits", "observability", "observability-small",
+          "sessions"]
 
 
 def ftp_group(runs):
     servers = SERVERS
     rows = []
     for title, case, unit in CASES:
-        rows.append((title, measure(case, servers, runs, title), unit))
+        rows.append((title, measure(with_cpu(case), servers, runs, title), unit))
     uncached = dict(rows[-1][1])
     title = "20 sequential logins + LIST, MultiXfer password cache off"
-    uncached.update(measure(case_logins, [("MultiXfer", 2125)], runs, title))
+    uncached.update(measure(with_cpu(case_logins), [("MultiXfer", 2125)], runs, title))
     rows.append((title, uncached, "s"))
     title = "idle logged-in session, server memory"
     rows.append((title, measure(idle_memory("ftp", 200), servers, 1, title), "KiB"))
+    print("time (server CPU); the ratio is time / CPU, MultiXfer over the best peer (for memory, one figure)")
     print(f"| case | MultiXfer | vsftpd | ProFTPD | MultiXfer / best peer |")
     print(f"|---|---|---|---|---|")
     for title, results, unit in rows:
@@ -332,10 +352,10 @@ def ftp_group(runs):
 def ftps_group(runs):
     # ProFTPD mod_tls is the peer (the shared vsftpd configuration has no TLS).
     tls_servers = [(n, p) for n, p in SERVERS if n != "vsftpd"]
-    print("| case | MultiXfer | ProFTPD | MultiXfer / ProFTPD |")
+    print("| case | MultiXfer | ProFTPD | MultiXfer / ProFTPD (time / CPU) |")
     print("|---|---|---|---|")
     for title, case in [("FTPS PROT P RETR 1 GiB (curl --ssl-reqd)", case_ftps_retr), ("FTPS PROT P STOR 1 GiB (curl --ssl-reqd -T)", case_ftps_stor)]:
-        results = measure(case, tls_servers, runs, title)
+        results = measure(with_cpu(case), tls_servers, runs, title)
         print(f"| {title} | {cell(results['MultiXfer'])} | {cell(results['ProFTPD'])} | {ratio(results['MultiXfer'], [results['ProFTPD']])} |")
 
 
@@ -406,8 +426,8 @@ def ssh_group(runs):
     # OpenSSH sshd is the peer (ProFTPD mod_sftp for logins too); the echo cases run cat on sshd.
     subsystems = {name: subsystem for name, _, subsystem in SSH_SERVERS}
     title = "20 sequential SSH logins, ed25519 key"
-    logins = measure(ssh_login_case(subsystems), [(n, p) for n, p, _ in SSH_SERVERS], runs, title)
-    print("| case | MultiXfer | OpenSSH | ProFTPD mod_sftp | MultiXfer / OpenSSH |")
+    logins = measure(with_cpu(ssh_login_case(subsystems)), [(n, p) for n, p, _ in SSH_SERVERS], runs, title)
+    print("| case | MultiXfer | OpenSSH | ProFTPD mod_sftp | MultiXfer / OpenSSH (time / CPU) |")
     print("|---|---|---|---|---|")
     print(f"| {title} | {cell(logins['MultiXfer'])} | {cell(logins['OpenSSH'])} | {cell(logins['ProFTPD'])} | "
           f"{ratio(logins['MultiXfer'], [logins['OpenSSH']])} |")
@@ -416,7 +436,7 @@ def ssh_group(runs):
                         ("aes256-ctr", "hmac-sha2-256-etm@openssh.com")]:
         label = cipher + (f" + {mac}" if mac else "")
         title = f"1 GiB echoed through a channel, {label}"
-        results = measure(ssh_echo_case(cipher, mac), echo_servers, runs, title)
+        results = measure(with_cpu(ssh_echo_case(cipher, mac)), echo_servers, runs, title)
         print(f"| {title} | {cell(results['MultiXfer'])} | {cell(results['OpenSSH'])} | - | "
               f"{ratio(results['MultiXfer'], [results['OpenSSH']])} |")
 
@@ -525,20 +545,20 @@ def sftp_group(runs):
     cases += [("lftp mirror 1000 x 4 KiB over SFTP", small_files_case(lftp_sftp), "s"),
               ("sftp get -r 1000 x 4 KiB", small_files_case(sftp_get_r), "s"),
               ("idle SFTP session (50, paramiko), server memory", idle_memory("sftp", 50), "KiB")]
-    print("| case | MultiXfer | OpenSSH | ProFTPD mod_sftp | MultiXfer / best peer |")
+    print("| case | MultiXfer | OpenSSH | ProFTPD mod_sftp | MultiXfer / best peer (time / CPU) |")
     print("|---|---|---|---|---|")
     for title, case, unit in cases:
-        results = measure(case, SFTP_SERVERS, runs if unit == "s" else 1, title)
+        results = measure(with_cpu(case) if unit == "s" else case, SFTP_SERVERS, runs if unit == "s" else 1, title)
         print(f"| {title} | {cell(results['MultiXfer'], unit)} | {cell(results['OpenSSH'], unit)} | {cell(results['ProFTPD'], unit)} | "
               f"{ratio(results['MultiXfer'], [results['OpenSSH'], results['ProFTPD']])} |", flush=True)
 
 
 def scp_group(runs):
     # The legacy protocol (scp -O, client default cipher chacha20-poly1305): scp on sshd, mod_sftp's SCP, MultiXfer's own.
-    print("| case | MultiXfer | OpenSSH | ProFTPD mod_sftp | MultiXfer / best peer |")
+    print("| case | MultiXfer | OpenSSH | ProFTPD mod_sftp | MultiXfer / best peer (time / CPU) |")
     print("|---|---|---|---|---|")
     for title, case in [("scp -O get 1 GiB", scp_get_case), ("scp -O put 1 GiB", scp_put_case)]:
-        results = measure(case, SFTP_SERVERS, runs, title)
+        results = measure(with_cpu(case), SFTP_SERVERS, runs, title)
         print(f"| {title} | {cell(results['MultiXfer'])} | {cell(results['OpenSSH'])} | {cell(results['ProFTPD'])} | "
               f"{ratio(results['MultiXfer'], [results['OpenSSH'], results['ProFTPD']])} |", flush=True)
 
@@ -992,6 +1012,33 @@ def observability_small_group(runs):
               f"{statistics.median(s[1] for s in samples['off']):.0f} ms | {cpu[0]:.3f} ({cpu[1]:.3f}-{cpu[2]:.3f}) |", flush=True)
 
 
+# "sessions": SESSIONS concurrent idle logged-in sessions (a third each FTP, explicit FTPS, SFTP) against a MultiXfer
+# instance of their own (run.sh starts it on these ports), from ten loopback source addresses (bench/sessions.py).
+SESSIONS = 10000
+SESSIONS_FTP_PORT, SESSIONS_SSH_PORT = 2136, 2235
+
+
+def sessions_group(runs):
+    """Once, whatever RUNS says: opening 10,000 sessions is the measurement. The forking peers' memory per idle session
+    is in the ftp and sftp groups' idle rows (200 and 50 sessions; at 10,000 they would need 4-20 GB here)."""
+    out = subprocess.run(["/usr/bin/python3", "-W", "ignore", os.path.join(HERE, "sessions.py"), "--pid", str(listener_pid(SESSIONS_FTP_PORT)),
+                          "--ftp-port", str(SESSIONS_FTP_PORT), "--ssh-port", str(SESSIONS_SSH_PORT), "--sessions", str(SESSIONS)],
+                         check=True, capture_output=True, text=True, timeout=TIMEOUT).stdout
+    result = json.loads(out)
+    print(f"{SESSIONS} idle logged-in sessions, a third each FTP, explicit FTPS (PROT P) and SFTP, from 10 loopback addresses")
+    print("| figure | MultiXfer |")
+    print("|---|---|")
+    print(f"| logged in (and still answering at the end) | {result['logged_in']} ({result['answering']}), {result['failures']} failed |")
+    print(f"| time until all were logged in | {result['seconds']:.1f} s |")
+    print(f"| server memory (PSS) per session | {result['per_session_kib']:.1f} KiB ({result['pss_before_kib'] // 1024} MiB before, "
+          f"{result['pss_after_kib'] // 1024} MiB with them open) |")
+    print(f"| server descriptors, threads with them open | {result['fds']}, {result['threads']} |")
+    print(f"| a new client's login meanwhile: curl FTP (login, LIST), OpenSSH sftp (key login, pwd) | "
+          f"{result['ftp_login_ms']} ms, {result['sftp_login_ms']} ms |")
+    if result["first_failures"]:
+        print(f"first failures: {result['first_failures']}")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
@@ -1005,7 +1052,7 @@ def main():
     print(f"\nmedian of {args.runs} runs, loopback, {os.cpu_count()} cores", flush=True)
     for name, group in [("ftp", ftp_group), ("ftps", ftps_group), ("auth", auth_group), ("ssh", ssh_group), ("kex", kex_group), ("sftp", sftp_group), ("scp", scp_group), ("uploads", uploads_group),
                         ("frontend", frontend_group), ("limits", limits_group), ("observability", observability_group),
-                        ("observability-small", observability_small_group)]:
+                        ("observability-small", observability_small_group), ("sessions", sessions_group)]:
         if name in groups:
             print(flush=True)
             group(args.runs)

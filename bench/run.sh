@@ -4,7 +4,7 @@
 # Run as root: installs the peers, creates user "bench" and the test files, starts everything, prints a table.
 #   bench/run.sh                     all cases, median of 3
 #   RUNS=5 bench/run.sh              more repetitions
-#   bench/run.sh --only sftp         only some groups, comma-separated among ftp,ftps,auth,ssh,kex,sftp,scp,uploads,frontend,limits,observability,observability-small
+#   bench/run.sh --only sftp         only some groups, comma-separated among ftp,ftps,auth,ssh,kex,sftp,scp,uploads,frontend,limits,observability,observability-small,sessions
 #   RUNS=1 bench/run.sh --only ssh,sftp
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -13,7 +13,7 @@ export BENCH_WORK=${BENCH_WORK:-/tmp/xferbench}
 export DEBIAN_FRONTEND=noninteractive
 
 need=()
-for p in proftpd-core proftpd-mod-crypto openssh-server lftp curl python3 python3-paramiko linux-perf; do
+for p in proftpd-core proftpd-mod-crypto openssh-server lftp curl python3 python3-paramiko python3-asyncssh linux-perf; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null; fi
@@ -34,6 +34,10 @@ sed -e 's/^listen_port=.*/listen_port=2129/' -e 's/^pasv_min_port=.*/pasv_min_po
 echo "local_max_rate=10000000" >> "$BENCH_WORK/vsftpd-paced.conf"
 pgrep -f "$BENCH_WORK/vsftpd-paced.conf" >/dev/null || { /tmp/vsftpd-x/usr/sbin/vsftpd "$BENCH_WORK/vsftpd-paced.conf" >/dev/null 2>&1 < /dev/null & }
 
+# The "sessions" group holds 10,000 connections: one descriptor each in the server (sessions of a home share its
+# directory's) and in the client, so the limit is raised as far as the hard limit allows (a container's is often
+# 20,000; raise that with `docker run --ulimit nofile=65536:65536` or LimitNOFILE= in a unit).
+ulimit -n "$(ulimit -Hn)"
 dotnet build "$ROOT/src/MultiXfer.Server" -c Release -nologo -v q >/dev/null
 # The kex group's SSH.NET client (the only one here with mlkem768x25519-sha256).
 dotnet build "$HERE/SshNetLogins" -c Release -nologo -v q >/dev/null
@@ -48,7 +52,7 @@ pkill -f "multixfer-bench.json" 2>/dev/null || true
 cat > "$BENCH_WORK/multixfer-bench.json" <<JSON
 {
   "Server": { "DataRoot": "/srv/bench", "KeysDirectory": "$BENCH_WORK/mx-keys", "StateDirectory": "$BENCH_WORK/mx-state", "MaxConnectionsPerIp": 5000,
-              "MaxConnections": 5000, "MaxUnauthenticatedPerIp": 1000, "MaxUnauthenticated": 1000 },
+              "MaxConnections": 12000, "MaxUnauthenticatedPerIp": 1000, "MaxUnauthenticated": 1000 },
   "Penalties": { "Exempt": [ "127.0.0.0/8" ] },
   "Admin": { "Port": 2181 },
   "Tls": { "CertificateFile": "$BENCH_WORK/mx-keys/tls.crt", "KeyFile": "$BENCH_WORK/mx-keys/tls.key" },
@@ -80,11 +84,15 @@ nohup dotnet "$SERVER" --config "$BENCH_WORK/multixfer-bench.json" --Listeners:f
   --Logging:TransferLog="$BENCH_WORK/observed/xferlog" > "$BENCH_WORK/multixfer-on.log" 2>&1 < /dev/null &
 nohup dotnet "$SERVER" --config "$BENCH_WORK/multixfer-bench.json" --Listeners:ftp:Port=2135 --Listeners:ssh:Port=2234 --Listeners:ftps:Port=2994 \
   --Listeners:auto:Port=2130 --Ftp:PassivePorts=46000-46999 --Admin:Enabled=false > "$BENCH_WORK/multixfer-off.log" 2>&1 < /dev/null &
+# The "sessions" group's instance: 10,000 idle sessions measured from a fresh process.
+nohup dotnet "$SERVER" --config "$BENCH_WORK/multixfer-bench.json" --Listeners:ftp:Port=2136 --Listeners:ssh:Port=2235 --Listeners:ftps:Port=2995 \
+  --Listeners:auto:Port=2131 --Ftp:PassivePorts=47000-47999 --Admin:Enabled=false > "$BENCH_WORK/multixfer-sessions.log" 2>&1 < /dev/null &
 dotnet "$SERVER" tokens create --name bench-scrape --scope read --json --config "$BENCH_WORK/multixfer-bench.json" \
   | python3 -c 'import json, sys; print(json.load(sys.stdin)["secret"])' > "$BENCH_WORK/scrape.token"
 for _ in $(seq 1 100); do
   ss -ltn | grep -q ":2125 " && ss -ltn | grep -q ":2124 " && ss -ltn | grep -q ":2223 " && ss -ltn | grep -q ":2126 " \
-    && ss -ltn | grep -q ":2134 " && ss -ltn | grep -q ":2135 " && ss -ltn | grep -q ":2234 " && ss -ltn | grep -q ":2183 " && break; sleep 0.2
+    && ss -ltn | grep -q ":2134 " && ss -ltn | grep -q ":2135 " && ss -ltn | grep -q ":2234 " && ss -ltn | grep -q ":2183 " \
+    && ss -ltn | grep -q ":2136 " && ss -ltn | grep -q ":2235 " && break; sleep 0.2
 done
 
 # The MultiXfer instances stop with the run (the peers' daemons stay for the next one).
