@@ -65,20 +65,26 @@ internal sealed class StoreJob(IFileHandle file, long offset, bool truncate, boo
     private async Task ReceiveAsync(DataConnection data, Transfer transfer, byte[] buffer)
     {
         long position = offset;
-        while (true)
+        int n;
+        while ((n = await ReadPacedAsync(data, transfer, buffer)) > 0)
         {
-            int n = await data.Stream.ReadAsync(buffer.AsMemory(0, transfer.StepFor(TransferDirection.Upload, BufferSize)), transfer.Token);
-            if (n == 0)
-            {
-                return;
-            }
-
-            // Reading no faster than the rate fills the TCP window, and so holds the client to the rate.
-            await transfer.PaceAsync(TransferDirection.Upload, n);
-            transfer.Progress(n);
             await file.WriteAsync(position, buffer.AsMemory(0, n), transfer.Token);
             position += n;
         }
+    }
+
+    /// <summary>The next bytes from the data connection (0 at its end), counted as progress.</summary>
+    private static async ValueTask<int> ReadPacedAsync(DataConnection data, Transfer transfer, byte[] buffer)
+    {
+        int n = await data.Stream.ReadAsync(buffer.AsMemory(0, transfer.StepFor(TransferDirection.Upload, BufferSize)), transfer.Token);
+        if (n > 0)
+        {
+            // Reading no faster than the rate fills the TCP window, and so holds the client to the rate.
+            await transfer.PaceAsync(TransferDirection.Upload, n);
+            transfer.Progress(n);
+        }
+
+        return n;
     }
 
     /// <summary>TYPE A: CRLF becomes LF (RFC 959 §3.1.1.1), a CR at the end of one read carried to the next.</summary>
@@ -89,16 +95,9 @@ internal sealed class StoreJob(IFileHandle file, long offset, bool truncate, boo
         {
             bool pendingCr = false;
             long position = offset;
-            while (true)
+            int n;
+            while ((n = await ReadPacedAsync(data, transfer, buffer)) > 0)
             {
-                int n = await data.Stream.ReadAsync(buffer.AsMemory(0, transfer.StepFor(TransferDirection.Upload, BufferSize)), transfer.Token);
-                if (n == 0)
-                {
-                    break;
-                }
-
-                await transfer.PaceAsync(TransferDirection.Upload, n);
-                transfer.Progress(n);
                 int m = AsciiConverter.FromNetwork(buffer.AsSpan(0, n), converted, ref pendingCr);
                 await file.WriteAsync(position, converted.AsMemory(0, m), transfer.Token);
                 position += m;

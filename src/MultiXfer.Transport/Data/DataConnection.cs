@@ -39,7 +39,7 @@ public sealed class DataConnection : IAsyncDisposable
     /// <summary>Runs the server side of a TLS handshake on this connection (PROT P) and uses it from now on.</summary>
     public async Task ProtectAsync(TlsServer server, string? controlServerName, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        _witness = new EndOfStreamWitness(_plain);
+        _witness = new EndOfStreamWitness(new ReadAheadStream(_plain));
         Tls = await server.AcceptAsync(_witness, leaveInnerOpen: false, TlsPurpose.Data, timeout, cancellationToken, controlServerName);
         Stream = Tls.Stream;
     }
