@@ -65,6 +65,9 @@ internal sealed class ChannelInput
             waiter = TakeWaiter();
         }
 
+        // The application's read resumes here, on the connection's reader, until it next waits: one thread hand-off
+        // less per burst of data (scp -O put: 13 % less time and CPU). It only ever awaits, never blocks on the
+        // reader, and what it does synchronously (a file write) is back-pressure the reader would wait for anyway.
         waiter?.TrySetResult();
     }
 
@@ -78,12 +81,13 @@ internal sealed class ChannelInput
             waiter = TakeWaiter();
         }
 
-        waiter?.TrySetResult();
+        WakeElsewhere(waiter);
     }
 
     /// <summary>The channel is gone: buffered data is dropped and its memory returned.</summary>
     public void Discard()
     {
+        TaskCompletionSource? waiter;
         lock (_lock)
         {
             _ended = true;
@@ -94,8 +98,21 @@ internal sealed class ChannelInput
             }
 
             _tail = null;
+            waiter = TakeWaiter();
+        }
 
-            TakeWaiter()?.TrySetResult();
+        WakeElsewhere(waiter);
+    }
+
+    /// <summary>
+    /// The end of input wakes the application on the thread pool: it then finishes and closes its channel, which must
+    /// not run inside the connection's handling of the close or of its own teardown.
+    /// </summary>
+    private static void WakeElsewhere(TaskCompletionSource? waiter)
+    {
+        if (waiter is not null)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static w => w.TrySetResult(), waiter, preferLocal: false);
         }
     }
 
@@ -140,7 +157,7 @@ internal sealed class ChannelInput
                         return 0;
                     }
 
-                    _waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    _waiter ??= new TaskCompletionSource();
                     wait = _waiter.Task;
                 }
             }
