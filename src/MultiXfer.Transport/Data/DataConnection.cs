@@ -66,7 +66,7 @@ public sealed class DataConnection : IAsyncDisposable
         using var args = new SocketAsyncEventArgs();
         var completion = new AwaitableCompletion();
         args.Completed += (_, _) => completion.Signal();
-        using var cancel = cancellationToken.Register(static s => ((Socket)s!).Dispose(), _socket);
+        using var cancel = CloseOn(cancellationToken);
         long sent = 0;
         int slice = MinSendFileSlice;
         while (sent < count)
