@@ -4,7 +4,7 @@
 # 1. publishes fuzz/MultiXfer.Fuzz in Release once (cached: a stamp of every source it is built from),
 # 2. instruments the MultiXfer.*.dll assemblies of a copy with sharpfuzz (not the harness itself, not SharpFuzz, not
 #    system or third-party assemblies; the session targets only the types on their own path, see below), cached too,
-# 3. runs afl-fuzz -i fuzz/corpus/TARGET -o OUTDIR -V SECONDS on `dotnet MultiXfer.Fuzz.dll TARGET`,
+# 3. runs afl-fuzz -i fuzz/corpus/TARGET -o OUTDIR -V SECONDS on `dotnet MultiXfer.Fuzz.dll TARGET --afl @@`,
 # 4. prints one summary line from OUTDIR/default/fuzzer_stats.
 # Installs afl++ (Debian, as root) and the sharpfuzz tool (fuzz/.tools) when they are missing. Output goes to
 # fuzz/out/TARGET unless OUTDIR is given (fuzz/out is ignored by git). Exit status: 0 when AFL ran and saved no
@@ -128,7 +128,7 @@ export DOTNET_gcServer=0
 
 set +e
 afl-fuzz -i "$corpus" -o "$out" -V "$seconds" -t "$timeout_ms" -m none "${dict[@]}" \
-  -- dotnet "$publish/MultiXfer.Fuzz.dll" "$target" >"$out/afl.log" 2>&1
+  -- dotnet "$publish/MultiXfer.Fuzz.dll" "$target" --afl @@ >"$out/afl.log" 2>&1
 status=$?
 set -e
 

@@ -5,7 +5,21 @@ namespace MultiXfer.Fuzz;
 /// <summary>Runs inputs outside AFL: each file once, reporting failures with their exception.</summary>
 public static class Replay
 {
-    public static byte[] ReadCapped(Stream stream)
+    /// <summary>The test case afl-fuzz wrote, up to the cap; nothing when it has not written one yet.</summary>
+    public static byte[] ReadCapped(string path)
+    {
+        try
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1);
+            return ReadCapped(file);
+        }
+        catch (FileNotFoundException)
+        {
+            return [];
+        }
+    }
+
+    private static byte[] ReadCapped(Stream stream)
     {
         var buffer = new MemoryStream();
         var chunk = new byte[64 * 1024];
