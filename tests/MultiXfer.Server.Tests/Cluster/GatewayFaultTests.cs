@@ -24,12 +24,20 @@ public sealed class GatewayFaultTests(PostgresFixture postgres) : IClassFixture<
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
-    private Task<ProcessResult> LftpAsync(GatewayCluster cluster, string scheme, string commands) => ProcessRunner.RunAsync("lftp",
+    private Task<ProcessResult> LftpAsync(GatewayCluster cluster, string scheme, string commands, string? debugLog = null) => ProcessRunner.RunAsync("lftp",
     [
         "-u", scheme == "ftp" ? $"alice,{GatewayCluster.Password}" : "alice,unused",
-        "-e", $"{GatewayCluster.LftpRetries}; set ftp:ssl-allow no; set sftp:connect-program '{cluster.LftpSshProgram}'; {commands}; quit",
+        "-e", $"{GatewayCluster.LftpRetries}; set ftp:ssl-allow no; set sftp:connect-program '{cluster.LftpSshProgram}'; " +
+              (debugLog is null ? "" : $"debug -t -o {debugLog} 9; ") + $"{commands}; quit",
         cluster.Url(scheme),
     ], TimeSpan.FromSeconds(180), _work);
+
+    /// <summary>
+    /// The end of an lftp debug log, for a failure message: lftp's own error line can be empty (its text for some
+    /// internal states is ""), and the protocol exchange is what says which side went wrong.
+    /// </summary>
+    private static string Tail(string path, int lines = 60) =>
+        File.Exists(path) ? string.Join("\n", File.ReadLines(path).TakeLast(lines)) : "(no lftp debug log)";
 
     [Fact]
     public async Task A_rolling_restart_of_every_gateway_fails_no_transfer()
@@ -53,7 +61,7 @@ public sealed class GatewayFaultTests(PostgresFixture postgres) : IClassFixture<
                 {
                     if (result.ExitCode != 0)
                     {
-                        failures.Add($"{worker} #{n}: {result}");
+                        failures.Add($"{worker} #{n}: {result}\nthe end of its lftp debug log (none for curl):\n{Tail(Path.Combine(_work, name + ".lftp.log"))}");
                     }
                     else if (!File.ReadAllBytes(Path.Combine(_work, name)).AsSpan().SequenceEqual(content))
                     {
@@ -69,8 +77,10 @@ public sealed class GatewayFaultTests(PostgresFixture postgres) : IClassFixture<
 
         var workers = new List<Task>
         {
-            LoopAsync("lftp-ftp", name => LftpAsync(cluster, "ftp", $"put {local} -o {name}; get {name} -o {Path.Combine(_work, name)}")),
-            LoopAsync("lftp-sftp", name => LftpAsync(cluster, "sftp", $"put {local} -o {name}; get {name} -o {Path.Combine(_work, name)}")),
+            LoopAsync("lftp-ftp", name => LftpAsync(cluster, "ftp", $"put {local} -o {name}; get {name} -o {Path.Combine(_work, name)}",
+                Path.Combine(_work, name + ".lftp.log"))),
+            LoopAsync("lftp-sftp", name => LftpAsync(cluster, "sftp", $"put {local} -o {name}; get {name} -o {Path.Combine(_work, name)}",
+                Path.Combine(_work, name + ".lftp.log"))),
             LoopAsync("curl-ftp", async name =>
             {
                 string[] retry = ["-s", "-S", "--retry", "8", "--retry-all-errors", "--retry-delay", "1", "-u", $"alice:{GatewayCluster.Password}"];
