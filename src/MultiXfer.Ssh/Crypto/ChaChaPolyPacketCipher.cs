@@ -19,4 +19,6 @@ internal sealed class ChaChaPolyPacketCipher(ReadOnlySpan<byte> key) : PacketCip
     public override uint ReadLength(uint sequence, Span<byte> prefix) => _aead.DecryptLength(sequence, prefix[..4]);
 
     public override bool Open(uint sequence, Span<byte> packet, ReadOnlySpan<byte> tag) => _aead.Open(sequence, packet, tag[..16]);
+
+    public override void Dispose() => _aead.Dispose();
 }

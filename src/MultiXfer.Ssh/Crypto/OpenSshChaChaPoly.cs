@@ -7,8 +7,10 @@ namespace MultiXfer.Ssh.Crypto;
 /// One direction of chacha20-poly1305@openssh.com (OpenSSH PROTOCOL.chacha20poly1305): K_1 encrypts the 4-byte
 /// packet_length on its own, K_2 encrypts the rest of the packet from block counter 1 and its block 0 keys the
 /// Poly1305 tag over both ciphertexts. The nonce of both is the packet sequence number as a big-endian uint64.
+/// Tags come from OpenSSL's vectorised Poly1305 where libcrypto 3 is there (<see cref="OpenSslPoly1305"/>), from
+/// <see cref="Poly1305"/> otherwise.
 /// </summary>
-internal sealed class OpenSshChaChaPoly
+internal sealed class OpenSshChaChaPoly : IDisposable
 {
     public const int KeySize = 64;
     public const int TagSize = Poly1305.TagSize;
@@ -16,6 +18,7 @@ internal sealed class OpenSshChaChaPoly
 
     private readonly ChaCha20 _main;
     private readonly ChaCha20 _header;
+    private readonly OpenSslPoly1305? _openSslPoly1305 = OpenSslPoly1305.TryCreate();
 
     /// <param name="key">The 64 bytes the key exchange derives: K_2 first, then K_1 ("Detailed Construction").</param>
     public OpenSshChaChaPoly(ReadOnlySpan<byte> key)
@@ -48,7 +51,15 @@ internal sealed class OpenSshChaChaPoly
 
         _header.Transform(nonce, 0, packet[..LengthSize], packet[..LengthSize]);
         _main.Transform(nonce, 1, packet[LengthSize..], packet[LengthSize..]);
-        Poly1305.Compute(polyKey[..Poly1305.KeySize], packet, tag16);
+        if (_openSslPoly1305 is { } openSsl)
+        {
+            openSsl.Compute(polyKey[..Poly1305.KeySize], packet, tag16);
+        }
+        else
+        {
+            Poly1305.Compute(polyKey[..Poly1305.KeySize], packet, tag16);
+        }
+
         CryptographicOperations.ZeroMemory(polyKey);
     }
 
@@ -80,7 +91,9 @@ internal sealed class OpenSshChaChaPoly
         _main.KeystreamBlock(nonce, 0, polyKey);
 
         // "the MAC MUST be checked before decryption": nothing is decrypted for a forged packet.
-        bool authentic = Poly1305.Verify(polyKey[..Poly1305.KeySize], packet, tag16);
+        bool authentic = _openSslPoly1305 is { } openSsl
+            ? openSsl.Verify(polyKey[..Poly1305.KeySize], packet, tag16)
+            : Poly1305.Verify(polyKey[..Poly1305.KeySize], packet, tag16);
         CryptographicOperations.ZeroMemory(polyKey);
         if (!authentic)
         {
@@ -91,6 +104,8 @@ internal sealed class OpenSshChaChaPoly
         _main.Transform(nonce, 1, packet[LengthSize..], packet[LengthSize..]);
         return true;
     }
+
+    public void Dispose() => _openSslPoly1305?.Dispose();
 
     private static void CheckPacket(Span<byte> packet)
     {

@@ -1,0 +1,82 @@
+using MultiXfer.Ssh.Crypto;
+
+namespace MultiXfer.Ssh.Tests.Crypto;
+
+/// <summary>
+/// OpenSSL's Poly1305 as the chacha20-poly1305 cipher uses it: one context re-keyed for every message, giving the
+/// RFC's tags and BouncyCastle's at every length, including the lengths where its vectorised code switches paths.
+/// </summary>
+public sealed class OpenSslPoly1305Tests
+{
+    /// <summary>.NET on Linux needs libcrypto 3 for TLS, so the server always finds it here; the managed code is the fallback.</summary>
+    private static OpenSslPoly1305 Create() => OpenSslPoly1305.TryCreate() ?? throw new InvalidOperationException("libcrypto 3's POLY1305 did not load");
+
+    [Theory]
+    [MemberData(nameof(Rfc8439Vectors.Poly1305), MemberType = typeof(Rfc8439Vectors))]
+    public void Rfc8439_A3(string name, string key, string message, string expectedTag)
+    {
+        using var poly = Create();
+        var tag = new byte[16];
+        poly.Compute(Convert.FromHexString(key), Convert.FromHexString(message), tag);
+        Assert.True(expectedTag == Convert.ToHexStringLower(tag), name);
+        Assert.True(poly.Verify(Convert.FromHexString(key), Convert.FromHexString(message), tag), name);
+    }
+
+    [Fact]
+    public void One_context_rekeyed_per_message_matches_BouncyCastle_at_every_length_up_to_600_and_at_packet_sizes()
+    {
+        var random = new Random(8439);
+        using var poly = Create();
+        var tag = new byte[16];
+        int[] lengths = [.. Enumerable.Range(0, 601), 32_768 + 4 + 16, 35_000, 65_536, 262_144 + 9];
+        foreach (int length in lengths)
+        {
+            var key = ChaCha20Tests.Bytes(random, 32);
+            var message = ChaCha20Tests.Bytes(random, length);
+            poly.Compute(key, message, tag);
+            Assert.True(Poly1305Tests.BouncyCastle(key, message).AsSpan().SequenceEqual(tag), $"length {length}");
+        }
+    }
+
+    [Fact]
+    public void Extreme_keys_and_messages_match_the_managed_code()
+    {
+        using var poly = Create();
+        var allOnes = Enumerable.Repeat((byte)0xFF, 70_000).ToArray();
+        byte[][] keys = [Enumerable.Repeat((byte)0xFF, 32).ToArray(), new byte[32]];
+        var expected = new byte[16];
+        var tag = new byte[16];
+        foreach (var key in keys)
+        {
+            foreach (var message in new[] { allOnes, allOnes[..17], allOnes[..32], allOnes[..4100] })
+            {
+                Poly1305.Compute(key, message, expected);
+                poly.Compute(key, message, tag);
+                Assert.Equal(expected, tag);
+            }
+        }
+    }
+
+    [Fact]
+    public void Verify_rejects_every_single_bit_flip_and_wrong_lengths()
+    {
+        var random = new Random(17);
+        using var poly = Create();
+        var key = ChaCha20Tests.Bytes(random, 32);
+        var message = ChaCha20Tests.Bytes(random, 1000);
+        var tag = new byte[16];
+        poly.Compute(key, message, tag);
+        Assert.True(poly.Verify(key, message, tag));
+        for (int bit = 0; bit < 128; bit++)
+        {
+            var forged = (byte[])tag.Clone();
+            forged[bit / 8] ^= (byte)(1 << (bit % 8));
+            Assert.False(poly.Verify(key, message, forged), $"bit {bit}");
+        }
+
+        Assert.False(poly.Verify(key, message, tag.AsSpan(0, 15)));
+        Assert.False(poly.Verify(key, message.AsSpan(1), tag));
+        Assert.Throws<ArgumentException>(() => poly.Compute(new byte[31], [], new byte[16]));
+        Assert.Throws<ArgumentException>(() => poly.Compute(new byte[32], [], new byte[15]));
+    }
+}
