@@ -272,6 +272,8 @@ def measure(case, servers, runs, title):
                 continue
             try:
                 samples[name].append(case(name, port))
+                if os.environ.get("BENCH_SAMPLES"):
+                    print(f"[{title}] {name} sample {repetition + 1}: {samples[name][-1]}", file=sys.stderr, flush=True)
             except Unsupported as error:
                 failed.add(name)
                 unsupported.add(name)

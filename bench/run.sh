@@ -6,6 +6,7 @@
 #   RUNS=5 bench/run.sh              more repetitions
 #   bench/run.sh --only sftp         only some groups, comma-separated among ftp,ftps,auth,ssh,kex,sftp,scp,uploads,frontend,limits,observability,observability-small,sessions
 #   RUNS=1 bench/run.sh --only ssh,sftp
+#   BENCH_SAMPLES=1 bench/run.sh   also every sample on stderr, not only the medians
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
