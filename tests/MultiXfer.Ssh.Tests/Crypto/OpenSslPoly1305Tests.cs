@@ -9,7 +9,7 @@ namespace MultiXfer.Ssh.Tests.Crypto;
 public sealed class OpenSslPoly1305Tests
 {
     /// <summary>.NET on Linux needs libcrypto 3 for TLS, so the server always finds it here; the managed code is the fallback.</summary>
-    private static OpenSslPoly1305 Create() => OpenSslPoly1305.TryCreate() ?? throw new InvalidOperationException("libcrypto 3's POLY1305 did not load");
+    internal static OpenSslPoly1305 Create() => OpenSslPoly1305.TryCreate() ?? throw new InvalidOperationException("libcrypto 3's POLY1305 did not load");
 
     [Theory]
     [MemberData(nameof(Rfc8439Vectors.Poly1305), MemberType = typeof(Rfc8439Vectors))]
@@ -58,24 +58,9 @@ public sealed class OpenSslPoly1305Tests
     }
 
     [Fact]
-    public void Verify_rejects_every_single_bit_flip_and_wrong_lengths()
+    public void Rejects_bad_key_and_tag_lengths()
     {
-        var random = new Random(17);
         using var poly = Create();
-        var key = ChaCha20Tests.Bytes(random, 32);
-        var message = ChaCha20Tests.Bytes(random, 1000);
-        var tag = new byte[16];
-        poly.Compute(key, message, tag);
-        Assert.True(poly.Verify(key, message, tag));
-        for (int bit = 0; bit < 128; bit++)
-        {
-            var forged = (byte[])tag.Clone();
-            forged[bit / 8] ^= (byte)(1 << (bit % 8));
-            Assert.False(poly.Verify(key, message, forged), $"bit {bit}");
-        }
-
-        Assert.False(poly.Verify(key, message, tag.AsSpan(0, 15)));
-        Assert.False(poly.Verify(key, message.AsSpan(1), tag));
         Assert.Throws<ArgumentException>(() => poly.Compute(new byte[31], [], new byte[16]));
         Assert.Throws<ArgumentException>(() => poly.Compute(new byte[32], [], new byte[15]));
     }
