@@ -26,6 +26,12 @@ public sealed class Poly1305Tests
         Poly1305.Compute(Convert.FromHexString(key), Convert.FromHexString(message), tag);
         Assert.True(expectedTag == Convert.ToHexStringLower(tag), name);
         Assert.True(Poly1305.Verify(Convert.FromHexString(key), Convert.FromHexString(message), tag), name);
+
+        // The same vectors through OpenSSL's Poly1305, as chacha20-poly1305 uses it.
+        using var openSsl = OpenSslPoly1305Tests.Create();
+        Array.Clear(tag);
+        openSsl.Compute(Convert.FromHexString(key), Convert.FromHexString(message), tag);
+        Assert.True(expectedTag == Convert.ToHexStringLower(tag), $"{name} (OpenSSL)");
     }
 
     [Fact]
