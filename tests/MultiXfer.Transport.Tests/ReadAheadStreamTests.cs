@@ -1,3 +1,4 @@
+using MultiXfer.Connections;
 using MultiXfer.Transport.Data;
 
 namespace MultiXfer.Transport.Tests;
@@ -48,8 +49,9 @@ public class ReadAheadStreamTests
         Assert.Equal(2, underneath.Reads);
     }
 
-    /// <summary>Returns the data in chunks of the given sizes, in turn, as a socket might.</summary>
-    private sealed class TricklingStream(byte[] data, int[] chunks) : Stream
+    /// <summary>Returns the data in chunks of the given sizes, in turn, as a socket might (RelayStream's sync Read
+    /// goes through this ReadAsync; nothing is ever written).</summary>
+    private sealed class TricklingStream(byte[] data, int[] chunks) : RelayStream(Stream.Null)
     {
         private int _position;
         private int _turn;
@@ -69,27 +71,5 @@ public class ReadAheadStreamTests
             _position += n;
             return ValueTask.FromResult(n);
         }
-
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().Result;
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override void Flush()
-        {
-        }
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

@@ -32,6 +32,9 @@ public sealed class GatewayFaultTests(PostgresFixture postgres) : IClassFixture<
         cluster.Url(scheme),
     ], TimeSpan.FromSeconds(180), _work);
 
+    /// <summary>Where the lftp run that transfers <paramref name="name"/> keeps its debug log.</summary>
+    private string DebugLogOf(string name) => Path.Combine(_work, name + ".lftp.log");
+
     /// <summary>
     /// The end of an lftp debug log, for a failure message: lftp's own error line can be empty (its text for some
     /// internal states is ""), and the protocol exchange is what says which side went wrong.
@@ -61,7 +64,7 @@ public sealed class GatewayFaultTests(PostgresFixture postgres) : IClassFixture<
                 {
                     if (result.ExitCode != 0)
                     {
-                        failures.Add($"{worker} #{n}: {result}\nthe end of its lftp debug log (none for curl):\n{Tail(Path.Combine(_work, name + ".lftp.log"))}");
+                        failures.Add($"{worker} #{n}: {result}\nthe end of its lftp debug log (none for curl):\n{Tail(DebugLogOf(name))}");
                     }
                     else if (!File.ReadAllBytes(Path.Combine(_work, name)).AsSpan().SequenceEqual(content))
                     {
@@ -78,9 +81,9 @@ public sealed class GatewayFaultTests(PostgresFixture postgres) : IClassFixture<
         var workers = new List<Task>
         {
             LoopAsync("lftp-ftp", name => LftpAsync(cluster, "ftp", $"put {local} -o {name}; get {name} -o {Path.Combine(_work, name)}",
-                Path.Combine(_work, name + ".lftp.log"))),
+                DebugLogOf(name))),
             LoopAsync("lftp-sftp", name => LftpAsync(cluster, "sftp", $"put {local} -o {name}; get {name} -o {Path.Combine(_work, name)}",
-                Path.Combine(_work, name + ".lftp.log"))),
+                DebugLogOf(name))),
             LoopAsync("curl-ftp", async name =>
             {
                 string[] retry = ["-s", "-S", "--retry", "8", "--retry-all-errors", "--retry-delay", "1", "-u", $"alice:{GatewayCluster.Password}"];
