@@ -52,4 +52,33 @@ public sealed class FtpOptions
 
     /// <summary>Unknown or refused commands tolerated before login; then the connection is closed.</summary>
     public int MaxBadCommandsBeforeLogin { get; set; } = 10;
+
+    /// <summary>
+    /// HASH and X* checksums computed at once across the server; one more is refused with 450 (a transient reply the
+    /// client may retry), so checksum requests cannot take every core and every disk read.
+    /// </summary>
+    public int MaxConcurrentChecksums { get; set; } = Math.Max(2, Environment.ProcessorCount);
+
+    /// <summary>MODE Z: compressed data connections.</summary>
+    public FtpModeZOptions ModeZ { get; set; } = new();
+}
+
+/// <summary>The <c>Ftp:ModeZ</c> section: MODE Z (draft-preston-ftpext-deflate), zlib streams on data connections.</summary>
+public sealed class FtpModeZOptions
+{
+    /// <summary>Offer MODE Z (and announce it in FEAT). Off: MODE Z gets 504, as any unsupported mode.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>zlib's level for downloads and listings until OPTS MODE Z LEVEL changes it (0 stores, 9 is smallest).</summary>
+    public int DefaultLevel { get; set; } = 6;
+
+    /// <summary>
+    /// A compressed upload whose data grows more than this many times (once past 1 MiB) is refused with 552 and not
+    /// stored: a decompression bomb costs little to send and much to write. Text compresses 3-20 times, zlib can
+    /// reach about 1,000. 0: no limit (the account's quota still holds).
+    /// </summary>
+    public int MaxRatio { get; set; } = 200;
+
+    /// <summary>The most bytes one compressed upload may decompress to; 0: no limit beyond the quota.</summary>
+    public long MaxInflatedBytes { get; set; }
 }

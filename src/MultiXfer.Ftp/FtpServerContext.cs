@@ -25,6 +25,7 @@ public sealed class FtpServerContext
         PassivePorts = new PassivePortPool(range, ftp.MaxPassivePortsPerClient, server.Ipv6PrefixLength);
         PassiveAddress = string.IsNullOrWhiteSpace(ftp.PassiveAddress) ? null : ResolvePassiveAddress(ftp.PassiveAddress);
         Logger = loggerFactory.CreateLogger("MultiXfer.Ftp");
+        ChecksumSlots = new SemaphoreSlim(ftp.MaxConcurrentChecksums, ftp.MaxConcurrentChecksums);
     }
 
     public ServerOptions Server { get; }
@@ -46,6 +47,9 @@ public sealed class FtpServerContext
     public IPAddress? PassiveAddress { get; }
 
     internal ILogger Logger { get; }
+
+    /// <summary>One slot per checksum being computed (<see cref="FtpOptions.MaxConcurrentChecksums"/>).</summary>
+    internal SemaphoreSlim ChecksumSlots { get; }
 
     /// <summary>An IPv4 literal or a host name resolved once at start-up (PASV can only carry IPv4).</summary>
     public static IPAddress ResolvePassiveAddress(string value)

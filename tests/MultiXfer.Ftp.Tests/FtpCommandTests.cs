@@ -20,6 +20,7 @@ public sealed class FtpCommandTests
     [InlineData("RETR a b\tc", "RETR", "a b\tc")]
     [InlineData("MKD ünïcødé 文件", "MKD", "ünïcødé 文件")]
     [InlineData("abcdefgh x", "ABCDEFGH", "x")]
+    [InlineData("xsha256 f", "XSHA256", "f")]
     public void The_verb_is_upper_cased_and_the_argument_kept_verbatim(string line, string verb, string argument)
     {
         var command = Parsed(line);
@@ -32,13 +33,14 @@ public sealed class FtpCommandTests
     [InlineData("")]
     [InlineData(" USER alice")]
     [InlineData("\tNOOP")]
-    [InlineData("US3R alice")]
-    [InlineData("NOOP1")]
+    [InlineData("3USR alice")]
+    [InlineData("1NOOP")]
+    [InlineData("XSHA_256 x")]
     [InlineData("ABCDEFGHI")]
     [InlineData("SITE-CHMOD 755 x")]
     [InlineData("ÜSER x")]
     [InlineData("USER\talice")]
-    public void Lines_without_a_verb_of_up_to_eight_ascii_letters_are_refused(string line)
+    public void Lines_without_a_verb_of_up_to_eight_ascii_letters_and_digits_led_by_a_letter_are_refused(string line)
     {
         Assert.False(FtpCommand.TryParse(Encoding.UTF8.GetBytes(line), out _));
     }

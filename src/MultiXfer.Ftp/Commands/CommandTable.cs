@@ -49,7 +49,7 @@ internal static class CommandTable
         // RFC 959 transfer parameters, RFC 2428 extended ones
         new("TYPE", ParameterCommands.Type, Arg, "TYPE <sp> A | I | L 8"),
         new("STRU", ParameterCommands.Structure, Arg, "STRU <sp> F"),
-        new("MODE", ParameterCommands.Mode, Arg, "MODE <sp> S"),
+        new("MODE", ParameterCommands.Mode, Arg, "MODE <sp> S | Z"),
         new("PORT", DataChannelCommands.Port, Arg, "PORT <sp> h1,h2,h3,h4,p1,p2"),
         new("EPRT", DataChannelCommands.ExtendedPort, Arg, "EPRT <sp> |proto|address|port|"),
         new("PASV", DataChannelCommands.Passive, CommandFlags.None, "PASV"),
@@ -78,10 +78,22 @@ internal static class CommandTable
         new("SIZE", FileCommands.Size, Arg, "SIZE <sp> pathname"),
         new("MDTM", FileCommands.ModificationTime, Arg, "MDTM <sp> pathname"),
         new("MFMT", FileCommands.SetModificationTime, Arg, "MFMT <sp> YYYYMMDDHHMMSS pathname"),
-        new("SITE", SiteCommands.Site, Arg, "SITE <sp> CHMOD | UTIME | HELP"),
+        new("SITE", SiteCommands.Site, Arg, "SITE <sp> CHMOD | MKDIR | RMDIR | SYMLINK | UTIME | QUOTA | HELP"),
+        new("AVBL", FileCommands.Available, CommandFlags.None, "AVBL [<sp> pathname]"),
         new("SYST", InfoCommands.System, PreLogin, "SYST"),
         new("HELP", InfoCommands.Help, PreLogin, "HELP [<sp> command]"),
         new("NOOP", InfoCommands.NoOperation, PreLogin | DuringTransfer, "NOOP"),
+
+        // Checksums: draft-bryan-ftpext-hash-02 HASH, draft-bryan-ftp-range-08 RANG, and the older X* commands
+        new("HASH", ChecksumCommands.Hash, Arg, "HASH <sp> pathname"),
+        new("RANG", ChecksumCommands.Range, Arg, "RANG <sp> start <sp> end"),
+        new("XCRC", ChecksumCommands.Crc, Arg, "XCRC <sp> pathname [<sp> start <sp> end]"),
+        new("XMD5", ChecksumCommands.Md5, Arg, "XMD5 <sp> pathname [<sp> start <sp> end]"),
+        new("XSHA", ChecksumCommands.Sha1, Arg, "XSHA <sp> pathname [<sp> start <sp> end]"),
+        new("XSHA1", ChecksumCommands.Sha1, Arg, "XSHA1 <sp> pathname [<sp> start <sp> end]"),
+        new("XSHA256", ChecksumCommands.Sha256, Arg, "XSHA256 <sp> pathname [<sp> start <sp> end]"),
+        new("XSHA512", ChecksumCommands.Sha512, Arg, "XSHA512 <sp> pathname [<sp> start <sp> end]"),
+        new("MD5", ChecksumCommands.WholeFileMd5, Arg, "MD5 <sp> pathname"),
 
         // RFC 2228 / RFC 4217 security (FTPS)
         new("AUTH", SecurityCommands.Authenticate, PreLogin | Arg, "AUTH <sp> TLS"),
@@ -91,7 +103,7 @@ internal static class CommandTable
 
         // RFC 2389 feature negotiation, RFC 2640 UTF8, CLNT
         new("FEAT", InfoCommands.Features, PreLogin, "FEAT"),
-        new("OPTS", InfoCommands.Options, PreLogin | Arg, "OPTS <sp> UTF8 ON | MLST facts"),
+        new("OPTS", InfoCommands.Options, PreLogin | Arg, "OPTS <sp> UTF8 ON | MLST facts | HASH [algorithm] | MODE Z LEVEL n"),
         new("CLNT", InfoCommands.Client, Arg, "CLNT <sp> client name"),
     ];
 

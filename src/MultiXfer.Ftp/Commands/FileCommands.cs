@@ -5,7 +5,7 @@ using MultiXfer.Ftp.Session;
 
 namespace MultiXfer.Ftp.Commands;
 
-/// <summary>RFC 959 RNFR, RNTO, DELE, RMD, MKD; RFC 3659 SIZE and MDTM; MFMT (draft-somers-ftp-mfxx).</summary>
+/// <summary>RFC 959 RNFR, RNTO, DELE, RMD, MKD; RFC 3659 SIZE and MDTM; MFMT (draft-somers-ftp-mfxx); AVBL.</summary>
 internal static class FileCommands
 {
     /// <summary>RFC 3659 section 2.3: time-val is YYYYMMDDHHMMSS[.sss], always UTC.</summary>
@@ -60,7 +60,9 @@ internal static class FileCommands
 
     /// <summary>
     /// SIZE (RFC 3659 section 4): the transfer size. In ASCII mode that would mean converting the whole file, and a
-    /// stored size would be wrong for REST, so it is refused there as ProFTPD does.
+    /// stored size would be wrong for REST, so it is refused there as ProFTPD does. In MODE Z it is the stored size, as
+    /// ProFTPD answers: the compressed size is unknown until the file is sent, and what the client ends up with after
+    /// inflating is the stored size.
     /// </summary>
     public static async ValueTask Size(FtpSession session, string argument)
     {
@@ -78,6 +80,14 @@ internal static class FileCommands
         }
 
         await session.ReplyAsync(213, status.Size.ToString(CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>AVBL [path] (FileZilla Server's): "213 bytes" the user may still store there, quota and disk both counted.</summary>
+    public static async ValueTask Available(FtpSession session, string argument)
+    {
+        var path = argument.Length == 0 ? session.CurrentDirectory : session.Resolve(argument);
+        var space = await session.FilesOrThrow.GetSpaceAsync(path, session.Connection.ConnectionClosed);
+        await session.ReplyAsync(213, space.AvailableBytes.ToString(CultureInfo.InvariantCulture));
     }
 
     public static async ValueTask ModificationTime(FtpSession session, string argument)

@@ -18,19 +18,37 @@ internal static partial class InfoCommands
         "PBSZ",
         "PROT",
         .. session.Server.Ftp.AllowCcc ? ["CCC"] : Array.Empty<string>(),
+        "AVBL",
         "CLNT",
         "EPRT",
         "EPSV",
+        HashFeature(session),
         "HOST",
+        "MD5",
         "MDTM",
         "MFMT",
         session.Facts.FeatureLine,
+        .. session.Server.Ftp.ModeZ.Enabled ? ["MODE Z"] : Array.Empty<string>(),
         "PASV",
+        "RANG STREAM",
         "REST STREAM",
+        "SITE MKDIR",
+        "SITE RMDIR",
+        "SITE SYMLINK",
+        "SITE UTIME",
         "SIZE",
         "TVFS",
         "UTF8",
+        "XCRC",
+        "XMD5",
+        "XSHA1",
+        "XSHA256",
+        "XSHA512",
     ];
+
+    /// <summary>draft-bryan-ftpext-hash-02 §3.3: every algorithm, the one in use marked with '*'.</summary>
+    private static string HashFeature(FtpSession session) => "HASH " + string.Join(';',
+        Checksums.ChecksumAlgorithms.All.Select(a => Checksums.ChecksumAlgorithms.NameOf(a) + (a == session.HashAlgorithm ? "*" : "")));
 
     public static ValueTask System(FtpSession session, string argument) => session.ReplyAsync(215, "UNIX Type: L8");
 
@@ -43,7 +61,12 @@ internal static partial class InfoCommands
     {
         if (argument.Length > 0)
         {
-            if (CommandTable.TryGet(argument.Trim().ToUpperInvariant(), out var descriptor))
+            string verb = argument.Trim().ToUpperInvariant();
+            if (verb == "SITE")
+            {
+                await SiteCommands.HelpAsync(session);
+            }
+            else if (CommandTable.TryGet(verb, out var descriptor))
             {
                 await session.ReplyAsync(214, $"Syntax: {descriptor.Syntax}");
             }
@@ -75,6 +98,12 @@ internal static partial class InfoCommands
             case "MLST":
                 session.Facts = MlstFacts.Parse(value);
                 await session.ReplyAsync(200, $"MLST OPTS {session.Facts.SelectedList}");
+                break;
+            case "HASH":
+                await ChecksumCommands.SelectAsync(session, value);
+                break;
+            case "MODE":
+                await ParameterCommands.ModeOptionsAsync(session, value);
                 break;
             default:
                 await session.ReplyAsync(501, "Option not understood.");
@@ -111,7 +140,8 @@ internal static partial class InfoCommands
         [
             $"Connected to {session.Connection.LocalAddress}",
             $"Logged in as {session.User!.Name}",
-            $"TYPE: {(session.AsciiMode ? "ASCII" : "BINARY")}, STRUcture: File, MODE: Stream",
+            $"TYPE: {(session.AsciiMode ? "ASCII" : "BINARY")}, STRUcture: File, MODE: " +
+            (session.DeflateMode ? $"Deflate (level {session.DeflateLevel})" : "Stream"),
             $"Session timeout in seconds is {session.Server.Server.IdleTimeoutSeconds}",
             session.ControlTls is { } tls ? $"Control connection is {tls.Describe()}" : "Control connection is plain text",
             session.DataProtected ? "Data connections will be TLS-protected (PROT P)" : "Data connections will be plain text",

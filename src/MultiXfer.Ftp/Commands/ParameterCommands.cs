@@ -36,10 +36,41 @@ internal static class ParameterCommands
         _ => session.ReplyAsync(Replies.SyntaxErrorInArguments),
     };
 
-    public static ValueTask Mode(FtpSession session, string argument) => argument.ToUpperInvariant() switch
+    /// <summary>MODE S, and MODE Z (draft-preston-ftpext-deflate §3) where the configuration offers it.</summary>
+    public static ValueTask Mode(FtpSession session, string argument)
     {
-        "S" => session.ReplyAsync(200, "Mode set to S."),
-        "B" or "C" or "Z" => session.ReplyAsync(Replies.NotImplementedParameter),
-        _ => session.ReplyAsync(Replies.SyntaxErrorInArguments),
-    };
+        switch (argument.ToUpperInvariant())
+        {
+            case "S":
+                session.DeflateMode = false;
+                return session.ReplyAsync(200, "Mode set to S.");
+            case "Z" when session.Server.Ftp.ModeZ.Enabled:
+                session.DeflateMode = true;
+                return session.ReplyAsync(200, "Mode set to Z.");
+            case "B" or "C" or "Z":
+                return session.ReplyAsync(Replies.NotImplementedParameter);
+            default:
+                return session.ReplyAsync(Replies.SyntaxErrorInArguments);
+        }
+    }
+
+    /// <summary>OPTS MODE Z LEVEL n (draft-preston-ftpext-deflate §4): zlib's level 0-9 for what the server compresses.</summary>
+    public static async ValueTask ModeOptionsAsync(FtpSession session, string value)
+    {
+        string[] words = value.ToUpperInvariant().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (!session.Server.Ftp.ModeZ.Enabled || words is not ["Z", ..])
+        {
+            await session.ReplyAsync(501, "Option not understood.");
+            return;
+        }
+
+        if (words is not ["Z", "LEVEL", var level] || level.Length != 1 || !char.IsAsciiDigit(level[0]))
+        {
+            await session.ReplyAsync(501, "Usage: OPTS MODE Z LEVEL <0-9>.");
+            return;
+        }
+
+        session.DeflateLevel = level[0] - '0';
+        await session.ReplyAsync(200, $"MODE Z LEVEL set to {session.DeflateLevel}.");
+    }
 }

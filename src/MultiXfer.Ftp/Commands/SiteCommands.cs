@@ -4,9 +4,25 @@ using MultiXfer.Ftp.Session;
 
 namespace MultiXfer.Ftp.Commands;
 
-/// <summary>SITE CHMOD, SITE UTIME (both the ProFTPD and the five-argument form), SITE QUOTA and SITE HELP.</summary>
+/// <summary>
+/// SITE CHMOD, SITE MKDIR, SITE RMDIR, SITE SYMLINK, SITE UTIME (both the ProFTPD and the five-argument form), SITE QUOTA
+/// and SITE HELP: what ProFTPD's mod_site_misc and core offer, with its replies. Every change goes through FSIO, so the
+/// user's permissions hold for each directory made, each entry removed and each link made.
+/// </summary>
 internal static class SiteCommands
 {
+    private static readonly string[] HelpLines =
+    [
+        "CHMOD <mode> <path>",
+        "MKDIR <path> (makes missing parents too)",
+        "RMDIR <path> (removes the directory and all it holds)",
+        "SYMLINK <target> <link>",
+        "UTIME <YYYYMMDDhhmm[ss]> <path>",
+        "UTIME <path> <atime> <mtime> <ctime> UTC",
+        "QUOTA",
+        "HELP",
+    ];
+
     public static async ValueTask Site(FtpSession session, string argument)
     {
         int space = argument.IndexOf(' ');
@@ -23,16 +39,30 @@ internal static class SiteCommands
             case "QUOTA":
                 await QuotaCommand.ShowAsync(session);
                 break;
+            case "MKDIR" when rest.Length > 0:
+                await SiteTreeCommands.MakeDirectoriesAsync(session, rest);
+                break;
+            case "RMDIR" when rest.Length > 0:
+                await SiteTreeCommands.RemoveTreeAsync(session, rest);
+                break;
+            case "SYMLINK" when rest.Length > 0:
+                await SiteTreeCommands.SymbolicLinkAsync(session, rest);
+                break;
+            case "MKDIR" or "RMDIR" or "SYMLINK":
+                await session.ReplyAsync(501, $"Usage: SITE {sub} <path>{(sub == "SYMLINK" ? " <link>" : "")}.");
+                break;
             case "HELP":
-                await session.ReplyMultilineAsync(214, "The following SITE commands are recognized.",
-                    ["CHMOD <mode> <path>", "UTIME <YYYYMMDDhhmm[ss]> <path>", "UTIME <path> <atime> <mtime> <ctime> UTC", "QUOTA", "HELP"],
-                    "Help OK.");
+                await HelpAsync(session);
                 break;
             default:
                 await session.ReplyAsync(500, "Unknown SITE command.");
                 break;
         }
     }
+
+    /// <summary>SITE HELP and HELP SITE: the SITE commands with their syntax.</summary>
+    public static ValueTask HelpAsync(FtpSession session) =>
+        session.ReplyMultilineAsync(214, "The following SITE commands are recognized.", HelpLines, "Help OK.");
 
     private static async ValueTask ChangeModeAsync(FtpSession session, string argument)
     {

@@ -10,10 +10,13 @@ namespace MultiXfer.Ftp.Commands;
 /// <summary>RFC 959 RETR, STOR, STOU, APPE, ALLO, ABOR and RFC 3659 REST STREAM.</summary>
 internal static class TransferCommands
 {
+    /// <summary>RETR from the REST offset, or of the RANG range (draft-bryan-ftp-range-08 §3.3: an end past the file is its end).</summary>
     public static async ValueTask Retrieve(FtpSession session, string argument)
     {
+        var range = session.Range;
+        session.Range = null;
         long offset = TakeRestart(session);
-        if (!await session.CheckDataChannelAsync())
+        if (await RefuseOffsetInModeZAsync(session, offset, range) || !await session.CheckDataChannelAsync())
         {
             return;
         }
@@ -23,22 +26,52 @@ internal static class TransferCommands
         await StartOrDisposeAsync(session, file, async () =>
         {
             long size = (await file.GetStatusAsync(session.Connection.ConnectionClosed)).Size;
-            if (offset > size)
+            long start = range?.Start ?? offset;
+            long end = range is { } r ? Math.Min(size, r.End + 1) : size;
+            if (start > size)
             {
-                await session.ReplyAsync(Replies.InvalidRestart);
+                await session.ReplyAsync(range is null ? Replies.InvalidRestart : new FtpReply(554, "RANG start is past the end of the file."));
                 return false;
             }
 
-            await session.StartTransferAsync("RETR", path, new RetrieveJob(file, offset, size, session.AsciiMode));
+            await session.StartTransferAsync("RETR", path, new RetrieveJob(file, start, end, session.AsciiMode));
             return true;
         });
+    }
+
+    /// <summary>
+    /// Offsets count stored bytes, and a compressed stream cannot start or stop in the middle of one the client already
+    /// holds: with MODE Z, REST and RANG are refused (as FileZilla Server does), and MODE S resumes.
+    /// </summary>
+    private static async ValueTask<bool> RefuseOffsetInModeZAsync(FtpSession session, long offset, ByteRange? range)
+    {
+        if (!session.DeflateMode || (offset == 0 && range is null))
+        {
+            return false;
+        }
+
+        await session.ReplyAsync(504, "REST and RANG are not available in MODE Z; use MODE S to resume.");
+        return true;
+    }
+
+    /// <summary>RANG defines ranges for RETR and HASH here; an upload into a range is refused rather than ignored.</summary>
+    private static async ValueTask<bool> RefuseRangeAsync(FtpSession session)
+    {
+        if (session.Range is null)
+        {
+            return false;
+        }
+
+        session.Range = null;
+        await session.ReplyAsync(504, "RANG applies to RETR and HASH only.");
+        return true;
     }
 
     /// <summary>STOR replaces the file crash-safely; after REST it resumes in place from that offset.</summary>
     public static async ValueTask Store(FtpSession session, string argument)
     {
         long offset = TakeRestart(session);
-        if (!await session.CheckDataChannelAsync())
+        if (await RefuseRangeAsync(session) || await RefuseOffsetInModeZAsync(session, offset, null) || !await session.CheckDataChannelAsync())
         {
             return;
         }
@@ -71,8 +104,8 @@ internal static class TransferCommands
 
     public static async ValueTask Append(FtpSession session, string argument)
     {
-        TakeRestart(session);
-        if (!await session.CheckDataChannelAsync())
+        long offset = TakeRestart(session);
+        if (await RefuseRangeAsync(session) || await RefuseOffsetInModeZAsync(session, offset, null) || !await session.CheckDataChannelAsync())
         {
             return;
         }
@@ -102,7 +135,7 @@ internal static class TransferCommands
     public static async ValueTask StoreUnique(FtpSession session, string argument)
     {
         TakeRestart(session);
-        if (!await session.CheckDataChannelAsync())
+        if (await RefuseRangeAsync(session) || !await session.CheckDataChannelAsync())
         {
             return;
         }
@@ -183,7 +216,15 @@ internal static class TransferCommands
             return;
         }
 
+        if (offset > 0 && session.DeflateMode)
+        {
+            // Refused here rather than at RETR: a client told now (lftp does) starts the file over instead of failing.
+            await session.ReplyAsync(504, "REST is not available in MODE Z; use MODE S to resume.");
+            return;
+        }
+
         session.RestartOffset = offset;
+        session.Range = null;
         await session.ReplyAsync(350, $"Restart position accepted ({offset.ToString(CultureInfo.InvariantCulture)}).");
     }
 

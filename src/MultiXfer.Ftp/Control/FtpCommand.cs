@@ -28,7 +28,8 @@ internal readonly record struct FtpCommand(string Verb, string Argument)
 
         int space = text.IndexOf(' ');
         string verb = space < 0 ? text : text[..space];
-        if (verb.Length is 0 or > MaxVerbLength || !verb.All(char.IsAsciiLetter))
+        // A letter, then letters or digits: the checksum extensions (XMD5, XSHA256) carry digits.
+        if (verb.Length is 0 or > MaxVerbLength || !char.IsAsciiLetter(verb[0]) || !verb.All(char.IsAsciiLetterOrDigit))
         {
             return false;
         }

@@ -6,7 +6,10 @@ using MultiXfer.Transport.Data;
 
 namespace MultiXfer.Ftp.Data;
 
-/// <summary>RETR: sends a file from an offset. Binary over a plain socket uses sendfile(2); otherwise a copy loop.</summary>
+/// <summary>
+/// RETR: sends a file from <paramref name="offset"/> up to <paramref name="length"/> (the file's size, or a RANG's end).
+/// Binary over a plain socket uses sendfile(2); otherwise a copy loop.
+/// </summary>
 internal sealed class RetrieveJob(IFileHandle file, long offset, long length, bool ascii) : ITransferJob
 {
     private const int BufferSize = 256 * 1024;
@@ -46,9 +49,10 @@ internal sealed class RetrieveJob(IFileHandle file, long offset, long length, bo
         {
             bool lastWasCr = false;
             long position = offset;
-            while (true)
+            while (position < length)
             {
-                int n = await file.ReadAsync(position, buffer.AsMemory(0, transfer.StepFor(TransferDirection.Download, BufferSize)), transfer.Token);
+                int step = (int)Math.Min(length - position, transfer.StepFor(TransferDirection.Download, BufferSize));
+                int n = await file.ReadAsync(position, buffer.AsMemory(0, step), transfer.Token);
                 if (n == 0)
                 {
                     break;

@@ -1,10 +1,12 @@
 using System.Diagnostics;
+using System.IO.Compression;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using MultiXfer.Connections;
 using MultiXfer.Fsio;
 using MultiXfer.Ftp.Control;
 using MultiXfer.Ftp.Data;
+using MultiXfer.Ftp.Data.ModeZ;
 using MultiXfer.Observability;
 using MultiXfer.Transport.Data;
 
@@ -96,11 +98,13 @@ internal sealed partial class FtpSession
         HandOverAnswer();
         Connection.BeginTransfer(transfer.Activity = new TransferActivity(verb, target.Value, !job.SendsData, DateTimeOffset.UtcNow, () => transfer.Bytes,
             SeparateConnection: true) { Listing = job is ListingJob, Ascii = AsciiMode, Sha256 = () => IFileDigest.Of(job.File) });
-        transfer.Completion = RunTransferAsync(endpoint, job, transfer);
+        int? deflateLevel = DeflateMode ? DeflateLevel : null;
+        transfer.Completion = RunTransferAsync(endpoint, job, transfer, deflateLevel);
     }
 
     /// <summary>Never faults: every outcome becomes a reply, and the end of the transfer is always marked.</summary>
-    private async Task RunTransferAsync(DataEndpoint endpoint, ITransferJob job, Transfer transfer)
+    /// <param name="deflateLevel">MODE Z's zlib level for what the server sends; null in MODE S.</param>
+    private async Task RunTransferAsync(DataEndpoint endpoint, ITransferJob job, Transfer transfer, int? deflateLevel)
     {
         await Task.Yield();
         var result = TransferOutcome.Failed;
@@ -141,6 +145,13 @@ internal sealed partial class FtpSession
                         await ReplyToTransferAsync(transfer, transfer.Aborted ? Replies.TransferAbortedByClient : Replies.DataTlsFailed);
                         return;
                     }
+                }
+
+                if (deflateLevel is { } level)
+                {
+                    data.AddLayer(carrier => job.SendsData
+                        ? new ZLibStream(carrier, new ZLibCompressionOptions { CompressionLevel = level }, leaveOpen: true)
+                        : new InflatingStream(carrier, Server.Ftp.ModeZ));
                 }
 
                 var outcome = await MoveDataAsync(job, data, transfer);
@@ -213,6 +224,11 @@ internal sealed partial class FtpSession
         {
             LogRefusedOperation(transfer.Verb, e.Kind.ToString(), e.Message);
             return job.SendsData ? FsErrorReplies.For(e.Kind) : FsErrorReplies.ForAbortedUpload(e.Kind);
+        }
+        catch (ModeZException e)
+        {
+            LogRefusedOperation(transfer.Verb, "ModeZ", e.Message);
+            return e.Reply;
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {

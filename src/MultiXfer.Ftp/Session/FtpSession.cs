@@ -69,6 +69,18 @@ internal sealed partial class FtpSession
     /// <summary>The REST offset for the next RETR, STOR or APPE.</summary>
     internal long RestartOffset { get; set; }
 
+    /// <summary>The octet range RANG set for the next RETR or HASH; null: none (draft-bryan-ftp-range-08).</summary>
+    internal Commands.ByteRange? Range { get; set; }
+
+    /// <summary>The algorithm HASH uses, chosen by OPTS HASH (draft-bryan-ftpext-hash-02 §3.2).</summary>
+    internal Checksums.ChecksumAlgorithm HashAlgorithm { get; set; }
+
+    /// <summary>MODE Z (draft-preston-ftpext-deflate): data connections carry zlib streams.</summary>
+    internal bool DeflateMode { get; set; }
+
+    /// <summary>The zlib level of MODE Z downloads and listings (OPTS MODE Z LEVEL).</summary>
+    internal int DeflateLevel { get; set; }
+
     /// <summary>The size the client announced with ALLO for its next upload (RFC 959 §4.1.3); null: none.</summary>
     internal long? AllocatedBytes { get; set; }
 
@@ -348,6 +360,10 @@ internal sealed partial class FtpSession
         CurrentDirectory = VirtualPath.Root;
         AsciiMode = true;
         RestartOffset = 0;
+        Range = null;
+        HashAlgorithm = Checksums.ChecksumAlgorithm.Sha256;
+        DeflateMode = false;
+        DeflateLevel = Server.Ftp.ModeZ.DefaultLevel;
         AllocatedBytes = null;
         RenameFrom = null;
         EpsvAllOnly = false;

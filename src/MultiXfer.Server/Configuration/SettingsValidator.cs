@@ -213,6 +213,10 @@ public static class SettingsValidator
         Require(problems, ftp.MaxBadCommandsBeforeLogin is >= 1 and <= 1000, "Ftp:MaxBadCommandsBeforeLogin", "must be 1-1000");
         Require(problems, ftp.MaxPassivePortsPerClient >= 1, "Ftp:MaxPassivePortsPerClient", "must be at least 1");
         Require(problems, ftp.ReplyTimeoutSeconds is >= 1 and <= 3600, "Ftp:ReplyTimeoutSeconds", "must be 1-3600");
+        Require(problems, ftp.MaxConcurrentChecksums is >= 1 and <= 1024, "Ftp:MaxConcurrentChecksums", "must be 1-1024");
+        Require(problems, ftp.ModeZ.DefaultLevel is >= 0 and <= 9, "Ftp:ModeZ:DefaultLevel", "must be 0-9 (zlib's levels)");
+        Require(problems, ftp.ModeZ.MaxRatio >= 0, "Ftp:ModeZ:MaxRatio", "must be 0 (no limit) or more");
+        Require(problems, ftp.ModeZ.MaxInflatedBytes >= 0, "Ftp:ModeZ:MaxInflatedBytes", "must be 0 (no limit) or more");
     }
 
     private static void CheckTls(TlsOptions tls, List<string> problems)
@@ -334,6 +338,7 @@ public static class SettingsValidator
         CheckKeys(configuration.GetSection(ServerOptions.Section), typeof(ServerOptions), problems);
         CheckKeys(configuration.GetSection(PenaltyOptions.Section), typeof(PenaltyOptions), problems);
         CheckKeys(configuration.GetSection(FtpOptions.Section), typeof(FtpOptions), problems);
+        CheckKeys(configuration.GetSection(FtpOptions.Section).GetSection(nameof(FtpOptions.ModeZ)), typeof(FtpModeZOptions), problems);
         CheckKeys(configuration.GetSection(AuthOptions.Section), typeof(AuthOptions), problems);
         CheckKeys(configuration.GetSection(LoggingOptions.Section), typeof(LoggingOptions), problems);
         CheckKeys(configuration.GetSection(TelemetryOptions.Section), typeof(TelemetryOptions), problems);

@@ -23,13 +23,32 @@ public sealed class DataConnection : IAsyncDisposable
     {
         _socket = socket;
         _plain = new NetworkStream(socket, ownsSocket: true);
-        Stream = _plain;
+        Stream = _carrier = _plain;
     }
 
+    /// <summary>What transfers read and write: the socket, TLS over it, or a layer (MODE Z) over either.</summary>
     public Stream Stream { get; private set; }
+
+    /// <summary>The socket's stream or TLS over it: what a layer wraps.</summary>
+    private Stream _carrier;
+
+    /// <summary>A transform over the carrier (<see cref="AddLayer"/>), until <see cref="CompleteAsync"/> ends it.</summary>
+    private Stream? _layer;
 
     /// <summary>True while nothing wraps the socket, so zero-copy sending applies.</summary>
     public bool IsPlain => ReferenceEquals(Stream, _plain);
+
+    /// <summary>
+    /// Puts a transform between the transfer and the connection (MODE Z's zlib stream, over TLS when the data is
+    /// protected: compress, then encrypt). <paramref name="create"/> gets the carrier and must leave it open when
+    /// disposed; <see cref="CompleteAsync"/> disposes the layer first, so a compressor's last block goes out before
+    /// TLS's close_notify and the FIN.
+    /// </summary>
+    public void AddLayer(Func<Stream, Stream> create)
+    {
+        _layer = create(_carrier);
+        Stream = _layer;
+    }
 
     /// <summary>The TLS layer once the connection is protected (PROT P).</summary>
     public TlsSession? Tls { get; private set; }
@@ -41,7 +60,7 @@ public sealed class DataConnection : IAsyncDisposable
     {
         _witness = new EndOfStreamWitness(new ReadAheadStream(_plain));
         Tls = await server.AcceptAsync(_witness, leaveInnerOpen: false, TlsPurpose.Data, timeout, cancellationToken, controlServerName);
-        Stream = Tls.Stream;
+        Stream = _carrier = Tls.Stream;
     }
 
     /// <summary>
@@ -133,6 +152,15 @@ public sealed class DataConnection : IAsyncDisposable
     {
         try
         {
+            if (_layer is { } layer)
+            {
+                // A layer's dispose has no cancellation of its own: a stall or ABOR closes the socket under it.
+                using var closeOnCancel = CloseOn(cancellationToken);
+                _layer = null;
+                Stream = _carrier;
+                await layer.DisposeAsync();
+            }
+
             await Stream.FlushAsync(cancellationToken);
             if (Tls is { } tls && sentData)
             {
@@ -148,7 +176,21 @@ public sealed class DataConnection : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Stream.DisposeAsync();
+        if (_layer is { } layer)
+        {
+            // A layer still here means the transfer did not complete: the socket closes first, so a compressor's
+            // last block goes nowhere and the client sees the stream cut, not ended.
+            _socket.Dispose();
+            try
+            {
+                await layer.DisposeAsync();
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException)
+            {
+            }
+        }
+
+        await _carrier.DisposeAsync();
         _socket.Dispose();
     }
 
