@@ -20,6 +20,8 @@ internal static class FileChecksum
             long position = start;
             while (position < end)
             {
+                // Reads of cached data complete without looking at the token: ABOR and the session's end are seen here.
+                transfer.Token.ThrowIfCancellationRequested();
                 int n = await file.ReadAsync(position, buffer.AsMemory(0, (int)Math.Min(ChunkSize, end - position)), transfer.Token);
                 if (n == 0)
                 {
