@@ -144,6 +144,21 @@ public sealed class FtpChecksumTests
     }
 
     [Fact]
+    public async Task Checksums_RANG_MODE_Z_SITE_and_AVBL_need_a_login()
+    {
+        await using var server = await TestServer.StartAsync();
+        WriteRandomFile(server, "x.bin", 10);
+        var (client, _) = await RawFtpClient.ConnectAsync(server.FtpPort);
+        await using (client)
+        {
+            foreach (string command in new[] { "HASH x.bin", "XCRC x.bin", "XSHA256 x.bin", "MD5 x.bin", "RANG 0 1", "MODE Z", "SITE MKDIR d", "SITE RMDIR d", "AVBL" })
+            {
+                Assert.Equal(530, (await client.CommandAsync(command)).Code);
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_user_without_the_download_permission_cannot_checksum_what_it_uploads()
     {
         await using var server = await TestServer.StartAsync(c => c["Users:alice:Permissions:/"] = "list,upload");
