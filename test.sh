@@ -10,9 +10,10 @@ cd "$(dirname "$0")"
 # sftp-server drop-in tests), AFL++ (the fuzzing smoke; fuzz/run.sh installs the sharpfuzz tool itself), and the
 # tools that make the password hashes accounts bring along: htpasswd (bcrypt, apr1), mkpasswd (SHA-crypt), argon2;
 # PostgreSQL, whose server the account-store tests start as a throwaway cluster of their own (initdb on a free port);
-# Prometheus, which the metrics test starts on a free port to scrape the server; and webalizer, which reads the xferlog.
+# Prometheus, which the metrics test starts on a free port to scrape the server; webalizer, which reads the xferlog;
+# and crc32 (libarchive-zip-perl), beside coreutils' sha256sum and md5sum, to check the FTP checksum commands.
 PACKAGES=(curl lftp python3 openssl openssh-client openssh-server openssh-sftp-server python3-paramiko putty-tools ssh-audit rclone haproxy afl++ prometheus webalizer
-  apache2-utils whois argon2 postgresql)
+  apache2-utils whois argon2 postgresql libarchive-zip-perl)
 missing=()
 for package in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
