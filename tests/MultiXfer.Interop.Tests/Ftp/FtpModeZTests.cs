@@ -167,46 +167,39 @@ public sealed class FtpModeZTests
         byte[] zeros = Deflate(new byte[64 << 20], CompressionLevel.SmallestSize);
         byte[] text = Deflate(TextCorpus(60_000));
 
-        await using (var server = await TestServer.StartAsync())
+        var reply = await UploadToNewServerAsync(null, zeros);
+        Assert.Equal(552, reply.Code);
+        Assert.Contains("inflates more than 200 times", reply.Text);
+        Assert.Equal(226, (await UploadToNewServerAsync(null, text)).Code);
+
+        reply = await UploadToNewServerAsync(c => c["Ftp:ModeZ:MaxInflatedBytes"] = "1000000", text);
+        Assert.Equal(552, reply.Code);
+        Assert.Contains("1000000 bytes at most", reply.Text);
+
+        reply = await UploadToNewServerAsync(c =>
         {
-            Directory.CreateDirectory(server.HomeOf("alice"));
-            await using var client = await RawFtpClient.LoginAsync(server.FtpPort);
-            await client.ExpectAsync("TYPE I", 200);
-            await client.ExpectAsync("MODE Z", 200);
-            var reply = await UploadAsync(client, "STOR bomb.bin", zeros);
-            Assert.Equal(552, reply.Code);
-            Assert.Contains("inflates more than 200 times", reply.Text);
+            c["Ftp:ModeZ:MaxRatio"] = "0";
+            c["Users:alice:Limits:QuotaBytes"] = "2000000";
+        }, zeros);
+        Assert.Equal(552, reply.Code);
+        Assert.Contains("quota", reply.Text, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>One MODE Z upload to a server of its own; a refused one must leave nothing behind.</summary>
+    private static async Task<FtpResponse> UploadToNewServerAsync(Action<Dictionary<string, string?>>? configure, byte[] wire)
+    {
+        await using var server = await TestServer.StartAsync(configure);
+        Directory.CreateDirectory(server.HomeOf("alice"));
+        await using var client = await RawFtpClient.LoginAsync(server.FtpPort);
+        await client.ExpectAsync("TYPE I", 200);
+        await client.ExpectAsync("MODE Z", 200);
+        var reply = await UploadAsync(client, "STOR upload.bin", wire);
+        if (reply.Code != 226)
+        {
             Assert.Empty(Directory.GetFileSystemEntries(server.HomeOf("alice")));
-            Assert.Equal(226, (await UploadAsync(client, "STOR text.txt", text)).Code);
         }
 
-        await using (var server = await TestServer.StartAsync(c => c["Ftp:ModeZ:MaxInflatedBytes"] = "1000000"))
-        {
-            Directory.CreateDirectory(server.HomeOf("alice"));
-            await using var client = await RawFtpClient.LoginAsync(server.FtpPort);
-            await client.ExpectAsync("TYPE I", 200);
-            await client.ExpectAsync("MODE Z", 200);
-            var reply = await UploadAsync(client, "STOR text.txt", text);
-            Assert.Equal(552, reply.Code);
-            Assert.Contains("1000000 bytes at most", reply.Text);
-            Assert.Empty(Directory.GetFileSystemEntries(server.HomeOf("alice")));
-        }
-
-        await using (var server = await TestServer.StartAsync(c =>
-                     {
-                         c["Ftp:ModeZ:MaxRatio"] = "0";
-                         c["Users:alice:Limits:QuotaBytes"] = "2000000";
-                     }))
-        {
-            Directory.CreateDirectory(server.HomeOf("alice"));
-            await using var client = await RawFtpClient.LoginAsync(server.FtpPort);
-            await client.ExpectAsync("TYPE I", 200);
-            await client.ExpectAsync("MODE Z", 200);
-            var reply = await UploadAsync(client, "STOR bomb.bin", zeros);
-            Assert.Equal(552, reply.Code);
-            Assert.Contains("quota", reply.Text, StringComparison.OrdinalIgnoreCase);
-            Assert.Empty(Directory.GetFileSystemEntries(server.HomeOf("alice")));
-        }
+        return reply;
     }
 
     [Fact]
