@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """FTP, FTPS, SSH and SFTP cases, each server in turn, median of N runs; prints tables with MultiXfer / peer ratios.
 A case that fails on one server prints "fail" in that cell (and the first line of the error on stderr, once)."""
-import argparse, functools, json, os, re, shutil, socket, statistics, struct, subprocess, sys, threading, time
+import argparse, ftplib, functools, glob, gzip, hashlib, io, json, os, re, shutil, socket, statistics, struct, subprocess, sys, \
+    threading, time, zlib
 
 SERVERS = [("MultiXfer", 2124), ("vsftpd", 2123), ("ProFTPD", 2121)]
 AUTH = "bench:benchpass"
@@ -61,8 +62,11 @@ def case_mirror(name, port):
     def clean():
         shutil.rmtree(local, ignore_errors=True)
 
+    # lftp sends MODE Z whenever FEAT offers it (ftp:use-mode-z defaults to yes), as MultiXfer's FEAT and ProFTPD's
+    # with mod_deflate loaded (the ftpext group) now do: the mirror rows stay plain transfers, for every server.
     seconds = timed(["lftp", "-u", "bench,benchpass", "-e",
-                     f"set ftp:ssl-allow no; set cmd:fail-exit yes; set net:max-retries 1; mirror data/small {local}; quit",
+                     f"set ftp:ssl-allow no; set ftp:use-mode-z no; set cmd:fail-exit yes; set net:max-retries 1; "
+                     f"mirror data/small {local}; quit",
                      f"ftp://127.0.0.1:{port}"], clean)
     assert len(os.listdir(local)) == 1000, "mirror incomplete"
     return seconds
@@ -322,14 +326,16 @@ def with_cpu(case):
     def measured(name, port):
         pid = listener_pid(port)
         before = server_cpu(pid)
-        seconds = case(name, port)
+        result = case(name, port)
         time.sleep(0.5)  # the session's processes end
-        return seconds, server_cpu(pid) - before
+        cpu = server_cpu(pid) - before
+        # A case that returns (seconds, other figures...) gets the CPU after them.
+        return (*result, cpu) if isinstance(result, tuple) else (result, cpu)
     return measured
 
 
 GROUPS = ["ftp", "ftps", "auth", "ssh", "kex", "sftp", "scp", "uploads", "frontend", "limits", "observability", "observability-small",
-          "sessions"]
+          "sessions", "ftpext"]
 
 
 def ftp_group(runs):
@@ -1041,6 +1047,235 @@ def sessions_group(runs):
         print(f"first failures: {result['first_failures']}")
 
 
+# "ftpext" (issue 20): the checksum commands and MODE Z against ProFTPD 1.3.8's mod_digest and mod_deflate, which
+# bench/peers/proftpd.conf loads with DigestCache off (every HASH reads the file, as MultiXfer's always does).
+FTPEXT_SERVERS = [("MultiXfer", 2124), ("ProFTPD", 2121)]
+DIGESTED = "data/1g.bin"
+CORPUS_PATH = "data/corpus.txt"
+CORPUS_SIZE = 128 << 20
+# Both servers deflate downloads at the level the client asks for (ProFTPD's default is 7, MultiXfer's 6); the client
+# deflates uploads at the same level.
+MODE_Z_LEVEL = 6
+# A digest of 1 GiB sooner than this (20 GB/s, faster than reading the page cache) came from a cache, not the file.
+CACHED_SECONDS = 0.05
+
+
+def ftp_session(port):
+    """A logged-in ftplib session as bench, binary type; the bench's servers all listen on loopback."""
+    session = ftplib.FTP()
+    session.connect("127.0.0.1", port, timeout=TIMEOUT)
+    session.login("bench", "benchpass")
+    session.voidcmd("TYPE I")
+    return session
+
+
+def final_reply(session, command):
+    """COMMAND's last reply line. ftplib takes a 1xx preliminary reply for the answer, so those are read past; a
+    4xx or 5xx raises with its text (the cell's failure)."""
+    reply = session.sendcmd(command)
+    while reply.startswith("1"):
+        reply = session.getresp()
+    return reply.splitlines()[-1]
+
+
+@functools.lru_cache(maxsize=None)
+def expected_digests(path):
+    """(SHA-256 hex, CRC-32) of a file, read once per run: every server's answer is compared with these."""
+    sha256, crc = hashlib.sha256(), 0
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            sha256.update(block)
+            crc = zlib.crc32(block, crc)
+    return sha256.hexdigest(), crc
+
+
+def checksum_case(command, pattern, check, setup=()):
+    """COMMAND on the 1 GiB file over the control connection, timed from sending it to its final reply, which must
+    match PATTERN; CHECK(group 1, expected_digests) says whether the digest is right. SETUP commands come first,
+    outside the timing."""
+    def case(name, port):
+        expected = expected_digests(os.path.join("/srv/bench", DIGESTED))
+        with ftp_session(port) as session:
+            for line in setup:
+                session.voidcmd(line)
+            start = time.monotonic()
+            reply = final_reply(session, command)
+            seconds = time.monotonic() - start
+        found = re.fullmatch(pattern, reply)
+        if not found:
+            raise RuntimeError(f"unexpected reply {reply[:120]!r}")
+        if not check(found.group(1), expected):
+            raise RuntimeError(f"wrong digest {found.group(1)} in {reply[:120]!r}")
+        if seconds < CACHED_SECONDS:
+            raise RuntimeError(f"answered in {seconds * 1000:.0f} ms: a cached digest, not the file")
+        return seconds
+    return case
+
+
+# HASH's default algorithm is SHA-1 on ProFTPD, SHA-256 on MultiXfer: OPTS HASH makes both SHA-256.
+CHECKSUM_CASES = [
+    ("HASH SHA-256 of 1 GiB (OPTS HASH SHA-256)",
+     checksum_case(f"HASH {DIGESTED}", rf"213 SHA-256 0-{1 << 30} ([0-9a-f]{{64}}) {DIGESTED}",
+                   lambda hex_digest, expected: hex_digest == expected[0], setup=["OPTS HASH SHA-256"])),
+    ("XSHA256 of 1 GiB", checksum_case(f"XSHA256 {DIGESTED}", r"250 ([0-9A-F]{64})",
+                                      lambda hex_digest, expected: hex_digest == expected[0].upper())),
+    ("XCRC of 1 GiB", checksum_case(f"XCRC {DIGESTED}", r"250 ([0-9A-Fa-f]{1,8})",
+                                   lambda hex_digest, expected: int(hex_digest, 16) == expected[1])),
+]
+
+
+def corpus_sources():
+    """Text files in a fixed order: the common licenses, every package's copyright file, then the English man pages
+    (roff source, decompressed), about 140 MB on this Debian 12."""
+    names = sorted(glob.glob("/usr/share/common-licenses/*")) + sorted(glob.glob("/usr/share/doc/*/copyright"))
+    names += sorted(glob.glob("/usr/share/man/man[0-9]*/*.gz"))
+    for name in names:
+        try:
+            with (gzip.open if name.endswith(".gz") else open)(name, "rb") as f:
+                yield f.read()
+        except OSError:  # a dangling link, a directory
+            continue
+
+
+def ensure_corpus():
+    """The MODE Z cases' file, /srv/bench/data/corpus.txt: CORPUS_SIZE bytes of corpus_sources(), over again if they
+    are shorter. Built once and kept (it then stays the same when packages change), owned by bench as the other data."""
+    target = os.path.join("/srv/bench", CORPUS_PATH)
+    if os.path.exists(target) and os.path.getsize(target) == CORPUS_SIZE:
+        return target
+    partial, written = target + ".partial", 0
+    with open(partial, "wb") as out:
+        while written < CORPUS_SIZE:
+            before = written
+            for text in corpus_sources():
+                text = text[:CORPUS_SIZE - written]
+                out.write(text)
+                written += len(text)
+                if written == CORPUS_SIZE:
+                    break
+            if written == before:
+                raise RuntimeError("no text found for the MODE Z corpus")
+    shutil.chown(partial, "bench", "bench")
+    os.replace(partial, target)
+    return target
+
+
+@functools.lru_cache(maxsize=None)
+def compressed_corpus():
+    """The corpus as one zlib stream at MODE_Z_LEVEL, deflated in 1 MiB chunks through one compressobj, once per run:
+    the uploads then time the server's inflating and writing, not this client's deflate (Python's zlib at level 6
+    takes 2.6 s of a core for the corpus here, ten times what MultiXfer takes to receive it, on the same 2 cores)."""
+    deflater, parts = zlib.compressobj(MODE_Z_LEVEL), []
+    with open(ensure_corpus(), "rb") as f:
+        while block := f.read(1 << 20):
+            parts.append(deflater.compress(block))
+    parts.append(deflater.flush())
+    return b"".join(parts)
+
+
+def mode_z_session(port):
+    session = ftp_session(port)
+    session.voidcmd("MODE Z")
+    session.voidcmd(f"OPTS MODE Z LEVEL {MODE_Z_LEVEL}")
+    return session
+
+
+def case_mode_z_retr(name, port):
+    """RETR of the corpus in MODE Z, inflated and hashed as it arrives; (seconds from RETR to its 226, compressed
+    bytes / plain bytes)."""
+    expected = expected_digests(ensure_corpus())[0]
+    inflater, sha256, received = zlib.decompressobj(), hashlib.sha256(), [0, 0]
+
+    def block(data):
+        received[0] += len(data)
+        plain = inflater.decompress(data)
+        received[1] += len(plain)
+        sha256.update(plain)
+
+    with mode_z_session(port) as session:
+        start = time.monotonic()
+        session.retrbinary(f"RETR {CORPUS_PATH}", block, blocksize=1 << 16)
+        seconds = time.monotonic() - start
+    plain = inflater.flush()
+    received[1] += len(plain)
+    sha256.update(plain)
+    if not inflater.eof:
+        raise RuntimeError(f"the zlib stream did not end ({received[0]} bytes received)")
+    if received[1] != CORPUS_SIZE or sha256.hexdigest() != expected:
+        raise RuntimeError(f"inflated {received[1]} bytes that differ from the file")
+    return seconds, received[0] / CORPUS_SIZE
+
+
+def case_mode_z_stor(name, port):
+    """STOR of the corpus in MODE Z (compressed_corpus()) to upload/, then its size and SHA-256 checked; (seconds from
+    STOR to its 226, compressed bytes / plain bytes)."""
+    compressed = compressed_corpus()
+    expected = expected_digests(ensure_corpus())[0]
+    remote = f"upload/{name}-modez-corpus.txt"
+    target = os.path.join("/srv/bench", remote)
+    if os.path.exists(target):
+        os.remove(target)
+    subprocess.run(["sync"], check=True)  # no dirty pages left by the sample before
+    with mode_z_session(port) as session:
+        start = time.monotonic()
+        try:
+            session.storbinary(f"STOR {remote}", io.BytesIO(compressed), blocksize=1 << 16)
+        except OSError:
+            # The server closed the data connection before the end: its reply says why (raised with its text).
+            session.getresp()
+            raise
+        seconds = time.monotonic() - start
+    size = os.path.getsize(target) if os.path.exists(target) else None
+    if size != CORPUS_SIZE:
+        raise RuntimeError(f"the stored file has {size} bytes, not {CORPUS_SIZE}")
+    with open(target, "rb") as f:
+        if hashlib.file_digest(f, "sha256").hexdigest() != expected:
+            raise RuntimeError("the stored file differs from the corpus")
+    return seconds, len(compressed) / CORPUS_SIZE
+
+
+def ftpext_cell(value, size, unit):
+    """Rate (decimal units), then the compressed fraction when the case has one, time and server CPU."""
+    if not isinstance(value, tuple):
+        return cell(value)
+    seconds, cpu = value[0], value[-1]
+    rate = f"{size / seconds / 1e9:.2f} GB/s" if unit == "GB/s" else f"{size / seconds / 1e6:.1f} MB/s"
+    compressed = f", {value[1]:.3f} compressed" if len(value) == 3 else ""
+    return f"{rate}{compressed} ({seconds:.2f} s, {cpu:.2f} s CPU)"
+
+
+def ftpext_group(runs):
+    """Each case on MultiXfer then ProFTPD, the order alternating each run (measure); a failed cell's reply is
+    printed under the table."""
+    ensure_corpus()
+    cases = [(title, case, 1 << 30, "GB/s") for title, case in CHECKSUM_CASES]
+    cases += [(f"MODE Z RETR of a {CORPUS_SIZE >> 20} MiB text corpus, level {MODE_Z_LEVEL}", case_mode_z_retr, CORPUS_SIZE, "MB/s"),
+              (f"MODE Z STOR of the same corpus, client zlib level {MODE_Z_LEVEL}", case_mode_z_stor, CORPUS_SIZE, "MB/s")]
+    failures = []
+
+    def noted(title, case):
+        def run(name, port):
+            try:
+                return case(name, port)
+            except Exception as error:
+                failures.append(f"{name}, {title}: {failure_text(error)}")
+                raise
+        return run
+
+    print("rate (decimal GB/s, MB/s of plain data), compressed bytes / plain bytes for MODE Z, then time and server CPU;")
+    print("the ratio is time / CPU, MultiXfer over ProFTPD (below 1: MultiXfer faster, or cheaper)")
+    print("| case | MultiXfer | ProFTPD | MultiXfer / ProFTPD (time / CPU) |")
+    print("|---|---|---|---|")
+    for title, case, size, unit in cases:
+        results = measure(with_cpu(noted(title, case)), FTPEXT_SERVERS, runs, title)
+        ours, peer = results["MultiXfer"], results["ProFTPD"]
+        versus = (f"{ratio(ours[0], [peer[0]])} / {ratio(ours[-1], [peer[-1]])}"
+                  if isinstance(ours, tuple) and isinstance(peer, tuple) else "-")
+        print(f"| {title} | {ftpext_cell(ours, size, unit)} | {ftpext_cell(peer, size, unit)} | {versus} |", flush=True)
+    for failure in failures:
+        print(f"failed: {failure}", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
@@ -1054,7 +1289,7 @@ def main():
     print(f"\nmedian of {args.runs} runs, loopback, {os.cpu_count()} cores", flush=True)
     for name, group in [("ftp", ftp_group), ("ftps", ftps_group), ("auth", auth_group), ("ssh", ssh_group), ("kex", kex_group), ("sftp", sftp_group), ("scp", scp_group), ("uploads", uploads_group),
                         ("frontend", frontend_group), ("limits", limits_group), ("observability", observability_group),
-                        ("observability-small", observability_small_group), ("sessions", sessions_group)]:
+                        ("observability-small", observability_small_group), ("sessions", sessions_group), ("ftpext", ftpext_group)]:
         if name in groups:
             print(flush=True)
             group(args.runs)

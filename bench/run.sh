@@ -4,7 +4,7 @@
 # Run as root: installs the peers, creates user "bench" and the test files, starts everything, prints a table.
 #   bench/run.sh                     all cases, median of 3
 #   RUNS=5 bench/run.sh              more repetitions
-#   bench/run.sh --only sftp         only some groups, comma-separated among ftp,ftps,auth,ssh,kex,sftp,scp,uploads,frontend,limits,observability,observability-small,sessions
+#   bench/run.sh --only sftp         only some groups, comma-separated among ftp,ftps,auth,ssh,kex,sftp,scp,uploads,frontend,limits,observability,observability-small,sessions,ftpext
 #   RUNS=1 bench/run.sh --only ssh,sftp
 #   BENCH_SAMPLES=1 bench/run.sh   also every sample on stderr, not only the medians
 set -euo pipefail
@@ -30,6 +30,7 @@ mkdir -p /srv/bench/upload && chown bench:bench /srv/bench/upload
 [ -f /srv/bench/data/32m.bin ] || { head -c 33554432 /dev/urandom > /srv/bench/data/32m.bin; chown bench:bench /srv/bench/data/32m.bin; }
 # The "limits" group's paced downloads, and its vsftpd held to 10 MB/s (local_max_rate) beside the shared one.
 [ -f /srv/bench/data/100m.bin ] || { head -c 104857600 /dev/urandom > /srv/bench/data/100m.bin; chown bench:bench /srv/bench/data/100m.bin; }
+# The "ftpext" group's MODE Z corpus (data/corpus.txt, 128 MiB of text) is built by bench.py when that group first runs.
 sed -e 's/^listen_port=.*/listen_port=2129/' -e 's/^pasv_min_port=.*/pasv_min_port=44000/' -e 's/^pasv_max_port=.*/pasv_max_port=44999/' \
   "$HERE/peers/vsftpd.conf" > "$BENCH_WORK/vsftpd-paced.conf"
 echo "local_max_rate=10000000" >> "$BENCH_WORK/vsftpd-paced.conf"
