@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.IO.Compression;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using MultiXfer.Connections;
@@ -150,7 +149,7 @@ internal sealed partial class FtpSession
                 if (deflateLevel is { } level)
                 {
                     data.AddLayer(carrier => job.SendsData
-                        ? new ZLibStream(carrier, new ZLibCompressionOptions { CompressionLevel = level }, leaveOpen: true)
+                        ? new DeflatingStream(carrier, level)
                         : new InflatingStream(carrier, Server.Ftp.ModeZ));
                 }
 

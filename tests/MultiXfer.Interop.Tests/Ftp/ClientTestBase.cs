@@ -20,7 +20,12 @@ public abstract class ClientTestBase : IAsyncLifetime
         return bytes;
     }
 
-    public async Task InitializeAsync() => Server = await TestServer.StartAsync();
+    /// <summary>Settings for the class's server beyond the test defaults.</summary>
+    protected virtual void ConfigureServer(Dictionary<string, string?> settings)
+    {
+    }
+
+    public async Task InitializeAsync() => Server = await TestServer.StartAsync(ConfigureServer);
 
     public async Task DisposeAsync()
     {

@@ -8,6 +8,14 @@ namespace MultiXfer.Interop.Tests.Ftp;
 /// <summary>MODE Z (draft-preston-ftpext-deflate) through a raw client: zlib streams both ways, and what bad ones get.</summary>
 public sealed class FtpModeZTests
 {
+    /// <summary>A server offering MODE Z (off by default), with any further settings.</summary>
+    private static Task<TestServer> StartWithModeZAsync(Action<Dictionary<string, string?>>? configure = null) =>
+        TestServer.StartAsync(c =>
+        {
+            c["Ftp:ModeZ:Enabled"] = "true";
+            configure?.Invoke(c);
+        });
+
     private static byte[] TextCorpus(int lines) =>
         Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, lines).Select(i => $"line {i}: the quick brown fox jumps over the lazy dog {i % 97}\n")));
 
@@ -52,7 +60,7 @@ public sealed class FtpModeZTests
     [Fact]
     public async Task MODE_Z_compresses_downloads_listings_and_uploads_and_the_files_on_disk_match()
     {
-        await using var server = await TestServer.StartAsync();
+        await using var server = await StartWithModeZAsync();
         string home = server.HomeOf("alice");
         Directory.CreateDirectory(home);
         byte[] text = TextCorpus(40_000);
@@ -99,7 +107,7 @@ public sealed class FtpModeZTests
     [Fact]
     public async Task MODE_Z_refuses_REST_so_clients_start_over_in_it_or_resume_in_MODE_S()
     {
-        await using var server = await TestServer.StartAsync();
+        await using var server = await StartWithModeZAsync();
         Directory.CreateDirectory(server.HomeOf("alice"));
         await File.WriteAllBytesAsync(Path.Combine(server.HomeOf("alice"), "r.txt"), TextCorpus(100));
         await using var client = await RawFtpClient.LoginAsync(server.FtpPort);
@@ -128,7 +136,7 @@ public sealed class FtpModeZTests
     [Fact]
     public async Task A_cut_corrupt_or_padded_MODE_Z_upload_is_refused_and_leaves_the_old_file()
     {
-        await using var server = await TestServer.StartAsync();
+        await using var server = await StartWithModeZAsync();
         string home = server.HomeOf("alice");
         Directory.CreateDirectory(home);
         string target = Path.Combine(home, "keep.txt");
@@ -188,7 +196,7 @@ public sealed class FtpModeZTests
     /// <summary>One MODE Z upload to a server of its own; a refused one must leave nothing behind.</summary>
     private static async Task<FtpResponse> UploadToNewServerAsync(Action<Dictionary<string, string?>>? configure, byte[] wire)
     {
-        await using var server = await TestServer.StartAsync(configure);
+        await using var server = await StartWithModeZAsync(configure);
         Directory.CreateDirectory(server.HomeOf("alice"));
         await using var client = await RawFtpClient.LoginAsync(server.FtpPort);
         await client.ExpectAsync("TYPE I", 200);
@@ -203,12 +211,33 @@ public sealed class FtpModeZTests
     }
 
     [Fact]
-    public async Task MODE_Z_can_be_turned_off()
+    public async Task MODE_Z_is_off_unless_configured()
     {
-        await using var server = await TestServer.StartAsync(c => c["Ftp:ModeZ:Enabled"] = "false");
+        await using var server = await TestServer.StartAsync();
         await using var client = await RawFtpClient.LoginAsync(server.FtpPort);
         Assert.DoesNotContain(" MODE Z", (await client.CommandAsync("FEAT")).Text);
         Assert.Equal(504, (await client.CommandAsync("MODE Z")).Code);
         Assert.Equal(501, (await client.CommandAsync("OPTS MODE Z LEVEL 5")).Code);
+    }
+
+    [Fact]
+    public async Task Data_that_does_not_compress_and_an_empty_file_go_out_as_valid_zlib_streams()
+    {
+        await using var server = await StartWithModeZAsync();
+        Directory.CreateDirectory(server.HomeOf("alice"));
+        byte[] random = new byte[3 << 20];
+        Random.Shared.NextBytes(random);
+        await File.WriteAllBytesAsync(Path.Combine(server.HomeOf("alice"), "random.bin"), random);
+        await File.WriteAllBytesAsync(Path.Combine(server.HomeOf("alice"), "empty.bin"), []);
+        await using var client = await RawFtpClient.LoginAsync(server.FtpPort);
+        await client.ExpectAsync("TYPE I", 200);
+        await client.ExpectAsync("MODE Z", 200);
+        await client.ExpectAsync("OPTS MODE Z LEVEL 9", 200);
+
+        byte[] wire = await client.RetrieveAsync("RETR random.bin");
+        Assert.Equal(random, Inflate(wire));
+        // Stored blocks: a few bytes of framing per block, far under a thousandth of the data.
+        Assert.InRange(wire.Length, random.Length, random.Length + random.Length / 1000);
+        Assert.Empty(Inflate(await client.RetrieveAsync("RETR empty.bin")));
     }
 }

@@ -14,7 +14,7 @@ public sealed class FtplibExtensionTests
 
     private static async Task RunAsync(string mode)
     {
-        await using var server = await TestServer.StartAsync();
+        await using var server = await TestServer.StartAsync(c => c["Ftp:ModeZ:Enabled"] = "true");
         var result = await ProcessRunner.RunAsync(ClientTools.Python,
             [Path.Combine(AppContext.BaseDirectory, "Clients", "ftplib_extensions.py"), server.FtpPort.ToString(CultureInfo.InvariantCulture),
                 "alice", TestServer.Passwords["alice"], server.HomeOf("alice"), mode], TimeSpan.FromSeconds(120));

@@ -62,28 +62,6 @@ public sealed class LftpTests : ClientTestBase
     }
 
     [ClientFact("lftp")]
-    public async Task Mode_z_downloads_uploads_and_lists_in_plain_ftp_and_over_prot_p()
-    {
-        byte[] text = System.Text.Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, 50_000).Select(i => $"{i}: all work and no play\n")));
-        Directory.CreateDirectory(Server.HomeOf("alice"));
-        File.WriteAllBytes(Remote("corpus.txt"), text);
-        foreach (bool tls in new[] { false, true })
-        {
-            string log = Local($"lftp-mode-z-{tls}.log");
-            string protect = tls ? "set ftp:ssl-allow yes; set ftp:ssl-force yes; set ftp:ssl-protect-data yes; set ssl:verify-certificate no; " : "";
-            var result = await Lftp($"{protect}set ftp:use-mode-z yes; debug -o {log} 5; get corpus.txt -o got-{tls}.txt; " +
-                                    $"put got-{tls}.txt -o back-{tls}.txt; cls");
-            Assert.Equal(text, File.ReadAllBytes(Local($"got-{tls}.txt")));
-            Assert.Equal(text, File.ReadAllBytes(Remote($"back-{tls}.txt")));
-            Assert.Contains("corpus.txt", result.Output);
-            string debug = File.ReadAllText(log);
-            Assert.Contains("---> MODE Z", debug);
-            Assert.Contains("---> STOR back-", debug);
-            Assert.Equal(tls, debug.Contains("---> PROT P", StringComparison.Ordinal));
-        }
-    }
-
-    [ClientFact("lftp")]
     public async Task Ls_and_file_commandsWork()
     {
         File.WriteAllText(Path.Combine(Work, "f.txt"), "lftp");
