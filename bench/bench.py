@@ -1234,6 +1234,31 @@ def case_mode_z_stor(name, port):
     return seconds, len(compressed) / CORPUS_SIZE
 
 
+RANDOM_FILE, RANDOM_SIZE = "data/100m.bin", 100 << 20
+
+
+def case_lftp_auto_mode_z(name, port):
+    """lftp's own choice: it sends MODE Z whenever FEAT offers it (ftp:use-mode-z defaults to yes), so a plain `get`
+    of an incompressible 100 MiB file runs in MODE Z at the server's default level; seconds."""
+    local = os.path.join(WORK, f"lftp-auto-z-{name}.bin")
+
+    def clean():
+        for leftover in (local, f"{local}.log"):
+            if os.path.exists(leftover):
+                os.remove(leftover)
+
+    seconds = timed(["lftp", "-u", "bench,benchpass", "-e",
+                     f"set ftp:ssl-allow no; set cmd:fail-exit yes; set net:max-retries 1; debug -o {local}.log 5; "
+                     f"get {RANDOM_FILE} -o {local}; quit", f"ftp://127.0.0.1:{port}"], clean)
+    with open(f"{local}.log", errors="replace") as log:
+        if "---> MODE Z" not in log.read():
+            raise RuntimeError("lftp did not switch to MODE Z")
+    if os.path.getsize(local) != RANDOM_SIZE:
+        raise RuntimeError("lftp's download is incomplete")
+    clean()
+    return seconds
+
+
 def ftpext_cell(value, size, unit):
     """Rate (decimal units), then the compressed fraction when the case has one, time and server CPU."""
     if not isinstance(value, tuple):
@@ -1250,7 +1275,8 @@ def ftpext_group(runs):
     ensure_corpus()
     cases = [(title, case, 1 << 30, "GB/s") for title, case in CHECKSUM_CASES]
     cases += [(f"MODE Z RETR of a {CORPUS_SIZE >> 20} MiB text corpus, level {MODE_Z_LEVEL}", case_mode_z_retr, CORPUS_SIZE, "MB/s"),
-              (f"MODE Z STOR of the same corpus, client zlib level {MODE_Z_LEVEL}", case_mode_z_stor, CORPUS_SIZE, "MB/s")]
+              (f"MODE Z STOR of the same corpus, client zlib level {MODE_Z_LEVEL}", case_mode_z_stor, CORPUS_SIZE, "MB/s"),
+              ("lftp get of a 100 MiB random file, MODE Z as lftp picks it", case_lftp_auto_mode_z, RANDOM_SIZE, "MB/s")]
     failures = []
 
     def noted(title, case):
