@@ -22,8 +22,9 @@ internal static class ChecksumCommands
         string name = ChecksumAlgorithms.NameOf(algorithm);
 
         // §3.1: "213 <algorithm> <start>-<end> <hash> <path>"; like ProFTPD, the whole file is 0-SIZE (end exclusive).
+        // RANG's end is inclusive; an end of long.MaxValue reaches past any file, and the clamp makes it the file's end.
         return StartAsync(session, "HASH", Unquote(argument), algorithm, RangeRule.Clamp,
-            range is { } r ? r.Start : null, range is { } rr ? rr.End + 1 : null,
+            range?.Start, range is { } r ? (r.End < long.MaxValue ? r.End + 1 : r.End) : null,
             (digest, start, end) => new FtpReply(213, $"{name} {start}-{end} {Convert.ToHexStringLower(digest)} {argument}"));
     }
 

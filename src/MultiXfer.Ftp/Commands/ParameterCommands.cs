@@ -13,7 +13,9 @@ internal static class ParameterCommands
         {
             // ASCII with the default (non-print) format control; Telnet and carriage-control formats are not offered.
             case ["A"] or ["A", "N"]:
+                // A RANG counts stored octets, which TYPE A does not send one for one (RANG itself refuses TYPE A).
                 session.AsciiMode = true;
+                session.Range = null;
                 await session.ReplyAsync(200, "Switching to ASCII mode.");
                 break;
             case ["I"] or ["L", "8"] or ["L8"]:

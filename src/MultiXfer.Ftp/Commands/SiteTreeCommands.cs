@@ -6,11 +6,8 @@ namespace MultiXfer.Ftp.Commands;
 /// <summary>SITE MKDIR with parents, recursive SITE RMDIR and SITE SYMLINK, as ProFTPD's mod_site_misc offers them.</summary>
 internal static class SiteTreeCommands
 {
-    /// <summary>Deeper trees are refused rather than walked: every level holds a listing open.</summary>
-    private const int MaxDepth = 256;
-
-    /// <summary>Names taken from one listing before they are removed; a larger directory takes several passes.</summary>
-    private const int BatchSize = 4096;
+    /// <summary>Deeper trees are refused rather than walked: every level holds its directory's listing open.</summary>
+    private const int MaxDepth = 128;
 
     /// <summary>SITE MKDIR: like mkdir -p, every missing directory on the way is made; existing ones are fine.</summary>
     public static async ValueTask MakeDirectoriesAsync(FtpSession session, string argument)
@@ -89,34 +86,18 @@ internal static class SiteTreeCommands
             throw new FsException(FsErrorKind.InvalidArgument, $"SITE RMDIR: more than {MaxDepth} levels deep");
         }
 
-        while (true)
+        // Entries are removed as the listing streams them (memory stays bounded however large the directory); Linux's
+        // getdents goes on correctly past entries already removed.
+        await foreach (var entry in files.ListDirectoryAsync(directory, token))
         {
-            var batch = new List<FsEntry>();
-            await foreach (var entry in files.ListDirectoryAsync(directory, token))
+            var child = directory.Append(entry.Name);
+            if (entry.Status.IsDirectory)
             {
-                batch.Add(entry);
-                if (batch.Count == BatchSize)
-                {
-                    break;
-                }
+                await RemoveTreeAsync(files, child, depth + 1, token);
             }
-
-            foreach (var entry in batch)
+            else
             {
-                var child = directory.Append(entry.Name);
-                if (entry.Status.IsDirectory)
-                {
-                    await RemoveTreeAsync(files, child, depth + 1, token);
-                }
-                else
-                {
-                    await files.DeleteFileAsync(child, token);
-                }
-            }
-
-            if (batch.Count < BatchSize)
-            {
-                break;
+                await files.DeleteFileAsync(child, token);
             }
         }
 

@@ -27,7 +27,7 @@ internal static class TransferCommands
         {
             long size = (await file.GetStatusAsync(session.Connection.ConnectionClosed)).Size;
             long start = range?.Start ?? offset;
-            long end = range is { } r ? Math.Min(size, r.End + 1) : size;
+            long end = range is { } r && r.End < size ? r.End + 1 : size;
             if (start > size)
             {
                 await session.ReplyAsync(range is null ? Replies.InvalidRestart : new FtpReply(554, "RANG start is past the end of the file."));

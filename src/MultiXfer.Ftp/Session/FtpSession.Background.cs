@@ -9,12 +9,15 @@ internal sealed partial class FtpSession
 {
     /// <summary>
     /// Runs <paramref name="work"/> in the background as the session's one running operation: ABOR stops it (426, then
-    /// ABOR's 226, RFC 959 §4.1.3), STAT reports its progress, the session's end cancels it, and other commands wait
-    /// for its reply. The control connection stays responsive, and no thread waits on it.
+    /// ABOR's 226, RFC 959 §4.1.3), STAT reports its progress, the session's end cancels it, and other commands (NOOP
+    /// included) wait for its reply. The control connection stays responsive, and no thread waits on it.
     /// </summary>
     internal void StartBackgroundCommand(string verb, VirtualPath target, Func<Transfer, Task<FtpReply>> work)
     {
-        var transfer = new Transfer(verb, target.Value, TimeSpan.FromSeconds(Server.Ftp.DataStallTimeoutSeconds), Connection.ConnectionClosed);
+        var transfer = new Transfer(verb, target.Value, TimeSpan.FromSeconds(Server.Ftp.DataStallTimeoutSeconds), Connection.ConnectionClosed)
+        {
+            HasDataConnection = false,
+        };
         lock (_readTimerGate)
         {
             _transferActive = true;

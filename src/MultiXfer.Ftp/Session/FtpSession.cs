@@ -267,7 +267,8 @@ internal sealed partial class FtpSession
 
         if (IsTransferRunning)
         {
-            if (descriptor.Flags.HasFlag(CommandFlags.AnswersDuringTransfer) && !command.HasArgument)
+            if (descriptor.Flags.HasFlag(CommandFlags.AnswersDuringTransfer) && !command.HasArgument &&
+                !(command.Verb == "NOOP" && _transfer is { HasDataConnection: false }))
             {
                 await DispatchAsync(descriptor, command);
                 return;

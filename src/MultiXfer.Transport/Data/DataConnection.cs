@@ -150,17 +150,20 @@ public sealed class DataConnection : IAsyncDisposable
     /// </summary>
     public async ValueTask CompleteAsync(bool sentData, CancellationToken cancellationToken)
     {
+        if (_layer is { } layer)
+        {
+            // The layer's end is data (a compressor's last blocks, often most of a small file's stream): a failure here
+            // fails the transfer, unlike the flush and shutdown below. Its dispose has no cancellation of its own: a
+            // stall or ABOR closes the socket under it.
+            using var closeOnCancel = CloseOn(cancellationToken);
+            _layer = null;
+            Stream = _carrier;
+            await layer.DisposeAsync();
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
         try
         {
-            if (_layer is { } layer)
-            {
-                // A layer's dispose has no cancellation of its own: a stall or ABOR closes the socket under it.
-                using var closeOnCancel = CloseOn(cancellationToken);
-                _layer = null;
-                Stream = _carrier;
-                await layer.DisposeAsync();
-            }
-
             await Stream.FlushAsync(cancellationToken);
             if (Tls is { } tls && sentData)
             {
@@ -176,22 +179,27 @@ public sealed class DataConnection : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_layer is { } layer)
+        try
         {
-            // A layer still here means the transfer did not complete: the socket closes first, so a compressor's
-            // last block goes nowhere and the client sees the stream cut, not ended.
-            _socket.Dispose();
-            try
+            if (_layer is { } layer)
             {
-                await layer.DisposeAsync();
-            }
-            catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException)
-            {
+                // A layer still here means the transfer did not complete: the socket closes first, so a compressor's
+                // last block goes nowhere and the client sees the stream cut, not ended.
+                _socket.Dispose();
+                try
+                {
+                    await layer.DisposeAsync();
+                }
+                catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException)
+                {
+                }
             }
         }
-
-        await _carrier.DisposeAsync();
-        _socket.Dispose();
+        finally
+        {
+            await _carrier.DisposeAsync();
+            _socket.Dispose();
+        }
     }
 
     /// <summary>A reusable completion signal for SocketAsyncEventArgs callbacks.</summary>

@@ -83,6 +83,10 @@ public sealed class FtpChecksumTests
 
         await client.ExpectAsync("RANG 99990 200000", 350);
         Assert.Equal(content[99990..], await client.RetrieveAsync("RETR r.bin"));
+        await client.ExpectAsync($"RANG 5 {long.MaxValue}", 350);
+        Assert.Equal(content[5..], await client.RetrieveAsync("RETR r.bin"));
+        await client.ExpectAsync($"RANG 99000 {long.MaxValue}", 350);
+        Assert.Equal($"213 SHA-256 99000-100000 {await ToolDigestAsync("sha256sum", file, 99000, 1000)} r.bin", (await client.CommandAsync("HASH r.bin")).Text);
         await client.ExpectAsync("RANG 5 9", 350);
         Assert.Equal(content[5..10], await client.RetrieveAsync("RETR r.bin"));
         Assert.Equal(content, await client.RetrieveAsync("RETR r.bin"));
@@ -217,11 +221,17 @@ public sealed class FtpChecksumTests
         await using (var third = await RawFtpClient.LoginAsync(server.FtpPort))
         {
             await third.SendAsync("XSHA512 huge.bin");
-            await WaitUntilAsync(async () => (await second.CommandAsync("XCRC small.bin")).Code == 450);
+            await WaitUntilAsync(async () => (await third.CommandAsync("STAT")).Text.Contains("Status: XSHA512", StringComparison.Ordinal));
+            Assert.Equal(450, (await second.CommandAsync("XCRC small.bin")).Code);
         }
 
         await WaitUntilAsync(async () => (await second.CommandAsync("XCRC small.bin")).Code == 250);
         Assert.Equal(200, (await first.CommandAsync("NOOP")).Code);
+
+        // A NOOP pipelined behind a checksum is answered after it, so replies pair with commands in order.
+        await second.SendAsync("XSHA256 small.bin\r\nNOOP");
+        Assert.Equal(250, (await second.ReadAsync()).Code);
+        Assert.Equal(200, (await second.ReadAsync()).Code);
     }
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)

@@ -108,12 +108,15 @@ public sealed class PenaltyExchangeTests(PostgresFixture postgres) : IClassFixtu
     public async Task A_gateway_that_starts_later_refuses_the_bans_in_force_and_an_exempt_network_stays_exempt()
     {
         var a = await GatewayAsync();
+        var witness = await GatewayAsync();
         for (int i = 0; i < 4; i++)
         {
             a.Penalise(Attacker, LoginFailure.AuthenticationFailed);
         }
 
-        await Task.Delay(600); // sent to the database
+        // Once another running gateway has the ban, it is in the database, where a gateway starting now reads it (a
+        // fixed 600 ms wait here failed once on a loaded machine).
+        await WaitUntil(() => witness.IsPenalised(Attacker), TimeSpan.FromSeconds(5), "the ban to reach the database");
         var late = await GatewayAsync();
         Assert.True(late.IsPenalised(Attacker));
         var exempting = await GatewayAsync("192.0.2.0/24");

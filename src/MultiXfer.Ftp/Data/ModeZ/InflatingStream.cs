@@ -6,7 +6,8 @@ namespace MultiXfer.Ftp.Data.ModeZ;
 
 /// <summary>
 /// A MODE Z upload (draft-preston-ftpext-deflate §3): the zlib stream (RFC 1950) the client sends, inflated. What a
-/// complete, well-formed stream would not be is refused before the upload commits:
+/// complete, well-formed stream would not be is refused before the upload commits (a STOR's old file stays; an APPE
+/// keeps what it appended before, as an APPE cut short in MODE S does):
 /// <list type="bullet">
 /// <item>a stream cut short: .NET's inflater just stops at the end of its input, so the stream's Adler-32 trailer is
 /// checked against the inflated data here (a cut stream ends in other bytes);</item>
@@ -59,9 +60,11 @@ internal sealed class InflatingStream : RelayStream
         {
             n = await _zlib.ReadAsync(buffer, cancellationToken);
         }
-        catch (InvalidDataException)
+        catch (Exception e) when (e is InvalidDataException || (e is IOException && !_compressed.Failed))
         {
-            throw new ModeZException(new FtpReply(451, "MODE Z data is not a valid zlib stream; not stored."));
+            // Corrupt data (InvalidDataException), or zlib refusing it otherwise (a preset dictionary comes as an
+            // IOException): the inflater's fault, not the connection's, which CountingTailStream would have marked.
+            throw new ModeZException(new FtpReply(451, "MODE Z data is not a valid zlib stream; upload refused."));
         }
 
         if (n > 0)
@@ -77,7 +80,7 @@ internal sealed class InflatingStream : RelayStream
         if (_compressed.Count > 0 && _compressed.Tail != _adler.Value)
         {
             throw new ModeZException(new FtpReply(451,
-                "MODE Z upload ended before its zlib stream did, or carried data after it; not stored."));
+                "MODE Z upload ended before its zlib stream did, or carried data after it; upload refused."));
         }
 
         return 0;
@@ -112,13 +115,13 @@ internal sealed class InflatingStream : RelayStream
         if (_limits.MaxInflatedBytes > 0 && _inflated > _limits.MaxInflatedBytes)
         {
             throw new ModeZException(new FtpReply(552,
-                $"Exceeded storage allocation: a MODE Z upload may inflate to {_limits.MaxInflatedBytes} bytes at most; not stored."));
+                $"Exceeded storage allocation: a MODE Z upload may inflate to {_limits.MaxInflatedBytes} bytes at most; upload refused."));
         }
 
         if (_limits.MaxRatio > 0 && _inflated > RatioGrace && _inflated / Math.Max(1, _compressed.Count) > _limits.MaxRatio)
         {
             throw new ModeZException(new FtpReply(552,
-                $"Exceeded storage allocation: the MODE Z data inflates more than {_limits.MaxRatio} times; not stored."));
+                $"Exceeded storage allocation: the MODE Z data inflates more than {_limits.MaxRatio} times; upload refused."));
         }
     }
 
@@ -129,12 +132,25 @@ internal sealed class InflatingStream : RelayStream
 
         public long Count { get; private set; }
 
+        /// <summary>A read of the connection itself failed (reset, TLS error, cancellation).</summary>
+        public bool Failed { get; private set; }
+
         /// <summary>The last four bytes read, big-endian, as RFC 1950 stores ADLER32.</summary>
         public uint Tail => _tail;
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            int n = await Input.ReadAsync(buffer, cancellationToken);
+            int n;
+            try
+            {
+                n = await Input.ReadAsync(buffer, cancellationToken);
+            }
+            catch
+            {
+                Failed = true;
+                throw;
+            }
+
             Count += n;
             foreach (byte value in buffer.Span[Math.Max(0, n - 4)..n])
             {
