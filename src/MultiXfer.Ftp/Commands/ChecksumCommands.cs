@@ -140,14 +140,13 @@ internal static class ChecksumCommands
         var path = session.Resolve(pathText);
         var token = session.Connection.ConnectionClosed;
         var file = await session.FilesOrThrow.OpenFileAsync(path, FileOpenOptions.ReadOnly, token);
-        bool started = false;
-        try
+        await TransferCommands.StartOrDisposeAsync(session, file, async () =>
         {
             var status = await file.GetStatusAsync(token);
             if (!status.IsRegular)
             {
                 await session.ReplyAsync(550, $"{verb}: not a regular file.");
-                return;
+                return false;
             }
 
             long from = start ?? 0;
@@ -157,7 +156,7 @@ internal static class ChecksumCommands
                 if (rule == RangeRule.Strict)
                 {
                     await session.ReplyAsync(501, $"{verb}: end exceeds file size.");
-                    return;
+                    return false;
                 }
 
                 to = status.Size;
@@ -166,17 +165,16 @@ internal static class ChecksumCommands
             if (from > to)
             {
                 await session.ReplyAsync(501, $"{verb}: start is past the end of the file.");
-                return;
+                return false;
             }
 
             var slots = session.Server.ChecksumSlots;
             if (!slots.Wait(0))
             {
                 await session.ReplyAsync(450, $"{verb}: the server is computing as many checksums as it allows; try again later.");
-                return;
+                return false;
             }
 
-            started = true;
             session.StartBackgroundCommand(verb, path, async transfer =>
             {
                 try
@@ -192,14 +190,8 @@ internal static class ChecksumCommands
                     await file.DisposeAsync();
                 }
             });
-        }
-        finally
-        {
-            if (!started)
-            {
-                await file.DisposeAsync();
-            }
-        }
+            return true;
+        });
     }
 
     /// <summary>ProFTPD accepts a quoted path ("XCRC \"a b.txt\""); the quotes are not part of the name.</summary>

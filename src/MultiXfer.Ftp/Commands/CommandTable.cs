@@ -13,8 +13,14 @@ internal enum CommandFlags
     AllowedBeforeLogin = 1,
     /// <summary>Replied with 501 when the argument is missing.</summary>
     NeedsArgument = 2,
-    /// <summary>Answered at once while a transfer runs (ABOR, STAT, NOOP); others wait for the transfer to end.</summary>
+    /// <summary>Answered at once while a data transfer runs (ABOR, STAT, NOOP); others wait for the transfer to end.</summary>
     AnswersDuringTransfer = 4,
+    /// <summary>
+    /// Answered at once while a background service command (a checksum) runs: only RFC 959 §4.1.3's interrupting
+    /// commands, ABOR and STAT. Such a command sends no 1xx first, so a NOOP answered early would reach a pipelining
+    /// client before the command's own reply.
+    /// </summary>
+    AnswersDuringServiceCommand = 8,
 }
 
 internal sealed record CommandDescriptor(string Verb, CommandHandler Handler, CommandFlags Flags, string Syntax);
@@ -28,6 +34,7 @@ internal static class CommandTable
     private const CommandFlags PreLogin = CommandFlags.AllowedBeforeLogin;
     private const CommandFlags Arg = CommandFlags.NeedsArgument;
     private const CommandFlags DuringTransfer = CommandFlags.AnswersDuringTransfer;
+    private const CommandFlags Interrupts = CommandFlags.AnswersDuringTransfer | CommandFlags.AnswersDuringServiceCommand;
 
     private static readonly CommandDescriptor[] Rows =
     [
@@ -62,7 +69,7 @@ internal static class CommandTable
         new("APPE", TransferCommands.Append, Arg, "APPE <sp> pathname"),
         new("ALLO", TransferCommands.Allocate, Arg, "ALLO <sp> bytes"),
         new("REST", TransferCommands.Restart, Arg, "REST <sp> offset"),
-        new("ABOR", TransferCommands.Abort, DuringTransfer, "ABOR"),
+        new("ABOR", TransferCommands.Abort, Interrupts, "ABOR"),
         new("RNFR", FileCommands.RenameFrom, Arg, "RNFR <sp> pathname"),
         new("RNTO", FileCommands.RenameTo, Arg, "RNTO <sp> pathname"),
         new("DELE", FileCommands.Delete, Arg, "DELE <sp> pathname"),
@@ -74,7 +81,7 @@ internal static class CommandTable
         new("NLST", ListingCommands.NameList, CommandFlags.None, "NLST [<sp> pathname]"),
         new("MLSD", ListingCommands.MachineListDirectory, CommandFlags.None, "MLSD [<sp> pathname]"),
         new("MLST", ListingCommands.MachineListEntry, CommandFlags.None, "MLST [<sp> pathname]"),
-        new("STAT", InfoCommands.Status, DuringTransfer, "STAT [<sp> pathname]"),
+        new("STAT", InfoCommands.Status, Interrupts, "STAT [<sp> pathname]"),
         new("SIZE", FileCommands.Size, Arg, "SIZE <sp> pathname"),
         new("MDTM", FileCommands.ModificationTime, Arg, "MDTM <sp> pathname"),
         new("MFMT", FileCommands.SetModificationTime, Arg, "MFMT <sp> YYYYMMDDHHMMSS pathname"),

@@ -238,7 +238,7 @@ internal static class TransferCommands
     }
 
     /// <summary>Runs the checks that follow an open; the handle is disposed unless a transfer took it over.</summary>
-    private static async ValueTask StartOrDisposeAsync(FtpSession session, IFileHandle file, Func<ValueTask<bool>> start)
+    internal static async ValueTask StartOrDisposeAsync(FtpSession session, IFileHandle file, Func<ValueTask<bool>> start)
     {
         bool started = false;
         try

@@ -28,11 +28,7 @@ internal sealed class Transfer : IDisposable
 
     public string Target { get; }
 
-    /// <summary>
-    /// False for a background service command (a checksum): it sends no 1xx first, so a NOOP answered during it
-    /// would reach a pipelining client before the command's own reply; NOOP waits for it instead (ABOR and STAT,
-    /// RFC 959 §4.1.3's interrupting commands, still answer at once).
-    /// </summary>
+    /// <summary>False for a background service command (a checksum): see <c>CommandFlags.AnswersDuringServiceCommand</c>.</summary>
     public bool HasDataConnection { get; init; } = true;
 
     public long StartedAt { get; } = Stopwatch.GetTimestamp();

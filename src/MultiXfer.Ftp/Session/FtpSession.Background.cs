@@ -18,13 +18,7 @@ internal sealed partial class FtpSession
         {
             HasDataConnection = false,
         };
-        lock (_readTimerGate)
-        {
-            _transferActive = true;
-        }
-
-        _transfer = transfer;
-        HandOverAnswer();
+        BeginRunning(transfer);
         transfer.Completion = RunBackgroundCommandAsync(transfer, work);
     }
 

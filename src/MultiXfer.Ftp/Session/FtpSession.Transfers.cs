@@ -88,6 +88,19 @@ internal sealed partial class FtpSession
         {
             Limits = Connection.Limits,
         };
+        BeginRunning(transfer);
+        Connection.BeginTransfer(transfer.Activity = new TransferActivity(verb, target.Value, !job.SendsData, DateTimeOffset.UtcNow, () => transfer.Bytes,
+            SeparateConnection: true) { Listing = job is ListingJob, Ascii = AsciiMode, Sha256 = () => IFileDigest.Of(job.File) });
+        int? deflateLevel = DeflateMode ? DeflateLevel : null;
+        transfer.Completion = RunTransferAsync(endpoint, job, transfer, deflateLevel);
+    }
+
+    /// <summary>
+    /// <paramref name="transfer"/> is now the session's one running operation: commands queue behind it, and its
+    /// background task sends the final reply of the command that started it.
+    /// </summary>
+    private void BeginRunning(Transfer transfer)
+    {
         lock (_readTimerGate)
         {
             _transferActive = true;
@@ -95,10 +108,6 @@ internal sealed partial class FtpSession
 
         _transfer = transfer;
         HandOverAnswer();
-        Connection.BeginTransfer(transfer.Activity = new TransferActivity(verb, target.Value, !job.SendsData, DateTimeOffset.UtcNow, () => transfer.Bytes,
-            SeparateConnection: true) { Listing = job is ListingJob, Ascii = AsciiMode, Sha256 = () => IFileDigest.Of(job.File) });
-        int? deflateLevel = DeflateMode ? DeflateLevel : null;
-        transfer.Completion = RunTransferAsync(endpoint, job, transfer, deflateLevel);
     }
 
     /// <summary>Never faults: every outcome becomes a reply, and the end of the transfer is always marked.</summary>

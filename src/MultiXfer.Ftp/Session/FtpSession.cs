@@ -267,8 +267,10 @@ internal sealed partial class FtpSession
 
         if (IsTransferRunning)
         {
-            if (descriptor.Flags.HasFlag(CommandFlags.AnswersDuringTransfer) && !command.HasArgument &&
-                !(command.Verb == "NOOP" && _transfer is { HasDataConnection: false }))
+            var answersNow = _transfer is { HasDataConnection: false }
+                ? CommandFlags.AnswersDuringServiceCommand
+                : CommandFlags.AnswersDuringTransfer;
+            if (descriptor.Flags.HasFlag(answersNow) && !command.HasArgument)
             {
                 await DispatchAsync(descriptor, command);
                 return;

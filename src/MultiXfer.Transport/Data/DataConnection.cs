@@ -23,11 +23,11 @@ public sealed class DataConnection : IAsyncDisposable
     {
         _socket = socket;
         _plain = new NetworkStream(socket, ownsSocket: true);
-        Stream = _carrier = _plain;
+        _carrier = _plain;
     }
 
     /// <summary>What transfers read and write: the socket, TLS over it, or a layer (MODE Z) over either.</summary>
-    public Stream Stream { get; private set; }
+    public Stream Stream => _layer ?? _carrier;
 
     /// <summary>The socket's stream or TLS over it: what a layer wraps.</summary>
     private Stream _carrier;
@@ -44,11 +44,7 @@ public sealed class DataConnection : IAsyncDisposable
     /// disposed; <see cref="CompleteAsync"/> disposes the layer first, so a compressor's last block goes out before
     /// TLS's close_notify and the FIN.
     /// </summary>
-    public void AddLayer(Func<Stream, Stream> create)
-    {
-        _layer = create(_carrier);
-        Stream = _layer;
-    }
+    public void AddLayer(Func<Stream, Stream> create) => _layer = create(_carrier);
 
     /// <summary>The TLS layer once the connection is protected (PROT P).</summary>
     public TlsSession? Tls { get; private set; }
@@ -60,7 +56,7 @@ public sealed class DataConnection : IAsyncDisposable
     {
         _witness = new EndOfStreamWitness(new ReadAheadStream(_plain));
         Tls = await server.AcceptAsync(_witness, leaveInnerOpen: false, TlsPurpose.Data, timeout, cancellationToken, controlServerName);
-        Stream = _carrier = Tls.Stream;
+        _carrier = Tls.Stream;
     }
 
     /// <summary>
@@ -157,7 +153,6 @@ public sealed class DataConnection : IAsyncDisposable
             // stall or ABOR closes the socket under it.
             using var closeOnCancel = CloseOn(cancellationToken);
             _layer = null;
-            Stream = _carrier;
             await layer.DisposeAsync();
             cancellationToken.ThrowIfCancellationRequested();
         }
@@ -186,14 +181,11 @@ public sealed class DataConnection : IAsyncDisposable
                 // A layer still here means the transfer did not complete: the socket closes first, so a compressor's
                 // last block goes nowhere and the client sees the stream cut, not ended.
                 _socket.Dispose();
-                try
-                {
-                    await layer.DisposeAsync();
-                }
-                catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException)
-                {
-                }
+                await layer.DisposeAsync();
             }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException)
+        {
         }
         finally
         {
