@@ -175,14 +175,29 @@ public sealed class RawFtpClient : IAsyncDisposable
     }
 
     /// <summary>A whole upload over EPSV: 150, the bytes, close, 226.</summary>
-    public async Task StoreAsync(string command, ReadOnlyMemory<byte> content)
+    public async Task StoreAsync(string command, ReadOnlyMemory<byte> content) =>
+        Xunit.Assert.Equal(226, (await UploadAsync(command, content)).Code);
+
+    /// <summary>
+    /// An upload over EPSV whatever its outcome: 150, the bytes, close, and the final reply. A server refusing the
+    /// upload may stop reading and close the data connection under the rest of the bytes.
+    /// </summary>
+    public async Task<FtpResponse> UploadAsync(string command, ReadOnlyMemory<byte> content, TimeSpan? timeout = null)
     {
-        using var data = await OpenPassiveAsync();
-        await SendAsync(command);
-        Xunit.Assert.Equal(150, (await ReadAsync()).Code);
-        await data.GetStream().WriteAsync(content);
-        data.Dispose();
-        Xunit.Assert.Equal(226, (await ReadAsync()).Code);
+        using (var data = await OpenPassiveAsync())
+        {
+            await SendAsync(command);
+            Xunit.Assert.Equal(150, (await ReadAsync()).Code);
+            try
+            {
+                await data.GetStream().WriteAsync(content);
+            }
+            catch (IOException)
+            {
+            }
+        }
+
+        return await ReadAsync(timeout);
     }
 
     public static async Task<byte[]> ReadAllAsync(TcpClient data)

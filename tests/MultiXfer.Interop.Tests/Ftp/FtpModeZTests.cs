@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using System.Net.Sockets;
 using System.Text;
 using MultiXfer.TestKit;
 
@@ -51,25 +50,6 @@ public sealed class FtpModeZTests
         return output.ToArray();
     }
 
-    /// <summary>Sends <paramref name="wire"/> as an upload and returns the final reply, whatever it is.</summary>
-    private static async Task<FtpResponse> UploadAsync(RawFtpClient client, string command, byte[] wire)
-    {
-        using var data = await client.OpenPassiveAsync();
-        await client.SendAsync(command);
-        Assert.Equal(150, (await client.ReadAsync()).Code);
-        try
-        {
-            await data.GetStream().WriteAsync(wire);
-            data.Client.Shutdown(SocketShutdown.Send);
-        }
-        catch (IOException)
-        {
-            // The server stops reading a refused upload and closes the connection under the rest of it.
-        }
-
-        return await client.ReadAsync(TimeSpan.FromSeconds(60));
-    }
-
     [Fact]
     public async Task MODE_Z_compresses_downloads_listings_and_uploads_and_the_files_on_disk_match()
     {
@@ -100,16 +80,16 @@ public sealed class FtpModeZTests
         Assert.Equal(501, (await client.CommandAsync("OPTS MODE Z LEVEL -1")).Code);
         Assert.Equal(501, (await client.CommandAsync("OPTS MODE Z SPEED 1")).Code);
 
-        Assert.Equal(226, (await UploadAsync(client, "STOR up.txt", Deflate(text, CompressionLevel.SmallestSize))).Code);
+        await client.StoreAsync("STOR up.txt", Deflate(text, CompressionLevel.SmallestSize));
         Assert.Equal(text, await File.ReadAllBytesAsync(Path.Combine(home, "up.txt")));
         byte[] tail = "tail\n"u8.ToArray();
-        Assert.Equal(226, (await UploadAsync(client, "APPE up.txt", Deflate(tail))).Code);
+        await client.StoreAsync("APPE up.txt", Deflate(tail));
         Assert.Equal(text.Concat(tail).ToArray(), await File.ReadAllBytesAsync(Path.Combine(home, "up.txt")));
 
         // TYPE A converts first, then compresses (and inflates, then converts, on the way in).
         await client.ExpectAsync("TYPE A", 200);
         Assert.Equal(Encoding.ASCII.GetString(text).Replace("\n", "\r\n"), Encoding.ASCII.GetString(Inflate(await client.RetrieveAsync("RETR t.txt"))));
-        Assert.Equal(226, (await UploadAsync(client, "STOR crlf.txt", Deflate("a\r\nb\r\n"u8.ToArray()))).Code);
+        await client.StoreAsync("STOR crlf.txt", Deflate("a\r\nb\r\n"u8.ToArray()));
         Assert.Equal("a\nb\n", await File.ReadAllTextAsync(Path.Combine(home, "crlf.txt")));
 
         await client.ExpectAsync("TYPE I", 200);
@@ -174,14 +154,14 @@ public sealed class FtpModeZTests
                      ("asking for a preset dictionary", presetDictionary),
                  })
         {
-            var reply = await UploadAsync(client, "STOR keep.txt", wire);
+            var reply = await client.UploadAsync("STOR keep.txt", wire);
             Assert.True(reply.Code == 451, $"{why}: {reply}");
             Assert.Equal("original", await File.ReadAllTextAsync(target));
         }
 
         Assert.Equal(["keep.txt"], Directory.GetFileSystemEntries(home).Select(Path.GetFileName));
         Assert.Equal(200, (await client.CommandAsync("NOOP")).Code);
-        Assert.Equal(226, (await UploadAsync(client, "STOR keep.txt", good)).Code);
+        await client.StoreAsync("STOR keep.txt", good);
         Assert.Equal(TextCorpus(20_000), await File.ReadAllBytesAsync(target));
     }
 
@@ -217,7 +197,7 @@ public sealed class FtpModeZTests
         await using var client = await RawFtpClient.LoginAsync(server.FtpPort);
         await client.ExpectAsync("TYPE I", 200);
         await client.ExpectAsync("MODE Z", 200);
-        var reply = await UploadAsync(client, "STOR upload.bin", wire);
+        var reply = await client.UploadAsync("STOR upload.bin", wire, TimeSpan.FromSeconds(60));
         if (reply.Code != 226)
         {
             Assert.Empty(Directory.GetFileSystemEntries(server.HomeOf("alice")));
