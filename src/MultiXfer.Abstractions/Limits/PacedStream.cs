@@ -11,6 +11,9 @@ namespace MultiXfer.Limits;
 /// </summary>
 public sealed class PacedStream(Stream inner, SessionLimits limits) : RelayStream(inner)
 {
+    private readonly PaceTrack _uploads = new();
+    private readonly PaceTrack _downloads = new();
+
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
         limits.Paces(TransferDirection.Upload) ? PacedReadAsync(buffer, cancellationToken) : Input.ReadAsync(buffer, cancellationToken);
 
@@ -23,7 +26,7 @@ public sealed class PacedStream(Stream inner, SessionLimits limits) : RelayStrea
     private async ValueTask<int> PacedReadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
         int read = await Input.ReadAsync(buffer[..Math.Min(buffer.Length, limits.PacedChunk(TransferDirection.Upload))], cancellationToken);
-        await limits.PaceAsync(TransferDirection.Upload, read, cancellationToken);
+        await limits.PaceAsync(TransferDirection.Upload, read, _uploads, cancellationToken);
         return read;
     }
 
@@ -33,7 +36,7 @@ public sealed class PacedStream(Stream inner, SessionLimits limits) : RelayStrea
         while (!buffer.IsEmpty)
         {
             int step = Math.Min(buffer.Length, limits.PacedChunk(TransferDirection.Download));
-            await limits.PaceAsync(TransferDirection.Download, step, cancellationToken);
+            await limits.PaceAsync(TransferDirection.Download, step, _downloads, cancellationToken);
             await Output.WriteAsync(buffer[..step], cancellationToken);
             buffer = buffer[step..];
         }

@@ -45,11 +45,14 @@ public sealed class SessionLimits : IDisposable
         return (int)Math.Clamp(tightest / 16, MinPacedChunk, MaxPacedChunk);
     }
 
-    /// <summary>Waits until <paramref name="bytes"/> may move in <paramref name="direction"/> under every gate.</summary>
-    public ValueTask PaceAsync(TransferDirection direction, int bytes, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits until <paramref name="bytes"/> may move in <paramref name="direction"/> under every gate, for the sender
+    /// whose bookings <paramref name="track"/> keeps.
+    /// </summary>
+    public ValueTask PaceAsync(TransferDirection direction, int bytes, PaceTrack track, CancellationToken cancellationToken)
     {
         var (account, session, host) = Gates(direction);
-        var wait = Max(Max(account.Reserve(bytes), session.Reserve(bytes)), host.Reserve(bytes));
+        var wait = Max(Max(account.Reserve(bytes, ref track.Account), session.Reserve(bytes, ref track.Session)), host.Reserve(bytes, ref track.Host));
         if (wait <= TimeSpan.Zero)
         {
             return ValueTask.CompletedTask;
@@ -67,10 +70,10 @@ public sealed class SessionLimits : IDisposable
         ? (Account.Upload, _sessionUpload, _host.Upload)
         : (Account.Download, _sessionDownload, _host.Download);
 
-    /// <summary>The session ended: its slot is free for the account's next login.</summary>
     /// <summary>Runs once when the session's slot is given back (a cluster registry forgetting the session).</summary>
     public void OnRelease(Action release) => _release = release;
 
+    /// <summary>The session ended: its slot is free for the account's next login.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)

@@ -11,6 +11,7 @@ internal sealed class Transfer : IDisposable
     private readonly CancellationTokenSource _cancellation;
     private readonly Timer _watchdog;
     private readonly long _stallTicks;
+    private readonly MultiXfer.Limits.PaceTrack _pace = new();
     private long _bytes;
     private long _lastProgress = Stopwatch.GetTimestamp();
 
@@ -47,7 +48,7 @@ internal sealed class Transfer : IDisposable
 
     /// <summary>Waits until <paramref name="bytes"/> may move under the session's rates.</summary>
     public ValueTask PaceAsync(MultiXfer.Limits.TransferDirection direction, int bytes) =>
-        Limits is { } limits && limits.Paces(direction) ? limits.PaceAsync(direction, bytes, Token) : ValueTask.CompletedTask;
+        Limits is { } limits && limits.Paces(direction) ? limits.PaceAsync(direction, bytes, _pace, Token) : ValueTask.CompletedTask;
 
     public long Bytes => Interlocked.Read(ref _bytes);
 

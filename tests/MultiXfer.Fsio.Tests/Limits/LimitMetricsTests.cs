@@ -98,9 +98,10 @@ public sealed class LimitMetricsTests : IDisposable
         using var session = (await registry.AdmitAsync(user, HostLimits.None, None)).Session!;
 
         // The gate's burst lets the first 0.1 s through; the next 0.2 s of bytes wait about that long.
-        await session.PaceAsync(TransferDirection.Upload, 10_000, None);
-        await session.PaceAsync(TransferDirection.Upload, 20_000, None);
-        await session.PaceAsync(TransferDirection.Download, 1_000_000, None);
+        var uploads = new PaceTrack();
+        await session.PaceAsync(TransferDirection.Upload, 10_000, uploads, None);
+        await session.PaceAsync(TransferDirection.Upload, 20_000, uploads, None);
+        await session.PaceAsync(TransferDirection.Download, 1_000_000, new PaceTrack(), None);
 
         var waits = _recorder.Of("multixfer.limit.throttled");
         Assert.NotEmpty(waits);

@@ -5,7 +5,8 @@ namespace MultiXfer.Fsio.Tests.Limits;
 
 /// <summary>
 /// The shared token bucket behind every rate limit: a reservation books the next stretch of time at the rate, with
-/// 0.1 s of burst allowed ahead of the clock, and turns are given in the order senders ask.
+/// 0.1 s of burst allowed ahead of the clock, and turns are given in the order senders ask. A sender that comes back
+/// late (within a second) reclaims the idle time it missed; one later than that starts afresh.
 /// </summary>
 [Collection(nameof(TimingCollection))]
 public sealed class RateGateTests
@@ -14,8 +15,9 @@ public sealed class RateGateTests
     public void A_second_worth_of_bytes_waits_a_second_less_the_burst()
     {
         var gate = new RateGate(1_000_000);
+        long track = 0;
 
-        var wait = gate.Reserve(1_000_000);
+        var wait = gate.Reserve(1_000_000, ref track);
 
         Assert.InRange(wait.TotalSeconds, 0.85, 0.95);
     }
@@ -24,26 +26,28 @@ public sealed class RateGateTests
     public void Bytes_within_the_burst_go_at_once_and_the_next_ones_wait_their_time()
     {
         var gate = new RateGate(1_000_000);
+        long track = 0;
 
-        Assert.Equal(TimeSpan.Zero, gate.Reserve(100_000));
-        Assert.InRange(gate.Reserve(200_000).TotalSeconds, 0.15, 0.25);
+        Assert.Equal(TimeSpan.Zero, gate.Reserve(100_000, ref track));
+        Assert.InRange(gate.Reserve(200_000, ref track).TotalSeconds, 0.15, 0.25);
     }
 
     [Fact]
     public void An_unlimited_gate_never_waits()
     {
         var gate = new RateGate(0);
+        long track = 0;
         Assert.False(gate.Limits);
         for (int i = 0; i < 1_000; i++)
         {
-            Assert.Equal(TimeSpan.Zero, gate.Reserve(int.MaxValue));
+            Assert.Equal(TimeSpan.Zero, gate.Reserve(int.MaxValue, ref track));
         }
 
         // Lifting a limit (an account's rate set to 0) ends the waiting at once.
         var lifted = new RateGate(1_000);
-        Assert.True(lifted.Reserve(10_000) > TimeSpan.Zero);
+        Assert.True(lifted.Reserve(10_000, ref track) > TimeSpan.Zero);
         lifted.BytesPerSecond = 0;
-        Assert.Equal(TimeSpan.Zero, lifted.Reserve(10_000));
+        Assert.Equal(TimeSpan.Zero, lifted.Reserve(10_000, ref track));
         lifted.BytesPerSecond = -5;
         Assert.False(lifted.Limits);
     }
@@ -58,10 +62,11 @@ public sealed class RateGateTests
         const int Rate = 100_000;
         const int Chunk = 10_000; // 0.1 s each
         var gate = new RateGate(Rate);
+        long a = 0, b = 0;
         var waits = new List<(char Caller, double Seconds)>();
         for (int i = 0; i < 20; i++)
         {
-            waits.Add((i % 2 == 0 ? 'A' : 'B', gate.Reserve(Chunk).TotalSeconds));
+            waits.Add(i % 2 == 0 ? ('A', gate.Reserve(Chunk, ref a).TotalSeconds) : ('B', gate.Reserve(Chunk, ref b).TotalSeconds));
         }
 
         for (int i = 1; i < waits.Count; i++)
@@ -71,9 +76,9 @@ public sealed class RateGateTests
 
         for (double t = 0; t <= 2.0; t += 0.05)
         {
-            int a = waits.Count(w => w.Caller == 'A' && w.Seconds <= t);
-            int b = waits.Count(w => w.Caller == 'B' && w.Seconds <= t);
-            Assert.InRange(a - b, -1, 1);
+            int byA = waits.Count(w => w.Caller == 'A' && w.Seconds <= t);
+            int byB = waits.Count(w => w.Caller == 'B' && w.Seconds <= t);
+            Assert.InRange(byA - byB, -1, 1);
         }
     }
 
@@ -92,11 +97,12 @@ public sealed class RateGateTests
         var sent = new long[2];
         var senders = Enumerable.Range(0, 2).Select(i => new Thread(() =>
         {
+            long track = 0;
             ready.SignalAndWait();
             var clock = Stopwatch.StartNew();
             while (clock.Elapsed < TimeSpan.FromSeconds(1))
             {
-                Thread.Sleep(gate.Reserve(Chunk));
+                Thread.Sleep(gate.Reserve(Chunk, ref track));
                 sent[i] += Chunk;
             }
         })).ToList();
@@ -107,5 +113,53 @@ public sealed class RateGateTests
         Assert.InRange(share, 0.4, 0.6);
         // At most a second at the rate plus the burst, and a chunk or two each sender booked at the end.
         Assert.InRange(sent[0] + sent[1], Rate / 2, (Rate * 1.1) + (4 * Chunk));
+    }
+
+    /// <summary>
+    /// A sender held up for 0.4 s past its booking (its thread descheduled) gets that stretch back: the next 0.4 s of
+    /// bytes go at once, where a sender new to the gate would wait for all but the burst of them.
+    /// </summary>
+    [Fact]
+    public void A_sender_back_late_reclaims_the_stretch_it_missed()
+    {
+        var gate = new RateGate(1_000_000);
+        long late = 0, fresh = 0;
+        Assert.Equal(TimeSpan.Zero, gate.Reserve(100_000, ref late));
+        Thread.Sleep(TimeSpan.FromSeconds(0.5));
+
+        Assert.Equal(TimeSpan.Zero, gate.Reserve(400_000, ref late));
+        // The gate's clock now stands at the late sender's reclaimed booking, about where the moment is.
+        Assert.InRange(gate.Reserve(100_000, ref fresh).TotalSeconds, 0.0, 0.1);
+        long newcomer = 0;
+        Assert.InRange(new RateGate(1_000_000).Reserve(400_000, ref newcomer).TotalSeconds, 0.25, 0.35);
+    }
+
+    /// <summary>More than a second past its booking, a sender was idle: it starts on the clock with the burst alone.</summary>
+    [Fact]
+    public void A_sender_idle_for_over_a_second_reclaims_nothing()
+    {
+        var gate = new RateGate(1_000_000);
+        long idle = 0;
+        Assert.Equal(TimeSpan.Zero, gate.Reserve(100_000, ref idle));
+        Thread.Sleep(TimeSpan.FromSeconds(1.3));
+
+        Assert.InRange(gate.Reserve(400_000, ref idle).TotalSeconds, 0.25, 0.35);
+    }
+
+    /// <summary>A late sender only reclaims what the gate left idle: time another sender booked meanwhile stays theirs.</summary>
+    [Fact]
+    public void A_late_sender_does_not_reclaim_time_another_sender_booked()
+    {
+        var gate = new RateGate(1_000_000);
+        long late = 0, other = 0;
+        Assert.Equal(TimeSpan.Zero, gate.Reserve(100_000, ref late));
+        Thread.Sleep(TimeSpan.FromSeconds(0.3));
+        var otherWait = gate.Reserve(500_000, ref other);
+
+        var lateWait = gate.Reserve(100_000, ref late);
+
+        // The other sender booked from the moment it came (0.3 s to 0.8 s); the late one queues behind it.
+        Assert.InRange(otherWait.TotalSeconds, 0.35, 0.45);
+        Assert.InRange((lateWait - otherWait).TotalSeconds, 0.08, 0.12);
     }
 }

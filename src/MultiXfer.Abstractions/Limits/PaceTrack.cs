@@ -1,0 +1,15 @@
+namespace MultiXfer.Limits;
+
+/// <summary>
+/// One sender's place in the gates it passes (a transfer, or one direction of an SSH channel): where its last booking
+/// in each gate ended, so a sender that comes back late can reclaim the time it missed (see
+/// <see cref="RateGate.Reserve"/>). A new track has booked nothing and reclaims nothing.
+/// </summary>
+public sealed class PaceTrack
+{
+    internal long Account;
+
+    internal long Session;
+
+    internal long Host;
+}
