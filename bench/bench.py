@@ -1048,7 +1048,8 @@ def sessions_group(runs):
 
 
 # "ftpext" (issue 20): the checksum commands and MODE Z against ProFTPD 1.3.8's mod_digest and mod_deflate, which
-# bench/peers/proftpd.conf loads with DigestCache off (every HASH reads the file, as MultiXfer's always does).
+# bench/peers/proftpd.conf loads with DigestCache off, and run.sh starts MultiXfer with Ftp:DigestCache:MaxEntries 0:
+# every HASH reads the file.
 FTPEXT_SERVERS = [("MultiXfer", 2124), ("ProFTPD", 2121)]
 DIGESTED = "data/1g.bin"
 CORPUS_PATH = "data/corpus.txt"

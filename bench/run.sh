@@ -63,7 +63,7 @@ cat > "$BENCH_WORK/multixfer-bench.json" <<JSON
                  "ssh": { "Address": "127.0.0.1", "Port": 2223, "Protocol": "ssh" },
                  "auto": { "Address": "127.0.0.1", "Port": 2126, "Protocol": "auto" } },
   "Ssh": { "EchoSubsystem": true, "TrustedUserCAKeys": [ "$(cat "$BENCH_WORK/user_ca.pub")" ] },
-  "Ftp": { "PassivePorts": "42000-42999", "MaxPassivePortsPerClient": 1000, "ModeZ": { "Enabled": true } },
+  "Ftp": { "PassivePorts": "42000-42999", "MaxPassivePortsPerClient": 1000, "ModeZ": { "Enabled": true }, "DigestCache": { "MaxEntries": 0 } },
   "Logging": { "Level": "Warning" },
   "Users": { "bench": { "PasswordHash": "$HASH", "Home": "/", "AuthorizedKeys": [ "$(cat "$BENCH_WORK/id_ed25519.pub")" ] },
              "benchpbkdf2": { "PasswordHash": "$HASH_PBKDF2", "Home": "/" },

@@ -59,8 +59,21 @@ public sealed class FtpOptions
     /// </summary>
     public int MaxConcurrentChecksums { get; set; } = Math.Max(2, Environment.ProcessorCount);
 
+    /// <summary>Digests kept to answer a repeated HASH or X* of an unchanged file without reading it again.</summary>
+    public FtpDigestCacheOptions DigestCache { get; set; } = new();
+
     /// <summary>MODE Z: compressed data connections.</summary>
     public FtpModeZOptions ModeZ { get; set; } = new();
+}
+
+/// <summary>The <c>Ftp:DigestCache</c> section, ProFTPD's <c>DigestCache</c> with its defaults.</summary>
+public sealed class FtpDigestCacheOptions
+{
+    /// <summary>Digests kept across the server, the oldest given up first; 0 turns the cache off.</summary>
+    public int MaxEntries { get; set; } = 10_000;
+
+    /// <summary>How long a digest is answered from the cache, however unchanged its file looks.</summary>
+    public int MaxAgeSeconds { get; set; } = 30;
 }
 
 /// <summary>The <c>Ftp:ModeZ</c> section: MODE Z (draft-preston-ftpext-deflate), zlib streams on data connections.</summary>

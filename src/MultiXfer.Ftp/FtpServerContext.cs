@@ -26,6 +26,7 @@ public sealed class FtpServerContext
         PassiveAddress = string.IsNullOrWhiteSpace(ftp.PassiveAddress) ? null : ResolvePassiveAddress(ftp.PassiveAddress);
         Logger = loggerFactory.CreateLogger("MultiXfer.Ftp");
         ChecksumSlots = new SemaphoreSlim(ftp.MaxConcurrentChecksums, ftp.MaxConcurrentChecksums);
+        Digests = new Checksums.DigestCache(ftp.DigestCache, TimeProvider.System);
     }
 
     public ServerOptions Server { get; }
@@ -50,6 +51,9 @@ public sealed class FtpServerContext
 
     /// <summary>One slot per checksum being computed (<see cref="FtpOptions.MaxConcurrentChecksums"/>).</summary>
     internal SemaphoreSlim ChecksumSlots { get; }
+
+    /// <summary>Digests of unchanged files, answered again without reading them (<see cref="FtpOptions.DigestCache"/>).</summary>
+    internal Checksums.DigestCache Digests { get; }
 
     /// <summary>An IPv4 literal or a host name resolved once at start-up (PASV can only carry IPv4).</summary>
     public static IPAddress ResolvePassiveAddress(string value)

@@ -65,6 +65,7 @@ internal sealed class MemoryFileHandle(MemoryStorage storage, MemoryFile file, V
             EnsureOpen(0);
             file.AccessedUtc = accessedUtc ?? file.AccessedUtc;
             file.ModifiedUtc = modifiedUtc ?? file.ModifiedUtc;
+            file.ChangedUtc = DateTime.UtcNow;
         }
 
         return ValueTask.CompletedTask;

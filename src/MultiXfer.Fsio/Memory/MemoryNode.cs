@@ -87,7 +87,7 @@ internal sealed class MemoryFile(long inode, int permissions) : MemoryNode(inode
 
         data.CopyTo(_data.AsSpan((int)offset));
         Length = Math.Max(Length, end);
-        ModifiedUtc = DateTime.UtcNow;
+        ModifiedUtc = ChangedUtc = DateTime.UtcNow;
         return growth;
     }
 
@@ -100,7 +100,7 @@ internal sealed class MemoryFile(long inode, int permissions) : MemoryNode(inode
         }
 
         Length = length;
-        ModifiedUtc = DateTime.UtcNow;
+        ModifiedUtc = ChangedUtc = DateTime.UtcNow;
     }
 
     private void EnsureCapacity(long size)

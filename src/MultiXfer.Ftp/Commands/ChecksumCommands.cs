@@ -10,7 +10,8 @@ namespace MultiXfer.Ftp.Commands;
 /// HASH with OPTS HASH and RANG (draft-bryan-ftpext-hash-02, draft-bryan-ftp-range-08), and the older XCRC, XMD5,
 /// XSHA1, XSHA256, XSHA512 and MD5 with ProFTPD mod_digest's replies. A digest is computed in the background
 /// (<see cref="FtpSession.StartBackgroundCommand"/>) under the download permission, at most
-/// <see cref="FtpOptions.MaxConcurrentChecksums"/> at once per server.
+/// <see cref="FtpOptions.MaxConcurrentChecksums"/> at once per server; the digest of a file unchanged since it was last
+/// computed is answered from the <see cref="DigestCache"/> at once, with no slot taken.
 /// </summary>
 internal static class ChecksumCommands
 {
@@ -168,6 +169,14 @@ internal static class ChecksumCommands
                 return false;
             }
 
+            var key = DigestKey.Of(status, algorithm, from, to);
+            var digests = session.Server.Digests;
+            if (digests.Find(key) is { } known)
+            {
+                await session.ReplyAsync(reply(known, from, to));
+                return false;
+            }
+
             var slots = session.Server.ChecksumSlots;
             if (!slots.Wait(0))
             {
@@ -179,10 +188,15 @@ internal static class ChecksumCommands
             {
                 try
                 {
+                    var readFrom = digests.Now;
                     byte[]? digest = await FileChecksum.ComputeAsync(file, algorithm, from, to, transfer);
-                    return digest is null
-                        ? new FtpReply(451, $"{verb}: the file shrank while it was read; try again.")
-                        : reply(digest, from, to);
+                    if (digest is null)
+                    {
+                        return new FtpReply(451, $"{verb}: the file shrank while it was read; try again.");
+                    }
+
+                    digests.Add(key, digest, readFrom);
+                    return reply(digest, from, to);
                 }
                 finally
                 {

@@ -197,7 +197,12 @@ public sealed class FtpChecksumTests
     [Fact]
     public async Task Checksums_run_in_the_background_under_the_server_cap_and_ABOR_or_a_disconnect_stops_them()
     {
-        await using var server = await TestServer.StartAsync(c => c["Ftp:MaxConcurrentChecksums"] = "1");
+        // Without the digest cache: small.bin is digested again each time, so each time it needs the slot.
+        await using var server = await TestServer.StartAsync(c =>
+        {
+            c["Ftp:MaxConcurrentChecksums"] = "1";
+            c["Ftp:DigestCache:MaxEntries"] = "0";
+        });
         SparseFile(server, "huge.bin");
         WriteRandomFile(server, "small.bin", 1000);
         await using var first = await RawFtpClient.LoginAsync(server.FtpPort);
@@ -232,6 +237,53 @@ public sealed class FtpChecksumTests
         await second.SendAsync("XSHA256 small.bin\r\nNOOP");
         Assert.Equal(250, (await second.ReadAsync()).Code);
         Assert.Equal(200, (await second.ReadAsync()).Code);
+    }
+
+    /// <summary>
+    /// With the one checksum slot held by a long hash, a digest the server computed before of a file unchanged since
+    /// is answered at once (from the cache, with no slot); any other question, and the same one after the file was
+    /// rewritten with its size and mtime kept, must wait for the slot (450), and then gets the new file's digest.
+    /// </summary>
+    [Fact]
+    public async Task A_digest_of_an_unchanged_file_comes_from_the_cache_and_a_rewrite_with_the_old_mtime_is_digested_again()
+    {
+        await using var server = await TestServer.StartAsync(c => c["Ftp:MaxConcurrentChecksums"] = "1");
+        SparseFile(server, "huge.bin");
+        string small = WriteRandomFile(server, "small.bin", 100_000);
+        var written = File.GetLastWriteTimeUtc(small);
+
+        // A digest is kept only for a file whose ctime is over a second old: a change within the same timestamp tick
+        // would not show in it.
+        await Task.Delay(TimeSpan.FromSeconds(1.2));
+        await using var hashing = await RawFtpClient.LoginAsync(server.FtpPort);
+        await using var client = await RawFtpClient.LoginAsync(server.FtpPort);
+        string expected = $"213 SHA-256 0-100000 {await ToolDigestAsync("sha256sum", small)} small.bin";
+        Assert.Equal(expected, (await client.CommandAsync("HASH small.bin")).Text);
+
+        await hashing.SendAsync("HASH huge.bin");
+        await WaitUntilAsync(async () => (await hashing.CommandAsync("STAT")).Text.Contains("Status: HASH", StringComparison.Ordinal));
+        Assert.Equal(expected, (await client.CommandAsync("HASH small.bin")).Text);
+        await using (var other = await RawFtpClient.LoginAsync(server.FtpPort))
+        {
+            Assert.Equal(expected, (await other.CommandAsync("HASH small.bin")).Text);
+        }
+
+        Assert.Equal(450, (await client.CommandAsync("XSHA512 small.bin")).Code);
+        Assert.Equal(450, (await client.CommandAsync("XSHA256 small.bin 0 99999")).Code);
+
+        // Same size, same mtime, other bytes: only the ctime tells, and it does.
+        byte[] rewritten = new byte[100_000];
+        Random.Shared.NextBytes(rewritten);
+        await File.WriteAllBytesAsync(small, rewritten);
+        File.SetLastWriteTimeUtc(small, written);
+        Assert.Equal(450, (await client.CommandAsync("HASH small.bin")).Code);
+
+        await hashing.SendAsync("ABOR");
+        Assert.Equal(426, (await hashing.ReadAsync()).Code);
+        Assert.Equal(226, (await hashing.ReadAsync()).Code);
+        string now = $"213 SHA-256 0-100000 {await ToolDigestAsync("sha256sum", small)} small.bin";
+        Assert.NotEqual(expected, now);
+        Assert.Equal(now, (await client.CommandAsync("HASH small.bin")).Text);
     }
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
