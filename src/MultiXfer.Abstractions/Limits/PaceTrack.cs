@@ -12,4 +12,12 @@ public sealed class PaceTrack
     internal long Session;
 
     internal long Host;
+
+    /// <summary>The sender may go at <paramref name="timestamp"/>: no gate counts it late before then.</summary>
+    internal void ReleasedAt(long timestamp)
+    {
+        Account = Math.Max(Account, timestamp);
+        Session = Math.Max(Session, timestamp);
+        Host = Math.Max(Host, timestamp);
+    }
 }

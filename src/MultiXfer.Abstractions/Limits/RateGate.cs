@@ -10,8 +10,10 @@ namespace MultiXfer.Limits;
 /// <see cref="MinimumWaitSeconds"/>, so a paced transfer wakes a few dozen times a second, not once per packet.
 /// A sender that comes back after its booking ended, but within <see cref="CatchUpSeconds"/> (a descheduled VM, a
 /// slow read), reclaims the stretch it missed where nobody else booked it: one transfer alone on a busy host still
-/// gets its rate over the transfer, as ProFTPD's TransferRate (an average since the transfer began) does. A sender
-/// later than that was idle, not delayed, and starts on the clock with the burst alone, as a new one does.
+/// gets its rate over the transfer, as ProFTPD's TransferRate (an average since the transfer began) does. The gate
+/// cannot tell a stall from a client's pause, so a sender that paused under a second may send what it paused at once:
+/// at most <see cref="CatchUpSeconds"/> plus the burst of its rate. A sender later than that was idle, not delayed,
+/// and starts on the clock with the burst alone, as a new one does.
 /// </summary>
 public sealed class RateGate(long bytesPerSecond)
 {

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace MultiXfer.Limits;
 
 /// <summary>
@@ -52,11 +54,16 @@ public sealed class SessionLimits : IDisposable
     public ValueTask PaceAsync(TransferDirection direction, int bytes, PaceTrack track, CancellationToken cancellationToken)
     {
         var (account, session, host) = Gates(direction);
+        long asked = Stopwatch.GetTimestamp();
         var wait = Max(Max(account.Reserve(bytes, ref track.Account), session.Reserve(bytes, ref track.Session)), host.Reserve(bytes, ref track.Host));
         if (wait <= TimeSpan.Zero)
         {
             return ValueTask.CompletedTask;
         }
+
+        // The sender goes when the tightest gate lets it: to the others it is not late for the time it waited on that
+        // one, so none of them lets it reclaim that time later (were the tight gate lifted, it would go out at once).
+        track.ReleasedAt(asked + (long)(wait.TotalSeconds * Stopwatch.Frequency));
 
         Account.Metrics?.Throttled(direction, wait);
         return new ValueTask(Task.Delay(wait, cancellationToken));

@@ -96,6 +96,9 @@ internal readonly record struct DigestKey(
     public static DigestKey Of(FileStatus status, ChecksumAlgorithm algorithm, long start, long end) =>
         new(status.Device, status.Inode, status.Size, status.ModifiedUtc, status.ChangedUtc, algorithm, start, end);
 
-    /// <summary>A file system that reports no inode or no ctime cannot say whether the file is the one digested.</summary>
-    public bool Identifies => Inode != 0 && ChangedUtc != default;
+    /// <summary>
+    /// A file system that reports no device, inode or ctime cannot say whether the file is the one digested (the
+    /// in-memory storage numbers inodes per tree, all on device 0).
+    /// </summary>
+    public bool Identifies => Device != 0 && Inode != 0 && ChangedUtc != default;
 }

@@ -214,7 +214,7 @@ public static class SettingsValidator
         Require(problems, ftp.MaxPassivePortsPerClient >= 1, "Ftp:MaxPassivePortsPerClient", "must be at least 1");
         Require(problems, ftp.ReplyTimeoutSeconds is >= 1 and <= 3600, "Ftp:ReplyTimeoutSeconds", "must be 1-3600");
         Require(problems, ftp.MaxConcurrentChecksums is >= 1 and <= 1024, "Ftp:MaxConcurrentChecksums", "must be 1-1024");
-        Require(problems, ftp.DigestCache.MaxEntries is >= 0 and <= 10_000_000, "Ftp:DigestCache:MaxEntries", "must be 0 (off) to 10000000");
+        Require(problems, ftp.DigestCache.MaxEntries is >= 0 and <= 1_000_000, "Ftp:DigestCache:MaxEntries", "must be 0 (off) to 1000000");
         Require(problems, ftp.DigestCache.MaxAgeSeconds is >= 0 and <= 86400, "Ftp:DigestCache:MaxAgeSeconds", "must be 0 (off) to 86400");
         Require(problems, ftp.ModeZ.DefaultLevel is >= 0 and <= 9, "Ftp:ModeZ:DefaultLevel", "must be 0-9 (zlib's levels)");
         Require(problems, ftp.ModeZ.MaxRatio >= 0, "Ftp:ModeZ:MaxRatio", "must be 0 (no limit) or more");
@@ -341,6 +341,7 @@ public static class SettingsValidator
         CheckKeys(configuration.GetSection(PenaltyOptions.Section), typeof(PenaltyOptions), problems);
         CheckKeys(configuration.GetSection(FtpOptions.Section), typeof(FtpOptions), problems);
         CheckKeys(configuration.GetSection(FtpOptions.Section).GetSection(nameof(FtpOptions.ModeZ)), typeof(FtpModeZOptions), problems);
+        CheckKeys(configuration.GetSection(FtpOptions.Section).GetSection(nameof(FtpOptions.DigestCache)), typeof(FtpDigestCacheOptions), problems);
         CheckKeys(configuration.GetSection(AuthOptions.Section), typeof(AuthOptions), problems);
         CheckKeys(configuration.GetSection(LoggingOptions.Section), typeof(LoggingOptions), problems);
         CheckKeys(configuration.GetSection(TelemetryOptions.Section), typeof(TelemetryOptions), problems);

@@ -154,12 +154,17 @@ public sealed class RateGateTests
         long late = 0, other = 0;
         Assert.Equal(TimeSpan.Zero, gate.Reserve(100_000, ref late));
         Thread.Sleep(TimeSpan.FromSeconds(0.3));
+        long otherAsked = Stopwatch.GetTimestamp();
         var otherWait = gate.Reserve(500_000, ref other);
 
+        long lateAsked = Stopwatch.GetTimestamp();
         var lateWait = gate.Reserve(100_000, ref late);
 
-        // The other sender booked from the moment it came (0.3 s to 0.8 s); the late one queues behind it.
+        // The other sender booked from the moment it came (0.5 s from then); the late one goes 0.1 s after it, not
+        // into the idle stretch before it. Measured from when each asked, so a pause between the calls cannot matter.
         Assert.InRange(otherWait.TotalSeconds, 0.35, 0.45);
-        Assert.InRange((lateWait - otherWait).TotalSeconds, 0.08, 0.12);
+        double otherGoes = Stopwatch.GetElapsedTime(0, otherAsked).TotalSeconds + otherWait.TotalSeconds;
+        double lateGoes = Stopwatch.GetElapsedTime(0, lateAsked).TotalSeconds + lateWait.TotalSeconds;
+        Assert.InRange(lateGoes - otherGoes, 0.09, 0.11);
     }
 }

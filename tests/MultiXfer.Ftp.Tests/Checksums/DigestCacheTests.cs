@@ -92,7 +92,7 @@ public sealed class DigestCacheTests
     }
 
     [Fact]
-    public void Turned_off_or_on_a_file_system_without_inodes_or_ctimes_nothing_is_kept()
+    public void Turned_off_or_on_a_file_system_without_devices_inodes_or_ctimes_nothing_is_kept()
     {
         var off = new DigestCache(new FtpDigestCacheOptions { MaxEntries = 0 }, _clock);
         var key = DigestKey.Of(Status(), ChecksumAlgorithm.Sha256, 0, 1000);
@@ -100,7 +100,7 @@ public sealed class DigestCacheTests
         Assert.Null(off.Find(key));
 
         var cache = Cache();
-        foreach (var status in new[] { Status(inode: 0), Status(changed: default(DateTime)) })
+        foreach (var status in new[] { Status(device: 0), Status(inode: 0), Status(changed: default(DateTime)) })
         {
             var unidentified = DigestKey.Of(status, ChecksumAlgorithm.Sha256, 0, 1000);
             cache.Add(unidentified, Digest, _clock.GetUtcNow());
