@@ -59,7 +59,7 @@ internal sealed class DigestCache(FtpDigestCacheOptions options, TimeProvider cl
     /// </summary>
     public void Add(DigestKey key, byte[] digest, DateTimeOffset readFrom)
     {
-        if (!Enabled || !key.Identifies || readFrom - new DateTimeOffset(key.ChangedUtc, TimeSpan.Zero) < SettledAfter)
+        if (!Enabled || !key.Identifies || readFrom.UtcDateTime - key.ChangedUtc < SettledAfter)
         {
             return;
         }

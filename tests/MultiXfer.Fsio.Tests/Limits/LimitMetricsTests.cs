@@ -1,4 +1,3 @@
-using MultiXfer.Auth;
 using MultiXfer.Limits;
 using MultiXfer.TestMetrics;
 using static MultiXfer.Fsio.Tests.Limits.QuotaHarness;
@@ -80,7 +79,7 @@ public sealed class LimitMetricsTests : IDisposable
     public async Task The_session_limit_counts_refused_logins()
     {
         var registry = new UsageRegistry(null, TimeProvider.System, metrics: _metrics);
-        var user = User(new AccountLimits { MaxSessions = 1 });
+        var user = UserWith(new AccountLimits { MaxSessions = 1 });
 
         var first = await registry.AdmitAsync(user, HostLimits.None, None);
         var second = await registry.AdmitAsync(user, HostLimits.None, None);
@@ -94,7 +93,7 @@ public sealed class LimitMetricsTests : IDisposable
     public async Task Paced_waits_count_their_seconds_by_direction()
     {
         var registry = new UsageRegistry(null, TimeProvider.System, metrics: _metrics);
-        var user = User(new AccountLimits { UploadBytesPerSecond = 100_000 });
+        var user = UserWith(new AccountLimits { UploadBytesPerSecond = 100_000 });
         using var session = (await registry.AdmitAsync(user, HostLimits.None, None)).Session!;
 
         // The gate's burst lets the first 0.1 s through; the next 0.2 s of bytes wait about that long.
@@ -108,15 +107,6 @@ public sealed class LimitMetricsTests : IDisposable
         Assert.All(waits, w => Assert.Equal("upload", w.Tags["direction"]));
         Assert.InRange(waits.Sum(w => w.Value), 0.05, 0.4);
     }
-
-    private static UserAccount User(AccountLimits limits) => new()
-    {
-        Name = "u1",
-        Home = P("/u1"),
-        Protocols = new HashSet<string> { Protocols.Sftp },
-        Permissions = new PermissionRules([(VirtualPath.Root, Permission.All)], readOnly: false),
-        Limits = limits,
-    };
 
     private AccountUsage Usage(TimeProvider? time = null) => new("u1", time ?? TimeProvider.System, _metrics);
 }

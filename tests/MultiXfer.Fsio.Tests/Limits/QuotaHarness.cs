@@ -55,6 +55,16 @@ internal sealed class QuotaHarness : IAsyncDisposable
 
     public static VirtualPath P(string path) => VirtualPath.Resolve(VirtualPath.Root, path);
 
+    /// <summary>An account with <paramref name="limits"/>, for tests that admit it to a <see cref="UsageRegistry"/>.</summary>
+    public static UserAccount UserWith(AccountLimits limits) => new()
+    {
+        Name = "u1",
+        Home = P("/u1"),
+        Protocols = new HashSet<string> { Protocols.Sftp },
+        Permissions = new PermissionRules([(VirtualPath.Root, Permission.All)], readOnly: false),
+        Limits = limits,
+    };
+
     /// <summary>A session view counted against the account (the first one scans the home if the usage is unknown).</summary>
     public async Task<IFileSystem> OpenAsync() => Track(await Provider.OpenAsync(User, None));
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using MultiXfer.Auth;
 using MultiXfer.Limits;
 using MultiXfer.TestMetrics;
 using static MultiXfer.Fsio.Tests.Limits.QuotaHarness;
@@ -24,14 +23,7 @@ public sealed class SessionPacingTests
         var metrics = new LimitMetrics(meters);
         using var waits = new MeasurementRecorder(metrics.Meter);
         var registry = new UsageRegistry(null, TimeProvider.System, metrics: metrics);
-        var user = new UserAccount
-        {
-            Name = "u1",
-            Home = P("/u1"),
-            Protocols = new HashSet<string> { Protocols.Ftp },
-            Permissions = new PermissionRules([(VirtualPath.Root, Permission.All)], readOnly: false),
-            Limits = new AccountLimits { DownloadBytesPerSecond = 1_000_000 },
-        };
+        var user = UserWith(new AccountLimits { DownloadBytesPerSecond = 1_000_000 });
         using var session = (await registry.AdmitAsync(user, host, None)).Session!;
         var track = new PaceTrack();
         var clock = Stopwatch.StartNew();
